@@ -1,0 +1,28 @@
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "datareach/paths.hpp"
+#include "numpy_arrays.hpp"
+
+namespace py = pybind11;
+using namespace datareach;
+using datareach_bindings::to_numpy;
+
+void register_paths(py::module_& m) {
+    m.def(
+        "most_likely_path",
+        [](const CompiledGraph& graph, NodeIndex adversary, ClassIndex atomic_class) -> py::object {
+            std::optional<AccessPath> path;
+            {
+                py::gil_scoped_release release;
+                path = most_likely_path(graph, adversary, atomic_class);
+            }
+            if (!path) return py::none();
+            std::vector<std::int64_t> origins;
+            for (ArcIndex a : path->arcs) origins.push_back(graph.arc_origin(a));
+            return py::make_tuple(to_numpy(std::move(path->nodes)), to_numpy(std::move(path->arcs)),
+                                  to_numpy(std::move(origins)), path->probability);
+        },
+        py::arg("graph"), py::arg("adversary"), py::arg("atomic_class"),
+        "(nodes, compiled arcs, arc origins, probability) of the most likely path, or None.");
+}

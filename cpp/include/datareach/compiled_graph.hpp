@@ -1,0 +1,118 @@
+// The model as of one date, compiled into an immutable compact graph: jurisdiction rules
+// expanded into explicit arcs, absent (out-of-window) elements dropped, arcs in a Boost.Graph
+// compressed sparse row graph, composite classes flattened to their atomic parts, and the
+// presence share of every class in every store computed once.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <boost/graph/compressed_sparse_row_graph.hpp>
+
+#include "datareach/model_data.hpp"
+
+namespace datareach {
+
+// Arc attributes live in arrays indexed by the CSR edge index, so the graph itself carries
+// only the edge index (which compressed_sparse_row_graph provides) and stays small.
+using ArcGraph = boost::compressed_sparse_row_graph<boost::directedS>;
+using ArcIndex = std::int64_t;
+using NodeIndex = std::int32_t;
+using ClassIndex = std::int32_t;
+
+// Where a compiled arc came from: an access entry (its row, >= 0) or the rule of a
+// jurisdiction node (encoded as -1 - node).
+inline constexpr std::int64_t jurisdiction_origin(NodeIndex node) { return -1 - std::int64_t{node}; }
+inline constexpr bool is_jurisdiction_origin(std::int64_t origin) { return origin < 0; }
+// A well-mixed 64-bit combination of two keys (the splitmix64 finaliser over their sum).
+inline constexpr std::uint64_t mix_keys(std::uint64_t a, std::uint64_t b) {
+    std::uint64_t z = a * 0x9E3779B97F4A7C15ull + b + 0x632BE59BD9B4E019ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+inline constexpr NodeIndex jurisdiction_of_origin(std::int64_t origin) {
+    return static_cast<NodeIndex>(-1 - origin);
+}
+
+class CompiledGraph {
+public:
+    // Validates the model (ModelError) and compiles it as of `at` (nullopt: ignore windows).
+    static CompiledGraph compile(const ModelData& model, std::optional<Day> at = std::nullopt);
+
+    std::size_t node_count() const { return node_kind_.size(); }
+    std::size_t arc_count() const { return arc_p_.size(); }
+    std::size_t class_count() const { return class_atoms_.rows(); }
+    std::size_t event_count() const { return event_p_.size(); }
+    std::optional<Day> at() const { return at_; }
+
+    const ArcGraph& graph() const { return graph_; }
+    // CSR view: the out-arcs of node v are the arc indices [out_begin(v), out_end(v)).
+    ArcIndex out_begin(NodeIndex v) const { return static_cast<ArcIndex>(graph_.m_forward.m_rowstart[v]); }
+    ArcIndex out_end(NodeIndex v) const { return static_cast<ArcIndex>(graph_.m_forward.m_rowstart[v + 1]); }
+    NodeIndex arc_source(ArcIndex a) const { return arc_source_[a]; }
+    NodeIndex arc_target(ArcIndex a) const { return static_cast<NodeIndex>(graph_.m_forward.m_column[a]); }
+    double arc_p(ArcIndex a) const { return arc_p_[a]; }
+    double arc_cost(ArcIndex a) const { return arc_cost_[a]; }
+    std::int64_t arc_origin(ArcIndex a) const { return arc_origin_[a]; }
+    const RaggedIndex& arc_requires() const { return arc_requires_; }
+    // Stable identities for common random numbers (see ModelData::arc_key).
+    std::uint64_t arc_key(ArcIndex a) const { return arc_key_[a]; }
+    std::uint64_t event_key(std::int32_t e) const { return event_key_[e]; }
+    // The atomic classes an arc lets through; an empty row admits every class.
+    const RaggedIndex& arc_classes() const { return arc_classes_; }
+    bool admits(ArcIndex a, ClassIndex atomic_class) const;
+    // p of the arc's own coin times the p of every event it requires.
+    double arc_live_probability(ArcIndex a) const;
+    // True iff the arc is live in every world (its p and all its events are 1).
+    bool arc_certain(ArcIndex a) const;
+
+    NodeKind node_kind(NodeIndex v) const { return node_kind_[v]; }
+    std::int32_t node_region(NodeIndex v) const { return node_region_[v]; }
+    const std::vector<std::int32_t>& region_parent() const { return region_parent_; }
+    bool region_within(std::int32_t region, std::int32_t ancestor) const;
+
+    double event_p(std::int32_t e) const { return event_p_[e]; }
+    const std::vector<double>& event_p() const { return event_p_; }
+
+    double class_sensitivity(ClassIndex c) const { return class_sensitivity_[c]; }
+    double class_records(ClassIndex c) const { return class_records_[c]; }
+    bool is_composite(ClassIndex c) const { return composite_[c] != 0; }
+    // The atomic classes of c: c itself if atomic, its flattened components otherwise.
+    const RaggedIndex& class_atoms() const { return class_atoms_; }
+
+    // Presence (DESIGN 2.1): the stores holding atomic class d with share > 0, as parallel
+    // arrays sorted by store, and a dense lookup for one class.
+    const RaggedIndex& presence_stores() const { return presence_stores_; }
+    const std::vector<double>& presence_shares() const { return presence_shares_; }
+    double presence_share(ClassIndex atomic_class, NodeIndex store) const;
+
+private:
+    std::optional<Day> at_;
+    ArcGraph graph_;
+    std::vector<NodeIndex> arc_source_;
+    std::vector<double> arc_p_;
+    std::vector<double> arc_cost_;
+    std::vector<std::int64_t> arc_origin_;
+    std::vector<std::uint64_t> arc_key_;
+    std::vector<std::uint64_t> event_key_;
+    RaggedIndex arc_classes_;
+    RaggedIndex arc_requires_;
+
+    std::vector<NodeKind> node_kind_;
+    std::vector<std::int32_t> node_region_;
+    std::vector<std::int32_t> region_parent_;
+    std::vector<double> event_p_;
+
+    std::vector<double> class_sensitivity_;
+    std::vector<double> class_records_;
+    std::vector<std::uint8_t> composite_;
+    RaggedIndex class_atoms_;
+
+    RaggedIndex presence_stores_;          // rows: classes (composite rows empty)
+    std::vector<double> presence_shares_;  // parallel to presence_stores_.values
+};
+
+}  // namespace datareach

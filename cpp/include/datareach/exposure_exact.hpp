@@ -1,0 +1,85 @@
+// The exact exposure engine (DESIGN 2): every score computed without sampling.
+//
+// Per adversary, the atomic classes are split into independent factoring runs: classes
+// that the same arcs admit share a run (one reach search serves them all), and a composite
+// class joins the runs of its atoms (its exposure needs them in the same world). Each run
+//   1. prunes the graph to the arcs on some path from the adversary to a store holding one
+//      of its classes, over arcs whose live probability is > 0; coins and events with
+//      p = 0 or p = 1 are constants, so only the remaining ones (0 < p < 1) are variables;
+//   2. factors (Shannon conditioning): it fixes one variable at a time, in the order a
+//      breadth-first search from the adversary meets them (events before the coin of the
+//      arc that needs them), and after every step computes, per class, the certain reach
+//      (over arcs whose variables are all up) and the possible reach (over arcs none of
+//      whose variables is down). An output (a store's reach, a region's, P(X > 0), E[X], a
+//      composite's) whose lower and upper bounds meet is settled and leaves the recursion;
+//      the run ends in a branch when nothing is left. The arcs that can still matter are
+//      recomputed at each step (on a path from the certain reach to a store some unsettled
+//      output depends on), so variables that cannot change anything are never branched on;
+//   3. memoises sub-problems: the residual problem is fully described by the unsettled
+//      outputs, the certain reach where arcs that still matter leave it, and those arcs with
+//      their unfixed variables. Equal residual problems reached by different histories are
+//      solved once, which makes the recursion a reduced decision diagram (the frontier-based
+//      method of Hardy, Lucet & Limnios for network reliability).
+// Sums are kept in long double; results match enumeration of all worlds to ~1e-15.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "datareach/compiled_graph.hpp"
+#include "datareach/exposure.hpp"
+
+namespace datareach {
+
+// Size of the exact problem after pruning, for choosing a method before running one.
+struct ExactComplexity {
+    // Per adversary: the random variables (arc coins and events with 0 < p < 1) that can
+    // change some output for some class, counted once even if several runs use them.
+    std::vector<std::int64_t> variables;
+    // Per adversary: the most variables any one factoring run conditions on (<= variables).
+    std::vector<std::int64_t> max_run_variables;
+    // Per adversary: arcs that can matter for some class.
+    std::vector<std::int64_t> arcs;
+    // An upper bound on the work of plain enumeration: sum over runs of
+    // (relevant arcs + 1) * 2^variables (saturating at 1e300). Factoring with pruning and
+    // memoisation usually does far less; see ExactOptions::max_steps for a hard budget.
+    double work = 0.0;
+};
+
+struct ExactOptions {
+    // A run with more variables than this after pruning throws ModelError before starting.
+    std::int64_t max_variables = 64;
+    // Factoring steps allowed over the whole call (0: unlimited); exceeding it throws
+    // ModelError. A cheap way to try exact first and fall back to Monte Carlo.
+    std::uint64_t max_steps = 0;
+    // Compute by_store and by_region (they make more outputs to settle, hence more steps).
+    bool places = true;
+    // Memory for memoised sub-problems per run; when full, new ones are no longer stored.
+    std::size_t memo_bytes = std::size_t{256} << 20;
+    // Polled every few thousand steps: set to true to stop (ExactCancelled is thrown).
+    const std::atomic<bool>* cancel = nullptr;
+    // Called every few thousand steps with (runs finished, runs in total); returning false
+    // stops the computation (ExactCancelled is thrown).
+    ProgressCallback progress;
+};
+
+// Thrown when the cancel flag or the progress callback stopped the computation.
+class ExactCancelled : public std::runtime_error {
+public:
+    ExactCancelled() : std::runtime_error("exact method: cancelled") {}
+};
+
+// Throws ModelError for an adversary that is not a node.
+ExactComplexity exact_complexity(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries);
+
+// Fills every field of the table: intervals equal the point values, method "exact",
+// samples 0. Throws ModelError when a run is too large for the options' limits, e.g.
+// "exact method: 143 random variables remain after pruning for adversary #0 (limit 64);
+// use method='monte_carlo'".
+ExposureTable exact_exposure(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries,
+                             const ExactOptions& options = {});
+
+}  // namespace datareach

@@ -1,0 +1,117 @@
+// The model as plain columnar tables: what a scenario file says, with every id already
+// replaced by its row index. This is the contract between any front end (the Python layer,
+// a C++ program) and the core; the core never sees names, only indices.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace datareach {
+
+// Dates are whole days since 1970-01-01. A window is [start, end); an open side is the
+// sentinel below, so "no window" is [kOpenStart, kOpenEnd).
+using Day = std::int32_t;
+inline constexpr Day kOpenStart = std::numeric_limits<Day>::min();
+inline constexpr Day kOpenEnd = std::numeric_limits<Day>::max();
+
+enum class NodeKind : std::int8_t {
+    jurisdiction = 0,
+    organization = 1,
+    role = 2,
+    store = 3,
+    gateway = 4,
+};
+
+// A list of small integer lists (class filters, required events, components) stored as one
+// offsets array of length rows + 1 and one values array. An empty row means "none"; for a
+// class filter an empty row means "all classes".
+struct RaggedIndex {
+    std::vector<std::int64_t> offsets{0};
+    std::vector<std::int32_t> values;
+
+    std::size_t rows() const { return offsets.size() - 1; }
+    std::size_t size(std::size_t row) const {
+        return static_cast<std::size_t>(offsets[row + 1] - offsets[row]);
+    }
+    const std::int32_t* begin(std::size_t row) const { return values.data() + offsets[row]; }
+    const std::int32_t* end(std::size_t row) const { return values.data() + offsets[row + 1]; }
+    void push_row(const std::vector<std::int32_t>& row) {
+        values.insert(values.end(), row.begin(), row.end());
+        offsets.push_back(static_cast<std::int64_t>(values.size()));
+    }
+};
+
+struct Window {
+    Day start = kOpenStart;
+    Day end = kOpenEnd;
+    bool contains(Day day) const { return start <= day && day < end; }
+};
+
+struct ModelData {
+    // Regions: every distinct region or territory string, each with its parent (-1 for a
+    // top-level region). "US/VA" has parent "US"; the front end adds missing ancestors.
+    std::vector<std::string> region_names;
+    std::vector<std::int32_t> region_parent;
+
+    // Nodes.
+    std::vector<NodeKind> node_kind;
+    std::vector<std::int32_t> node_region;     // -1: no region
+    std::vector<std::int32_t> node_territory;  // -1: none (only jurisdictions have one)
+    std::vector<double> node_compels;          // NaN: no rule; otherwise p of the rule
+
+    // Data classes. components: empty row for an atomic class; composite components may
+    // be composite themselves, but not cyclic.
+    std::vector<double> class_sensitivity;
+    std::vector<double> class_records;
+    RaggedIndex class_components;
+
+    // Events.
+    std::vector<double> event_p;
+
+    // Placements.
+    std::vector<std::int32_t> placement_class;
+    std::vector<std::int32_t> placement_store;
+    std::vector<double> placement_share;
+    std::vector<Window> placement_window;
+
+    // Flows (store → store copies). flow_classes: empty row = every class.
+    std::vector<std::int32_t> flow_from;
+    std::vector<std::int32_t> flow_to;
+    std::vector<double> flow_share;
+    std::vector<Window> flow_window;
+    RaggedIndex flow_classes;
+
+    // Access arcs. arc_classes: empty row = every class; arc_requires: events.
+    std::vector<std::int32_t> arc_from;
+    std::vector<std::int32_t> arc_to;
+    std::vector<double> arc_p;
+    std::vector<double> arc_cost;
+    std::vector<Window> arc_window;
+    RaggedIndex arc_classes;
+    RaggedIndex arc_requires;
+
+    // Stable identities of the random variables, for common random numbers: the Monte Carlo
+    // engine draws an arc's coin (an event's state) from (seed, key, world), so two variants
+    // of a model that share an arc or event see it in the same state in the same world.
+    // Empty: the row index is the key. Otherwise one key per row.
+    // Rule arcs of a jurisdiction take their key from the keys of their two nodes.
+    std::vector<std::uint64_t> arc_key;
+    std::vector<std::uint64_t> event_key;
+    std::vector<std::uint64_t> node_key;
+
+    std::size_t node_count() const { return node_kind.size(); }
+    std::size_t class_count() const { return class_sensitivity.size(); }
+    std::size_t event_count() const { return event_p.size(); }
+    std::size_t placement_count() const { return placement_class.size(); }
+    std::size_t flow_count() const { return flow_from.size(); }
+    std::size_t arc_count() const { return arc_from.size(); }
+
+    // Throws ModelError naming the first bad entry as "<table>[<row>].<field>: <why>",
+    // with the table names of the scenario file (nodes, classes, events, placements,
+    // flows, access).
+    void validate() const;
+};
+
+}  // namespace datareach

@@ -1,0 +1,908 @@
+#include "datareach/exposure_monte_carlo.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <numeric>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "datareach/errors.hpp"
+
+namespace datareach {
+namespace monte_carlo {
+
+BernoulliP BernoulliP::of(double p) {
+    BernoulliP out;
+    if (!(p > 0.0)) return out;  // 0 (and NaN, which validation rules out) never fires
+    out.zero = false;
+    if (p >= 1.0) {
+        out.one = true;
+        return out;
+    }
+    int exponent = 0;
+    const double fraction = std::frexp(p, &exponent);  // p = fraction * 2^exponent, fraction in [0.5, 1)
+    out.zero_bits = -exponent;                          // exponent <= 0 since p < 1
+    out.mantissa = static_cast<std::uint64_t>(std::ldexp(fraction, 64));  // exact: 53 significant bits
+    return out;
+}
+
+std::uint64_t arc_stream_key(std::uint64_t seed, std::uint64_t arc_key) {
+    return mix_keys(mix_keys(seed, 0x6172632D636F696Eull /* "arc-coin" */), arc_key);
+}
+
+std::uint64_t event_stream_key(std::uint64_t seed, std::uint64_t event_key) {
+    return mix_keys(mix_keys(seed, 0x6576656E742D7570ull /* "event-up" */), event_key);
+}
+
+std::uint64_t bernoulli_word(const BernoulliP& p, std::uint64_t base, unsigned* words_used) {
+    if (p.zero || p.one) {
+        if (words_used) *words_used = 0;
+        return p.one ? ~std::uint64_t{0} : 0;
+    }
+    std::uint64_t counter = base;
+    std::uint64_t undecided = ~std::uint64_t{0};
+    std::uint64_t result = 0;
+    unsigned used = 0;
+    // Leading zero bits of p: a lane whose bit is 1 has U > p.
+    for (std::int32_t k = 0; k < p.zero_bits; ++k) {
+        counter += kGolden;
+        ++used;
+        undecided &= ~mix64(counter);
+        if (!undecided) break;
+    }
+    if (undecided) {
+        for (std::uint64_t m = p.mantissa; m != 0; m <<= 1) {
+            counter += kGolden;
+            ++used;
+            const std::uint64_t r = mix64(counter);
+            if (m >> 63) {  // p's bit 1: lanes with bit 0 have U < p (up)
+                result |= undecided & ~r;
+                undecided &= r;
+            } else {  // p's bit 0: lanes with bit 1 have U > p (down)
+                undecided &= ~r;
+            }
+            if (!undecided) break;
+        }
+    }
+    // Lanes still undecided match p on all its bits, so U >= p: down.
+    if (words_used) *words_used = used;
+    return result;
+}
+
+double normal_quantile(double q) {
+    if (!(q > 0.0 && q < 1.0)) throw ModelError("confidence: must lie in (0, 1)");
+    // Acklam's rational approximation, then one Halley step against erfc.
+    static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                               1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
+    static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                               6.680131188771972e+01, -1.328068155288572e+01};
+    static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                               -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
+    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                               3.754408661907416e+00};
+    const double low = 0.02425;
+    double x;
+    if (q < low) {
+        const double s = std::sqrt(-2.0 * std::log(q));
+        x = (((((c[0] * s + c[1]) * s + c[2]) * s + c[3]) * s + c[4]) * s + c[5]) /
+            ((((d[0] * s + d[1]) * s + d[2]) * s + d[3]) * s + 1.0);
+    } else if (q <= 1.0 - low) {
+        const double s = q - 0.5;
+        const double r = s * s;
+        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * s /
+            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
+    } else {
+        const double s = std::sqrt(-2.0 * std::log1p(-q));
+        x = -(((((c[0] * s + c[1]) * s + c[2]) * s + c[3]) * s + c[4]) * s + c[5]) /
+            ((((d[0] * s + d[1]) * s + d[2]) * s + d[3]) * s + 1.0);
+    }
+    const double e = 0.5 * std::erfc(-x / std::sqrt(2.0)) - q;
+    const double u = e * std::sqrt(2.0 * M_PI) * std::exp(x * x / 2.0);
+    return x - u / (1.0 + x * u / 2.0);
+}
+
+void wilson_interval(std::uint64_t successes, std::uint64_t n, double z, double& low, double& high) {
+    if (n == 0) {
+        low = 0.0;
+        high = 1.0;
+        return;
+    }
+    const double total = static_cast<double>(n);
+    const double p = static_cast<double>(successes) / total;
+    const double z2 = z * z;
+    const double denominator = 1.0 + z2 / total;
+    const double center = (p + z2 / (2.0 * total)) / denominator;
+    const double half = z / denominator * std::sqrt(std::max(0.0, p * (1.0 - p) / total + z2 / (4.0 * total * total)));
+    low = successes == 0 ? 0.0 : std::clamp(center - half, 0.0, p);
+    high = successes == n ? 1.0 : std::clamp(center + half, p, 1.0);
+}
+
+}  // namespace monte_carlo
+
+namespace {
+
+using namespace monte_carlo;
+
+// The hot word of an arc, read on every scan: its target and three flags. The rest of what
+// drawing its mask needs is in ArcCold, read only when the mask is drawn.
+constexpr std::uint32_t kTargetMask = (std::uint32_t{1} << 29) - 1;
+constexpr std::uint32_t kDead = std::uint32_t{1} << 29;      // never live (p = 0 or an event with p = 0)
+constexpr std::uint32_t kFiltered = std::uint32_t{1} << 30;  // has a class filter
+constexpr std::uint32_t kRandom = std::uint32_t{1} << 31;    // neither dead nor certain: needs a mask
+
+struct ArcCold {
+    std::uint64_t stream;    // arc_stream_key(seed, arc_key)
+    std::uint64_t mantissa;  // BernoulliP of the arc's own p
+    std::uint32_t events_begin;  // random events (0 < p < 1) it requires, in Plan::arc_events
+    std::uint32_t events_count;
+    std::int16_t zero_bits;
+    std::uint8_t has_coin;  // p < 1
+};
+
+// At most this many words (64 MiB) of per-group admission bits.
+constexpr std::size_t kMaxAdmitWords = std::size_t{1} << 23;
+
+struct EventInfo {
+    std::uint64_t stream;
+    BernoulliP p;
+};
+
+// Everything fixed for one run: per-arc kernel data, class groups, share levels, the layout
+// of the count arrays.
+struct Plan {
+    std::size_t nodes = 0;
+    std::vector<NodeIndex> adversaries;
+    std::vector<std::uint32_t> arc_hot;
+    std::vector<ArcCold> arc_cold;
+    std::vector<std::int32_t> arc_events;
+    std::vector<EventInfo> events;
+
+    // Groups of atomic classes (with presence) admitted by the same arcs: one propagation each.
+    std::vector<ClassIndex> group_rep;
+    RaggedIndex group_atoms;
+    RaggedIndex group_stores;  // the stores holding some class of the group, once each
+    // Per group, a bit per arc: admits the group (only consulted for filtered arcs). Empty
+    // when it would exceed kMaxAdmitWords; the kernel then searches the filter row.
+    std::vector<std::uint64_t> group_admits;
+    std::size_t admit_words = 0;
+
+    // Share levels of each atomic class, descending: level k holds the stores with that share.
+    std::vector<std::int64_t> atom_level_begin;  // per class (+1); empty range for composites
+    std::vector<double> atom_level_share;
+    std::vector<std::int64_t> level_entry_begin;  // per atom level (+1), into level_entry_store
+    std::vector<NodeIndex> level_entry_store;
+
+    // Class levels: the distinct values X_c can take (> 0), descending, and for each the atom
+    // level of every component at or above it (X_c >= l iff every component has X_d >= l).
+    std::vector<std::int64_t> class_level_begin;  // per class (+1), global class level index
+    std::vector<double> class_level_share;
+    std::vector<std::int64_t> class_level_atoms_begin;  // per class
+    std::vector<std::int32_t> class_level_atoms;        // levels x components, row-major
+    std::vector<std::int32_t> class_arity;              // components per class
+
+    // Places.
+    bool places = false;
+    std::vector<std::int64_t> region_slot_begin;  // per class (+1)
+    std::vector<std::int32_t> slot_region;
+    RaggedIndex entry_slots;  // per presence entry: the region slots it counts for
+    std::size_t max_slots_per_class = 0;
+
+    // Count layout per adversary: class levels, then presence entries, then region slots.
+    std::size_t level_count = 0;
+    std::size_t entry_count = 0;
+    std::size_t slot_count = 0;
+    std::size_t stride = 0;
+};
+
+Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversaries, const MonteCarloOptions& options) {
+    Plan plan;
+    plan.nodes = g.node_count();
+    plan.adversaries = adversaries;
+    plan.places = options.places;
+    const std::size_t arc_count = g.arc_count();
+    const auto classes = static_cast<ClassIndex>(g.class_count());
+
+    // Events.
+    plan.events.resize(g.event_count());
+    for (std::size_t e = 0; e < g.event_count(); ++e)
+        plan.events[e] = {event_stream_key(options.seed, g.event_key(static_cast<std::int32_t>(e))), BernoulliP::of(g.event_p(static_cast<std::int32_t>(e)))};
+
+    // Arcs.
+    if (plan.nodes > kTargetMask) throw ModelError("nodes: the Monte Carlo engine handles at most 2^29 nodes");
+    if (arc_count > std::numeric_limits<std::uint32_t>::max()) throw ModelError("access: the Monte Carlo engine handles at most 2^32 arcs");
+    plan.arc_hot.resize(arc_count);
+    plan.arc_cold.resize(arc_count);
+    const auto& requires_ = g.arc_requires();
+    const auto& filters = g.arc_classes();
+    for (std::size_t a = 0; a < arc_count; ++a) {
+        ArcCold& info = plan.arc_cold[a];
+        const auto arc = static_cast<ArcIndex>(a);
+        info.stream = arc_stream_key(options.seed, g.arc_key(arc));
+        const BernoulliP p = BernoulliP::of(g.arc_p(arc));
+        info.mantissa = p.mantissa;
+        info.zero_bits = static_cast<std::int16_t>(p.zero_bits);
+        info.has_coin = !p.one;
+        bool dead = p.zero;
+        info.events_begin = static_cast<std::uint32_t>(plan.arc_events.size());
+        for (auto it = requires_.begin(a); it != requires_.end(a) && !dead; ++it) {
+            const auto& ev = plan.events[*it].p;
+            if (ev.zero) dead = true;
+            else if (!ev.one && std::find(plan.arc_events.begin() + info.events_begin, plan.arc_events.end(), *it) == plan.arc_events.end())
+                plan.arc_events.push_back(*it);
+        }
+        if (dead) plan.arc_events.resize(info.events_begin);
+        info.events_count = static_cast<std::uint32_t>(plan.arc_events.size() - info.events_begin);
+        if (plan.arc_events.size() > std::numeric_limits<std::uint32_t>::max())
+            throw ModelError("access: too many required events for the Monte Carlo engine");
+        std::uint32_t hot = static_cast<std::uint32_t>(g.arc_target(arc));
+        if (filters.size(a)) hot |= kFiltered;
+        if (dead) hot |= kDead;
+        else if (!p.one || info.events_count) hot |= kRandom;
+        plan.arc_hot[a] = hot;
+    }
+
+    // Class groups: atomic classes with presence, keyed by the filtered arcs that name them.
+    const auto& presence = g.presence_stores();
+    std::vector<std::vector<ArcIndex>> named_by(classes);
+    for (std::size_t a = 0; a < arc_count; ++a)
+        for (auto it = filters.begin(a); it != filters.end(a); ++it) named_by[*it].push_back(static_cast<ArcIndex>(a));
+    std::vector<ClassIndex> present_atoms;
+    for (ClassIndex d = 0; d < classes; ++d)
+        if (!g.is_composite(d) && presence.size(d) > 0) present_atoms.push_back(d);
+    std::stable_sort(present_atoms.begin(), present_atoms.end(),
+                     [&](ClassIndex x, ClassIndex y) { return named_by[x] < named_by[y]; });
+    for (std::size_t i = 0; i < present_atoms.size();) {
+        std::size_t j = i;
+        std::vector<std::int32_t> members;
+        while (j < present_atoms.size() && named_by[present_atoms[j]] == named_by[present_atoms[i]]) members.push_back(present_atoms[j++]);
+        std::sort(members.begin(), members.end());
+        plan.group_rep.push_back(members.front());
+        plan.group_atoms.push_row(members);
+        std::vector<std::int32_t> group_stores;
+        for (auto d : members) group_stores.insert(group_stores.end(), presence.begin(d), presence.end(d));
+        std::sort(group_stores.begin(), group_stores.end());
+        group_stores.erase(std::unique(group_stores.begin(), group_stores.end()), group_stores.end());
+        plan.group_stores.push_row(group_stores);
+        i = j;
+    }
+    const std::size_t groups = plan.group_rep.size();
+    plan.admit_words = (arc_count + 63) / 64;
+    if (groups * plan.admit_words <= kMaxAdmitWords) {
+        plan.group_admits.assign(groups * plan.admit_words, 0);
+        for (std::size_t group = 0; group < groups; ++group)
+            for (std::size_t a = 0; a < arc_count; ++a)
+                if (filters.size(a) && std::binary_search(filters.begin(a), filters.end(a), plan.group_rep[group]))
+                    plan.group_admits[group * plan.admit_words + a / 64] |= std::uint64_t{1} << (a % 64);
+    }
+
+    // Atom levels.
+    const auto& shares = g.presence_shares();
+    plan.atom_level_begin.assign(classes + 1, 0);
+    plan.level_entry_begin.push_back(0);
+    for (ClassIndex d = 0; d < classes; ++d) {
+        plan.atom_level_begin[d] = static_cast<std::int64_t>(plan.atom_level_share.size());
+        if (g.is_composite(d)) continue;
+        std::vector<std::int64_t> entries(static_cast<std::size_t>(presence.size(d)));
+        std::iota(entries.begin(), entries.end(), presence.offsets[d]);
+        std::stable_sort(entries.begin(), entries.end(), [&](std::int64_t x, std::int64_t y) { return shares[x] > shares[y]; });
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            if (i == 0 || shares[entries[i]] != shares[entries[i - 1]]) {
+                if (i) plan.level_entry_begin.push_back(static_cast<std::int64_t>(plan.level_entry_store.size()));
+                plan.atom_level_share.push_back(shares[entries[i]]);
+            }
+            plan.level_entry_store.push_back(presence.values[entries[i]]);
+        }
+        if (!entries.empty()) plan.level_entry_begin.push_back(static_cast<std::int64_t>(plan.level_entry_store.size()));
+    }
+    plan.atom_level_begin[classes] = static_cast<std::int64_t>(plan.atom_level_share.size());
+
+    // Class levels.
+    const auto& atoms = g.class_atoms();
+    plan.class_level_begin.assign(classes + 1, 0);
+    plan.class_level_atoms_begin.assign(classes, 0);
+    plan.class_arity.assign(classes, 0);
+    for (ClassIndex c = 0; c < classes; ++c) {
+        plan.class_level_begin[c] = static_cast<std::int64_t>(plan.class_level_share.size());
+        plan.class_level_atoms_begin[c] = static_cast<std::int64_t>(plan.class_level_atoms.size());
+        plan.class_arity[c] = static_cast<std::int32_t>(atoms.size(c));
+        bool any_absent = atoms.size(c) == 0;
+        double top = std::numeric_limits<double>::infinity();
+        std::vector<double> levels;
+        for (auto it = atoms.begin(c); it != atoms.end(c); ++it) {
+            const auto first = plan.atom_level_begin[*it], last = plan.atom_level_begin[*it + 1];
+            if (first == last) {
+                any_absent = true;
+                break;
+            }
+            top = std::min(top, plan.atom_level_share[first]);
+            levels.insert(levels.end(), plan.atom_level_share.begin() + first, plan.atom_level_share.begin() + last);
+        }
+        if (any_absent) continue;
+        std::sort(levels.begin(), levels.end(), std::greater<>());
+        levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+        for (double level : levels) {
+            if (level > top) continue;
+            plan.class_level_share.push_back(level);
+            for (auto it = atoms.begin(c); it != atoms.end(c); ++it) {
+                auto k = plan.atom_level_begin[*it];
+                while (k + 1 < plan.atom_level_begin[*it + 1] && plan.atom_level_share[k + 1] >= level) ++k;
+                plan.class_level_atoms.push_back(static_cast<std::int32_t>(k));
+            }
+        }
+    }
+    plan.class_level_begin[classes] = static_cast<std::int64_t>(plan.class_level_share.size());
+    plan.level_count = plan.class_level_share.size();
+
+    // Places: every region of a store holding the class and all its ancestors.
+    plan.entry_count = options.places ? presence.values.size() : 0;
+    plan.region_slot_begin.assign(classes + 1, 0);
+    if (options.places) {
+        const auto& parent = g.region_parent();
+        std::vector<std::int32_t> slot_of(parent.size(), -1);
+        std::vector<std::vector<std::int32_t>> chains;
+        for (ClassIndex d = 0; d < classes; ++d) {
+            plan.region_slot_begin[d] = static_cast<std::int64_t>(plan.slot_region.size());
+            chains.assign(presence.size(d), {});
+            std::vector<std::int32_t> regions;
+            for (std::size_t i = 0; i < presence.size(d); ++i) {
+                std::int32_t r = g.node_region(presence.values[presence.offsets[d] + i]);
+                // A step limit keeps a (never validated) cycle of region parents from hanging.
+                for (std::size_t steps = 0; r >= 0 && static_cast<std::size_t>(r) < parent.size() && steps <= parent.size(); ++steps) {
+                    chains[i].push_back(r);
+                    regions.push_back(r);
+                    r = parent[r];
+                }
+            }
+            std::sort(regions.begin(), regions.end());
+            regions.erase(std::unique(regions.begin(), regions.end()), regions.end());
+            for (auto r : regions) {
+                slot_of[r] = static_cast<std::int32_t>(plan.slot_region.size());
+                plan.slot_region.push_back(r);
+            }
+            plan.max_slots_per_class = std::max(plan.max_slots_per_class, regions.size());
+            for (auto& chain : chains) {
+                for (auto& r : chain) r = slot_of[r];
+                std::sort(chain.begin(), chain.end());
+                chain.erase(std::unique(chain.begin(), chain.end()), chain.end());
+                plan.entry_slots.push_row(chain);
+            }
+        }
+        plan.region_slot_begin[classes] = static_cast<std::int64_t>(plan.slot_region.size());
+        plan.slot_count = plan.slot_region.size();
+    }
+    plan.stride = plan.level_count + plan.entry_count + plan.slot_count;
+    return plan;
+}
+
+// At most this many cached mask words per thread (64 MiB); larger models share slots.
+constexpr std::size_t kMaxCachedMaskWords = std::size_t{1} << 23;
+
+// Per-thread scratch, reused across blocks and segments.
+struct Workspace {
+    std::vector<std::uint64_t> reached;  // per node: W words, the worlds in which it is reached
+    std::vector<std::uint64_t> pending;  // per node: W words reached but not yet pushed on
+    std::vector<std::uint8_t> queued;
+    std::vector<std::uint8_t> watched;  // stores of the group being propagated
+    std::vector<NodeIndex> queue;
+    std::vector<NodeIndex> touched;
+    // A direct-mapped cache of the live masks drawn in this block: arc a lives in slot
+    // a & slot_mask, tagged (epoch << 32) | a. Dense (one slot per arc) up to a memory cap;
+    // beyond it colliding arcs are simply drawn again (the same words: counter-based).
+    std::vector<std::uint64_t> arc_tag;
+    std::vector<std::uint64_t> arc_mask;  // per slot: W words
+    std::size_t slot_mask = 0;
+    std::vector<std::uint32_t> event_stamp;
+    std::vector<std::uint64_t> event_mask;
+    std::vector<std::uint64_t> atom_level_mask;
+    std::vector<std::uint64_t> region_acc;
+    std::vector<std::uint32_t> block_counts;
+    std::vector<std::uint64_t> counts;
+    std::uint32_t epoch = 0;
+    std::uint64_t blocks_done = 0;
+
+    Workspace(const Plan& plan, unsigned words) {
+        reached.assign(plan.nodes * words, 0);
+        pending.assign(plan.nodes * words, 0);
+        queued.assign(plan.nodes, 0);
+        watched.assign(plan.nodes, 0);
+        queue.assign(plan.nodes + 1, 0);
+        std::size_t slots = 1;
+        while (slots < plan.arc_hot.size() && slots * words < kMaxCachedMaskWords) slots *= 2;
+        slot_mask = slots - 1;
+        arc_tag.assign(slots, 0);
+        arc_mask.resize(slots * words);
+        event_stamp.assign(plan.events.size(), 0);
+        event_mask.assign(plan.events.size() * words, 0);
+        atom_level_mask.assign(plan.atom_level_share.size() * words, 0);
+        region_acc.assign(plan.max_slots_per_class * words, 0);
+        block_counts.assign(plan.adversaries.size() * plan.stride, 0);
+        counts.assign(plan.adversaries.size() * plan.stride, 0);
+    }
+
+    void next_epoch() {
+        if (++epoch == 0) {  // wrapped after 2^32 blocks: forget every stamp
+            std::fill(arc_tag.begin(), arc_tag.end(), 0);
+            std::fill(event_stamp.begin(), event_stamp.end(), 0);
+            epoch = 1;
+        }
+    }
+};
+
+template <int W>
+class Kernel {
+public:
+    Kernel(const CompiledGraph& graph, const Plan& plan, Workspace& ws, const std::atomic<bool>& stop)
+        : graph_(graph), plan_(plan), ws_(ws), stop_(stop) {}
+
+    // Tallies one block of 64 * W worlds into ws.counts; false (and nothing tallied) if the
+    // run was stopped meanwhile.
+    bool run_block(std::uint64_t block) {
+        ws_.next_epoch();
+        first_word_ = block * W;
+        const auto& group_atoms = plan_.group_atoms;
+        for (std::size_t i = 0; i < plan_.adversaries.size(); ++i) {
+            std::uint32_t* counts = ws_.block_counts.data() + i * plan_.stride;
+            for (std::size_t group = 0; group < plan_.group_rep.size(); ++group) {
+                const bool finished = propagate(plan_.adversaries[i], group);
+                if (finished)
+                    for (auto it = group_atoms.begin(group); it != group_atoms.end(group); ++it) tally_atom(*it, counts);
+                clear_reached();
+                if (!finished) return false;
+            }
+            tally_classes(counts);
+        }
+        const std::size_t n = ws_.counts.size();
+        for (std::size_t k = 0; k < n; ++k) ws_.counts[k] += ws_.block_counts[k];
+        ++ws_.blocks_done;
+        return true;
+    }
+
+private:
+    std::uint64_t* reached(NodeIndex v) { return ws_.reached.data() + static_cast<std::size_t>(v) * W; }
+    std::uint64_t* pending(NodeIndex v) { return ws_.pending.data() + static_cast<std::size_t>(v) * W; }
+
+    const std::uint64_t* event_mask(std::int32_t e) {
+        std::uint64_t* mask = ws_.event_mask.data() + static_cast<std::size_t>(e) * W;
+        if (ws_.event_stamp[e] != ws_.epoch) {
+            ws_.event_stamp[e] = ws_.epoch;
+            const EventInfo& ev = plan_.events[e];
+            for (int w = 0; w < W; ++w) mask[w] = bernoulli_word(ev.p, stream_base(ev.stream, first_word_ + w));
+        }
+        return mask;
+    }
+
+    // The live mask of a random arc in this block, drawn at first use.
+    const std::uint64_t* live_mask(ArcIndex a) {
+        const std::size_t slot = static_cast<std::size_t>(a) & ws_.slot_mask;
+        std::uint64_t* mask = ws_.arc_mask.data() + slot * W;
+        const std::uint64_t tag = (static_cast<std::uint64_t>(ws_.epoch) << 32) | static_cast<std::uint64_t>(a);
+        if (ws_.arc_tag[slot] == tag) return mask;
+        ws_.arc_tag[slot] = tag;
+        const ArcCold& info = plan_.arc_cold[a];
+        for (int w = 0; w < W; ++w) mask[w] = ~std::uint64_t{0};
+        for (std::uint32_t k = 0; k < info.events_count; ++k) {
+            const std::uint64_t* em = event_mask(plan_.arc_events[info.events_begin + k]);
+            for (int w = 0; w < W; ++w) mask[w] &= em[w];
+        }
+        if (info.has_coin) {
+            BernoulliP p;
+            p.zero = false;
+            p.mantissa = info.mantissa;
+            p.zero_bits = info.zero_bits;
+            for (int w = 0; w < W; ++w)
+                if (mask[w]) mask[w] &= bernoulli_word(p, stream_base(info.stream, first_word_ + w));
+        }
+        return mask;
+    }
+
+    bool admits(ArcIndex a, std::size_t group) const {
+        if (!plan_.group_admits.empty())
+            return (plan_.group_admits[group * plan_.admit_words + static_cast<std::size_t>(a) / 64] >> (a % 64)) & 1;
+        const auto& f = graph_.arc_classes();
+        return std::binary_search(f.begin(a), f.end(a), plan_.group_rep[group]);
+    }
+
+    void enqueue(NodeIndex t) {
+        ws_.queued[t] = 1;
+        ws_.queue[tail_] = t;
+        if (++tail_ == ws_.queue.size()) tail_ = 0;
+    }
+
+    // Propagates world masks from `source` over the arcs admitting the group to a fixpoint:
+    // a node's pending worlds are pushed along its arcs, reached[t] |= pending[v] & live(a).
+    // Stops early once every store of the group is reached in every world (nothing else is
+    // read). False if the run was stopped meanwhile.
+    bool propagate(NodeIndex source, std::size_t group) {
+        head_ = tail_ = 0;
+        const auto& stores = plan_.group_stores;
+        std::size_t unsaturated = stores.size(group);
+        for (auto it = stores.begin(group); it != stores.end(group); ++it) ws_.watched[*it] = 1;
+        struct Unwatch {
+            Workspace& ws;
+            const std::int32_t *first, *last;
+            ~Unwatch() {
+                for (auto it = first; it != last; ++it) ws.watched[*it] = 0;
+            }
+        } unwatch{ws_, stores.begin(group), stores.end(group)};
+        std::uint64_t* src = reached(source);
+        std::uint64_t* src_pending = pending(source);
+        for (int w = 0; w < W; ++w) src[w] = src_pending[w] = ~std::uint64_t{0};
+        ws_.touched.push_back(source);
+        if (ws_.watched[source] && --unsaturated == 0) return true;
+        enqueue(source);
+        std::uint32_t pops = 0;
+        const std::uint32_t* hot = plan_.arc_hot.data();
+        while (head_ != tail_) {
+            const NodeIndex v = ws_.queue[head_];
+            if (++head_ == ws_.queue.size()) head_ = 0;
+            ws_.queued[v] = 0;
+            if ((++pops & 0x3FF) == 0 && stop_.load(std::memory_order_relaxed)) return false;
+            // Prefetch: the arc rows of the next queued node, the row start of the one after.
+            if (head_ != tail_) {
+                const NodeIndex u = ws_.queue[head_];
+                const ArcIndex ub = graph_.out_begin(u);
+                __builtin_prefetch(pending(u));
+                __builtin_prefetch(hot + ub);
+                __builtin_prefetch(ws_.arc_mask.data() + (static_cast<std::size_t>(ub) & ws_.slot_mask) * W);
+                const std::size_t after = head_ + 1 == ws_.queue.size() ? 0 : head_ + 1;
+                if (after != tail_) __builtin_prefetch(&graph_.graph().m_forward.m_rowstart[ws_.queue[after]]);
+            }
+            std::uint64_t* pv = pending(v);
+            std::uint64_t delta[W];
+            for (int w = 0; w < W; ++w) {
+                delta[w] = pv[w];
+                pv[w] = 0;
+            }
+            const ArcIndex begin = graph_.out_begin(v), end = graph_.out_end(v);
+            for (ArcIndex a = begin; a < end; ++a) __builtin_prefetch(reached(static_cast<NodeIndex>(hot[a] & kTargetMask)));
+            for (ArcIndex a = begin; a < end; ++a) {
+                const std::uint32_t arc = hot[a];
+                if (arc & kDead) continue;
+                const auto t = static_cast<NodeIndex>(arc & kTargetMask);
+                std::uint64_t* rt = reached(t);
+                std::uint64_t add[W];
+                std::uint64_t any = 0;
+                for (int w = 0; w < W; ++w) {
+                    add[w] = delta[w] & ~rt[w];
+                    any |= add[w];
+                }
+                if (!any) continue;
+                if ((arc & kFiltered) && !admits(a, group)) continue;
+                if (arc & kRandom) {
+                    const std::uint64_t* live = live_mask(a);
+                    any = 0;
+                    for (int w = 0; w < W; ++w) {
+                        add[w] &= live[w];
+                        any |= add[w];
+                    }
+                    if (!any) continue;
+                }
+                bool was_empty = true;
+                std::uint64_t full = ~std::uint64_t{0};
+                std::uint64_t* pt = pending(t);
+                for (int w = 0; w < W; ++w) {
+                    was_empty = was_empty && rt[w] == 0;
+                    rt[w] |= add[w];
+                    pt[w] |= add[w];
+                    full &= rt[w];
+                }
+                if (was_empty) ws_.touched.push_back(t);
+                if (ws_.watched[t] && full == ~std::uint64_t{0} && --unsaturated == 0) return true;
+                if (!ws_.queued[t]) enqueue(t);
+            }
+        }
+        return true;
+    }
+
+    void clear_reached() {
+        for (NodeIndex v : ws_.touched) {
+            std::uint64_t* r = reached(v);
+            std::uint64_t* p = pending(v);
+            for (int w = 0; w < W; ++w) r[w] = p[w] = 0;
+            ws_.queued[v] = 0;
+        }
+        ws_.touched.clear();
+    }
+
+    static std::uint32_t popcount(const std::uint64_t* words) {
+        std::uint32_t n = 0;
+        for (int w = 0; w < W; ++w) n += static_cast<std::uint32_t>(__builtin_popcountll(words[w]));
+        return n;
+    }
+
+    // Per atomic class after its group's propagation: the worlds with X_d >= each level, and
+    // the per-store and per-region counts.
+    void tally_atom(ClassIndex d, std::uint32_t* counts) {
+        std::uint64_t cumulative[W] = {};
+        for (auto k = plan_.atom_level_begin[d]; k < plan_.atom_level_begin[d + 1]; ++k) {
+            for (auto e = plan_.level_entry_begin[k]; e < plan_.level_entry_begin[k + 1]; ++e) {
+                const std::uint64_t* r = reached(plan_.level_entry_store[e]);
+                for (int w = 0; w < W; ++w) cumulative[w] |= r[w];
+            }
+            std::uint64_t* out = ws_.atom_level_mask.data() + k * W;
+            for (int w = 0; w < W; ++w) out[w] = cumulative[w];
+        }
+        if (!plan_.places) return;
+        const auto& presence = graph_.presence_stores();
+        std::uint32_t* store_counts = counts + plan_.level_count;
+        std::uint32_t* slot_counts = counts + plan_.level_count + plan_.entry_count;
+        const auto slot0 = plan_.region_slot_begin[d];
+        const auto slots = plan_.region_slot_begin[d + 1] - slot0;
+        std::uint64_t* acc = ws_.region_acc.data();
+        std::fill(acc, acc + slots * W, 0);
+        for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e) {
+            const std::uint64_t* r = reached(presence.values[e]);
+            store_counts[e] = popcount(r);
+            for (auto it = plan_.entry_slots.begin(e); it != plan_.entry_slots.end(e); ++it) {
+                std::uint64_t* a = acc + (*it - slot0) * W;
+                for (int w = 0; w < W; ++w) a[w] |= r[w];
+            }
+        }
+        for (std::int64_t s = 0; s < slots; ++s) slot_counts[slot0 + s] = popcount(acc + s * W);
+    }
+
+    // Per class: the worlds with X_c >= each of its levels (all components at or above it).
+    void tally_classes(std::uint32_t* counts) {
+        const auto classes = static_cast<ClassIndex>(graph_.class_count());
+        const std::uint64_t* level_mask = ws_.atom_level_mask.data();
+        for (ClassIndex c = 0; c < classes; ++c) {
+            const auto arity = plan_.class_arity[c];
+            const std::int32_t* atoms = plan_.class_level_atoms.data() + plan_.class_level_atoms_begin[c];
+            for (auto k = plan_.class_level_begin[c]; k < plan_.class_level_begin[c + 1]; ++k, atoms += arity) {
+                std::uint64_t all[W];
+                for (int w = 0; w < W; ++w) all[w] = ~std::uint64_t{0};
+                for (std::int32_t j = 0; j < arity; ++j) {
+                    const std::uint64_t* m = level_mask + static_cast<std::size_t>(atoms[j]) * W;
+                    for (int w = 0; w < W; ++w) all[w] &= m[w];
+                }
+                counts[k] = popcount(all);
+            }
+        }
+    }
+
+    const CompiledGraph& graph_;
+    const Plan& plan_;
+    Workspace& ws_;
+    const std::atomic<bool>& stop_;
+    std::uint64_t first_word_ = 0;
+    std::size_t head_ = 0;
+    std::size_t tail_ = 0;
+};
+
+// The world counts after which a run with a tolerance checks its intervals: every 4096
+// worlds up to 16384, then growing by a quarter, all multiples of 4096 (of every block size).
+std::vector<std::uint64_t> checkpoint_blocks(std::uint64_t total_blocks, std::uint64_t block_worlds, bool tolerance) {
+    std::vector<std::uint64_t> out;
+    if (tolerance) {
+        const std::uint64_t unit = 4096;
+        for (std::uint64_t worlds = unit; worlds / block_worlds < total_blocks;) {
+            out.push_back(worlds / block_worlds);
+            const std::uint64_t step = std::max(unit, worlds / 4 / unit * unit);
+            if (worlds > std::numeric_limits<std::uint64_t>::max() - step) break;
+            worlds += step;
+        }
+    }
+    out.push_back(total_blocks);
+    return out;
+}
+
+struct Tally {
+    std::vector<std::uint64_t> counts;
+    std::uint64_t blocks = 0;
+};
+
+Tally sum_counts(const std::vector<std::unique_ptr<Workspace>>& spaces, std::size_t size) {
+    Tally t;
+    t.counts.assign(size, 0);
+    for (const auto& ws : spaces) {
+        if (!ws) continue;
+        for (std::size_t k = 0; k < size; ++k) t.counts[k] += ws->counts[k];
+        t.blocks += ws->blocks_done;
+    }
+    return t;
+}
+
+double class_max_half_width(const CompiledGraph& g, const Plan& plan, const Tally& tally, std::uint64_t worlds, double z) {
+    double widest = 0.0;
+    for (std::size_t i = 0; i < plan.adversaries.size(); ++i) {
+        const std::uint64_t* counts = tally.counts.data() + i * plan.stride;
+        for (std::size_t c = 0; c < g.class_count(); ++c) {
+            const auto first = plan.class_level_begin[c], last = plan.class_level_begin[c + 1];
+            const std::uint64_t hits = first == last ? 0 : counts[last - 1];
+            double low, high;
+            wilson_interval(hits, worlds, z, low, high);
+            widest = std::max(widest, (high - low) / 2.0);
+        }
+    }
+    return widest;
+}
+
+ExposureTable make_table(const CompiledGraph& g, const Plan& plan, const Tally& tally, std::uint64_t worlds,
+                         const MonteCarloOptions& options, double z) {
+    ExposureTable table;
+    const std::size_t rows = plan.adversaries.size();
+    const std::size_t classes = g.class_count();
+    table.adversaries = plan.adversaries;
+    table.method = "monte_carlo";
+    table.samples = worlds;
+    table.seed = options.seed;
+    for (ScoreMatrix* m : {&table.probability, &table.ci_low, &table.ci_high, &table.expected_share,
+                           &table.expected_share_ci_low, &table.expected_share_ci_high})
+        m->setZero(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(classes));
+    const double n = static_cast<double>(worlds);
+    for (std::size_t i = 0; i < rows; ++i) {
+        const std::uint64_t* counts = tally.counts.data() + i * plan.stride;
+        for (std::size_t c = 0; c < classes; ++c) {
+            const auto r = static_cast<Eigen::Index>(i), k = static_cast<Eigen::Index>(c);
+            const auto first = plan.class_level_begin[c], last = plan.class_level_begin[c + 1];
+            std::uint64_t hits = 0;
+            double sum = 0.0, sum_squares = 0.0;
+            for (auto level = first; level < last; ++level) {
+                const std::uint64_t exactly = counts[level] - hits;  // worlds with X_c == this level
+                hits = counts[level];
+                const double share = plan.class_level_share[level];
+                sum += share * static_cast<double>(exactly);
+                sum_squares += share * share * static_cast<double>(exactly);
+            }
+            double low, high;
+            wilson_interval(hits, worlds, z, low, high);
+            table.ci_low(r, k) = low;
+            table.ci_high(r, k) = high;
+            table.max_half_width = std::max(table.max_half_width, (high - low) / 2.0);
+            if (worlds == 0) {  // stopped before the first block: know nothing
+                table.expected_share_ci_high(r, k) = 1.0;
+                continue;
+            }
+            table.probability(r, k) = static_cast<double>(hits) / n;
+            const double mean = sum / n;
+            table.expected_share(r, k) = mean;
+            const double variance = worlds > 1 ? std::max(0.0, (sum_squares - sum * mean) / (n - 1.0)) : 0.0;
+            const double half = z * std::sqrt(variance / n);
+            table.expected_share_ci_low(r, k) = std::clamp(mean - half, 0.0, mean);
+            table.expected_share_ci_high(r, k) = std::clamp(mean + half, mean, 1.0);
+        }
+    }
+    if (!plan.places) return table;
+
+    const auto& presence = g.presence_stores();
+    auto add_row = [&](PlaceExposure& out, std::size_t i, ClassIndex d, std::int32_t place, std::uint64_t hits) {
+        double low, high;
+        wilson_interval(hits, worlds, z, low, high);
+        out.adversary_row.push_back(static_cast<std::int32_t>(i));
+        out.class_index.push_back(d);
+        out.place.push_back(place);
+        out.probability.push_back(worlds ? static_cast<double>(hits) / n : 0.0);
+        out.ci_low.push_back(low);
+        out.ci_high.push_back(high);
+    };
+    for (std::size_t i = 0; i < rows; ++i) {
+        const std::uint64_t* counts = tally.counts.data() + i * plan.stride;
+        for (ClassIndex d = 0; d < static_cast<ClassIndex>(classes); ++d) {
+            if (g.is_composite(d)) continue;
+            for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e)
+                add_row(table.by_store, i, d, presence.values[e], counts[plan.level_count + e]);
+            for (auto s = plan.region_slot_begin[d]; s < plan.region_slot_begin[d + 1]; ++s)
+                add_row(table.by_region, i, d, plan.slot_region[s], counts[plan.level_count + plan.entry_count + s]);
+        }
+    }
+    return table;
+}
+
+template <int W>
+ExposureTable run(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries, const MonteCarloOptions& options) {
+    using Clock = std::chrono::steady_clock;
+    const Plan plan = build_plan(graph, adversaries, options);
+    const double z = normal_quantile(0.5 + options.confidence / 2.0);
+    const std::uint64_t block_worlds = 64 * W;
+    const std::uint64_t total_blocks = options.samples / block_worlds + (options.samples % block_worlds ? 1 : 0);
+    const std::uint64_t total_worlds = total_blocks * block_worlds;
+    unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    if (plan.adversaries.empty()) threads = 1;
+
+    std::vector<std::unique_ptr<Workspace>> spaces(threads);
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> next_block{0};
+    std::atomic<std::uint64_t> blocks_done{0};
+    std::exception_ptr failure;
+    std::mutex mutex;
+    std::condition_variable finished;
+    Clock::time_point last_report = Clock::now();
+
+    auto should_stop = [&] { return options.cancel && options.cancel->load(std::memory_order_relaxed); };
+
+    std::uint64_t start = 0;
+    for (std::uint64_t end : checkpoint_blocks(total_blocks, block_worlds, options.tolerance > 0.0)) {
+        if (plan.adversaries.empty()) break;
+        next_block.store(start);
+        const unsigned workers = static_cast<unsigned>(std::min<std::uint64_t>(threads, end - start));
+        unsigned active = workers;
+        std::vector<std::thread> pool;
+        pool.reserve(workers);
+        for (unsigned t = 0; t < workers; ++t) {
+            pool.emplace_back([&, t, end] {
+                try {
+                    if (!spaces[t]) spaces[t] = std::make_unique<Workspace>(plan, W);
+                    Kernel<W> kernel(graph, plan, *spaces[t], stop);
+                    while (!stop.load(std::memory_order_relaxed)) {
+                        const std::uint64_t block = next_block.fetch_add(1);
+                        if (block >= end) break;
+                        if (kernel.run_block(block)) blocks_done.fetch_add(1);
+                    }
+                } catch (...) {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    if (!failure) failure = std::current_exception();
+                    stop = true;
+                }
+                std::lock_guard<std::mutex> lock(mutex);
+                --active;
+                finished.notify_all();
+            });
+        }
+        {
+            std::unique_lock<std::mutex> lock(mutex);
+            while (active > 0) {
+                finished.wait_for(lock, std::chrono::milliseconds(100), [&] { return active == 0; });
+                if (active == 0) break;
+                lock.unlock();
+                if (should_stop()) stop = true;
+                const auto now = Clock::now();
+                if (options.progress && now - last_report >= std::chrono::milliseconds(100)) {
+                    last_report = now;
+                    try {
+                        if (!options.progress(blocks_done.load() * block_worlds, total_worlds)) stop = true;
+                    } catch (...) {  // never leave with workers running: stop, join, rethrow
+                        std::lock_guard<std::mutex> guard(mutex);
+                        if (!failure) failure = std::current_exception();
+                        stop = true;
+                    }
+                }
+                lock.lock();
+            }
+        }
+        for (auto& thread : pool) thread.join();
+        if (failure) std::rethrow_exception(failure);
+        if (stop.load() || should_stop()) {
+            break;
+        }
+        start = end;
+        if (options.tolerance > 0.0 && end < total_blocks) {
+            const Tally tally = sum_counts(spaces, plan.adversaries.size() * plan.stride);
+            if (class_max_half_width(graph, plan, tally, tally.blocks * block_worlds, z) <= options.tolerance) break;
+        }
+    }
+    const Tally tally = sum_counts(spaces, plan.adversaries.size() * plan.stride);
+    const std::uint64_t worlds = tally.blocks * block_worlds;
+    if (options.progress) options.progress(worlds, total_worlds);
+    return make_table(graph, plan, tally, worlds, options, z);
+}
+
+}  // namespace
+
+ExposureTable monte_carlo_exposure(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries,
+                                   const MonteCarloOptions& options) {
+    if (options.samples == 0) throw ModelError("samples: must be > 0");
+    if (options.samples > (std::uint64_t{1} << 62)) throw ModelError("samples: must be at most 2^62");
+    if (!(options.tolerance >= 0.0) || std::isinf(options.tolerance))
+        throw ModelError("tolerance: must be a finite number >= 0, got " + std::to_string(options.tolerance));
+    if (!(options.confidence > 0.0 && options.confidence < 1.0))
+        throw ModelError("confidence: must lie in (0, 1), got " + std::to_string(options.confidence));
+    for (NodeIndex a : adversaries)
+        if (a < 0 || static_cast<std::size_t>(a) >= graph.node_count())
+            throw ModelError("adversaries: no node #" + std::to_string(a));
+    switch (options.block_words) {
+        case 1: return run<1>(graph, adversaries, options);
+        case 2: return run<2>(graph, adversaries, options);
+        case 4: return run<4>(graph, adversaries, options);
+        case 8: return run<8>(graph, adversaries, options);
+        default: throw ModelError("block_words: must be 1, 2, 4 or 8, got " + std::to_string(options.block_words));
+    }
+}
+
+}  // namespace datareach

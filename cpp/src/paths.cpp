@@ -1,0 +1,100 @@
+#include "datareach/paths.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include <boost/graph/dijkstra_shortest_paths.hpp>
+#include <boost/graph/filtered_graph.hpp>
+#include <boost/property_map/function_property_map.hpp>
+
+#include "datareach/errors.hpp"
+
+namespace datareach {
+namespace {
+
+using Edge = boost::graph_traits<ArcGraph>::edge_descriptor;
+
+// Lets through the arcs that can carry the class in some world.
+struct UsableFor {
+    const CompiledGraph* graph = nullptr;
+    ClassIndex atomic_class = 0;
+    bool operator()(const Edge& e) const {
+        const auto a = static_cast<ArcIndex>(boost::get(boost::edge_index, graph->graph(), e));
+        return graph->admits(a, atomic_class) && graph->arc_live_probability(a) > 0.0;
+    }
+};
+
+// Dijkstra reports vertices only; parallel arcs need the edge that won each node.
+struct RecordWinningArc : boost::default_dijkstra_visitor {
+    std::vector<ArcIndex>* winner;
+    const ArcGraph* graph;
+    template <class G>
+    void edge_relaxed(const Edge& e, const G&) const {
+        (*winner)[boost::target(e, *graph)] = static_cast<ArcIndex>(boost::get(boost::edge_index, *graph, e));
+    }
+};
+
+}  // namespace
+
+double path_probability(const CompiledGraph& graph, const std::vector<ArcIndex>& arcs) {
+    double probability = 1.0;
+    std::vector<std::int32_t> events;
+    for (ArcIndex a : arcs) {
+        probability *= graph.arc_p(a);
+        const auto& req = graph.arc_requires();
+        events.insert(events.end(), req.begin(a), req.end(a));
+    }
+    std::sort(events.begin(), events.end());
+    events.erase(std::unique(events.begin(), events.end()), events.end());
+    for (auto e : events) probability *= graph.event_p(e);
+    return probability;
+}
+
+std::optional<AccessPath> most_likely_path(const CompiledGraph& graph, NodeIndex adversary, ClassIndex atomic_class) {
+    if (adversary < 0 || static_cast<std::size_t>(adversary) >= graph.node_count())
+        throw ModelError("adversary: no node #" + std::to_string(adversary));
+    if (atomic_class < 0 || static_cast<std::size_t>(atomic_class) >= graph.class_count())
+        throw ModelError("class: no class #" + std::to_string(atomic_class));
+    if (graph.is_composite(atomic_class))
+        throw ModelError("class: classes[" + std::to_string(atomic_class) +
+                         "] is composite; a path reaches one store, ask for each component");
+
+    const auto& stores = graph.presence_stores();
+    if (stores.size(atomic_class) == 0) return std::nullopt;
+
+    const auto& g = graph.graph();
+    const std::size_t n = graph.node_count();
+    boost::filtered_graph<ArcGraph, UsableFor> usable(g, UsableFor{&graph, atomic_class});
+    std::vector<double> distance(n, std::numeric_limits<double>::infinity());
+    std::vector<std::size_t> predecessor(n);
+    std::vector<ArcIndex> winner(n, -1);
+    auto weight = boost::make_function_property_map<Edge, double>([&](const Edge& e) {
+        return -std::log(graph.arc_live_probability(static_cast<ArcIndex>(boost::get(boost::edge_index, g, e))));
+    });
+    boost::dijkstra_shortest_paths(
+        usable, static_cast<std::size_t>(adversary),
+        boost::weight_map(weight)
+            .distance_inf(std::numeric_limits<double>::infinity())
+            .distance_map(boost::make_iterator_property_map(distance.begin(), boost::get(boost::vertex_index, g)))
+            .predecessor_map(boost::make_iterator_property_map(predecessor.begin(), boost::get(boost::vertex_index, g)))
+            .visitor(RecordWinningArc{{}, &winner, &g}));
+
+    // The nearest store holding the class; ties go to the lower node index.
+    NodeIndex target = -1;
+    for (auto it = stores.begin(atomic_class); it != stores.end(atomic_class); ++it)
+        if (distance[*it] < std::numeric_limits<double>::infinity() && (target < 0 || distance[*it] < distance[target]))
+            target = *it;
+    if (target < 0) return std::nullopt;
+
+    AccessPath path;
+    for (NodeIndex v = target; v != adversary; v = graph.arc_source(winner[v])) path.arcs.push_back(winner[v]);
+    std::reverse(path.arcs.begin(), path.arcs.end());
+    path.nodes.push_back(adversary);
+    for (ArcIndex a : path.arcs) path.nodes.push_back(graph.arc_target(a));
+    path.probability = path_probability(graph, path.arcs);
+    return path;
+}
+
+}  // namespace datareach

@@ -1,0 +1,130 @@
+"""The ``datareach`` command: run the embedded example, check and analyse scenario files.
+
+Every failure caused by the input (a bad file, an unknown id, a malformed date) ends with
+exit code 2 and one line on stderr naming the entry and field.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from .errors import ModelError
+
+__all__ = ["main"]
+
+DEMO_DATES = ("2021-10-01", "2022-07-01")
+
+
+def _load(path: str) -> Any:
+    from .files import load
+
+    return load(path)
+
+
+def _path_text(model: Any, adversary: str, data_class: str, at: str | None) -> tuple[str, float | None]:
+    from .reach import most_likely_path
+
+    components = model.classes.set_index("id")["components"].get(data_class)
+    if isinstance(components, (list, tuple)) and len(components):
+        return "(composite: needs " + ", ".join(components) + ")", None
+    path = most_likely_path(model, adversary, data_class, at=at)
+    if path is None:
+        return "—", None
+    return " → ".join(path.nodes), path.probability
+
+
+def reach_table(model: Any, adversaries: Sequence[str] | None, at: str | None) -> pd.DataFrame:
+    """One row per class and adversary: possible/certain reach, the most likely path."""
+    from .reach import reach
+
+    table = reach(model, adversaries, at=at)
+    paths = [_path_text(model, row.adversary, row["class"], at) for _, row in table.iterrows()]
+    table["path"] = [p for p, _ in paths]
+    table["path_probability"] = [q for _, q in paths]
+    return table
+
+
+def _print_reach(table: pd.DataFrame, title: str) -> None:
+    print(title)
+    shown = table.assign(
+        possible=table["possible"].map({True: "yes", False: "no"}),
+        certain=table["certain"].map({True: "yes", False: "no"}),
+        stores=table["stores"].map(lambda s: ", ".join(s) if len(s) else "—"),
+        path_probability=table["path_probability"].map(lambda p: "" if p is None or pd.isna(p) else f"{p:.3f}"),
+    )[["adversary", "class", "possible", "certain", "stores", "path_probability", "path"]]
+    print(shown.to_string(index=False))
+    print()
+
+
+def _command_demo(args: argparse.Namespace) -> int:
+    from .examples import project_texas
+
+    model = project_texas()
+    print(f"{model.name}\n")
+    for at in args.at or DEMO_DATES:
+        _print_reach(reach_table(model, None, at), f"As of {at}: who can reach which data")
+    return 0
+
+
+def _command_reach(args: argparse.Namespace) -> int:
+    model = _load(args.file)
+    table = reach_table(model, args.adversary or None, args.at)
+    if args.json:
+        json.dump(json.loads(table.to_json(orient="records")), sys.stdout, indent=2)
+        print()
+    else:
+        _print_reach(table, f"{model.name or args.file}" + (f", as of {args.at}" if args.at else ""))
+    return 0
+
+
+def _command_validate(args: argparse.Namespace) -> int:
+    from .compiled import core_model
+
+    model = _load(args.file)
+    core_model(model)  # the core's own checks: numbers, composite cycles
+    print(
+        f"{args.file}: valid ({len(model.nodes)} nodes, {len(model.classes)} classes, "
+        f"{len(model.access)} access arcs)"
+    )
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="datareach", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="run the embedded Project Texas example")
+    demo.add_argument("--at", action="append", metavar="DATE", help="date(s) to show (default: %s)" % ", ".join(DEMO_DATES))
+    demo.set_defaults(run=_command_demo)
+
+    reach = commands.add_parser("reach", help="possible/certain reach and most likely paths of a scenario file")
+    reach.add_argument("file")
+    reach.add_argument("--adversary", action="append", metavar="ID", help="adversary node id (repeatable)")
+    reach.add_argument("--at", metavar="DATE", help="analyse as of this date (YYYY-MM-DD)")
+    reach.add_argument("--json", action="store_true", help="print JSON records")
+    reach.set_defaults(run=_command_reach)
+
+    validate = commands.add_parser("validate", help="check a scenario file")
+    validate.add_argument("file")
+    validate.set_defaults(run=_command_validate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ModelError, OSError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"datareach: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

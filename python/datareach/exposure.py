@@ -1,0 +1,213 @@
+"""Exposure scores (DESIGN 2.4-2.5): ``analyze`` runs the exact or the Monte Carlo engine and
+returns a ``Result`` of pandas tables."""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .compiled import adversary_indices, compile_model
+from .errors import ModelError
+
+if TYPE_CHECKING:
+    from .model import Model
+
+__all__ = ["analyze", "Result", "METHODS"]
+
+METHODS = ("auto", "exact", "monte_carlo")
+# "auto" runs the exact engine when pruning leaves at most this many random variables for
+# every adversary: factoring then finishes in well under a second on typical structures.
+AUTO_EXACT_VARIABLES = 24
+# method="exact" refuses models beyond this; the error gives the size.
+EXACT_VARIABLE_LIMIT = 64
+RESULT_PICKLE_VERSION = 1
+
+ProgressCallback = Callable[[int, int], Any]
+
+
+def _progress_callback(progress: bool | ProgressCallback | None) -> tuple[ProgressCallback | None, Any]:
+    """A callable for the engine and the bar to close afterwards (or None)."""
+    if progress is None or progress is False:
+        return None, None
+    if callable(progress):
+        return progress, None
+    if progress is True:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=0, unit="world", unit_scale=True, dynamic_ncols=True)
+
+        def update(done: int, total: int) -> None:
+            if bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+
+        return update, bar
+    raise ModelError(f"expected True, False, None or a callable, got {progress!r}", where="progress")
+
+
+def _check_int(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ModelError(f"expected an integer >= {minimum}, got {value!r}", where=name)
+    return int(value)
+
+
+def analyze(
+    model: Model,
+    adversaries: str | Iterable[str] | None = None,
+    *,
+    method: str = "auto",
+    samples: int = 100_000,
+    tolerance: float | None = None,
+    seed: int | None = None,
+    at: Any = None,
+    threads: int | None = None,
+    progress: bool | ProgressCallback | None = None,
+    places: bool = True,
+) -> Result:
+    """Exposure of every class to every adversary.
+
+    ``method``: "exact" (no sampling; ModelError with the size if the model is too large),
+    "monte_carlo" (bit-parallel sampling with Wilson intervals), or "auto" (exact when cheap).
+    ``samples`` caps the worlds drawn; ``tolerance`` stops earlier once every probability
+    interval's half-width is below it. The same ``seed`` gives the same numbers for any
+    ``threads``. ``at`` analyses the model as of a date. ``progress``: True for a progress
+    bar, or a callable ``(done, total)``. ``places`` adds the per-store and per-region tables.
+    """
+    from . import _core
+
+    if method not in METHODS:
+        raise ModelError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}", where="method")
+    samples = _check_int(samples, "samples", 1)
+    threads = 0 if threads is None else _check_int(threads, "threads", 1)
+    if tolerance is not None and (isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance > 0):
+        raise ModelError(f"expected a number > 0, got {tolerance!r}", where="tolerance")
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0])
+    seed = _check_int(seed, "seed", 0)
+
+    ids, rows = adversary_indices(model, adversaries)
+    graph = compile_model(model, at)
+    if method == "auto":
+        variables = max(_core.exact_complexity(graph, rows)["variables"], default=0)
+        method = "exact" if variables <= AUTO_EXACT_VARIABLES else "monte_carlo"
+
+    callback, bar = _progress_callback(progress)
+    started = time.perf_counter()
+    try:
+        if method == "exact":
+            table = _core.exact_exposure(graph, rows, max_variables=EXACT_VARIABLE_LIMIT, places=places)
+        else:
+            table = _core.monte_carlo_exposure(
+                graph, rows, samples=samples, seed=seed, tolerance=tolerance or 0.0,
+                threads=threads, places=places, progress=callback,
+            )
+    finally:
+        if bar is not None:
+            bar.close()
+    elapsed = time.perf_counter() - started
+    return Result(model, ids, table, at=at, elapsed=elapsed, threads=threads)
+
+
+class Result:
+    """Exposure scores of one analysis, with how they were computed.
+
+    ``exposure``: one row per (adversary, class); ``by_store`` and ``by_region``: the
+    probability that a store (any store of a region) holding the class is reached;
+    ``total_risk``: risk summed over classes per adversary; ``matrix(score)``: an
+    adversaries x classes NumPy view of a score without copying.
+    """
+
+    __slots__ = ("_table", "adversaries", "classes", "method", "samples", "seed", "at", "elapsed", "threads",
+                 "_records", "_sensitivity", "_store_frame", "_region_frame", "_model_names")
+
+    def __init__(self, model: Model, adversaries: list[str], table: Any, *, at: Any, elapsed: float, threads: int):
+        self._table = table
+        self.adversaries = list(adversaries)
+        self.classes = list(model.class_ids)
+        self.method = table.method
+        self.samples = int(table.samples)
+        self.seed = int(table.seed) if table.method == "monte_carlo" else None
+        self.at = None if at is None else str(at)
+        self.elapsed = elapsed
+        self.threads = threads
+        classes = model.classes
+        self._records = classes["records"].to_numpy(dtype=float)
+        self._sensitivity = classes["sensitivity"].to_numpy(dtype=float)
+        node_ids = np.asarray(model.node_ids, dtype=object)
+        regions = model.nodes["region"].to_numpy(dtype=object)
+        self._store_frame = self._places(table.by_store, "store", node_ids, extra={"region": regions})
+        self._region_frame = self._places(table.by_region, "region", np.asarray(model.region_names, dtype=object))
+        self._model_names = model.name
+
+    def _places(self, columns: dict, place: str, labels: np.ndarray, extra: dict | None = None) -> pd.DataFrame:
+        index = np.asarray(columns[place])
+        frame = {
+            "adversary": np.asarray(self.adversaries, dtype=object)[np.asarray(columns["adversary_row"])],
+            "class": np.asarray(self.classes, dtype=object)[np.asarray(columns["class"])],
+            place: labels[index],
+        }
+        for name, values in (extra or {}).items():
+            frame[name] = values[index]
+        frame["probability"] = np.asarray(columns["probability"])
+        frame["ci_low"] = np.asarray(columns["ci_low"])
+        frame["ci_high"] = np.asarray(columns["ci_high"])
+        return pd.DataFrame(frame)
+
+    def matrix(self, score: str = "probability") -> np.ndarray:
+        """An adversaries x classes read-only view of a score: probability, ci_low, ci_high,
+        expected_share, expected_records or risk (the last two are computed, not views)."""
+        if score in ("probability", "ci_low", "ci_high", "expected_share"):
+            return getattr(self._table, score)
+        if score == "expected_records":
+            return self._table.expected_share * self._records
+        if score == "risk":
+            return self._table.expected_share * self._records * self._sensitivity
+        raise ModelError(f"unknown score {score!r}", where="score")
+
+    @property
+    def exposure(self) -> pd.DataFrame:
+        t = self._table
+        n_adv, n_cls = len(self.adversaries), len(self.classes)
+        expected_records = self.matrix("expected_records")
+        return pd.DataFrame(
+            {
+                "adversary": np.repeat(np.asarray(self.adversaries, dtype=object), n_cls),
+                "class": np.tile(np.asarray(self.classes, dtype=object), n_adv),
+                "probability": t.probability.ravel(),
+                "ci_low": t.ci_low.ravel(),
+                "ci_high": t.ci_high.ravel(),
+                "expected_share": t.expected_share.ravel(),
+                "expected_records": expected_records.ravel(),
+                "risk": (expected_records * self._sensitivity).ravel(),
+            }
+        )
+
+    @property
+    def by_store(self) -> pd.DataFrame:
+        return self._store_frame
+
+    @property
+    def by_region(self) -> pd.DataFrame:
+        return self._region_frame
+
+    @property
+    def total_risk(self) -> pd.Series:
+        risk = self.matrix("risk").sum(axis=1)
+        return pd.Series(risk, index=pd.Index(self.adversaries, name="adversary"), name="total_risk")
+
+    def _describe(self) -> str:
+        how = "exact" if self.method == "exact" else f"Monte Carlo, {self.samples:,} worlds, seed {self.seed}"
+        when = f" as of {self.at}" if self.at else ""
+        return f"{how}{when}, {self.elapsed:.3g} s"
+
+    def __repr__(self) -> str:
+        return f"<Result {len(self.adversaries)} adversaries x {len(self.classes)} classes ({self._describe()})>"
+
+    def _repr_html_(self) -> str:
+        table = self.exposure.to_html(index=False, float_format=lambda x: f"{x:.4g}")
+        return f"<div><p><b>datareach exposure</b> ({html.escape(self._describe())})</p>{table}</div>"

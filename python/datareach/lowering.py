@@ -1,0 +1,130 @@
+"""Lowering a :class:`~datareach.model.Model` to the arrays of the C++ ``ModelData``.
+
+The result is the contract of ``cpp/include/datareach/model_data.hpp`` in NumPy form: one
+key per ``ModelData`` field, ids replaced by row indices. A ``RaggedIndex`` field ``f`` is
+split into ``f_offsets`` (int64, rows + 1) and ``f_values`` (int32); a ``Window`` field
+``w`` into ``w_start`` / ``w_end`` (int32 days since 1970-01-01, an open side as INT32_MIN
+/ INT32_MAX). Every step is an array operation or a loop over distinct values (regions),
+never a Python loop over rows: ten million arcs lower in seconds.
+
+Composite classes named in class filters stay class indices; the core flattens them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .dates import OPEN_END, OPEN_START, dates_to_days
+from .model import Model
+from .schema import NODE_KINDS
+
+__all__ = ["lower", "NODE_KIND_CODES"]
+
+# NodeKind codes of the core, by kind name.
+NODE_KIND_CODES: dict[str, int] = {kind: code for code, kind in enumerate(NODE_KINDS)}
+
+
+def lower(model: Model) -> dict[str, Any]:
+    """The arrays of ``ModelData`` for ``model`` (see the module docstring for the keys)."""
+    column = model._column
+    out: dict[str, Any] = {}
+
+    region_names, region_parent, region_index = _regions(
+        column("nodes", "region"), column("nodes", "territory")
+    )
+    out["region_names"] = region_names
+    out["region_parent"] = region_parent
+
+    out["node_kind"] = _indices(pd.Index(NODE_KINDS, dtype=object), column("nodes", "kind"), np.int8)
+    out["node_region"] = _indices(region_index, column("nodes", "region"))
+    out["node_territory"] = _indices(region_index, column("nodes", "territory"))
+    out["node_compels"] = _floats(column("nodes", "compels"))
+
+    out["class_sensitivity"] = _floats(column("classes", "sensitivity"))
+    out["class_records"] = _floats(column("classes", "records"))
+    _ragged(out, "class_components", column("classes", "components"), model, "classes")
+
+    out["event_p"] = _floats(column("events", "p"))
+
+    out["placement_class"] = _rows(model, "classes", column("placements", "class"))
+    out["placement_store"] = _rows(model, "nodes", column("placements", "store"))
+    out["placement_share"] = _floats(column("placements", "share"))
+    _window(out, "placement_window", model, "placements")
+
+    out["flow_from"] = _rows(model, "nodes", column("flows", "from"))
+    out["flow_to"] = _rows(model, "nodes", column("flows", "to"))
+    out["flow_share"] = _floats(column("flows", "share"))
+    _window(out, "flow_window", model, "flows")
+    _ragged(out, "flow_classes", column("flows", "classes"), model, "classes")
+
+    out["arc_from"] = _rows(model, "nodes", column("access", "from"))
+    out["arc_to"] = _rows(model, "nodes", column("access", "to"))
+    out["arc_p"] = _floats(column("access", "p"))
+    out["arc_cost"] = _floats(column("access", "cost"))
+    _window(out, "arc_window", model, "access")
+    _ragged(out, "arc_classes", column("access", "classes"), model, "classes")
+    _ragged(out, "arc_requires", column("access", "requires"), model, "events")
+    return out
+
+
+def _floats(values: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype=np.float64)
+
+
+def _indices(index: pd.Index, values: np.ndarray, dtype: type = np.int32) -> np.ndarray:
+    """Positions of ``values`` in ``index``; -1 for None (and, by the model's own checks,
+    only for None)."""
+    return index.get_indexer(values).astype(dtype)
+
+
+def _rows(model: Model, section: str, ids: np.ndarray) -> np.ndarray:
+    rows = model._positions(section, ids)
+    assert (rows >= 0).all(), f"unresolved {section} id in a valid model"
+    return rows.astype(np.int32)
+
+
+def _window(out: dict[str, Any], prefix: str, model: Model, section: str) -> None:
+    out[f"{prefix}_start"] = dates_to_days(model._column(section, "window_start"), OPEN_START)
+    out[f"{prefix}_end"] = dates_to_days(model._column(section, "window_end"), OPEN_END)
+
+
+def _ragged(
+    out: dict[str, Any], name: str, lists: np.ndarray, model: Model, target: str
+) -> None:
+    """A column of id tuples (None for an empty row) as RaggedIndex offsets and values."""
+    present = lists != None  # noqa: E711 (elementwise)
+    given = lists[present]
+    lengths = np.zeros(len(lists), dtype=np.int64)
+    lengths[present] = np.fromiter(map(len, given), dtype=np.int64, count=len(given))
+    offsets = np.zeros(len(lists) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = np.fromiter(
+        itertools.chain.from_iterable(given), dtype=object, count=int(offsets[-1])
+    )
+    out[f"{name}_offsets"] = offsets
+    out[f"{name}_values"] = _rows(model, target, flat)
+
+
+def _regions(
+    regions: np.ndarray, territories: np.ndarray
+) -> tuple[list[str], np.ndarray, pd.Index]:
+    """Every region and territory with all its ancestors (``US/VA`` brings ``US``), sorted
+    so that a parent comes before its children, with each one's parent (-1 at the top)."""
+    given = pd.unique(np.concatenate([regions, territories]))
+    names: set[str] = set()
+    for region in given:  # distinct regions only
+        if region is None:
+            continue
+        parts = region.split("/")
+        names.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+    ordered = sorted(names)
+    index = pd.Index(ordered, dtype=object)
+    parents = [name.rpartition("/")[0] for name in ordered]
+    parent = np.array(
+        [index.get_loc(p) if p else -1 for p in parents], dtype=np.int32
+    ).reshape(len(ordered))
+    return ordered, parent, index

@@ -1,0 +1,141 @@
+"""Deterministic views (DESIGN 2.6): possible and certain reach per adversary and class,
+and the most likely access path."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .compiled import adversary_indices, class_index, compile_model
+
+if TYPE_CHECKING:
+    from .model import Model
+
+__all__ = ["reach", "most_likely_path", "Path", "PathStep"]
+
+
+def _split(offsets: np.ndarray, values: np.ndarray, labels: np.ndarray) -> list[list[str]]:
+    named = labels[values]
+    return [list(named[offsets[i] : offsets[i + 1]]) for i in range(len(offsets) - 1)]
+
+
+def _regions_of(stores: list[str], region_of: dict[str, Any]) -> list[str]:
+    regions = {region_of[s] for s in stores if isinstance(region_of.get(s), str)}
+    return sorted(regions)
+
+
+def reach(model: Model, adversaries: str | Iterable[str] | None = None, *, at: Any = None) -> pd.DataFrame:
+    """Which classes each adversary can possibly and certainly reach.
+
+    One row per (adversary, class): ``possible`` (exposed in some world: every arc with a
+    live probability > 0 is used), ``certain`` (exposed in every world: only arcs whose p and
+    events are all 1), ``stores`` and ``regions`` possibly reached that hold the class, and
+    ``certain_stores``. A composite class counts as reached only when all its components are.
+    ``at`` analyses the model as of a date (default: windows ignored).
+    """
+    from . import _core
+
+    ids, rows = adversary_indices(model, adversaries)
+    graph = compile_model(model, at)
+    table = _core.reach(graph, rows)
+    node_ids = np.asarray(model.node_ids, dtype=object)
+    class_ids = np.asarray(model.class_ids, dtype=object)
+    stores = _split(table["possible_stores_offsets"], table["possible_stores_values"], node_ids)
+    region_of = dict(zip(model.nodes["id"], model.nodes["region"]))
+    return pd.DataFrame(
+        {
+            "adversary": node_ids[table["adversary"]],
+            "class": class_ids[table["class"]],
+            "possible": table["possible"],
+            "certain": table["certain"],
+            "stores": stores,
+            "regions": [_regions_of(s, region_of) for s in stores],
+            "certain_stores": _split(table["certain_stores_offsets"], table["certain_stores_values"], node_ids),
+        }
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class PathStep:
+    """One arc of a path: an access entry of the model or the rule of a jurisdiction."""
+
+    source: str
+    target: str
+    p: float
+    kind: str | None
+    requires: tuple[str, ...]
+    entry: str  # where the arc comes from: "access[3]" or "nodes[0].compels"
+    citation: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Path:
+    """The most likely access path from an adversary to a store holding a class.
+
+    ``probability`` is the product of the distinct coins and events on the path (a shared
+    event counted once): a lower bound on the probability that the class is exposed.
+    """
+
+    adversary: str
+    data_class: str
+    nodes: tuple[str, ...]
+    arcs: tuple[PathStep, ...]
+    probability: float
+
+    @property
+    def store(self) -> str:
+        return self.nodes[-1]
+
+    def __str__(self) -> str:
+        return f"{' → '.join(self.nodes)} (p = {self.probability:.3g})"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        chain = " &rarr; ".join(f"<b>{html.escape(n)}</b>" for n in self.nodes)
+        return f"<div>{chain} <i>p = {self.probability:.3g}</i></div>"
+
+
+def _step(model: Model, source: str, target: str, origin: int) -> PathStep:
+    if origin < 0:
+        node = -1 - origin
+        compels = model.nodes["compels"].iloc[node]
+        return PathStep(source, target, float(compels), "compels", (), f"nodes[{node}].compels")
+    arc = model.access.iloc[origin]
+    requires = arc.get("requires")
+    citation = arc.get("source")
+    return PathStep(
+        source,
+        target,
+        float(arc["p"]),
+        arc["kind"] if isinstance(arc.get("kind"), str) else None,
+        tuple(requires) if isinstance(requires, (list, tuple, np.ndarray)) else (),
+        f"access[{origin}]",
+        citation if isinstance(citation, str) else None,
+    )
+
+
+def most_likely_path(model: Model, adversary: str, data_class: str, *, at: Any = None) -> Path | None:
+    """The most likely path by which ``adversary`` reaches a store holding ``data_class``.
+
+    The search is Dijkstra on -log of each arc's live probability over the arcs that admit
+    the class; the returned probability is then computed exactly for the path. None when no
+    store holding the class is possibly reachable. A composite class has no single path:
+    ask for each component.
+    """
+    from . import _core
+
+    ids, rows = adversary_indices(model, [adversary])
+    cls = class_index(model, data_class)
+    graph = compile_model(model, at)
+    found = _core.most_likely_path(graph, rows[0], cls)
+    if found is None:
+        return None
+    nodes, _arcs, origins, probability = found
+    names = [model.node_ids[v] for v in nodes]
+    steps = tuple(_step(model, names[i], names[i + 1], int(o)) for i, o in enumerate(origins))
+    return Path(ids[0], data_class, tuple(names), steps, float(probability))

@@ -1,0 +1,523 @@
+// The exact exposure engine against hand-computed values, published network reliabilities
+// and a brute-force enumeration of all worlds written straight from DESIGN section 2.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "datareach/compiled_graph.hpp"
+#include "datareach/errors.hpp"
+#include "datareach/exposure_exact.hpp"
+
+namespace dr = datareach;
+
+namespace {
+
+// A small builder for ModelData, ids are row indices.
+struct Builder {
+    dr::ModelData m;
+
+    int region(const std::string& name, int parent = -1) {
+        m.region_names.push_back(name);
+        m.region_parent.push_back(parent);
+        return static_cast<int>(m.region_names.size()) - 1;
+    }
+    int node(dr::NodeKind kind = dr::NodeKind::role, int region = -1) {
+        m.node_kind.push_back(kind);
+        m.node_region.push_back(region);
+        m.node_territory.push_back(-1);
+        m.node_compels.push_back(std::numeric_limits<double>::quiet_NaN());
+        return static_cast<int>(m.node_kind.size()) - 1;
+    }
+    int store(int region = -1) { return node(dr::NodeKind::store, region); }
+    int jurisdiction(int territory, double compels, int region = -1) {
+        const int v = node(dr::NodeKind::jurisdiction, region);
+        m.node_territory[v] = territory;
+        m.node_compels[v] = compels;
+        return v;
+    }
+    int cls(double records = 1.0, double sensitivity = 1.0, std::vector<int> components = {}) {
+        m.class_sensitivity.push_back(sensitivity);
+        m.class_records.push_back(records);
+        m.class_components.push_row(components);
+        return static_cast<int>(m.class_sensitivity.size()) - 1;
+    }
+    int event(double p) {
+        m.event_p.push_back(p);
+        return static_cast<int>(m.event_p.size()) - 1;
+    }
+    void place(int c, int s, double share = 1.0, dr::Window w = {}) {
+        m.placement_class.push_back(c);
+        m.placement_store.push_back(s);
+        m.placement_share.push_back(share);
+        m.placement_window.push_back(w);
+    }
+    void flow(int from, int to, double share = 1.0, std::vector<int> classes = {}, dr::Window w = {}) {
+        m.flow_from.push_back(from);
+        m.flow_to.push_back(to);
+        m.flow_share.push_back(share);
+        m.flow_window.push_back(w);
+        m.flow_classes.push_row(classes);
+    }
+    void arc(int from, int to, double p, std::vector<int> requires_ = {}, std::vector<int> classes = {}, dr::Window w = {}) {
+        m.arc_from.push_back(from);
+        m.arc_to.push_back(to);
+        m.arc_p.push_back(p);
+        m.arc_cost.push_back(1.0);
+        m.arc_window.push_back(w);
+        m.arc_classes.push_row(classes);
+        m.arc_requires.push_row(requires_);
+    }
+    // An undirected link: two arcs with p = 1 requiring one shared event of probability p.
+    void link(int a, int b, double p) {
+        const int e = event(p);
+        arc(a, b, 1.0, {e});
+        arc(b, a, 1.0, {e});
+    }
+    dr::CompiledGraph compile(std::optional<dr::Day> at = std::nullopt) const { return dr::CompiledGraph::compile(m, at); }
+};
+
+// Brute force: every world of every event and arc coin with 0 < p < 1.
+struct Brute {
+    std::vector<std::vector<double>> probability, expected;                  // [adversary][class]
+    std::vector<std::map<std::pair<int, int>, double>> store, region;        // [adversary][(class, place)]
+};
+
+Brute brute_force(const dr::CompiledGraph& g, const std::vector<dr::NodeIndex>& adversaries) {
+    const int E = static_cast<int>(g.event_count()), M = static_cast<int>(g.arc_count());
+    const int N = static_cast<int>(g.node_count()), C = static_cast<int>(g.class_count());
+    std::vector<int> open_events, open_arcs;
+    for (int e = 0; e < E; ++e)
+        if (g.event_p(e) > 0 && g.event_p(e) < 1) open_events.push_back(e);
+    for (int a = 0; a < M; ++a)
+        if (g.arc_p(a) > 0 && g.arc_p(a) < 1) open_arcs.push_back(a);
+    const int V = static_cast<int>(open_events.size() + open_arcs.size());
+    EXPECT_LE(V, 22) << "brute force too large";
+    Brute out;
+    const std::size_t A = adversaries.size();
+    out.probability.assign(A, std::vector<double>(C, 0.0));
+    out.expected.assign(A, std::vector<double>(C, 0.0));
+    out.store.resize(A);
+    out.region.resize(A);
+    std::vector<std::vector<long double>> P(A, std::vector<long double>(C, 0)), X(A, std::vector<long double>(C, 0));
+    std::vector<std::map<std::pair<int, int>, long double>> S(A), R(A);
+    // Rows exist with probability 0 too.
+    for (std::size_t i = 0; i < A; ++i)
+        for (int d = 0; d < C; ++d)
+            for (auto it = g.presence_stores().begin(d); it != g.presence_stores().end(d); ++it) {
+                S[i][{d, *it}] += 0;
+                for (int r = g.node_region(*it); r != -1; r = g.region_parent()[r]) R[i][{d, r}] += 0;
+            }
+    std::vector<char> event_up(E), arc_live(M);
+    for (std::uint64_t w = 0; w < (std::uint64_t{1} << V); ++w) {
+        long double weight = 1;
+        for (int e = 0; e < E; ++e) event_up[e] = g.event_p(e) == 1.0;
+        std::vector<char> coin(M);
+        for (int a = 0; a < M; ++a) coin[a] = g.arc_p(a) == 1.0;
+        int bit = 0;
+        for (int e : open_events) {
+            const bool up = (w >> bit++) & 1;
+            event_up[e] = up;
+            weight *= up ? g.event_p(e) : 1 - g.event_p(e);
+        }
+        for (int a : open_arcs) {
+            const bool up = (w >> bit++) & 1;
+            coin[a] = up;
+            weight *= up ? g.arc_p(a) : 1 - g.arc_p(a);
+        }
+        for (int a = 0; a < M; ++a) {
+            bool live = coin[a];
+            for (auto it = g.arc_requires().begin(a); it != g.arc_requires().end(a); ++it) live = live && event_up[*it];
+            arc_live[a] = live;
+        }
+        for (std::size_t i = 0; i < A; ++i) {
+            std::vector<double> x(C, 0.0);
+            for (int d = 0; d < C; ++d) {
+                if (g.is_composite(d)) continue;
+                std::vector<char> reached(N, 0);
+                std::vector<int> stack{adversaries[i]};
+                reached[adversaries[i]] = 1;
+                while (!stack.empty()) {
+                    const int v = stack.back();
+                    stack.pop_back();
+                    for (int a = 0; a < M; ++a)
+                        if (g.arc_source(a) == v && arc_live[a] && g.admits(a, d) && !reached[g.arc_target(a)]) {
+                            reached[g.arc_target(a)] = 1;
+                            stack.push_back(g.arc_target(a));
+                        }
+                }
+                std::set<int> regions_hit;
+                for (auto it = g.presence_stores().begin(d); it != g.presence_stores().end(d); ++it) {
+                    if (!reached[*it]) continue;
+                    x[d] = std::max(x[d], g.presence_share(d, *it));
+                    S[i][{d, *it}] += weight;
+                    for (int r = g.node_region(*it); r != -1; r = g.region_parent()[r]) regions_hit.insert(r);
+                }
+                for (int r : regions_hit) R[i][{d, r}] += weight;
+            }
+            for (int c = 0; c < C; ++c) {
+                double v = x[c];
+                if (g.is_composite(c)) {
+                    v = g.class_atoms().size(c) ? std::numeric_limits<double>::infinity() : 0.0;
+                    for (auto it = g.class_atoms().begin(c); it != g.class_atoms().end(c); ++it) v = std::min(v, x[*it]);
+                }
+                if (v > 0) P[i][c] += weight;
+                X[i][c] += weight * v;
+            }
+        }
+    }
+    for (std::size_t i = 0; i < A; ++i) {
+        for (int c = 0; c < C; ++c) {
+            out.probability[i][c] = static_cast<double>(P[i][c]);
+            out.expected[i][c] = static_cast<double>(X[i][c]);
+        }
+        for (auto& [k, v] : S[i]) out.store[i][k] = static_cast<double>(v);
+        for (auto& [k, v] : R[i]) out.region[i][k] = static_cast<double>(v);
+    }
+    return out;
+}
+
+void expect_matches_brute(const dr::CompiledGraph& g, const std::vector<dr::NodeIndex>& adversaries, const std::string& what) {
+    const auto table = dr::exact_exposure(g, adversaries);
+    const auto brute = brute_force(g, adversaries);
+    const std::size_t C = g.class_count();
+    ASSERT_EQ(table.method, "exact");
+    for (std::size_t i = 0; i < adversaries.size(); ++i)
+        for (std::size_t c = 0; c < C; ++c) {
+            EXPECT_NEAR(table.probability(i, c), brute.probability[i][c], 1e-12) << what << " adversary " << i << " class " << c;
+            EXPECT_NEAR(table.expected_share(i, c), brute.expected[i][c], 1e-12) << what << " adversary " << i << " class " << c;
+            EXPECT_EQ(table.ci_low(i, c), table.probability(i, c));
+            EXPECT_EQ(table.ci_high(i, c), table.probability(i, c));
+            EXPECT_EQ(table.expected_share_ci_low(i, c), table.expected_share(i, c));
+        }
+    // Places: same rows in the same order.
+    std::size_t expected_rows = 0, expected_regions = 0;
+    for (std::size_t i = 0; i < adversaries.size(); ++i) {
+        expected_rows += brute.store[i].size();
+        expected_regions += brute.region[i].size();
+    }
+    ASSERT_EQ(table.by_store.probability.size(), expected_rows) << what;
+    ASSERT_EQ(table.by_region.probability.size(), expected_regions) << what;
+    std::size_t row = 0;
+    for (std::size_t i = 0; i < adversaries.size(); ++i)
+        for (const auto& [k, v] : brute.store[i]) {
+            EXPECT_EQ(table.by_store.adversary_row[row], static_cast<int>(i));
+            EXPECT_EQ(table.by_store.class_index[row], k.first);
+            EXPECT_EQ(table.by_store.place[row], k.second);
+            EXPECT_NEAR(table.by_store.probability[row], v, 1e-12) << what << " store row " << row;
+            EXPECT_EQ(table.by_store.ci_low[row], table.by_store.probability[row]);
+            ++row;
+        }
+    row = 0;
+    for (std::size_t i = 0; i < adversaries.size(); ++i)
+        for (const auto& [k, v] : brute.region[i]) {
+            EXPECT_EQ(table.by_region.adversary_row[row], static_cast<int>(i));
+            EXPECT_EQ(table.by_region.class_index[row], k.first);
+            EXPECT_EQ(table.by_region.place[row], k.second);
+            EXPECT_NEAR(table.by_region.probability[row], v, 1e-12) << what << " region row " << row;
+            ++row;
+        }
+}
+
+double bridge_value(double p) { return 2 * p * p + 2 * p * p * p - 5 * std::pow(p, 4) + 2 * std::pow(p, 5); }
+
+Builder grid(int rows, int cols, double p, int& source, int& target) {
+    Builder b;
+    std::vector<int> id(rows * cols);
+    for (int i = 0; i < rows * cols; ++i) id[i] = (i == rows * cols - 1) ? b.store() : b.node();
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+            if (c + 1 < cols) b.link(id[r * cols + c], id[r * cols + c + 1], p);
+            if (r + 1 < rows) b.link(id[r * cols + c], id[(r + 1) * cols + c], p);
+        }
+    b.place(b.cls(), id.back());
+    source = id[0];
+    target = id.back();
+    return b;
+}
+
+}  // namespace
+
+TEST(Exact, SingleArc) {
+    Builder b;
+    const int adv = b.node(), s = b.store();
+    const int d = b.cls();
+    b.place(d, s, 0.5);
+    b.arc(adv, s, 0.3);
+    const auto g = b.compile();
+    const auto t = dr::exact_exposure(g, {adv});
+    EXPECT_NEAR(t.probability(0, d), 0.3, 1e-15);
+    EXPECT_NEAR(t.expected_share(0, d), 0.15, 1e-15);
+    ASSERT_EQ(t.by_store.probability.size(), 1u);
+    EXPECT_NEAR(t.by_store.probability[0], 0.3, 1e-15);
+    EXPECT_EQ(t.by_store.place[0], s);
+    EXPECT_EQ(t.samples, 0u);
+    EXPECT_EQ(t.method, "exact");
+}
+
+TEST(Exact, SharedEventAndMaxShare) {
+    Builder b;
+    const int adv = b.node(), s1 = b.store(), s2 = b.store();
+    const int d = b.cls();
+    const int e = b.event(0.5);
+    b.place(d, s1, 1.0);
+    b.place(d, s2, 0.4);
+    b.arc(adv, s1, 0.8, {e});
+    b.arc(adv, s2, 0.5, {e});
+    const auto g = b.compile();
+    const auto t = dr::exact_exposure(g, {adv});
+    // X = 1 if arc1 live (0.4); else 0.4 if arc2 live (0.5 * 0.5 * 0.2 = 0.05).
+    EXPECT_NEAR(t.probability(0, d), 0.45, 1e-15);
+    EXPECT_NEAR(t.expected_share(0, d), 0.4 + 0.4 * 0.05, 1e-15);
+    expect_matches_brute(g, {adv}, "shared event");
+}
+
+TEST(Exact, CompositeNeedsSameWorld) {
+    Builder b;
+    const int adv = b.node(), s1 = b.store(), s2 = b.store();
+    const int a = b.cls(), c = b.cls();
+    const int comp = b.cls(1, 1, {a, c});
+    b.place(a, s1, 0.6);
+    b.place(c, s2, 0.9);
+    const int e = b.event(0.5);
+    b.arc(adv, s1, 1.0, {e});
+    b.arc(adv, s2, 0.5, {e});
+    const auto g = b.compile();
+    const auto t = dr::exact_exposure(g, {adv});
+    EXPECT_NEAR(t.probability(0, comp), 0.25, 1e-15);  // not 0.5 * 0.25
+    EXPECT_NEAR(t.expected_share(0, comp), 0.25 * 0.6, 1e-15);
+    expect_matches_brute(g, {adv}, "composite");
+}
+
+TEST(Exact, FiltersAndAdversaryStore) {
+    Builder b;
+    const int adv = b.store(), mid = b.node(), s = b.store();
+    const int a = b.cls(), c = b.cls();
+    b.place(a, adv, 0.2);  // the adversary itself holds a share of a
+    b.place(a, s, 0.7);
+    b.place(c, s, 1.0);
+    b.arc(adv, mid, 0.5);
+    b.arc(mid, s, 0.5, {}, {c});  // admits c only
+    b.arc(adv, s, 0.1, {}, {a});
+    const auto g = b.compile();
+    const auto t = dr::exact_exposure(g, {adv});
+    EXPECT_NEAR(t.probability(0, a), 1.0, 1e-15);
+    EXPECT_NEAR(t.expected_share(0, a), 0.2 + 0.1 * 0.5, 1e-15);
+    EXPECT_NEAR(t.probability(0, c), 0.25, 1e-15);
+    expect_matches_brute(g, {adv, mid, s}, "filters");
+}
+
+TEST(Exact, RegionsCountForAncestors) {
+    Builder b;
+    const int us = b.region("US"), va = b.region("US/VA", us), tx = b.region("US/TX", us);
+    const int adv = b.node(), s1 = b.store(va), s2 = b.store(tx);
+    const int d = b.cls();
+    b.place(d, s1);
+    b.place(d, s2);
+    b.arc(adv, s1, 0.5);
+    b.arc(adv, s2, 0.5);
+    const auto g = b.compile();
+    const auto t = dr::exact_exposure(g, {adv});
+    ASSERT_EQ(t.by_region.place.size(), 3u);
+    EXPECT_EQ(t.by_region.place[0], us);
+    EXPECT_NEAR(t.by_region.probability[0], 0.75, 1e-15);
+    EXPECT_NEAR(t.by_region.probability[1], 0.5, 1e-15);
+    EXPECT_NEAR(t.by_region.probability[2], 0.5, 1e-15);
+    expect_matches_brute(g, {adv}, "regions");
+}
+
+TEST(Exact, JurisdictionRulesAndWindows) {
+    Builder b;
+    const int cn = b.region("CN"), bj = b.region("CN/Beijing", cn), us = b.region("US");
+    const int j = b.jurisdiction(cn, 0.9, cn);
+    const int admin = b.node(dr::NodeKind::role, bj);
+    const int va = b.store(us), tx = b.store(us);
+    const int d = b.cls();
+    b.place(d, va);
+    b.place(d, tx, 1.0, {100, 200});
+    b.arc(admin, va, 0.95, {}, {}, {0, 50});
+    b.arc(admin, tx, 0.5);
+    const auto g0 = b.compile(10);
+    const auto t0 = dr::exact_exposure(g0, {j});
+    EXPECT_NEAR(t0.probability(0, d), 0.9 * 0.95, 1e-15);
+    const auto g1 = b.compile(150);
+    const auto t1 = dr::exact_exposure(g1, {j});
+    EXPECT_NEAR(t1.probability(0, d), 0.9 * 0.5, 1e-15);
+    expect_matches_brute(b.compile(), {j, admin}, "rules, no date");
+}
+
+TEST(Exact, ProbabilityZeroAndOne) {
+    Builder b;
+    const int adv = b.node(), mid = b.node(), s = b.store();
+    const int d = b.cls();
+    const int never = b.event(0.0), always = b.event(1.0);
+    b.place(d, s);
+    b.arc(adv, mid, 1.0, {always});
+    b.arc(mid, s, 0.7, {never});
+    b.arc(mid, s, 0.4);
+    const auto g = b.compile();
+    const auto c = dr::exact_complexity(g, {adv});
+    EXPECT_EQ(c.variables[0], 1);  // only the 0.4 coin
+    const auto t = dr::exact_exposure(g, {adv});
+    EXPECT_NEAR(t.probability(0, d), 0.4, 1e-15);
+}
+
+TEST(Exact, BridgeNetwork) {
+    for (double p : {0.9, 0.5, 0.1}) {
+        Builder b;
+        std::vector<int> v;
+        for (int i = 0; i < 3; ++i) v.push_back(b.node());
+        v.push_back(b.store());
+        for (auto [x, y] : {std::pair{0, 1}, {0, 2}, {1, 2}, {1, 3}, {2, 3}}) b.link(v[x], v[y], p);
+        const int d = b.cls();
+        b.place(d, v[3]);
+        const auto g = b.compile();
+        const auto t = dr::exact_exposure(g, {v[0]});
+        EXPECT_NEAR(t.probability(0, d), bridge_value(p), 1e-12) << p;
+        if (p == 0.9) {
+            EXPECT_NEAR(t.probability(0, d), 0.97848, 5e-6);
+        }
+        expect_matches_brute(g, {v[0]}, "bridge");
+    }
+}
+
+TEST(Exact, Grid5x5HardyLucetLimnios) {
+    int s = 0, t = 0;
+    const auto b = grid(5, 5, 0.9, s, t);
+    const auto g = b.compile();
+    const auto c = dr::exact_complexity(g, {s});
+    EXPECT_EQ(c.variables[0], 40);
+    const auto start = std::chrono::steady_clock::now();
+    const auto table = dr::exact_exposure(g, {s});
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("[ exact ] 5x5 grid corner to corner: %.10f in %.3f s\n", table.probability(0, 0), seconds);
+    EXPECT_NEAR(table.probability(0, 0), 0.9755566, 5e-8);
+    EXPECT_LT(seconds, 10.0);
+}
+
+TEST(Exact, LimitsAndCancel) {
+    int s = 0, t = 0;
+    const auto g = grid(5, 5, 0.9, s, t).compile();
+    dr::ExactOptions small;
+    small.max_variables = 30;
+    try {
+        dr::exact_exposure(g, {s}, small);
+        FAIL() << "expected ModelError";
+    } catch (const dr::ModelError& e) {
+        EXPECT_NE(std::string(e.what()).find("40 random variables remain after pruning for adversary #0 (limit 30)"), std::string::npos)
+            << e.what();
+    }
+    dr::ExactOptions steps;
+    steps.max_steps = 100;
+    EXPECT_THROW(dr::exact_exposure(g, {s}, steps), dr::ModelError);
+    std::atomic<bool> stop{true};
+    dr::ExactOptions cancel;
+    cancel.cancel = &stop;
+    EXPECT_THROW(dr::exact_exposure(g, {s}, cancel), dr::ExactCancelled);
+    dr::ExactOptions refuse;
+    refuse.progress = [](std::uint64_t, std::uint64_t) { return false; };
+    EXPECT_THROW(dr::exact_exposure(g, {s}, refuse), dr::ExactCancelled);
+    EXPECT_THROW(dr::exact_exposure(g, {static_cast<dr::NodeIndex>(g.node_count())}), dr::ModelError);
+    EXPECT_THROW(dr::exact_complexity(g, {-1}), dr::ModelError);
+}
+
+TEST(Exact, WithoutPlaces) {
+    int s = 0, t = 0;
+    const auto g = grid(4, 4, 0.7, s, t).compile();
+    dr::ExactOptions opt;
+    opt.places = false;
+    const auto a = dr::exact_exposure(g, {s}, opt);
+    const auto b = dr::exact_exposure(g, {s});
+    EXPECT_TRUE(a.by_store.probability.empty());
+    EXPECT_TRUE(a.by_region.probability.empty());
+    EXPECT_NEAR(a.probability(0, 0), b.probability(0, 0), 1e-14);
+    EXPECT_NEAR(a.expected_share(0, 0), b.expected_share(0, 0), 1e-14);
+}
+
+// Random small models with events, filters, flows with shares, composites, rules and
+// windows, checked against brute force.
+TEST(Exact, RandomModelsMatchBruteForce) {
+    std::mt19937_64 rng(20240611);
+    auto uniform = [&](double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); };
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
+    auto prob = [&]() {
+        const int k = pick(10);
+        if (k == 0) return 0.0;
+        if (k == 1) return 1.0;
+        return std::round(uniform(0.05, 0.95) * 100) / 100;
+    };
+    int checked = 0;
+    for (int model = 0; model < 400; ++model) {
+        Builder b;
+        const int r0 = b.region("A"), r1 = b.region("A/x", r0), r2 = b.region("B");
+        const int regions[] = {-1, r0, r1, r2};
+        const int nodes = 2 + pick(6);
+        std::vector<int> stores;
+        for (int v = 0; v < nodes; ++v) {
+            if (v > 0 && pick(2) == 0) stores.push_back(b.store(regions[pick(4)]));
+            else if (pick(8) == 0) b.jurisdiction(regions[1 + pick(3)], prob(), regions[pick(4)]);
+            else b.node(dr::NodeKind::role, regions[pick(4)]);
+        }
+        if (stores.empty()) stores.push_back(b.store(regions[pick(4)]));
+        const int n = static_cast<int>(b.m.node_count());
+        const int atoms = 1 + pick(3);
+        for (int c = 0; c < atoms; ++c) b.cls(1 + pick(100), pick(5));
+        if (atoms >= 2 && pick(2) == 0) b.cls(10, 2, {0, 1});
+        if (atoms >= 3 && pick(3) == 0) b.cls(10, 2, {0, 1, 2});
+        const int events = pick(4);
+        for (int e = 0; e < events; ++e) b.event(prob());
+        for (int i = 0, k = 1 + pick(4); i < k; ++i) b.place(pick(atoms), stores[pick(static_cast<int>(stores.size()))],
+                                                            pick(3) == 0 ? 1.0 : std::round(uniform(0.1, 1.0) * 10) / 10,
+                                                            pick(5) == 0 ? dr::Window{0, 10} : dr::Window{});
+        for (int i = 0, k = pick(3); i < k && stores.size() > 1; ++i) {
+            std::vector<int> cls;
+            if (pick(2) == 0) cls.push_back(pick(atoms));
+            b.flow(stores[pick(static_cast<int>(stores.size()))], stores[pick(static_cast<int>(stores.size()))],
+                   std::round(uniform(0.1, 1.0) * 10) / 10, cls, pick(5) == 0 ? dr::Window{5, 20} : dr::Window{});
+        }
+        const int arcs = 1 + pick(9);
+        for (int i = 0; i < arcs; ++i) {
+            std::vector<int> req, cls;
+            for (int e = 0; e < events; ++e)
+                if (pick(3) == 0) req.push_back(e);
+            if (pick(3) == 0) {
+                cls.push_back(pick(static_cast<int>(b.m.class_count())));  // may name a composite
+                if (pick(3) == 0) cls.push_back(pick(atoms));
+            }
+            b.arc(pick(n), pick(n), prob(), req, cls, pick(6) == 0 ? dr::Window{3, 8} : dr::Window{});
+        }
+        for (std::optional<dr::Day> at : {std::optional<dr::Day>{}, std::optional<dr::Day>{4}}) {
+            const auto g = b.compile(at);
+            std::vector<dr::NodeIndex> adversaries{0};
+            if (n > 2) adversaries.push_back(static_cast<dr::NodeIndex>(1 + pick(n - 1)));
+            expect_matches_brute(g, adversaries, "random model " + std::to_string(model));
+            ++checked;
+            if (HasFailure()) return;
+        }
+    }
+    EXPECT_EQ(checked, 800);
+}
+
+TEST(Exact, GridScaling) {
+    // Not a check of values beyond the brute-force-free reference: prints how far factoring
+    // with memoisation goes on square grids of shared-event links, corner to corner.
+    for (int k : {3, 4, 5, 6, 7, 8}) {
+        int s = 0, t = 0;
+        const auto g = grid(k, k, 0.9, s, t).compile();
+        const auto start = std::chrono::steady_clock::now();
+        dr::ExactOptions opt;
+        opt.max_variables = 1000;
+        const auto table = dr::exact_exposure(g, {s}, opt);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        std::printf("[ exact ] %dx%d grid (%d links): %.10f in %.3f s\n", k, k, 2 * k * (k - 1), table.probability(0, 0), seconds);
+        if (seconds > 20) break;
+    }
+}
