@@ -8,6 +8,8 @@ void register_model(py::module_& m);
 void register_reach(py::module_& m);
 void register_paths(py::module_& m);
 void register_exposure(py::module_& m);
+void register_exact(py::module_& m);
+void register_monte_carlo(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "datareach compiled core: model compilation, reachability, paths";
@@ -16,4 +18,6 @@ PYBIND11_MODULE(_core, m) {
     register_reach(m);
     register_paths(m);
     register_exposure(m);
+    register_exact(m);
+    register_monte_carlo(m);
 }

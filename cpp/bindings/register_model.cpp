@@ -23,8 +23,8 @@ RaggedIndex ragged(const py::dict& tables, const std::string& name) {
 }
 
 std::vector<Window> windows(const py::dict& tables, const std::string& prefix) {
-    const auto start = column<Day>(tables, (prefix + "_start").c_str());
-    const auto end = column<Day>(tables, (prefix + "_end").c_str());
+    const auto start = column<Day>(tables, (prefix + "_window_start").c_str());
+    const auto end = column<Day>(tables, (prefix + "_window_end").c_str());
     if (start.size() != end.size()) throw ModelError(prefix + ": window columns of different lengths");
     std::vector<Window> out(start.size());
     for (std::size_t i = 0; i < out.size(); ++i) out[i] = {start[i], end[i]};

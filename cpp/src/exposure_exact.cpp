@@ -127,7 +127,7 @@ struct Globals {
     std::vector<double> live;  // live probability of every arc
     std::vector<std::uint32_t> fmark, bmark;
     std::uint32_t stamp = 0;
-    std::vector<int> node_local, arc_local, event_local;
+    std::vector<int> node_local, event_local;
     std::vector<NodeIndex> queue;
 
     explicit Globals(const CompiledGraph& g) {
@@ -143,7 +143,6 @@ struct Globals {
         fmark.assign(n, 0);
         bmark.assign(n, 0);
         node_local.assign(n, -1);
-        arc_local.assign(m, -1);
         event_local.assign(g.event_count(), -1);
         queue.reserve(n);
     }
@@ -158,6 +157,89 @@ struct Globals {
 };
 
 bool open_p(double p) { return p > 0.0 && p < 1.0; }
+
+// Series-parallel reduction of arcs that are one coin each (no uncertain event):
+//  - parallel: such arcs u -> v admitting the same profiles become one arc with
+//    p = 1 - prod(1 - p_i);
+//  - series: a node that holds nothing of the run, with one arc in (u -> v) and one out
+//    (v -> w), both single coins, becomes one arc u -> w with p = p1 * p2 admitting the
+//    profiles both admit (dropped when that is none or u == w).
+// Every world of the merged coins maps to the same reach of the nodes that remain, so the
+// scores are unchanged; fewer variables remain to factor on.
+template <class Work>
+void reduce_series_parallel(std::vector<Work>& work, std::vector<std::uint8_t>& adm, int P, const std::vector<std::uint8_t>& holds) {
+    const int n = static_cast<int>(holds.size());
+    auto row = [&](int w) { return adm.data() + static_cast<std::size_t>(w) * P; };
+    std::vector<int> order, indeg(n), outdeg(n), in_of(n), out_of(n);
+    std::vector<std::uint8_t> dirty(n);
+    for (bool changed = true; changed;) {
+        changed = false;
+        // Parallel.
+        order.clear();
+        for (int w = 0; w < static_cast<int>(work.size()); ++w)
+            if (work[w].alive && work[w].pure) order.push_back(w);
+        std::sort(order.begin(), order.end(), [&](int a, int b) {
+            if (work[a].src != work[b].src) return work[a].src < work[b].src;
+            if (work[a].dst != work[b].dst) return work[a].dst < work[b].dst;
+            const int c = std::memcmp(row(a), row(b), static_cast<std::size_t>(P));
+            return c != 0 ? c < 0 : a < b;
+        });
+        for (std::size_t i = 0; i < order.size();) {
+            std::size_t j = i + 1;
+            const int a = order[i];
+            while (j < order.size() && work[order[j]].src == work[a].src && work[order[j]].dst == work[a].dst &&
+                   std::memcmp(row(order[j]), row(a), static_cast<std::size_t>(P)) == 0)
+                ++j;
+            if (j - i > 1) {
+                double fail = 1.0;
+                for (std::size_t k = i; k < j; ++k) {
+                    fail *= 1.0 - work[order[k]].p;
+                    work[order[k]].alive = false;
+                }
+                std::vector<std::uint8_t> keep(row(a), row(a) + P);
+                work.push_back({work[a].src, work[a].dst, 1.0 - fail, -1, true, true});
+                adm.insert(adm.end(), keep.begin(), keep.end());
+                changed = true;
+            }
+            i = j;
+        }
+        // Series.
+        std::fill(indeg.begin(), indeg.end(), 0);
+        std::fill(outdeg.begin(), outdeg.end(), 0);
+        std::fill(dirty.begin(), dirty.end(), 0);
+        for (int w = 0; w < static_cast<int>(work.size()); ++w) {
+            if (!work[w].alive) continue;
+            ++outdeg[work[w].src];
+            out_of[work[w].src] = w;
+            ++indeg[work[w].dst];
+            in_of[work[w].dst] = w;
+        }
+        for (int v = 1; v < n; ++v) {  // never the adversary (local node 0)
+            if (holds[v] || dirty[v] || indeg[v] != 1 || outdeg[v] != 1) continue;
+            const int a = in_of[v], b = out_of[v];
+            if (!work[a].pure || !work[b].pure) continue;
+            const int u = work[a].src, t = work[b].dst;
+            if (dirty[u] || dirty[t]) continue;
+            std::vector<std::uint8_t> both(static_cast<std::size_t>(P));
+            bool any = false;
+            for (int lp = 0; lp < P; ++lp) any |= (both[lp] = row(a)[lp] & row(b)[lp]) != 0;
+            work[a].alive = work[b].alive = false;
+            indeg[v] = outdeg[v] = 0;
+            changed = true;
+            if (!any || u == t) {
+                --outdeg[u];
+                --indeg[t];
+                dirty[u] = dirty[t] = 1;  // their single arcs are no longer known this pass
+                continue;
+            }
+            const double p = work[a].p * work[b].p;
+            work.push_back({u, t, p, -1, true, true});
+            adm.insert(adm.end(), both.begin(), both.end());
+            out_of[u] = static_cast<int>(work.size()) - 1;
+            in_of[t] = static_cast<int>(work.size()) - 1;
+        }
+    }
+}
 
 Local build_local(const CompiledGraph& g, const Plan& plan, Globals& gl, NodeIndex adversary, int run) {
     const auto& profiles = plan.run_profiles[run];
@@ -209,29 +291,59 @@ Local build_local(const CompiledGraph& g, const Plan& plan, Globals& gl, NodeInd
 
     Local L;
     L.profiles = static_cast<int>(profiles.size());
+    const int P = L.profiles;
     L.node_global.push_back(adversary);
     gl.node_local[adversary] = 0;
     auto& arc_global = L.arc_global;
-    std::vector<std::pair<int, int>> admits_pairs;
+
+    // The relevant arcs as working arcs, to be reduced before factoring.
+    struct Work {
+        int src, dst;
+        double p;         // the coin (for a merged arc: of the merged coins)
+        ArcIndex origin;  // the compiled arc, or -1 for an arc made by a reduction
+        bool pure;        // no event with 0 < p < 1: the arc is one coin
+        bool alive;
+    };
+    std::vector<Work> work;
+    std::vector<std::uint8_t> adm;  // work arcs x profiles
     std::sort(relevant.begin(), relevant.end());
     for (const auto& [a, lp] : relevant) {
-        if (gl.arc_local[a] < 0) {
-            gl.arc_local[a] = static_cast<int>(arc_global.size());
+        if (arc_global.empty() || arc_global.back() != a) {
             arc_global.push_back(a);
             for (NodeIndex v : {g.arc_source(a), g.arc_target(a)})
                 if (gl.node_local[v] < 0) {
                     gl.node_local[v] = static_cast<int>(L.node_global.size());
                     L.node_global.push_back(v);
                 }
-            L.src.push_back(gl.node_local[g.arc_source(a)]);
-            L.dst.push_back(gl.node_local[g.arc_target(a)]);
+            bool pure = true;
+            for (auto it = g.arc_requires().begin(a); it != g.arc_requires().end(a); ++it) pure = pure && !open_p(g.event_p(*it));
+            const int from = gl.node_local[g.arc_source(a)], to = gl.node_local[g.arc_target(a)];
+            work.push_back({from, to, g.arc_p(a), a, pure, from != to});  // a loop never matters
+            adm.resize(adm.size() + static_cast<std::size_t>(P), 0);
         }
-        admits_pairs.emplace_back(lp, gl.arc_local[a]);
+        adm[(work.size() - 1) * static_cast<std::size_t>(P) + static_cast<std::size_t>(lp)] = 1;
     }
     const int n = static_cast<int>(L.node_global.size());
-    const int m = static_cast<int>(arc_global.size());
-    L.admits.assign(static_cast<std::size_t>(L.profiles) * m, 0);
-    for (const auto& [lp, a] : admits_pairs) L.admits[static_cast<std::size_t>(lp) * m + a] = 1;
+    // Nodes that hold a class of the run: their own reach matters, so no series reduction.
+    std::vector<std::uint8_t> holds(n, 0);
+    for (ClassIndex d : plan.run_classes[run])
+        for (auto it = stores.begin(d); it != stores.end(d); ++it)
+            if (gl.node_local[*it] >= 0) holds[gl.node_local[*it]] = 1;
+    reduce_series_parallel(work, adm, P, holds);
+
+    // Compact the surviving arcs.
+    std::vector<int> work_of;
+    for (int w = 0; w < static_cast<int>(work.size()); ++w)
+        if (work[w].alive) work_of.push_back(w);
+    const int m = static_cast<int>(work_of.size());
+    L.admits.assign(static_cast<std::size_t>(P) * m, 0);
+    for (int a = 0; a < m; ++a) {
+        const auto& w = work[work_of[a]];
+        L.src.push_back(w.src);
+        L.dst.push_back(w.dst);
+        for (int lp = 0; lp < P; ++lp)
+            L.admits[static_cast<std::size_t>(lp) * m + a] = adm[static_cast<std::size_t>(work_of[a]) * P + lp];
+    }
 
     // CSR both ways.
     L.out_off.assign(n + 1, 0);
@@ -254,7 +366,6 @@ Local build_local(const CompiledGraph& g, const Plan& plan, Globals& gl, NodeInd
 
     // Variables in breadth-first order from the adversary: an arc's events, then its coin.
     std::vector<std::vector<int>> arc_vars(m);
-    std::vector<int> coin_var(m, -1);
     auto add_var = [&](double p, std::int64_t global) {
         L.var_p.push_back(p);
         L.var_global.push_back(global);
@@ -263,18 +374,22 @@ Local build_local(const CompiledGraph& g, const Plan& plan, Globals& gl, NodeInd
     std::vector<std::uint8_t> seen(n, 0), arc_done(m, 0);
     std::vector<int> bfs{0};
     seen[0] = 1;
+    std::int64_t made = 0;  // arcs made by reductions get their own (negative) identities
     auto visit_arc = [&](int a) {
         if (arc_done[a]) return;
         arc_done[a] = 1;
-        const ArcIndex ga = arc_global[a];
-        const auto& req = g.arc_requires();
-        for (auto it = req.begin(ga); it != req.end(ga); ++it) {
-            const int e = *it;
-            if (!open_p(g.event_p(e))) continue;
-            if (gl.event_local[e] < 0) gl.event_local[e] = add_var(g.event_p(e), e);
-            arc_vars[a].push_back(gl.event_local[e]);
+        const auto& w = work[work_of[a]];
+        if (!w.pure) {
+            const auto& req = g.arc_requires();
+            for (auto it = req.begin(w.origin); it != req.end(w.origin); ++it) {
+                const int e = *it;
+                if (!open_p(g.event_p(e))) continue;
+                if (gl.event_local[e] < 0) gl.event_local[e] = add_var(g.event_p(e), e);
+                arc_vars[a].push_back(gl.event_local[e]);
+            }
         }
-        if (open_p(g.arc_p(ga))) arc_vars[a].push_back(add_var(g.arc_p(ga), static_cast<std::int64_t>(g.event_count()) + ga));
+        if (open_p(w.p))
+            arc_vars[a].push_back(add_var(w.p, w.origin >= 0 ? static_cast<std::int64_t>(g.event_count()) + w.origin : -1 - made++));
     };
     for (std::size_t head = 0; head < bfs.size(); ++head) {
         const int v = bfs[head];
@@ -309,9 +424,8 @@ Local build_local(const CompiledGraph& g, const Plan& plan, Globals& gl, NodeInd
 
     // Reset the global scratch.
     for (NodeIndex v : L.node_global) gl.node_local[v] = -1;
-    for (ArcIndex a : arc_global) gl.arc_local[a] = -1;
     for (std::int64_t x : L.var_global)
-        if (x < static_cast<std::int64_t>(g.event_count())) gl.event_local[x] = -1;
+        if (x >= 0 && x < static_cast<std::int64_t>(g.event_count())) gl.event_local[x] = -1;
     return L;
 }
 
@@ -368,6 +482,7 @@ struct Budget {
     std::uint64_t max_steps = 0;
     std::size_t adversary_row = 0;
     std::uint64_t runs_done = 0, runs_total = 0;
+    std::uint64_t memo_hits = 0, memo_entries = 0;
     const ExactOptions* options = nullptr;
 };
 
@@ -665,25 +780,17 @@ private:
             for (int a : rel)
                 if (unfixed_[a]) interesting_[L_.src[a]] = mark;
             key.push_back(0xFFFFFFFF00000000ull | static_cast<std::uint64_t>(lp));
+            // Untouched arcs (every variable unfixed, leaving a node outside the certain
+            // reach, whose target reaches no other node that matters over certain arcs) are
+            // most of the residual graph; they go into a bitset, the others are spelled out.
+            const std::size_t bitset_at = key.size();
+            key.resize(key.size() + static_cast<std::size_t>((m_ + 63) / 64), 0);
             const std::uint64_t closure_mark = ++tick_;
             for (int a : rel) {
                 if (!unfixed_[a]) continue;
-                key.push_back((static_cast<std::uint64_t>(a) << 1) | (in_c(lp, L_.src[a]) ? 1u : 0u));
-                std::uint64_t mask = 0;
-                int bit = 0;
-                for (int i = L_.avar_off[a]; i < L_.avar_off[a + 1]; ++i) {
-                    const int x = L_.avar[i];
-                    if (!fixed_[x]) {
-                        mask |= std::uint64_t{1} << bit;
-                        best = std::min(best, x);
-                    }
-                    if (++bit == 64) {
-                        key.push_back(mask);
-                        mask = 0;
-                        bit = 0;
-                    }
-                }
-                key.push_back(mask);
+                const int first_var = L_.avar_off[a], vars = L_.avar_off[a + 1] - first_var;
+                for (int i = 0; i < vars; ++i)
+                    if (!fixed_[L_.avar[first_var + i]]) best = std::min(best, L_.avar[first_var + i]);
                 const int t = L_.dst[a];
                 if (closure_at_[t] != closure_mark) {
                     closure_at_[t] = closure_mark;
@@ -691,6 +798,23 @@ private:
                     certain_closure(lp, t, mark);
                     closure_len_[t] = static_cast<int>(closure_.size()) - closure_first_[t];
                 }
+                const bool leaves_c = in_c(lp, L_.src[a]);
+                if (unfixed_[a] == vars && !leaves_c && closure_len_[t] == 1 && closure_[closure_first_[t]] == t) {
+                    key[bitset_at + static_cast<std::size_t>(a) / 64] |= std::uint64_t{1} << (a % 64);
+                    continue;
+                }
+                key.push_back((static_cast<std::uint64_t>(a) << 1) | (leaves_c ? 1u : 0u));
+                std::uint64_t bits = 0;
+                int bit = 0;
+                for (int i = 0; i < vars; ++i) {
+                    if (!fixed_[L_.avar[first_var + i]]) bits |= std::uint64_t{1} << bit;
+                    if (++bit == 64) {
+                        key.push_back(bits);
+                        bits = 0;
+                        bit = 0;
+                    }
+                }
+                key.push_back(bits);
                 key.push_back(static_cast<std::uint64_t>(closure_len_[t]));
                 for (int i = 0; i < closure_len_[t]; ++i) key.push_back(static_cast<std::uint64_t>(closure_[closure_first_[t] + i]));
             }
@@ -727,7 +851,7 @@ private:
             throw ModelError("exact method: more than " + std::to_string(budget_.max_steps) +
                              " factoring steps needed for adversary #" + std::to_string(budget_.adversary_row) +
                              " (" + std::to_string(nv_) + " random variables after pruning); use method='monte_carlo'");
-        if (budget_.steps % kCheckEvery == 0) {
+        if (budget_.steps % kCheckEvery == 1) {  // the first step, then every kCheckEvery
             const auto& opt = *budget_.options;
             if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) throw ExactCancelled();
             if (opt.progress && !opt.progress(budget_.runs_done, budget_.runs_total)) throw ExactCancelled();
@@ -761,6 +885,7 @@ private:
         const int x = residual(out, key);
         if (x < 0) throw std::logic_error("exact method: unsettled output without a variable to branch on");
         if (auto hit = memo_.find(key); hit != memo_.end()) {
+            ++budget_.memo_hits;
             const long double* v = memo_values_.data() + hit->second;
             for (std::size_t i = 0; i < out.size(); ++i) r[out[i]] = v[i];
             return;
@@ -782,6 +907,7 @@ private:
             const std::size_t offset = memo_values_.size();
             for (int o : out) memo_values_.push_back(r[o]);
             memo_.emplace(key, offset);
+            ++budget_.memo_entries;
         }
     }
 
@@ -842,7 +968,9 @@ ExactComplexity exact_complexity(const CompiledGraph& graph, const std::vector<N
             const Local L = build_local(graph, plan, gl, adversary, run);
             max_run = std::max<std::int64_t>(max_run, static_cast<std::int64_t>(L.var_count()));
             for (std::int64_t x : L.var_global)
-                if (var_seen[x] != stamp) {
+                if (x < 0) {
+                    ++vars;  // a coin made by a reduction: its run's own
+                } else if (var_seen[x] != stamp) {
                     var_seen[x] = stamp;
                     ++vars;
                 }
@@ -871,10 +999,12 @@ ExposureTable exact_exposure(const CompiledGraph& graph, const std::vector<NodeI
 
     // Prune everything first, so that a model too large fails before any long work.
     std::vector<std::vector<Local>> locals(A);
+    std::uint64_t most_variables = 0;
     for (std::size_t i = 0; i < A; ++i) {
         for (std::size_t run = 0; run < runs; ++run) {
             locals[i].push_back(build_local(graph, plan, gl, adversaries[i], static_cast<int>(run)));
             const auto vars = static_cast<std::int64_t>(locals[i].back().var_count());
+            most_variables = std::max<std::uint64_t>(most_variables, static_cast<std::uint64_t>(vars));
             if (vars > options.max_variables)
                 throw ModelError("exact method: " + std::to_string(vars) + " random variables remain after pruning for adversary #" +
                                  std::to_string(i) + " (limit " + std::to_string(options.max_variables) +
@@ -937,6 +1067,13 @@ ExposureTable exact_exposure(const CompiledGraph& graph, const std::vector<NodeI
         }
     }
     if (options.progress && !options.progress(budget.runs_total, budget.runs_total)) throw ExactCancelled();
+    if (options.stats) {
+        options.stats->runs = budget.runs_total;
+        options.stats->steps = budget.steps;
+        options.stats->memo_hits = budget.memo_hits;
+        options.stats->memo_entries = budget.memo_entries;
+        options.stats->max_variables = most_variables;
+    }
     table.ci_low = table.probability;
     table.ci_high = table.probability;
     table.expected_share_ci_low = table.expected_share;

@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <numeric>
 #include <string>
 #include <thread>
@@ -156,18 +157,28 @@ struct EventInfo {
 
 // Everything fixed for one run: per-arc kernel data, class groups, share levels, the layout
 // of the count arrays.
+//
+// The kernel works on its own copy of the graph with the nodes renumbered ("internal" ids)
+// in the reverse postorder of a depth-first search over the arcs that can be live, started
+// from the adversaries. That order is topological on the strongly connected components, so a
+// sweep over the marked nodes in id order pushes worlds down a DAG in one pass, and sweeps
+// walk memory mostly sequentially. Arcs are identified by their keys, so renumbering changes
+// no random number.
 struct Plan {
     std::size_t nodes = 0;
-    std::vector<NodeIndex> adversaries;
-    std::vector<std::uint32_t> arc_hot;
-    std::vector<ArcCold> arc_cold;
+    std::vector<NodeIndex> adversaries;     // model node ids
+    std::vector<NodeIndex> rank;            // model node id -> internal id
+    std::vector<std::uint64_t> row_start;   // internal CSR: out-arcs of internal node r
+    std::vector<std::uint32_t> arc_hot;     // per internal arc: internal target | flags
+    std::vector<ArcCold> arc_cold;          // per internal arc
+    std::vector<std::uint32_t> arc_original;  // per internal arc: its compiled arc index
     std::vector<std::int32_t> arc_events;
     std::vector<EventInfo> events;
 
     // Groups of atomic classes (with presence) admitted by the same arcs: one propagation each.
     std::vector<ClassIndex> group_rep;
     RaggedIndex group_atoms;
-    RaggedIndex group_stores;  // the stores holding some class of the group, once each
+    RaggedIndex group_stores;  // the stores holding some class of the group, once each (internal)
     // Per group, a bit per arc: admits the group (only consulted for filtered arcs). Empty
     // when it would exceed kMaxAdmitWords; the kernel then searches the filter row.
     std::vector<std::uint64_t> group_admits;
@@ -177,7 +188,8 @@ struct Plan {
     std::vector<std::int64_t> atom_level_begin;  // per class (+1); empty range for composites
     std::vector<double> atom_level_share;
     std::vector<std::int64_t> level_entry_begin;  // per atom level (+1), into level_entry_store
-    std::vector<NodeIndex> level_entry_store;
+    std::vector<NodeIndex> level_entry_store;     // internal ids
+    std::vector<NodeIndex> entry_node;            // per presence entry: its store, internal id
 
     // Class levels: the distinct values X_c can take (> 0), descending, and for each the atom
     // level of every component at or above it (X_c >= l iff every component has X_d >= l).
@@ -217,12 +229,12 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
     // Arcs.
     if (plan.nodes > kTargetMask) throw ModelError("nodes: the Monte Carlo engine handles at most 2^29 nodes");
     if (arc_count > std::numeric_limits<std::uint32_t>::max()) throw ModelError("access: the Monte Carlo engine handles at most 2^32 arcs");
-    plan.arc_hot.resize(arc_count);
-    plan.arc_cold.resize(arc_count);
+    std::vector<std::uint32_t> hot_by_arc(arc_count);
+    std::vector<ArcCold> cold_by_arc(arc_count);
     const auto& requires_ = g.arc_requires();
     const auto& filters = g.arc_classes();
     for (std::size_t a = 0; a < arc_count; ++a) {
-        ArcCold& info = plan.arc_cold[a];
+        ArcCold& info = cold_by_arc[a];
         const auto arc = static_cast<ArcIndex>(a);
         info.stream = arc_stream_key(options.seed, g.arc_key(arc));
         const BernoulliP p = BernoulliP::of(g.arc_p(arc));
@@ -245,7 +257,54 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
         if (filters.size(a)) hot |= kFiltered;
         if (dead) hot |= kDead;
         else if (!p.one || info.events_count) hot |= kRandom;
-        plan.arc_hot[a] = hot;
+        hot_by_arc[a] = hot;
+    }
+
+    // Internal numbering: reverse postorder of an iterative DFS over arcs that can be live,
+    // from the adversaries first, then from every other node.
+    {
+        const std::size_t n = plan.nodes;
+        std::vector<std::uint8_t> seen(n, 0);
+        std::vector<NodeIndex> postorder;
+        postorder.reserve(n);
+        std::vector<std::pair<NodeIndex, ArcIndex>> stack;
+        auto search = [&](NodeIndex root) {
+            if (seen[root]) return;
+            seen[root] = 1;
+            stack.emplace_back(root, g.out_begin(root));
+            while (!stack.empty()) {
+                auto& [v, next] = stack.back();
+                if (next < g.out_end(v)) {
+                    const std::uint32_t hot = hot_by_arc[next++];
+                    const auto t = static_cast<NodeIndex>(hot & kTargetMask);
+                    if (!(hot & kDead) && !seen[t]) {
+                        seen[t] = 1;
+                        stack.emplace_back(t, g.out_begin(t));
+                    }
+                } else {
+                    postorder.push_back(v);
+                    stack.pop_back();
+                }
+            }
+        };
+        for (NodeIndex a : adversaries) search(a);
+        for (std::size_t v = 0; v < n; ++v) search(static_cast<NodeIndex>(v));
+        plan.rank.assign(n, 0);
+        for (std::size_t i = 0; i < n; ++i) plan.rank[postorder[n - 1 - i]] = static_cast<NodeIndex>(i);
+        plan.row_start.assign(n + 1, 0);
+        plan.arc_hot.reserve(arc_count);
+        plan.arc_cold.reserve(arc_count);
+        plan.arc_original.reserve(arc_count);
+        for (std::size_t i = 0; i < n; ++i) {
+            const NodeIndex v = postorder[n - 1 - i];
+            for (ArcIndex a = g.out_begin(v); a < g.out_end(v); ++a) {
+                const std::uint32_t hot = hot_by_arc[a];
+                plan.arc_hot.push_back((hot & ~kTargetMask) | static_cast<std::uint32_t>(plan.rank[hot & kTargetMask]));
+                plan.arc_cold.push_back(cold_by_arc[a]);
+                plan.arc_original.push_back(static_cast<std::uint32_t>(a));
+            }
+            plan.row_start[i + 1] = plan.arc_hot.size();
+        }
     }
 
     // Class groups: atomic classes with presence, keyed by the filtered arcs that name them.
@@ -266,7 +325,8 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
         plan.group_rep.push_back(members.front());
         plan.group_atoms.push_row(members);
         std::vector<std::int32_t> group_stores;
-        for (auto d : members) group_stores.insert(group_stores.end(), presence.begin(d), presence.end(d));
+        for (auto d : members)
+            for (auto it = presence.begin(d); it != presence.end(d); ++it) group_stores.push_back(plan.rank[*it]);
         std::sort(group_stores.begin(), group_stores.end());
         group_stores.erase(std::unique(group_stores.begin(), group_stores.end()), group_stores.end());
         plan.group_stores.push_row(group_stores);
@@ -277,9 +337,11 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
     if (groups * plan.admit_words <= kMaxAdmitWords) {
         plan.group_admits.assign(groups * plan.admit_words, 0);
         for (std::size_t group = 0; group < groups; ++group)
-            for (std::size_t a = 0; a < arc_count; ++a)
+            for (std::size_t k = 0; k < arc_count; ++k) {
+                const std::size_t a = plan.arc_original[k];
                 if (filters.size(a) && std::binary_search(filters.begin(a), filters.end(a), plan.group_rep[group]))
-                    plan.group_admits[group * plan.admit_words + a / 64] |= std::uint64_t{1} << (a % 64);
+                    plan.group_admits[group * plan.admit_words + k / 64] |= std::uint64_t{1} << (k % 64);
+            }
     }
 
     // Atom levels.
@@ -297,11 +359,13 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
                 if (i) plan.level_entry_begin.push_back(static_cast<std::int64_t>(plan.level_entry_store.size()));
                 plan.atom_level_share.push_back(shares[entries[i]]);
             }
-            plan.level_entry_store.push_back(presence.values[entries[i]]);
+            plan.level_entry_store.push_back(plan.rank[presence.values[entries[i]]]);
         }
         if (!entries.empty()) plan.level_entry_begin.push_back(static_cast<std::int64_t>(plan.level_entry_store.size()));
     }
     plan.atom_level_begin[classes] = static_cast<std::int64_t>(plan.atom_level_share.size());
+    plan.entry_node.reserve(presence.values.size());
+    for (auto s : presence.values) plan.entry_node.push_back(plan.rank[s]);
 
     // Class levels.
     const auto& atoms = g.class_atoms();
@@ -381,22 +445,41 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
     return plan;
 }
 
+// A zeroed array of 64-bit words aligned to a cache line, so a node's W words (W = 8: one
+// line) never straddle two lines.
+class AlignedWords {
+public:
+    AlignedWords() = default;
+    explicit AlignedWords(std::size_t n) : size_(n), data_(new (std::align_val_t{64}) std::uint64_t[n ? n : 1]()) {}
+    std::uint64_t* data() { return data_.get(); }
+    const std::uint64_t* data() const { return data_.get(); }
+    std::uint64_t& operator[](std::size_t i) { return data_[i]; }
+    std::size_t size() const { return size_; }
+
+private:
+    struct Delete {
+        void operator()(std::uint64_t* p) const { ::operator delete[](p, std::align_val_t{64}); }
+    };
+    std::size_t size_ = 0;
+    std::unique_ptr<std::uint64_t[], Delete> data_;
+};
+
 // At most this many cached mask words per thread (64 MiB); larger models share slots.
 constexpr std::size_t kMaxCachedMaskWords = std::size_t{1} << 23;
 
 // Per-thread scratch, reused across blocks and segments.
 struct Workspace {
-    std::vector<std::uint64_t> reached;  // per node: W words, the worlds in which it is reached
-    std::vector<std::uint64_t> pending;  // per node: W words reached but not yet pushed on
-    std::vector<std::uint8_t> queued;
-    std::vector<std::uint8_t> watched;  // stores of the group being propagated
-    std::vector<NodeIndex> queue;
-    std::vector<NodeIndex> touched;
+    AlignedWords reached;  // per node: W words, the worlds in which it is reached
+    AlignedWords pending;  // per node: W words reached but not yet pushed on
+    std::vector<std::uint64_t> marks;    // per node: a bit, it has pending worlds
+    std::vector<std::uint64_t> summary;  // per word of marks: a bit, the word is non-zero
+    std::vector<std::uint8_t> watched;   // stores of the group being propagated
+    std::vector<NodeIndex> touched;      // nodes reached in the current propagation
     // A direct-mapped cache of the live masks drawn in this block: arc a lives in slot
     // a & slot_mask, tagged (epoch << 32) | a. Dense (one slot per arc) up to a memory cap;
     // beyond it colliding arcs are simply drawn again (the same words: counter-based).
     std::vector<std::uint64_t> arc_tag;
-    std::vector<std::uint64_t> arc_mask;  // per slot: W words
+    AlignedWords arc_mask;  // per slot: W words
     std::size_t slot_mask = 0;
     std::vector<std::uint32_t> event_stamp;
     std::vector<std::uint64_t> event_mask;
@@ -408,16 +491,16 @@ struct Workspace {
     std::uint64_t blocks_done = 0;
 
     Workspace(const Plan& plan, unsigned words) {
-        reached.assign(plan.nodes * words, 0);
-        pending.assign(plan.nodes * words, 0);
-        queued.assign(plan.nodes, 0);
+        reached = AlignedWords(plan.nodes * words);
+        pending = AlignedWords(plan.nodes * words);
+        marks.assign(plan.nodes / 64 + 1, 0);
+        summary.assign(marks.size() / 64 + 1, 0);
         watched.assign(plan.nodes, 0);
-        queue.assign(plan.nodes + 1, 0);
         std::size_t slots = 1;
         while (slots < plan.arc_hot.size() && slots * words < kMaxCachedMaskWords) slots *= 2;
         slot_mask = slots - 1;
         arc_tag.assign(slots, 0);
-        arc_mask.resize(slots * words);
+        arc_mask = AlignedWords(slots * words);
         event_stamp.assign(plan.events.size(), 0);
         event_mask.assign(plan.events.size() * words, 0);
         atom_level_mask.assign(plan.atom_level_share.size() * words, 0);
@@ -450,7 +533,7 @@ public:
         for (std::size_t i = 0; i < plan_.adversaries.size(); ++i) {
             std::uint32_t* counts = ws_.block_counts.data() + i * plan_.stride;
             for (std::size_t group = 0; group < plan_.group_rep.size(); ++group) {
-                const bool finished = propagate(plan_.adversaries[i], group);
+                const bool finished = propagate(plan_.rank[plan_.adversaries[i]], group);
                 if (finished)
                     for (auto it = group_atoms.begin(group); it != group_atoms.end(group); ++it) tally_atom(*it, counts);
                 clear_reached();
@@ -491,36 +574,95 @@ private:
             const std::uint64_t* em = event_mask(plan_.arc_events[info.events_begin + k]);
             for (int w = 0; w < W; ++w) mask[w] &= em[w];
         }
-        if (info.has_coin) {
-            BernoulliP p;
-            p.zero = false;
-            p.mantissa = info.mantissa;
-            p.zero_bits = info.zero_bits;
-            for (int w = 0; w < W; ++w)
-                if (mask[w]) mask[w] &= bernoulli_word(p, stream_base(info.stream, first_word_ + w));
-        }
+        if (info.has_coin) coin_lanes(info, mask);
         return mask;
+    }
+
+    // The arc's own coin on the given lanes of the block's W words (lanes where its events are
+    // down need no coin): bernoulli_word for all W words at once, interleaved so the W hash
+    // chains overlap, stopping when every needed lane is decided. Same lanes, same values.
+    void coin_lanes(const ArcCold& info, std::uint64_t* lanes) const {
+        std::uint64_t counter[W], undecided[W], result[W];
+        std::uint64_t open = 0;
+        for (int w = 0; w < W; ++w) {
+            counter[w] = stream_base(info.stream, first_word_ + static_cast<std::uint64_t>(w));
+            undecided[w] = lanes[w];
+            result[w] = 0;
+            open |= lanes[w];
+        }
+        for (std::int32_t k = 0; k < info.zero_bits && open; ++k) {
+            open = 0;
+            for (int w = 0; w < W; ++w) {
+                counter[w] += kGolden;
+                undecided[w] &= ~mix64(counter[w]);
+                open |= undecided[w];
+            }
+        }
+        for (std::uint64_t m = info.mantissa; m != 0 && open; m <<= 1) {
+            open = 0;
+            if (m >> 63) {
+                for (int w = 0; w < W; ++w) {
+                    counter[w] += kGolden;
+                    const std::uint64_t r = mix64(counter[w]);
+                    result[w] |= undecided[w] & ~r;
+                    undecided[w] &= r;
+                    open |= undecided[w];
+                }
+            } else {
+                for (int w = 0; w < W; ++w) {
+                    counter[w] += kGolden;
+                    undecided[w] &= ~mix64(counter[w]);
+                    open |= undecided[w];
+                }
+            }
+        }
+        for (int w = 0; w < W; ++w) lanes[w] = result[w];
     }
 
     bool admits(ArcIndex a, std::size_t group) const {
         if (!plan_.group_admits.empty())
             return (plan_.group_admits[group * plan_.admit_words + static_cast<std::size_t>(a) / 64] >> (a % 64)) & 1;
         const auto& f = graph_.arc_classes();
-        return std::binary_search(f.begin(a), f.end(a), plan_.group_rep[group]);
+        const std::size_t original = plan_.arc_original[a];
+        return std::binary_search(f.begin(original), f.end(original), plan_.group_rep[group]);
     }
 
-    void enqueue(NodeIndex t) {
-        ws_.queued[t] = 1;
-        ws_.queue[tail_] = t;
-        if (++tail_ == ws_.queue.size()) tail_ = 0;
+    void mark(NodeIndex r) {
+        const auto u = static_cast<std::size_t>(r);
+        ws_.marks[u >> 6] |= std::uint64_t{1} << (u & 63);
+        ws_.summary[u >> 12] |= std::uint64_t{1} << ((u >> 6) & 63);
+    }
+
+    // The smallest marked node >= from, unmarked; -1 if none.
+    std::int64_t take_marked(std::size_t from) {
+        std::size_t word = from >> 6;
+        if (word >= ws_.marks.size()) return -1;
+        std::uint64_t bits = ws_.marks[word] & (~std::uint64_t{0} << (from & 63));
+        if (!bits) {
+            // The next non-zero word after `word`, found through the summary.
+            std::size_t next = word + 1;
+            std::size_t s = next >> 6;
+            if (s >= ws_.summary.size()) return -1;
+            std::uint64_t sbits = (next & 63) ? ws_.summary[s] & (~std::uint64_t{0} << (next & 63)) : ws_.summary[s];
+            while (!sbits) {
+                if (++s >= ws_.summary.size()) return -1;
+                sbits = ws_.summary[s];
+            }
+            word = (s << 6) + static_cast<std::size_t>(__builtin_ctzll(sbits));
+            bits = ws_.marks[word];
+        }
+        const std::size_t r = (word << 6) + static_cast<std::size_t>(__builtin_ctzll(bits));
+        ws_.marks[word] &= ~(std::uint64_t{1} << (r & 63));
+        if (!ws_.marks[word]) ws_.summary[word >> 6] &= ~(std::uint64_t{1} << (word & 63));
+        return static_cast<std::int64_t>(r);
     }
 
     // Propagates world masks from `source` over the arcs admitting the group to a fixpoint:
     // a node's pending worlds are pushed along its arcs, reached[t] |= pending[v] & live(a).
-    // Stops early once every store of the group is reached in every world (nothing else is
-    // read). False if the run was stopped meanwhile.
+    // The marked nodes are swept in id order (topological across components), again from the
+    // start while any are left. Stops early once every store of the group is reached in every
+    // world (nothing else is read). False if the run was stopped meanwhile.
     bool propagate(NodeIndex source, std::size_t group) {
-        head_ = tail_ = 0;
         const auto& stores = plan_.group_stores;
         std::size_t unsaturated = stores.size(group);
         for (auto it = stores.begin(group); it != stores.end(group); ++it) ws_.watched[*it] = 1;
@@ -536,31 +678,24 @@ private:
         for (int w = 0; w < W; ++w) src[w] = src_pending[w] = ~std::uint64_t{0};
         ws_.touched.push_back(source);
         if (ws_.watched[source] && --unsaturated == 0) return true;
-        enqueue(source);
+        mark(source);
         std::uint32_t pops = 0;
         const std::uint32_t* hot = plan_.arc_hot.data();
-        while (head_ != tail_) {
-            const NodeIndex v = ws_.queue[head_];
-            if (++head_ == ws_.queue.size()) head_ = 0;
-            ws_.queued[v] = 0;
+        const std::uint64_t* row_start = plan_.row_start.data();
+        std::size_t cursor = static_cast<std::size_t>(source);
+        while (true) {
+            std::int64_t next = take_marked(cursor);
+            if (next < 0 && (next = take_marked(0)) < 0) break;
+            const auto v = static_cast<NodeIndex>(next);
+            cursor = static_cast<std::size_t>(next) + 1;
             if ((++pops & 0x3FF) == 0 && stop_.load(std::memory_order_relaxed)) return false;
-            // Prefetch: the arc rows of the next queued node, the row start of the one after.
-            if (head_ != tail_) {
-                const NodeIndex u = ws_.queue[head_];
-                const ArcIndex ub = graph_.out_begin(u);
-                __builtin_prefetch(pending(u));
-                __builtin_prefetch(hot + ub);
-                __builtin_prefetch(ws_.arc_mask.data() + (static_cast<std::size_t>(ub) & ws_.slot_mask) * W);
-                const std::size_t after = head_ + 1 == ws_.queue.size() ? 0 : head_ + 1;
-                if (after != tail_) __builtin_prefetch(&graph_.graph().m_forward.m_rowstart[ws_.queue[after]]);
-            }
             std::uint64_t* pv = pending(v);
             std::uint64_t delta[W];
             for (int w = 0; w < W; ++w) {
                 delta[w] = pv[w];
                 pv[w] = 0;
             }
-            const ArcIndex begin = graph_.out_begin(v), end = graph_.out_end(v);
+            const auto begin = static_cast<ArcIndex>(row_start[v]), end = static_cast<ArcIndex>(row_start[v + 1]);
             for (ArcIndex a = begin; a < end; ++a) __builtin_prefetch(reached(static_cast<NodeIndex>(hot[a] & kTargetMask)));
             for (ArcIndex a = begin; a < end; ++a) {
                 const std::uint32_t arc = hot[a];
@@ -594,19 +729,22 @@ private:
                     full &= rt[w];
                 }
                 if (was_empty) ws_.touched.push_back(t);
+                mark(t);
                 if (ws_.watched[t] && full == ~std::uint64_t{0} && --unsaturated == 0) return true;
-                if (!ws_.queued[t]) enqueue(t);
             }
         }
         return true;
     }
 
+    // Forgets the propagation: reached, pending and marks of every node it touched.
     void clear_reached() {
         for (NodeIndex v : ws_.touched) {
             std::uint64_t* r = reached(v);
             std::uint64_t* p = pending(v);
             for (int w = 0; w < W; ++w) r[w] = p[w] = 0;
-            ws_.queued[v] = 0;
+            const auto u = static_cast<std::size_t>(v);
+            ws_.marks[u >> 6] = 0;
+            ws_.summary[u >> 12] = 0;
         }
         ws_.touched.clear();
     }
@@ -638,7 +776,7 @@ private:
         std::uint64_t* acc = ws_.region_acc.data();
         std::fill(acc, acc + slots * W, 0);
         for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e) {
-            const std::uint64_t* r = reached(presence.values[e]);
+            const std::uint64_t* r = reached(plan_.entry_node[e]);
             store_counts[e] = popcount(r);
             for (auto it = plan_.entry_slots.begin(e); it != plan_.entry_slots.end(e); ++it) {
                 std::uint64_t* a = acc + (*it - slot0) * W;
@@ -672,8 +810,6 @@ private:
     Workspace& ws_;
     const std::atomic<bool>& stop_;
     std::uint64_t first_word_ = 0;
-    std::size_t head_ = 0;
-    std::size_t tail_ = 0;
 };
 
 // The world counts after which a run with a tolerance checks its intervals: every 4096
@@ -822,28 +958,40 @@ ExposureTable run(const CompiledGraph& graph, const std::vector<NodeIndex>& adve
         if (plan.adversaries.empty()) break;
         next_block.store(start);
         const unsigned workers = static_cast<unsigned>(std::min<std::uint64_t>(threads, end - start));
-        unsigned active = workers;
+        unsigned active = 0;
+        // Each worker claims blocks in order until the segment ends or the run stops; a block
+        // stopped halfway is not counted.
+        auto work = [&](unsigned t) {
+            try {
+                if (!spaces[t]) spaces[t] = std::make_unique<Workspace>(plan, W);
+                Kernel<W> kernel(graph, plan, *spaces[t], stop);
+                while (!stop.load(std::memory_order_relaxed)) {
+                    const std::uint64_t block = next_block.fetch_add(1);
+                    if (block >= end) break;
+                    if (kernel.run_block(block)) blocks_done.fetch_add(1);
+                }
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(mutex);
+                if (!failure) failure = std::current_exception();
+                stop = true;
+            }
+            std::lock_guard<std::mutex> lock(mutex);
+            --active;
+            finished.notify_all();
+        };
         std::vector<std::thread> pool;
         pool.reserve(workers);
         for (unsigned t = 0; t < workers; ++t) {
-            pool.emplace_back([&, t, end] {
-                try {
-                    if (!spaces[t]) spaces[t] = std::make_unique<Workspace>(plan, W);
-                    Kernel<W> kernel(graph, plan, *spaces[t], stop);
-                    while (!stop.load(std::memory_order_relaxed)) {
-                        const std::uint64_t block = next_block.fetch_add(1);
-                        if (block >= end) break;
-                        if (kernel.run_block(block)) blocks_done.fetch_add(1);
-                    }
-                } catch (...) {
-                    std::lock_guard<std::mutex> lock(mutex);
-                    if (!failure) failure = std::current_exception();
-                    stop = true;
-                }
-                std::lock_guard<std::mutex> lock(mutex);
+            std::lock_guard<std::mutex> lock(mutex);
+            ++active;
+            try {
+                pool.emplace_back(work, t);
+            } catch (...) {  // no more threads: stop the others, join them, then report
                 --active;
-                finished.notify_all();
-            });
+                if (!failure) failure = std::current_exception();
+                stop = true;
+                break;
+            }
         }
         {
             std::unique_lock<std::mutex> lock(mutex);
@@ -891,6 +1039,7 @@ ExposureTable monte_carlo_exposure(const CompiledGraph& graph, const std::vector
     if (options.samples > (std::uint64_t{1} << 62)) throw ModelError("samples: must be at most 2^62");
     if (!(options.tolerance >= 0.0) || std::isinf(options.tolerance))
         throw ModelError("tolerance: must be a finite number >= 0, got " + std::to_string(options.tolerance));
+    if (options.threads > 1024) throw ModelError("threads: at most 1024, got " + std::to_string(options.threads));
     if (!(options.confidence > 0.0 && options.confidence < 1.0))
         throw ModelError("confidence: must lie in (0, 1), got " + std::to_string(options.confidence));
     for (NodeIndex a : adversaries)

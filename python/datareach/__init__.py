@@ -1,13 +1,37 @@
 """datareach: who can reach which data, by which paths, how likely.
 
-The Python layer: build or load a :class:`Model`, save it, and (through the compiled core,
-imported only when an analysis runs) compute reach and paths.
+Build or load a :class:`Model` (``dr.load``, ``dr.Model.from_dict``, the builder methods or
+bulk DataFrames), then ask the compiled core: ``dr.reach`` (possible and certain reach),
+``dr.most_likely_path`` and ``dr.analyze`` (exposure scores, exact or Monte Carlo).
 """
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+
+from . import examples
 from .errors import ModelError
+from .exposure import Result, analyze
 from .files import load, save
 from .model import Model
+from .reach import Path, PathStep, most_likely_path, reach
 
-__all__ = ["Model", "ModelError", "load", "save"]
+try:
+    __version__ = version("datareach")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "Model",
+    "ModelError",
+    "Path",
+    "PathStep",
+    "Result",
+    "__version__",
+    "analyze",
+    "examples",
+    "load",
+    "most_likely_path",
+    "reach",
+    "save",
+]

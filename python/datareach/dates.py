@@ -19,13 +19,13 @@ import pandas as pd
 from .errors import ModelError
 
 __all__ = [
-    "OPEN_START",
     "OPEN_END",
-    "to_day",
-    "from_day",
-    "to_iso",
+    "OPEN_START",
     "column_to_dates",
     "dates_to_days",
+    "from_day",
+    "to_day",
+    "to_iso",
 ]
 
 EPOCH = datetime.date(1970, 1, 1)

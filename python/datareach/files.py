@@ -22,7 +22,7 @@ from .errors import ModelError
 from .model import Model
 from .schema import SECTIONS
 
-__all__ = ["load", "save", "loads", "dumps"]
+__all__ = ["dumps", "load", "loads", "save"]
 
 FileFormat = Literal["yaml", "json"]
 PathOrFile = str | os.PathLike[str] | IO[str] | IO[bytes]
@@ -49,7 +49,9 @@ def load(source: PathOrFile, format: FileFormat | None = None) -> Model:
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise ModelError(f"{name} is not UTF-8 text: {error.reason} at byte {error.start}") from None
+            raise ModelError(
+                f"{name} is not UTF-8 text: {error.reason} at byte {error.start}"
+            ) from None
     return loads(raw, chosen)
 
 
@@ -149,7 +151,7 @@ for _cls in (_StrictLoader, _Dumper):
 def _parse(text: str, format: FileFormat) -> Any:
     try:
         if format == "yaml":
-            return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+            return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
         if format == "json":
             return json.loads(text, object_pairs_hook=_unique_keys)
     except yaml.YAMLError as error:
@@ -261,9 +263,7 @@ def _dump_json(data: dict[str, Any]) -> str:
             out.write("\n  ]")
         elif isinstance(value, dict):
             out.write("{\n")
-            out.write(
-                ",\n".join(f"    {json.dumps(k)}: {_json_line(v)}" for k, v in value.items())
-            )
+            out.write(",\n".join(f"    {json.dumps(k)}: {_json_line(v)}" for k, v in value.items()))
             out.write("\n  }")
         else:
             out.write(_json_line(value))

@@ -22,7 +22,7 @@ from .dates import OPEN_END, OPEN_START, dates_to_days
 from .model import Model
 from .schema import NODE_KINDS
 
-__all__ = ["lower", "NODE_KIND_CODES"]
+__all__ = ["NODE_KIND_CODES", "lower"]
 
 # NodeKind codes of the core, by kind name.
 NODE_KIND_CODES: dict[str, int] = {kind: code for code, kind in enumerate(NODE_KINDS)}
@@ -33,13 +33,16 @@ def lower(model: Model) -> dict[str, Any]:
     column = model._column
     out: dict[str, Any] = {}
 
-    region_names, region_parent, region_index = _regions(
-        column("nodes", "region"), column("nodes", "territory")
-    )
+    region_names = model.region_names
+    region_index = pd.Index(region_names, dtype=object)
     out["region_names"] = region_names
-    out["region_parent"] = region_parent
+    out["region_parent"] = _indices(
+        region_index, np.array([name.rpartition("/")[0] for name in region_names], dtype=object)
+    )
 
-    out["node_kind"] = _indices(pd.Index(NODE_KINDS, dtype=object), column("nodes", "kind"), np.int8)
+    out["node_kind"] = _indices(
+        pd.Index(NODE_KINDS, dtype=object), column("nodes", "kind"), np.int8
+    )
     out["node_region"] = _indices(region_index, column("nodes", "region"))
     out["node_territory"] = _indices(region_index, column("nodes", "territory"))
     out["node_compels"] = _floats(column("nodes", "compels"))
@@ -76,8 +79,8 @@ def _floats(values: np.ndarray) -> np.ndarray:
 
 
 def _indices(index: pd.Index, values: np.ndarray, dtype: type = np.int32) -> np.ndarray:
-    """Positions of ``values`` in ``index``; -1 for None (and, by the model's own checks,
-    only for None)."""
+    """Positions of ``values`` in ``index``; -1 for a value not there (None, or the empty
+    parent of a top-level region)."""
     return index.get_indexer(values).astype(dtype)
 
 
@@ -92,9 +95,7 @@ def _window(out: dict[str, Any], prefix: str, model: Model, section: str) -> Non
     out[f"{prefix}_end"] = dates_to_days(model._column(section, "window_end"), OPEN_END)
 
 
-def _ragged(
-    out: dict[str, Any], name: str, lists: np.ndarray, model: Model, target: str
-) -> None:
+def _ragged(out: dict[str, Any], name: str, lists: np.ndarray, model: Model, target: str) -> None:
     """A column of id tuples (None for an empty row) as RaggedIndex offsets and values."""
     present = lists != None  # noqa: E711 (elementwise)
     given = lists[present]
@@ -102,29 +103,6 @@ def _ragged(
     lengths[present] = np.fromiter(map(len, given), dtype=np.int64, count=len(given))
     offsets = np.zeros(len(lists) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    flat = np.fromiter(
-        itertools.chain.from_iterable(given), dtype=object, count=int(offsets[-1])
-    )
+    flat = np.fromiter(itertools.chain.from_iterable(given), dtype=object, count=int(offsets[-1]))
     out[f"{name}_offsets"] = offsets
     out[f"{name}_values"] = _rows(model, target, flat)
-
-
-def _regions(
-    regions: np.ndarray, territories: np.ndarray
-) -> tuple[list[str], np.ndarray, pd.Index]:
-    """Every region and territory with all its ancestors (``US/VA`` brings ``US``), sorted
-    so that a parent comes before its children, with each one's parent (-1 at the top)."""
-    given = pd.unique(np.concatenate([regions, territories]))
-    names: set[str] = set()
-    for region in given:  # distinct regions only
-        if region is None:
-            continue
-        parts = region.split("/")
-        names.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
-    ordered = sorted(names)
-    index = pd.Index(ordered, dtype=object)
-    parents = [name.rpartition("/")[0] for name in ordered]
-    parent = np.array(
-        [index.get_loc(p) if p else -1 for p in parents], dtype=np.int32
-    ).reshape(len(ordered))
-    return ordered, parent, index

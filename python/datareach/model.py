@@ -29,7 +29,6 @@ from .schema import (
     RawColumn,
     check_name,
     check_text,
-    columns_of,
     empty_columns,
     frame_to_columns,
     normalise,
@@ -64,6 +63,8 @@ class _Table:
         return self._length
 
     def append(self, columns: dict[str, np.ndarray]) -> None:
+        if self._length == 0:  # the first batch becomes the table as it is: no copy
+            self._chunks = []
         self._chunks.append(columns)
         self._length += len(next(iter(columns.values())))
         self._frame = None
@@ -128,12 +129,25 @@ class Model:
     FORMAT = FORMAT
 
     def __init__(self, name: str | None = None) -> None:
+        self._revision = 0
+        self._core_cache: dict[str, Any] = {}
         self._name: str | None = None
         self.name = name
         self._sources: dict[str, dict[str, Any]] = {}
         self._source_ids = IdIndex()
         self._adversaries: tuple[str, ...] = ()
         self._tables: dict[str, _Table] = {section: _Table(section) for section in SECTIONS}
+
+    @property
+    def revision(self) -> int:
+        """A counter that changes whenever the model does (for caches of derived forms).
+
+        ``_core_cache`` is such a cache, owned by :mod:`datareach.compiled`; it is neither
+        copied nor pickled."""
+        return self._revision
+
+    def _changed(self) -> None:
+        self._revision += 1
 
     # -- scalar fields -------------------------------------------------------------------
 
@@ -150,6 +164,7 @@ class Model:
     @name.setter
     def name(self, value: str | None) -> None:
         self._name = None if value is None else check_text(value, "name")
+        self._changed()
 
     @property
     def sources(self) -> dict[str, dict[str, Any]]:
@@ -183,12 +198,14 @@ class Model:
                 raise ModelError(f"names {value!r} twice", where=location)
             chosen.append(value)
         self._adversaries = tuple(chosen)
+        self._changed()
 
     # -- tables --------------------------------------------------------------------------
 
     def _frame(self, section: str) -> pd.DataFrame:
-        # A shallow copy: with pandas' copy-on-write, edits to it never reach the model.
-        return self._tables[section].frame().copy(deep=False)
+        # With copy-on-write (always on from pandas 3) a shallow copy is enough for edits to
+        # the returned frame never to reach the model; without it, only a deep copy is.
+        return self._tables[section].frame().copy(deep=not _copy_on_write())
 
     @property
     def nodes(self) -> pd.DataFrame:
@@ -241,6 +258,41 @@ class Model:
         """Source ids in the order they were added."""
         return list(self._sources)
 
+    @property
+    def node_index(self) -> Mapping[str, int]:
+        """Node id → row (the core's node index); a read-only live view."""
+        return self._index("nodes")
+
+    @property
+    def class_index(self) -> Mapping[str, int]:
+        """Class id → row; a read-only live view."""
+        return self._index("classes")
+
+    @property
+    def event_index(self) -> Mapping[str, int]:
+        """Event id → row; a read-only live view."""
+        return self._index("events")
+
+    @property
+    def region_names(self) -> list[str]:
+        """Every region and territory the nodes name, with all their ancestors (``US/VA``
+        brings ``US``), sorted so that a parent comes before its children: the core's
+        region indices."""
+        given = pd.unique(
+            np.concatenate([self._column("nodes", "region"), self._column("nodes", "territory")])
+        )
+        names: set[str] = set()
+        for region in given:  # distinct regions only, not rows
+            if region is not None:
+                parts = region.split("/")
+                names.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+        return sorted(names)
+
+    def _index(self, section: str) -> Mapping[str, int]:
+        ids = self._tables[section].ids
+        assert ids is not None
+        return ids.mapping
+
     def _ids(self, section: str) -> list[str]:
         ids = self._tables[section].ids
         assert ids is not None
@@ -266,6 +318,7 @@ class Model:
     def _add_raw(self, section: str, raw: Mapping[str, RawColumn]) -> None:
         table = self._tables[section]
         table.append(normalise(section, raw, len(table), _Context(self)))
+        self._changed()
 
     def _add_frame(self, section: str, frame: Frame) -> Model:
         raw, _ = frame_to_columns(section, frame, len(self._tables[section]))
@@ -281,6 +334,7 @@ class Model:
             raise ModelError("duplicate source id", where=location)
         self._sources[id] = plain_data(fields, location)
         self._source_ids.extend([id])
+        self._changed()
         return self
 
     def add_event(
@@ -478,8 +532,7 @@ class Model:
         if sources is not None:
             if not isinstance(sources, Mapping):
                 raise ModelError(
-                    f"must be a mapping of source id to its fields, got "
-                    f"{type(sources).__name__}",
+                    f"must be a mapping of source id to its fields, got {type(sources).__name__}",
                     where="sources",
                 )
             for source_id, fields in sources.items():
@@ -531,7 +584,9 @@ class Model:
                 omitted = None if field.write_default else field.default
                 fields.append((field.name, _numbers(table.column(field.name), omitted)))
             elif field.type is FieldType.REFS:
-                fields.append((field.name, [None if v is None else list(v) for v in table.column(field.name)]))
+                fields.append(
+                    (field.name, [None if v is None else list(v) for v in table.column(field.name)])
+                )
             elif field.type is FieldType.ATTRS:
                 fields.append((field.name, _copy.deepcopy(table.column(field.name).tolist())))
             else:
@@ -562,6 +617,8 @@ class Model:
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        self._revision = 0
+        self._core_cache = {}
         self._name = state["name"]
         self._sources = state["sources"]
         self._source_ids = IdIndex(self._sources)
@@ -583,17 +640,24 @@ class Model:
         ):
             return False
         return all(
-            _tables_equal(self._tables[s].columns(), other._tables[s].columns())
-            for s in SECTIONS
+            _tables_equal(self._tables[s].columns(), other._tables[s].columns()) for s in SECTIONS
         )
 
     __hash__ = None  # type: ignore[assignment]  # mutable: adding rows changes equality
 
     def __repr__(self) -> str:
-        counts = ", ".join(f"{s}={len(self._tables[s])}" for s in TOP_LEVEL_FIELDS if s in self._tables)
+        counts = ", ".join(
+            f"{s}={len(self._tables[s])}" for s in TOP_LEVEL_FIELDS if s in self._tables
+        )
         extra = f", sources={len(self._sources)}" if self._sources else ""
         adversaries = f", adversaries={list(self._adversaries)}" if self._adversaries else ""
         return f"Model({self._name!r}, {counts}{extra}{adversaries})"
+
+
+def _copy_on_write() -> bool:
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    return pd.options.mode.copy_on_write is True
 
 
 def _numbers(values: np.ndarray, omitted: float | None) -> list[Any]:
@@ -634,6 +698,6 @@ def _tables_equal(left: Mapping[str, np.ndarray], right: Mapping[str, np.ndarray
         if a.dtype.kind == "f":
             if not np.array_equal(a, b, equal_nan=True):
                 return False
-        elif not all(x == y for x, y in zip(a.tolist(), b.tolist())):
+        elif not np.all(a == b):  # object columns: == per element (str, tuple, dict, None)
             return False
     return True

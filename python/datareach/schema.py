@@ -19,6 +19,7 @@ import datetime
 import enum
 import itertools
 import math
+import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -29,26 +30,26 @@ from . import dates
 from .errors import ModelError, did_you_mean, where
 
 __all__ = [
+    "FIELDS",
     "FORMAT",
     "NODE_KINDS",
+    "RANGES",
     "SECTIONS",
     "TOP_LEVEL_FIELDS",
-    "FIELDS",
-    "RANGES",
     "Field",
     "FieldType",
-    "Range",
     "IdIndex",
+    "Range",
     "RawColumn",
-    "columns_of",
-    "records_to_columns",
-    "frame_to_columns",
-    "normalise",
-    "empty_columns",
-    "object_array",
     "check_name",
     "check_text",
+    "columns_of",
+    "empty_columns",
+    "frame_to_columns",
+    "normalise",
+    "object_array",
     "plain_data",
+    "records_to_columns",
 ]
 
 FORMAT = "datareach/1"
@@ -197,8 +198,10 @@ class Range:
 
     def describe(self) -> str:
         if self.high is None:
-            return f"must be greater than {self.low:g}" if self.low_open else (
-                f"must be at least {self.low:g}"
+            return (
+                f"must be greater than {self.low:g}"
+                if self.low_open
+                else (f"must be at least {self.low:g}")
             )
         left = "(" if self.low_open else "["
         right = ")" if self.high_open else "]"
@@ -273,6 +276,11 @@ class IdIndex:
         self._rows.update(zip(ids, itertools.count(len(self._rows))))
         self._array = None
         self._index = None
+
+    @property
+    def mapping(self) -> Mapping[str, int]:
+        """Id → row, a read-only live view."""
+        return types.MappingProxyType(self._rows)
 
     @property
     def array(self) -> np.ndarray:
@@ -370,8 +378,7 @@ def _split_window(value: Any, location: str) -> tuple[Any, Any]:
     if isinstance(value, (list, tuple)) and len(value) == 2:
         return value[0], value[1]
     raise ModelError(
-        f"must be [start, end] with dates YYYY-MM-DD (either may be null), "
-        f"got {_describe(value)}",
+        f"must be [start, end] with dates YYYY-MM-DD (either may be null), got {_describe(value)}",
         where=location,
     )
 
@@ -385,8 +392,7 @@ def frame_to_columns(
     """
     if not isinstance(frame, (pd.DataFrame, Mapping)):
         raise ModelError(
-            f"must be a DataFrame or a mapping of column name to array, got "
-            f"{_describe(frame)}",
+            f"must be a DataFrame or a mapping of column name to array, got {_describe(frame)}",
             where=section,
         )
     known = columns_of(section)
@@ -422,16 +428,18 @@ def _column_array(values: Any, location: str) -> np.ndarray:
     """One column as a 1-D NumPy array; pandas' nullable numbers become float with NaN."""
     if isinstance(values, (pd.Series, pd.Index)):
         dtype = values.dtype
-        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_numeric_dtype(
-            dtype
-        ) and not pd.api.types.is_bool_dtype(dtype):
+        if (
+            isinstance(dtype, pd.api.extensions.ExtensionDtype)
+            and pd.api.types.is_numeric_dtype(dtype)
+            and not pd.api.types.is_bool_dtype(dtype)
+        ):
             return values.to_numpy(dtype=np.float64, na_value=np.nan)
         array = values.to_numpy()
+    elif isinstance(values, (list, tuple)):
+        array = object_array(values)
     else:
         try:
-            array = np.asarray(values) if not isinstance(values, (list, tuple)) else (
-                object_array(values)
-            )
+            array = np.asarray(values)
         except (TypeError, ValueError) as error:
             raise ModelError(f"not a column of values: {error}", where=location) from None
     if array.ndim != 1:
@@ -523,6 +531,7 @@ class _Batch:
         ``rows`` maps each element to its batch row when the column is the flattened
         elements of lists.
         """
+
         def fail(element: int, reason: str) -> ModelError:
             row = element if rows is None else int(rows[element])
             return self.fail(row, field.name, reason)
@@ -550,20 +559,20 @@ class _Batch:
         counts = np.bincount(codes, minlength=len(canonical))
         if (counts > 1).any():
             code = int(np.argmax(counts > 1))
-            rows = np.flatnonzero(codes == code)
+            first, second = np.flatnonzero(codes == code)[:2]
+            earlier = where(self.section, self.first_row + int(first))
             raise self.fail(
-                int(rows[1]),
-                field.name,
-                f"duplicate id {canonical[code]!r} (also {self.section}[{self.first_row + rows[0]}])",
+                int(second), field.name, f"duplicate id {canonical[code]!r} (also {earlier})"
             )
         existing = self.context.ids(self.section)
         known = existing.positions(object_array(canonical))
         if (known >= 0).any():
             code = int(np.argmax(known >= 0))
+            earlier = where(self.section, int(known[code]))
             raise self.fail(
                 int(np.argmax(codes == code)),
                 field.name,
-                f"duplicate id {canonical[code]!r} (also {self.section}[{known[code]}])",
+                f"duplicate id {canonical[code]!r} (also {earlier})",
             )
         self._store_strings(field, codes, canonical)
         self.ids = IdIndex(self.columns[field.name])
@@ -626,8 +635,8 @@ class _Batch:
         positions = np.append(unique_positions, -1)[codes]  # code -1 (left out) stays -1
         self.positions[field.name] = positions
         # Store the target's own id objects: one string object per id, however many rows.
-        ids = np.append(self._target_ids(field), None)
-        self.columns[field.name] = ids[positions]
+        ids = np.concatenate([self._target_ids(field), object_array([None])])
+        self.columns[field.name] = ids[positions]  # position -1 picks the trailing None
 
     def _add_refs(self, field: Field, column: RawColumn) -> None:
         noun = _NOUN[field.target or ""]
@@ -671,7 +680,9 @@ class _Batch:
         if len(first) != len(key):
             repeated = int(np.setdiff1d(np.arange(len(key)), first)[0])
             raise self.fail(
-                int(flat_rows[repeated]), field.name, f"names {str(targets[positions[repeated]])!r} twice"
+                int(flat_rows[repeated]),
+                field.name,
+                f"names {str(targets[positions[repeated]])!r} twice",
             )
         out = np.full(len(column.values), None, dtype=object)
         if len(rows):
@@ -685,9 +696,7 @@ class _Batch:
         values = column.values
         present = ~column.missing
         numbers = np.full(len(values), np.nan)
-        if not present.any():
-            pass
-        elif values.dtype.kind in "iuf":
+        if values.dtype.kind in "iuf":
             numbers = values.astype(np.float64)
         elif values.dtype.kind == "O":
             given = values[present]
@@ -730,8 +739,9 @@ class _Batch:
         bounds = []
         for side, column in enumerate((start, end)):
             values = column.values
-            if values.dtype.kind != "M":
-                values = np.where(column.missing, None, values).astype(object)
+            if values.dtype.kind != "M":  # make every left-out value None
+                values = values.astype(object)  # a copy
+                values[column.missing] = None
             bounds.append(dates.column_to_dates(values, self.locate(f"{field.name}[{side}]")))
         first, last = bounds
         inverted = ~np.isnat(first) & ~np.isnat(last) & (first >= last)
@@ -747,7 +757,7 @@ class _Batch:
 
     def _add_attrs(self, field: Field, column: RawColumn) -> None:
         out = np.full(len(column.values), None, dtype=object)
-        for row in np.flatnonzero(~column.missing):
+        for row in np.flatnonzero(~column.missing).tolist():
             value = column.values[row]
             location = self.locate(field.name)(row)
             if not isinstance(value, Mapping):
@@ -973,9 +983,7 @@ def _text_problem(value: str) -> str | None:
 def _region_problem(value: str) -> str | None:
     problem = _name_problem(value)
     if problem is None and any(part != part.strip() or not part for part in value.split("/")):
-        problem = (
-            f"must be a path of names separated by '/' such as 'US/VA', got {value!r}"
-        )
+        problem = f"must be a path of names separated by '/' such as 'US/VA', got {value!r}"
     return problem
 
 
@@ -1000,8 +1008,25 @@ def plain_data(value: Any, location: str) -> Any:
     writes back unchanged: str, int, finite float, bool, None, lists and str-keyed
     mappings. Dates become ISO strings, NumPy scalars Python ones; anything else is an
     error."""
-    if value is None or isinstance(value, (bool, str)):
-        return check_text(value, location) if isinstance(value, str) else value
+    try:
+        return _plain(value, location, [_MAX_PLAIN_ITEMS])
+    except RecursionError:
+        raise ModelError("is nested too deeply (or contains itself)", where=location) from None
+
+
+# YAML aliases can make a small file expand into an exponential amount of data ("billion
+# laughs"); free data beyond this many items is refused instead of copied.
+_MAX_PLAIN_ITEMS = 1_000_000
+
+
+def _plain(value: Any, location: str, budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ModelError(f"holds more than {_MAX_PLAIN_ITEMS} items", where=location)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return check_text(value, location)
     if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, (int, np.integer)):
@@ -1010,19 +1035,17 @@ def plain_data(value: Any, location: str) -> Any:
         if not math.isfinite(value):
             raise ModelError(f"must be a finite number, got {value}", where=location)
         return float(value)
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    if isinstance(value, datetime.date):
+    if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     if isinstance(value, Mapping):
         copy = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ModelError(f"keys must be strings, got {_describe(key)}", where=location)
-            copy[check_text(key, location)] = plain_data(item, f"{location}.{key}")
+            copy[check_text(key, location)] = _plain(item, f"{location}.{key}", budget)
         return copy
     if isinstance(value, (list, tuple)):
-        return [plain_data(item, f"{location}[{i}]") for i, item in enumerate(value)]
+        return [_plain(item, f"{location}[{i}]", budget) for i, item in enumerate(value)]
     raise ModelError(
         f"must be plain data (text, numbers, lists, mappings), got {_describe(value)}",
         where=location,

@@ -6,10 +6,9 @@ import io
 import json
 from pathlib import Path
 
+import datareach as dr
 import pytest
 import yaml
-
-import datareach as dr
 from datareach.files import dumps, loads
 
 
@@ -30,10 +29,22 @@ def rich_model() -> dr.Model:
     m.add_class("pii", components=["phone", "birthday"], sensitivity=10, note="mosaic")
     m.place("phone", "s1", share=0.5, window=("2021-01-01", "2023-06-30"), note="legacy")
     m.place("birthday", "s1", window=(None, "2023-01-01"))
-    m.add_flow("s1", "s2", classes=["phone"], share=0.75, kind="backup", window=("2022-06-17", None))
+    m.add_flow(
+        "s1", "s2", classes=["phone"], share=0.75, kind="backup", window=("2022-06-17", None)
+    )
     m.add_access("CN", "corp", p=0.9, kind="compels", cost=1e9)
-    m.add_access("admin", "s1", p=0.95, classes=["pii"], requires=["complies"], cost=2.5,
-                 kind="admin", window=("2021-09-01", "2022-02-01"), source="law", note="leak")
+    m.add_access(
+        "admin",
+        "s1",
+        p=0.95,
+        classes=["pii"],
+        requires=["complies"],
+        cost=2.5,
+        kind="admin",
+        window=("2021-09-01", "2022-02-01"),
+        source="law",
+        note="leak",
+    )
     m.add_access("admin", "gw", p=0)
     m.adversaries = ["CN", "admin"]
     return m
@@ -71,7 +82,10 @@ def test_saved_yaml_is_readable(example: dr.Model) -> None:
     assert "window: [2021-09-01, 2022-02-01]" in text  # dates unquoted
     assert "date: 2022-06-17" in text
     assert yaml.safe_load(text)["nodes"][0] == {  # plain YAML, readable by any tool
-        "id": "CN", "kind": "jurisdiction", "territory": "CN", "compels": 0.9,
+        "id": "CN",
+        "kind": "jurisdiction",
+        "territory": "CN",
+        "compels": 0.9,
     }
 
 

@@ -6,11 +6,10 @@ import datetime
 import pickle
 from typing import Any
 
+import datareach as dr
 import numpy as np
 import pandas as pd
 import pytest
-
-import datareach as dr
 
 
 def test_builder_equals_from_dict(example: dr.Model, scenario: dict[str, Any]) -> None:
@@ -44,21 +43,57 @@ def test_defaults_are_explicit_and_documented() -> None:
 def test_tables_have_the_file_fields_as_columns(example: dr.Model) -> None:
     m = example
     assert list(m.nodes.columns) == [
-        "id", "kind", "region", "territory", "compels", "attrs", "source", "note",
+        "id",
+        "kind",
+        "region",
+        "territory",
+        "compels",
+        "attrs",
+        "source",
+        "note",
     ]
     assert list(m.classes.columns) == [
-        "id", "sensitivity", "records", "category", "components", "source", "note",
+        "id",
+        "sensitivity",
+        "records",
+        "category",
+        "components",
+        "source",
+        "note",
     ]
     assert list(m.events.columns) == ["id", "p", "source", "note"]
     assert list(m.placements.columns) == [
-        "class", "store", "share", "window_start", "window_end", "source", "note",
+        "class",
+        "store",
+        "share",
+        "window_start",
+        "window_end",
+        "source",
+        "note",
     ]
     assert list(m.flows.columns) == [
-        "from", "to", "classes", "share", "kind", "window_start", "window_end", "source", "note",
+        "from",
+        "to",
+        "classes",
+        "share",
+        "kind",
+        "window_start",
+        "window_end",
+        "source",
+        "note",
     ]
     assert list(m.access.columns) == [
-        "from", "to", "p", "classes", "requires", "cost", "kind",
-        "window_start", "window_end", "source", "note",
+        "from",
+        "to",
+        "p",
+        "classes",
+        "requires",
+        "cost",
+        "kind",
+        "window_start",
+        "window_end",
+        "source",
+        "note",
     ]
     arc = m.access.iloc[0]
     assert arc.requires == ("insider-complies",)
@@ -92,8 +127,14 @@ def test_node_attrs_source_and_note() -> None:
     assert node["attrs"] == {"staff": 7000, "tags": ["a"]}  # not .attrs: pandas metadata
     assert (node.source, node.note) == ("law", "n")
     assert m.to_dict()["nodes"] == [
-        {"id": "x", "kind": "organization", "region": "CN",
-         "attrs": {"staff": 7000, "tags": ["a"]}, "source": "law", "note": "n"}
+        {
+            "id": "x",
+            "kind": "organization",
+            "region": "CN",
+            "attrs": {"staff": 7000, "tags": ["a"]},
+            "source": "law",
+            "note": "n",
+        }
     ]
 
 
@@ -107,7 +148,10 @@ def test_attrs_are_copied_in() -> None:
 def test_builder_errors_name_the_new_row() -> None:
     m = dr.Model().add_node("virginia", "store").add_node("beijing", "role")
     m.add_access("beijing", "virginia")
-    with pytest.raises(dr.ModelError, match=r"access\[1\]\.to: unknown node 'virgina' \(did you mean 'virginia'\?\)"):
+    with pytest.raises(
+        dr.ModelError,
+        match=r"access\[1\]\.to: unknown node 'virgina' \(did you mean 'virginia'\?\)",
+    ):
         m.add_access("beijing", "virgina")
     assert len(m.access) == 1  # a refused row is not added
 

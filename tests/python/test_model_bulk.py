@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import time
 
+import datareach as dr
 import numpy as np
 import pandas as pd
 import pytest
-
-import datareach as dr
 
 
 def bulk_example() -> dr.Model:
@@ -127,7 +126,9 @@ def grid() -> dr.Model:
         ("window_start", "2021-02-30", "access[57].window[0]: must be a date"),
     ],
 )
-def test_bulk_errors_name_the_row(grid: dr.Model, column: str, value: object, expected: str) -> None:
+def test_bulk_errors_name_the_row(
+    grid: dr.Model, column: str, value: object, expected: str
+) -> None:
     n = 100
     frame = pd.DataFrame(
         {"from": [f"n{i}" for i in range(n)], "to": [f"n{(i + 1) % n}" for i in range(n)], "p": 0.5}
@@ -144,14 +145,28 @@ def test_bulk_errors_name_the_row(grid: dr.Model, column: str, value: object, ex
     ("frame", "expected"),
     [
         ({"from": ["n0"], "to": ["n1"], "p": [0.5], "shre": [1]}, "access.shre: unknown column"),
-        ({"from": ["n0"], "to": ["n1"], "p": [0.5], "window": [None]},
-         "access.window: unknown column (did you mean 'window_end'?)"),
+        (
+            {"from": ["n0"], "to": ["n1"], "p": [0.5], "window": [None]},
+            "access.window: unknown column (did you mean 'window_end'?)",
+        ),
         ({"from": ["n0"], "to": ["n1"]}, "access.p: missing required column"),
-        ({"from": ["n0"], "to": ["n1", "n2"], "p": [0.5]}, "access: columns have different lengths"),
-        ({"from": np.zeros((1, 2)), "to": ["n1"], "p": [0.5]}, "access.from: must be one-dimensional"),
+        (
+            {"from": ["n0"], "to": ["n1", "n2"], "p": [0.5]},
+            "access: columns have different lengths",
+        ),
+        (
+            {"from": np.zeros((1, 2)), "to": ["n1"], "p": [0.5]},
+            "access.from: must be one-dimensional",
+        ),
         ({"from": [0], "to": ["n1"], "p": [0.5]}, "access[0].from: must be a string, got int 0"),
-        ({"from": ["n0"], "to": ["n1"], "p": [True]}, "access[0].p: must be a number, got bool True"),
-        ({"from": ["n0"], "to": ["n1"], "p": ["0.5"]}, "access[0].p: must be a number, got str '0.5'"),
+        (
+            {"from": ["n0"], "to": ["n1"], "p": [True]},
+            "access[0].p: must be a number, got bool True",
+        ),
+        (
+            {"from": ["n0"], "to": ["n1"], "p": ["0.5"]},
+            "access[0].p: must be a number, got str '0.5'",
+        ),
         ([("n0", "n1", 0.5)], "access: must be a DataFrame or a mapping"),
     ],
 )
@@ -176,10 +191,14 @@ def test_bulk_classes_may_name_classes_of_the_same_frame() -> None:
 
 
 def test_bulk_duplicates() -> None:
-    with pytest.raises(dr.ModelError, match=r"nodes\[2\]\.id: duplicate id 'a' \(also nodes\[0\]\)"):
+    with pytest.raises(
+        dr.ModelError, match=r"nodes\[2\]\.id: duplicate id 'a' \(also nodes\[0\]\)"
+    ):
         dr.Model().add_nodes({"id": ["a", "b", "a"], "kind": ["role"] * 3})
     m = dr.Model().add_nodes({"id": ["a"], "kind": ["role"]})
-    with pytest.raises(dr.ModelError, match=r"nodes\[2\]\.id: duplicate id 'a' \(also nodes\[0\]\)"):
+    with pytest.raises(
+        dr.ModelError, match=r"nodes\[2\]\.id: duplicate id 'a' \(also nodes\[0\]\)"
+    ):
         m.add_nodes({"id": ["b", "a"], "kind": ["role"] * 2})
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime
 
+import datareach as dr
 import numpy as np
 import pandas as pd
 import pytest
-
-import datareach as dr
 from datareach import dates
 
 
@@ -48,8 +47,21 @@ def test_time_of_day_only_when_allowed() -> None:
 @pytest.mark.parametrize(
     "value",
     [
-        "2021-13-01", "2021-02-30", "20210901", "2021-W35-3", "2021-9-1", " 2021-09-01",
-        "yesterday", "", 5, 18871.0, True, None, pd.NaT, np.datetime64("NaT"), [2021, 9, 1],
+        "2021-13-01",
+        "2021-02-30",
+        "20210901",
+        "2021-W35-3",
+        "2021-9-1",
+        " 2021-09-01",
+        "yesterday",
+        "",
+        5,
+        18871.0,
+        True,
+        None,
+        pd.NaT,
+        np.datetime64("NaT"),
+        [2021, 9, 1],
         np.datetime64("10000-01-01"),
     ],
 )
@@ -73,7 +85,9 @@ def test_column_of_datetimes() -> None:
     with pytest.raises(dr.ModelError, match=r"^x\[2\]: .*time of day"):
         dates.column_to_dates(column, lambda row: f"x[{row}]")
     days = dates.column_to_dates(column[:2], lambda row: f"x[{row}]")
-    np.testing.assert_array_equal(dates.dates_to_days(days, dates.OPEN_END), [18871, dates.OPEN_END])
+    np.testing.assert_array_equal(
+        dates.dates_to_days(days, dates.OPEN_END), [18871, dates.OPEN_END]
+    )
 
 
 def test_open_sides_are_the_core_sentinels() -> None:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import time
 
+import datareach as dr
 import numpy as np
 import pandas as pd
-
-import datareach as dr
 from datareach.dates import OPEN_END, OPEN_START
 from datareach.lowering import NODE_KIND_CODES, lower
 
@@ -104,7 +103,11 @@ def test_example_lowered(example: dr.Model) -> None:
 
 def test_node_kind_codes_match_the_core() -> None:
     assert NODE_KIND_CODES == {
-        "jurisdiction": 0, "organization": 1, "role": 2, "store": 3, "gateway": 4,
+        "jurisdiction": 0,
+        "organization": 1,
+        "role": 2,
+        "store": 3,
+        "gateway": 4,
     }
 
 

@@ -10,12 +10,11 @@ import datetime
 import pickle
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 import datareach as dr
 from datareach.files import dumps, loads
 from datareach.schema import NODE_KINDS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 # Ids: visible text, YAML's and JSON's special characters included.
 _ID_CHARS = st.characters(codec="utf-8", exclude_categories=("C", "Z")) | st.sampled_from(
@@ -142,9 +141,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     return data
 
 
-SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS

@@ -49,6 +49,15 @@ struct ExactComplexity {
     double work = 0.0;
 };
 
+// What a run of exact_exposure did (optional output, see ExactOptions::stats).
+struct ExactStats {
+    std::uint64_t runs = 0;          // factoring runs (adversary x independent class group)
+    std::uint64_t steps = 0;         // conditioning steps over all runs
+    std::uint64_t memo_hits = 0;     // sub-problems answered from the memo
+    std::uint64_t memo_entries = 0;  // sub-problems stored (summed over runs)
+    std::uint64_t max_variables = 0; // the most variables of one run
+};
+
 struct ExactOptions {
     // A run with more variables than this after pruning throws ModelError before starting.
     std::int64_t max_variables = 64;
@@ -64,6 +73,8 @@ struct ExactOptions {
     // Called every few thousand steps with (runs finished, runs in total); returning false
     // stops the computation (ExactCancelled is thrown).
     ProgressCallback progress;
+    // When set, receives counts of the work done.
+    ExactStats* stats = nullptr;
 };
 
 // Thrown when the cancel flag or the progress callback stopped the computation.

@@ -41,7 +41,7 @@ struct MonteCarloOptions {
     bool places = true;
     // Words of 64 worlds per block: 1, 2, 4 or 8. Results do not depend on it (as long as
     // samples is a multiple of every block size compared); a tuning knob and a test hook.
-    unsigned block_words = 4;
+    unsigned block_words = 8;
 };
 
 // Throws ModelError for invalid options (samples == 0, tolerance < 0, confidence outside

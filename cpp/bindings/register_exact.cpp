@@ -1,0 +1,79 @@
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <string>
+
+#include "datareach/exposure_exact.hpp"
+
+namespace py = pybind11;
+using namespace datareach;
+
+void register_exact(py::module_& m) {
+    m.def(
+        "exact_complexity",
+        [](const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries) {
+            ExactComplexity c;
+            {
+                py::gil_scoped_release release;
+                c = exact_complexity(graph, adversaries);
+            }
+            py::dict out;
+            out["variables"] = py::cast(c.variables);
+            out["max_run_variables"] = py::cast(c.max_run_variables);
+            out["arcs"] = py::cast(c.arcs);
+            out["work"] = c.work;
+            return out;
+        },
+        py::arg("graph"), py::arg("adversaries"),
+        "Size of the exact problem after pruning: per adversary the random variables that can "
+        "matter ('variables'), the most of them one factoring run conditions on "
+        "('max_run_variables'), the arcs that can matter ('arcs'), and 'work', the cost of "
+        "plain enumeration (an upper bound on factoring's).");
+
+    m.def(
+        "exact_exposure",
+        [](const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries, std::int64_t max_variables,
+           std::uint64_t max_steps, bool places, py::object progress) {
+            ExactOptions options;
+            options.max_variables = max_variables;
+            options.max_steps = max_steps;
+            options.places = places;
+            // Polled from the computing thread (this one, with the GIL released): take the
+            // GIL, let Python handle pending signals (Ctrl-C raises KeyboardInterrupt there),
+            // then report progress to the optional callable; either can stop the run.
+            bool stopped_by_callback = false;
+            options.progress = [&](std::uint64_t done, std::uint64_t total) {
+                py::gil_scoped_acquire acquire;
+                if (PyErr_CheckSignals() != 0) return false;
+                if (progress.is_none()) return true;
+                try {
+                    py::object answer = progress(done, total);
+                    if (!answer.is_none() && !answer.cast<bool>()) {
+                        stopped_by_callback = true;
+                        return false;
+                    }
+                } catch (py::error_already_set& e) {
+                    e.restore();  // re-raised below once the computation has unwound
+                    return false;
+                }
+                return true;
+            };
+            auto table = std::make_shared<ExposureTable>();
+            try {
+                py::gil_scoped_release release;
+                *table = exact_exposure(graph, adversaries, options);
+            } catch (const ExactCancelled&) {
+                if (PyErr_Occurred()) throw py::error_already_set();
+                if (stopped_by_callback) throw py::value_error("exact method: stopped by the progress callback");
+                throw;
+            }
+            return table;
+        },
+        py::arg("graph"), py::arg("adversaries"), py::arg("max_variables") = 128, py::arg("max_steps") = 20'000'000,
+        py::arg("places") = true, py::arg("progress") = py::none(),
+        "Exact exposure scores (an ExposureTable). Raises ModelError when a factoring run has "
+        "more than max_variables random variables after pruning or needs more than max_steps "
+        "conditioning steps (0: unlimited). progress(done, total) is called now and then with "
+        "finished/total runs; returning False stops (ValueError). Ctrl-C stops cleanly.");
+}
