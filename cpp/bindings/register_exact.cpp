@@ -1,7 +1,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "datareach/exposure_exact.hpp"
@@ -12,24 +14,28 @@ using namespace datareach;
 void register_exact(py::module_& m) {
     m.def(
         "exact_complexity",
-        [](const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries) {
+        [](const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries, std::optional<std::int64_t> cap) {
             ExactComplexity c;
             {
                 py::gil_scoped_release release;
-                c = exact_complexity(graph, adversaries);
+                c = exact_complexity(graph, adversaries, cap ? std::max<std::int64_t>(*cap, 0) : -1);
             }
             py::dict out;
             out["variables"] = py::cast(c.variables);
             out["max_run_variables"] = py::cast(c.max_run_variables);
             out["arcs"] = py::cast(c.arcs);
+            py::list capped;
+            for (auto flag : c.capped) capped.append(py::bool_(flag != 0));
+            out["capped"] = capped;
             out["work"] = c.work;
             return out;
         },
-        py::arg("graph"), py::arg("adversaries"),
+        py::arg("graph"), py::arg("adversaries"), py::arg("cap") = py::none(),
         "Size of the exact problem after pruning: per adversary the random variables that can "
         "matter ('variables'), the most of them one factoring run conditions on "
         "('max_run_variables'), the arcs that can matter ('arcs'), and 'work', the cost of "
-        "plain enumeration (an upper bound on factoring's).");
+        "plain enumeration (an upper bound on factoring's). With cap=N counting stops once a "
+        "count passes N ('capped' is True for that adversary): fast on huge models.");
 
     m.def(
         "exact_exposure",

@@ -92,7 +92,7 @@ void register_monte_carlo(py::module_& m) {
         py::arg("threads") = 0, py::arg("confidence") = 0.95, py::arg("places") = true,
         py::arg("progress") = py::none(),
         "Bit-parallel Monte Carlo exposure of every class to every adversary (node indices).\n\n"
-        "samples caps the worlds (rounded up to whole blocks of 512); tolerance > 0 stops at the\n"
+        "samples caps the worlds (rounded up to a multiple of 512); tolerance > 0 stops at the\n"
         "first checkpoint where every class-level probability interval has half-width <= tolerance;\n"
         "the same seed gives the same table for any thread count (threads = 0: all cores). The GIL\n"
         "is released; progress(done, total) is called about ten times a second from this thread\n"

@@ -18,6 +18,7 @@ namespace datareach {
 namespace {
 
 constexpr std::uint64_t kCheckEvery = 4096;  // steps between cancel / progress checks
+constexpr std::int64_t kMaxVariables = 20000;  // recursion depth bound (one level per variable)
 
 // ---------------------------------------------------------------------------------------
 // The adversary-independent plan: which atomic classes share a factoring run.
@@ -114,6 +115,8 @@ struct Local {
     std::vector<double> var_p;
     std::vector<std::int64_t> var_global;  // event e: e; coin of arc a: event_count + a
     int profiles = 0;                      // local profiles (the run's, in plan order)
+    bool truncated = false;                // build_local stopped early: see `counted`
+    std::int64_t counted = 0;              // variables found before stopping (if truncated)
     std::vector<std::uint8_t> admits;      // profiles x arcs: the arc can matter for the profile
     std::size_t arc_count() const { return src.size(); }
     std::size_t node_count() const { return node_global.size(); }
@@ -129,6 +132,7 @@ struct Globals {
     std::uint32_t stamp = 0;
     std::vector<int> node_local, event_local;
     std::vector<NodeIndex> queue;
+    std::size_t event_count = 0;
 
     explicit Globals(const CompiledGraph& g) {
         const std::size_t n = g.node_count(), m = g.arc_count();
@@ -144,7 +148,23 @@ struct Globals {
         bmark.assign(n, 0);
         node_local.assign(n, -1);
         event_local.assign(g.event_count(), -1);
+        event_count = g.event_count();
         queue.reserve(n);
+    }
+    // Marks for counting distinct variables while pruning.
+    std::vector<std::uint32_t> arc_mark, event_mark;
+    std::uint32_t variable_stamp = 0;
+    std::uint32_t next_variable_stamp() {
+        if (arc_mark.empty()) {
+            arc_mark.assign(live.size(), 0);
+            event_mark.assign(event_count, 0);
+        }
+        if (++variable_stamp == 0) {
+            std::fill(arc_mark.begin(), arc_mark.end(), 0);
+            std::fill(event_mark.begin(), event_mark.end(), 0);
+            variable_stamp = 1;
+        }
+        return variable_stamp;
     }
     std::uint32_t next_stamp() {
         if (++stamp == 0) {
@@ -241,10 +261,27 @@ void reduce_series_parallel(std::vector<Work>& work, std::vector<std::uint8_t>& 
     }
 }
 
-Local build_local(const CompiledGraph& g, const Plan& plan, Globals& gl, NodeIndex adversary, int run) {
+// The pruned (and reduced) problem of one run. When more than `stop_above` (>= 0) random
+// variables are found before any reduction, stops early and returns a Local with only
+// `truncated` and `counted` set: such a run is too large anyway, and huge models are
+// recognised without building their whole pruned graph.
+Local build_local(const CompiledGraph& g, const Plan& plan, Globals& gl, NodeIndex adversary, int run,
+                  std::int64_t stop_above = -1) {
     const auto& profiles = plan.run_profiles[run];
     const auto& stores = g.presence_stores();
     std::vector<std::pair<ArcIndex, int>> relevant;  // (global arc, local profile)
+    const std::uint32_t vs = gl.next_variable_stamp();
+    std::int64_t counted = 0;
+    auto count_arc = [&](ArcIndex a) {
+        if (gl.arc_mark[a] == vs) return;
+        gl.arc_mark[a] = vs;
+        if (open_p(g.arc_p(a))) ++counted;
+        for (auto it = g.arc_requires().begin(a); it != g.arc_requires().end(a); ++it)
+            if (open_p(g.event_p(*it)) && gl.event_mark[*it] != vs) {
+                gl.event_mark[*it] = vs;
+                ++counted;
+            }
+    };
 
     for (int lp = 0; lp < static_cast<int>(profiles.size()); ++lp) {
         const ClassIndex rep = plan.profile_rep[profiles[lp]];
@@ -281,6 +318,15 @@ Local build_local(const CompiledGraph& g, const Plan& plan, Globals& gl, NodeInd
                 const NodeIndex u = g.arc_source(a);
                 if (gl.fmark[u] != fs || !usable(a)) continue;
                 relevant.emplace_back(a, lp);
+                if (stop_above >= 0) {
+                    count_arc(a);
+                    if (counted > stop_above) {
+                        Local stub;
+                        stub.truncated = true;
+                        stub.counted = counted;
+                        return stub;
+                    }
+                }
                 if (gl.bmark[u] != bs) {
                     gl.bmark[u] = bs;
                     gl.queue.push_back(u);
@@ -364,7 +410,7 @@ Local build_local(const CompiledGraph& g, const Plan& plan, Globals& gl, NodeInd
         }
     }
 
-    // Variables in breadth-first order from the adversary: an arc's events, then its coin.
+    // Variables in the order they are branched on: per arc its events, then its coin.
     std::vector<std::vector<int>> arc_vars(m);
     auto add_var = [&](double p, std::int64_t global) {
         L.var_p.push_back(p);
@@ -391,18 +437,31 @@ Local build_local(const CompiledGraph& g, const Plan& plan, Globals& gl, NodeInd
         if (open_p(w.p))
             arc_vars[a].push_back(add_var(w.p, w.origin >= 0 ? static_cast<std::int64_t>(g.event_count()) + w.origin : -1 - made++));
     };
+    // Nodes ranked breadth-first from the adversary; an arc is decided when the later of its
+    // two ends comes up, so that both arcs between two nodes are decided together and a node
+    // leaves the frontier of the recursion as soon as possible.
+    std::vector<int> rank(n, n);
+    rank[0] = 0;
     for (std::size_t head = 0; head < bfs.size(); ++head) {
         const int v = bfs[head];
         for (int i = L.out_off[v]; i < L.out_off[v + 1]; ++i) {
-            const int a = L.out_arc[i];
-            visit_arc(a);
-            if (!seen[L.dst[a]]) {
-                seen[L.dst[a]] = 1;
-                bfs.push_back(L.dst[a]);
+            const int t = L.dst[L.out_arc[i]];
+            if (!seen[t]) {
+                seen[t] = 1;
+                rank[t] = static_cast<int>(bfs.size());
+                bfs.push_back(t);
             }
         }
     }
-    for (int a = 0; a < m; ++a) visit_arc(a);  // (every arc is met above; kept for safety)
+    std::vector<int> arc_order(m);
+    std::iota(arc_order.begin(), arc_order.end(), 0);
+    std::sort(arc_order.begin(), arc_order.end(), [&](int a, int b) {
+        const int ha = std::max(rank[L.src[a]], rank[L.dst[a]]), hb = std::max(rank[L.src[b]], rank[L.dst[b]]);
+        if (ha != hb) return ha < hb;
+        const int la = std::min(rank[L.src[a]], rank[L.dst[a]]), lb = std::min(rank[L.src[b]], rank[L.dst[b]]);
+        return la != lb ? la < lb : a < b;
+    });
+    for (int a : arc_order) visit_arc(a);
     L.avar_off.assign(m + 1, 0);
     for (int a = 0; a < m; ++a) {
         auto& vs = arc_vars[a];
@@ -953,7 +1012,7 @@ double saturating_work(std::size_t arcs, std::size_t vars) {
 
 }  // namespace
 
-ExactComplexity exact_complexity(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries) {
+ExactComplexity exact_complexity(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries, std::int64_t cap) {
     check_adversaries(graph, adversaries);
     const Plan plan = make_plan(graph);
     Globals gl(graph);
@@ -964,8 +1023,16 @@ ExactComplexity exact_complexity(const CompiledGraph& graph, const std::vector<N
     for (NodeIndex adversary : adversaries) {
         ++stamp;
         std::int64_t vars = 0, arcs = 0, max_run = 0;
-        for (int run = 0; run < static_cast<int>(plan.run_profiles.size()); ++run) {
-            const Local L = build_local(graph, plan, gl, adversary, run);
+        bool capped = false;
+        for (int run = 0; run < static_cast<int>(plan.run_profiles.size()) && !capped; ++run) {
+            const Local L = build_local(graph, plan, gl, adversary, run, cap);
+            if (L.truncated) {
+                capped = true;
+                vars = std::max(vars, L.counted);
+                max_run = std::max(max_run, L.counted);
+                out.work = 1e300;
+                break;
+            }
             max_run = std::max<std::int64_t>(max_run, static_cast<std::int64_t>(L.var_count()));
             for (std::int64_t x : L.var_global)
                 if (x < 0) {
@@ -980,10 +1047,12 @@ ExactComplexity exact_complexity(const CompiledGraph& graph, const std::vector<N
                     arc_seen[a] = stamp;
                     ++arcs;
                 }
+            if (cap >= 0 && vars > cap) capped = true;
         }
         out.variables.push_back(vars);
         out.max_run_variables.push_back(max_run);
         out.arcs.push_back(arcs);
+        out.capped.push_back(capped);
     }
     return out;
 }
@@ -997,18 +1066,22 @@ ExposureTable exact_exposure(const CompiledGraph& graph, const std::vector<NodeI
     const std::size_t C = graph.class_count();
     const std::size_t runs = plan.run_profiles.size();
 
-    // Prune everything first, so that a model too large fails before any long work.
+    // Prune everything first, so that a model too large fails before any long work. A run
+    // far above the limit (before reductions) is not even built in full.
+    const std::int64_t limit = std::clamp<std::int64_t>(options.max_variables, 0, kMaxVariables);
+    const std::int64_t stop_above = std::max<std::int64_t>(16 * limit, 4096);
     std::vector<std::vector<Local>> locals(A);
     std::uint64_t most_variables = 0;
     for (std::size_t i = 0; i < A; ++i) {
         for (std::size_t run = 0; run < runs; ++run) {
-            locals[i].push_back(build_local(graph, plan, gl, adversaries[i], static_cast<int>(run)));
-            const auto vars = static_cast<std::int64_t>(locals[i].back().var_count());
+            locals[i].push_back(build_local(graph, plan, gl, adversaries[i], static_cast<int>(run), stop_above));
+            const auto& L = locals[i].back();
+            const auto vars = L.truncated ? L.counted : static_cast<std::int64_t>(L.var_count());
             most_variables = std::max<std::uint64_t>(most_variables, static_cast<std::uint64_t>(vars));
-            if (vars > options.max_variables)
-                throw ModelError("exact method: " + std::to_string(vars) + " random variables remain after pruning for adversary #" +
-                                 std::to_string(i) + " (limit " + std::to_string(options.max_variables) +
-                                 "); use method='monte_carlo'");
+            if (vars > limit)
+                throw ModelError("exact method: " + std::string(L.truncated ? "more than " : "") + std::to_string(vars) +
+                                 " random variables remain after pruning for adversary #" + std::to_string(i) + " (limit " +
+                                 std::to_string(limit) + "); use method='monte_carlo'");
         }
     }
 

@@ -105,7 +105,7 @@ double normal_quantile(double q) {
             ((((d[0] * s + d[1]) * s + d[2]) * s + d[3]) * s + 1.0);
     }
     const double e = 0.5 * std::erfc(-x / std::sqrt(2.0)) - q;
-    const double u = e * std::sqrt(2.0 * M_PI) * std::exp(x * x / 2.0);
+    const double u = e * 2.5066282746310002 /* sqrt(2 pi) */ * std::exp(x * x / 2.0);
     return x - u / (1.0 + x * u / 2.0);
 }
 
@@ -146,6 +146,8 @@ struct ArcCold {
     std::int16_t zero_bits;
     std::uint8_t has_coin;  // p < 1
 };
+
+enum : std::uint8_t { kNever = 1, kAlways = 2, kFixedShare = 4 };
 
 // At most this many words (64 MiB) of per-group admission bits.
 constexpr std::size_t kMaxAdmitWords = std::size_t{1} << 23;
@@ -211,7 +213,101 @@ struct Plan {
     std::size_t entry_count = 0;
     std::size_t slot_count = 0;
     std::size_t stride = 0;
+
+    // What deterministic reach (DESIGN 2.6) settles for each adversary: a probability that is
+    // 0 or 1 in every world gets a zero-width interval, and so does a fixed exposed share.
+    std::vector<std::uint8_t> class_known;   // adversaries x classes: kNever | kAlways | kFixedShare
+    std::vector<double> class_top;           // adversaries x classes: largest possible X_c
+    std::vector<std::uint8_t> place_known;   // adversaries x (entries + slots): kNever | kAlways
 };
+
+// Does internal arc k admit the classes of `group`? (Only asked of filtered arcs.)
+bool admits_group(const Plan& plan, const CompiledGraph& g, std::size_t k, std::size_t group) {
+    if (!plan.group_admits.empty()) return (plan.group_admits[group * plan.admit_words + k / 64] >> (k % 64)) & 1;
+    const auto& f = g.arc_classes();
+    const std::size_t original = plan.arc_original[k];
+    return std::binary_search(f.begin(original), f.end(original), plan.group_rep[group]);
+}
+
+// Fills class_known, class_top and place_known: per adversary and group, one search over the
+// arcs that can be live and one over the arcs live in every world.
+void settle(Plan& plan, const CompiledGraph& g) {
+    const std::size_t adversaries = plan.adversaries.size(), classes = g.class_count();
+    const std::size_t places = plan.entry_count + plan.slot_count;
+    plan.class_known.assign(adversaries * classes, 0);
+    plan.class_top.assign(adversaries * classes, 0.0);
+    plan.place_known.assign(adversaries * places, 0);
+    const auto& presence = g.presence_stores();
+    const auto& shares = g.presence_shares();
+    std::vector<std::uint8_t> seen[2] = {std::vector<std::uint8_t>(plan.nodes, 0), std::vector<std::uint8_t>(plan.nodes, 0)};
+    std::vector<NodeIndex> visited[2], stack;
+    std::vector<double> top[2];  // per atomic class: largest share possibly / certainly reached
+    std::vector<std::uint8_t> slot_seen[2];
+    for (std::size_t i = 0; i < adversaries; ++i) {
+        top[0].assign(classes, 0.0);
+        top[1].assign(classes, 0.0);
+        std::uint8_t* known_places = plan.place_known.data() + i * places;
+        for (std::size_t group = 0; group < plan.group_rep.size(); ++group) {
+            for (int certain = 0; certain < 2; ++certain) {
+                auto& mark = seen[certain];
+                const NodeIndex source = plan.rank[plan.adversaries[i]];
+                mark[source] = 1;
+                visited[certain].push_back(source);
+                stack.assign(1, source);
+                while (!stack.empty()) {
+                    const NodeIndex v = stack.back();
+                    stack.pop_back();
+                    for (std::size_t k = plan.row_start[v]; k < plan.row_start[v + 1]; ++k) {
+                        const std::uint32_t hot = plan.arc_hot[k];
+                        const auto t = static_cast<NodeIndex>(hot & kTargetMask);
+                        if (mark[t] || (hot & kDead) || (certain && (hot & kRandom))) continue;
+                        if ((hot & kFiltered) && !admits_group(plan, g, k, group)) continue;
+                        mark[t] = 1;
+                        visited[certain].push_back(t);
+                        stack.push_back(t);
+                    }
+                }
+            }
+            for (auto it = plan.group_atoms.begin(group); it != plan.group_atoms.end(group); ++it) {
+                const ClassIndex d = *it;
+                for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e) {
+                    const NodeIndex store = plan.entry_node[e];
+                    for (int certain = 0; certain < 2; ++certain)
+                        if (seen[certain][store]) top[certain][d] = std::max(top[certain][d], shares[e]);
+                    if (plan.places) known_places[e] = seen[1][store] ? kAlways : seen[0][store] ? 0 : kNever;
+                }
+                if (!plan.places) continue;
+                const auto slot0 = plan.region_slot_begin[d], slots = plan.region_slot_begin[d + 1] - slot0;
+                for (int certain = 0; certain < 2; ++certain) slot_seen[certain].assign(static_cast<std::size_t>(slots), 0);
+                for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e)
+                    for (auto slot = plan.entry_slots.begin(e); slot != plan.entry_slots.end(e); ++slot)
+                        for (int certain = 0; certain < 2; ++certain)
+                            slot_seen[certain][*slot - slot0] |= seen[certain][plan.entry_node[e]];
+                for (std::int64_t k = 0; k < slots; ++k)
+                    known_places[plan.entry_count + slot0 + k] = slot_seen[1][k] ? kAlways : slot_seen[0][k] ? 0 : kNever;
+            }
+            for (int certain = 0; certain < 2; ++certain) {
+                for (NodeIndex v : visited[certain]) seen[certain][v] = 0;
+                visited[certain].clear();
+            }
+        }
+        const auto& atoms = g.class_atoms();
+        for (std::size_t c = 0; c < classes; ++c) {
+            bool never = atoms.size(c) == 0, always = true, fixed = true;
+            double highest = atoms.size(c) ? std::numeric_limits<double>::infinity() : 0.0;
+            for (auto it = atoms.begin(c); it != atoms.end(c); ++it) {
+                never = never || top[0][*it] == 0.0;
+                always = always && top[1][*it] > 0.0;
+                fixed = fixed && top[0][*it] == top[1][*it];
+                highest = std::min(highest, top[0][*it]);
+            }
+            std::uint8_t known = never ? kNever : always ? kAlways : 0;
+            if (never || fixed) known |= kFixedShare;
+            plan.class_known[i * classes + c] = known;
+            plan.class_top[i * classes + c] = never ? 0.0 : highest;
+        }
+    }
+}
 
 Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversaries, const MonteCarloOptions& options) {
     Plan plan;
@@ -442,6 +538,7 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
         plan.slot_count = plan.slot_region.size();
     }
     plan.stride = plan.level_count + plan.entry_count + plan.slot_count;
+    settle(plan, g);
     return plan;
 }
 
@@ -464,8 +561,11 @@ private:
     std::unique_ptr<std::uint64_t[], Delete> data_;
 };
 
-// At most this many cached mask words per thread (64 MiB); larger models share slots.
-constexpr std::size_t kMaxCachedMaskWords = std::size_t{1} << 23;
+// At most this many cached mask words per thread (128 MiB); larger models share slots.
+constexpr std::size_t kMaxCachedMaskWords = std::size_t{1} << 24;
+
+// Samples are drawn in whole quanta of this many worlds (the largest block).
+constexpr std::uint64_t kWorldQuantum = 512;
 
 // Per-thread scratch, reused across blocks and segments.
 struct Workspace {
@@ -619,13 +719,7 @@ private:
         for (int w = 0; w < W; ++w) lanes[w] = result[w];
     }
 
-    bool admits(ArcIndex a, std::size_t group) const {
-        if (!plan_.group_admits.empty())
-            return (plan_.group_admits[group * plan_.admit_words + static_cast<std::size_t>(a) / 64] >> (a % 64)) & 1;
-        const auto& f = graph_.arc_classes();
-        const std::size_t original = plan_.arc_original[a];
-        return std::binary_search(f.begin(original), f.end(original), plan_.group_rep[group]);
-    }
+    bool admits(ArcIndex a, std::size_t group) const { return admits_group(plan_, graph_, static_cast<std::size_t>(a), group); }
 
     void mark(NodeIndex r) {
         const auto u = static_cast<std::size_t>(r);
@@ -845,15 +939,23 @@ Tally sum_counts(const std::vector<std::unique_ptr<Workspace>>& spaces, std::siz
     return t;
 }
 
+// A probability's interval: exact where deterministic reach settles it, Wilson otherwise.
+void probability_interval(std::uint8_t known, std::uint64_t hits, std::uint64_t worlds, double z, double& low, double& high) {
+    if (known & kNever) low = high = 0.0;
+    else if (known & kAlways) low = high = 1.0;
+    else wilson_interval(hits, worlds, z, low, high);
+}
+
 double class_max_half_width(const CompiledGraph& g, const Plan& plan, const Tally& tally, std::uint64_t worlds, double z) {
     double widest = 0.0;
+    const std::size_t classes = g.class_count();
     for (std::size_t i = 0; i < plan.adversaries.size(); ++i) {
         const std::uint64_t* counts = tally.counts.data() + i * plan.stride;
-        for (std::size_t c = 0; c < g.class_count(); ++c) {
+        for (std::size_t c = 0; c < classes; ++c) {
             const auto first = plan.class_level_begin[c], last = plan.class_level_begin[c + 1];
             const std::uint64_t hits = first == last ? 0 : counts[last - 1];
             double low, high;
-            wilson_interval(hits, worlds, z, low, high);
+            probability_interval(plan.class_known[i * classes + c], hits, worlds, z, low, high);
             widest = std::max(widest, (high - low) / 2.0);
         }
     }
@@ -887,45 +989,64 @@ ExposureTable make_table(const CompiledGraph& g, const Plan& plan, const Tally& 
                 sum += share * static_cast<double>(exactly);
                 sum_squares += share * share * static_cast<double>(exactly);
             }
+            const std::uint8_t known = plan.class_known[i * classes + c];
+            const double top = plan.class_top[i * classes + c];  // the largest X_c possible
             double low, high;
-            wilson_interval(hits, worlds, z, low, high);
+            probability_interval(known, hits, worlds, z, low, high);
             table.ci_low(r, k) = low;
             table.ci_high(r, k) = high;
             table.max_half_width = std::max(table.max_half_width, (high - low) / 2.0);
-            if (worlds == 0) {  // stopped before the first block: know nothing
-                table.expected_share_ci_high(r, k) = 1.0;
+            if (known & kFixedShare) {  // X_c is the same in every world
+                table.probability(r, k) = (known & kNever) ? 0.0 : 1.0;
+                table.expected_share(r, k) = table.expected_share_ci_low(r, k) = table.expected_share_ci_high(r, k) = top;
+                continue;
+            }
+            if (worlds == 0) {  // stopped before the first block: know little
+                table.probability(r, k) = (known & kAlways) ? 1.0 : 0.0;
+                table.expected_share_ci_high(r, k) = top;
                 continue;
             }
             table.probability(r, k) = static_cast<double>(hits) / n;
             const double mean = sum / n;
             table.expected_share(r, k) = mean;
             const double variance = worlds > 1 ? std::max(0.0, (sum_squares - sum * mean) / (n - 1.0)) : 0.0;
-            const double half = z * std::sqrt(variance / n);
-            table.expected_share_ci_low(r, k) = std::clamp(mean - half, 0.0, mean);
-            table.expected_share_ci_high(r, k) = std::clamp(mean + half, mean, 1.0);
+            if (variance > 0.0) {  // normal approximation from the sample variance
+                const double half = z * std::sqrt(variance / n);
+                table.expected_share_ci_low(r, k) = std::clamp(mean - half, 0.0, mean);
+                table.expected_share_ci_high(r, k) = std::clamp(mean + half, mean, top);
+            } else {
+                // Every sampled world had X = mean; the worlds that differ are a fraction of at
+                // most u (the Wilson bound for none seen), and differ by at most down to 0 or
+                // up to the largest possible share.
+                const double u = z * z / (n + z * z);
+                table.expected_share_ci_low(r, k) = mean * (1.0 - u);
+                table.expected_share_ci_high(r, k) = std::min(top, mean + (top - mean) * u);
+            }
         }
     }
     if (!plan.places) return table;
 
     const auto& presence = g.presence_stores();
-    auto add_row = [&](PlaceExposure& out, std::size_t i, ClassIndex d, std::int32_t place, std::uint64_t hits) {
+    const std::size_t places = plan.entry_count + plan.slot_count;
+    auto add_row = [&](PlaceExposure& out, std::size_t i, ClassIndex d, std::int32_t place, std::size_t index) {
+        const std::uint64_t hits = tally.counts[i * plan.stride + plan.level_count + index];
+        const std::uint8_t known = plan.place_known[i * places + index];
         double low, high;
-        wilson_interval(hits, worlds, z, low, high);
+        probability_interval(known, hits, worlds, z, low, high);
         out.adversary_row.push_back(static_cast<std::int32_t>(i));
         out.class_index.push_back(d);
         out.place.push_back(place);
-        out.probability.push_back(worlds ? static_cast<double>(hits) / n : 0.0);
+        out.probability.push_back((known & kAlways) ? 1.0 : worlds ? static_cast<double>(hits) / n : 0.0);
         out.ci_low.push_back(low);
         out.ci_high.push_back(high);
     };
     for (std::size_t i = 0; i < rows; ++i) {
-        const std::uint64_t* counts = tally.counts.data() + i * plan.stride;
         for (ClassIndex d = 0; d < static_cast<ClassIndex>(classes); ++d) {
             if (g.is_composite(d)) continue;
             for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e)
-                add_row(table.by_store, i, d, presence.values[e], counts[plan.level_count + e]);
+                add_row(table.by_store, i, d, presence.values[e], static_cast<std::size_t>(e));
             for (auto s = plan.region_slot_begin[d]; s < plan.region_slot_begin[d + 1]; ++s)
-                add_row(table.by_region, i, d, plan.slot_region[s], counts[plan.level_count + plan.entry_count + s]);
+                add_row(table.by_region, i, d, plan.slot_region[s], plan.entry_count + static_cast<std::size_t>(s));
         }
     }
     return table;
@@ -937,7 +1058,9 @@ ExposureTable run(const CompiledGraph& graph, const std::vector<NodeIndex>& adve
     const Plan plan = build_plan(graph, adversaries, options);
     const double z = normal_quantile(0.5 + options.confidence / 2.0);
     const std::uint64_t block_worlds = 64 * W;
-    const std::uint64_t total_blocks = options.samples / block_worlds + (options.samples % block_worlds ? 1 : 0);
+    // Whole quanta of 512 worlds whatever the block size, so the block size never changes a result.
+    const std::uint64_t quanta = options.samples / kWorldQuantum + (options.samples % kWorldQuantum ? 1 : 0);
+    const std::uint64_t total_blocks = quanta * (kWorldQuantum / block_worlds);
     const std::uint64_t total_worlds = total_blocks * block_worlds;
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     if (plan.adversaries.empty()) threads = 1;
@@ -1045,12 +1168,17 @@ ExposureTable monte_carlo_exposure(const CompiledGraph& graph, const std::vector
     for (NodeIndex a : adversaries)
         if (a < 0 || static_cast<std::size_t>(a) >= graph.node_count())
             throw ModelError("adversaries: no node #" + std::to_string(a));
-    switch (options.block_words) {
+    unsigned words = options.block_words;
+    if (words == 0) {  // auto: 8, fewer when the per-thread node rows (16 bytes a word) grow large
+        const std::size_t nodes = graph.node_count();
+        words = nodes <= (std::size_t{1} << 21) ? 8 : nodes <= (std::size_t{1} << 22) ? 4 : nodes <= (std::size_t{1} << 23) ? 2 : 1;
+    }
+    switch (words) {
         case 1: return run<1>(graph, adversaries, options);
         case 2: return run<2>(graph, adversaries, options);
         case 4: return run<4>(graph, adversaries, options);
         case 8: return run<8>(graph, adversaries, options);
-        default: throw ModelError("block_words: must be 1, 2, 4 or 8, got " + std::to_string(options.block_words));
+        default: throw ModelError("block_words: must be 0 (auto), 1, 2, 4 or 8, got " + std::to_string(options.block_words));
     }
 }
 

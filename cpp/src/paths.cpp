@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include <boost/graph/dijkstra_shortest_paths.hpp>
 #include <boost/graph/filtered_graph.hpp>
@@ -16,23 +18,56 @@ namespace {
 
 using Edge = boost::graph_traits<ArcGraph>::edge_descriptor;
 
+// Live in some world: its own p and every event it requires are > 0 (each tested alone: the
+// product of tiny probabilities can underflow to 0.0).
+bool possibly_live(const CompiledGraph& graph, ArcIndex a) {
+    if (!(graph.arc_p(a) > 0.0)) return false;
+    const auto& needed = graph.arc_requires();
+    for (auto it = needed.begin(a); it != needed.end(a); ++it)
+        if (!(graph.event_p(*it) > 0.0)) return false;
+    return true;
+}
+
+// -log of the arc's live probability, summed term by term so that it stays finite (and
+// exact up to rounding) where the product itself would underflow.
+double arc_weight(const CompiledGraph& graph, ArcIndex a) {
+    double weight = -std::log(graph.arc_p(a));
+    const auto& needed = graph.arc_requires();
+    for (auto it = needed.begin(a); it != needed.end(a); ++it) weight -= std::log(graph.event_p(*it));
+    return weight;
+}
+
 // Lets through the arcs that can carry the class in some world.
 struct UsableFor {
     const CompiledGraph* graph = nullptr;
     ClassIndex atomic_class = 0;
     bool operator()(const Edge& e) const {
         const auto a = static_cast<ArcIndex>(boost::get(boost::edge_index, graph->graph(), e));
-        return graph->admits(a, atomic_class) && graph->arc_live_probability(a) > 0.0;
+        return graph->admits(a, atomic_class) && possibly_live(*graph, a);
     }
 };
 
-// Dijkstra reports vertices only; parallel arcs need the edge that won each node.
+struct SearchDone {};
+
+// Dijkstra reports vertices only; parallel arcs need the edge that won each node. The search
+// ends once every node as near as the nearest store holding the class is settled: the rest
+// of the graph cannot change the answer (ties included), and on a big graph the nearest
+// store is usually a few hops away.
 struct RecordWinningArc : boost::default_dijkstra_visitor {
     std::vector<ArcIndex>* winner;
     const ArcGraph* graph;
+    const std::vector<std::uint8_t>* holds;
+    const std::vector<double>* distance;
+    double* nearest;  // distance of the nearest store settled so far (infinity: none yet)
     template <class G>
     void edge_relaxed(const Edge& e, const G&) const {
         (*winner)[boost::target(e, *graph)] = static_cast<ArcIndex>(boost::get(boost::edge_index, *graph, e));
+    }
+    template <class V, class G>
+    void examine_vertex(V v, const G&) const {
+        const double d = (*distance)[v];
+        if (d > *nearest) throw SearchDone{};
+        if ((*holds)[v]) *nearest = d;
     }
 };
 
@@ -70,21 +105,30 @@ std::optional<AccessPath> most_likely_path(const CompiledGraph& graph, NodeIndex
     std::vector<double> distance(n, std::numeric_limits<double>::infinity());
     std::vector<std::size_t> predecessor(n);
     std::vector<ArcIndex> winner(n, -1);
+    std::vector<std::uint8_t> holds(n, 0);
+    for (auto it = stores.begin(atomic_class); it != stores.end(atomic_class); ++it) holds[*it] = 1;
+    double nearest = std::numeric_limits<double>::infinity();
     auto weight = boost::make_function_property_map<Edge, double>([&](const Edge& e) {
-        return -std::log(graph.arc_live_probability(static_cast<ArcIndex>(boost::get(boost::edge_index, g, e))));
+        return arc_weight(graph, static_cast<ArcIndex>(boost::get(boost::edge_index, g, e)));
     });
-    boost::dijkstra_shortest_paths(
-        usable, static_cast<std::size_t>(adversary),
-        boost::weight_map(weight)
-            .distance_inf(std::numeric_limits<double>::infinity())
-            .distance_map(boost::make_iterator_property_map(distance.begin(), boost::get(boost::vertex_index, g)))
-            .predecessor_map(boost::make_iterator_property_map(predecessor.begin(), boost::get(boost::vertex_index, g)))
-            .visitor(RecordWinningArc{{}, &winner, &g}));
+    try {
+        boost::dijkstra_shortest_paths(
+            usable, static_cast<std::size_t>(adversary),
+            boost::weight_map(weight)
+                .distance_inf(std::numeric_limits<double>::infinity())
+                .distance_map(boost::make_iterator_property_map(distance.begin(), boost::get(boost::vertex_index, g)))
+                .predecessor_map(boost::make_iterator_property_map(predecessor.begin(), boost::get(boost::vertex_index, g)))
+                .visitor(RecordWinningArc{{}, &winner, &g, &holds, &distance, &nearest}));
+    } catch (const SearchDone&) {
+        // Every node with distance <= nearest is settled; others keep tentative distances
+        // above it, so the choice below is the one a full search would make.
+    }
 
     // The nearest store holding the class; ties go to the lower node index.
     NodeIndex target = -1;
     for (auto it = stores.begin(atomic_class); it != stores.end(atomic_class); ++it)
-        if (distance[*it] < std::numeric_limits<double>::infinity() && (target < 0 || distance[*it] < distance[target]))
+        if (distance[*it] <= nearest && distance[*it] < std::numeric_limits<double>::infinity() &&
+            (target < 0 || distance[*it] < distance[target]))
             target = *it;
     if (target < 0) return std::nullopt;
 

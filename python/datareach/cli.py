@@ -62,17 +62,29 @@ def _print_reach(table: pd.DataFrame, title: str) -> None:
     print()
 
 
+def _check_dates(dates: Sequence[str]) -> None:
+    """A bad --at fails before anything is printed, naming the option."""
+    from .dates import to_day
+
+    for at in dates:
+        to_day(at, where="--at")
+
+
 def _command_demo(args: argparse.Namespace) -> int:
     from .examples import project_texas
 
+    dates = args.at or DEMO_DATES
+    _check_dates(dates)
     model = project_texas()
     print(f"{model.name}\n")
-    for at in args.at or DEMO_DATES:
+    for at in dates:
         _print_reach(reach_table(model, None, at), f"As of {at}: who can reach which data")
     return 0
 
 
 def _command_reach(args: argparse.Namespace) -> int:
+    if args.at is not None:
+        _check_dates([args.at])
     model = _load(args.file)
     table = reach_table(model, args.adversary or None, args.at)
     if args.json:

@@ -3,7 +3,7 @@ the translation of ids in requests (adversaries, classes) into core indices."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .dates import to_day
@@ -45,16 +45,25 @@ def compile_model(model: Model, at: Any = None) -> _core.CompiledGraph:
     return graph
 
 
-def adversary_indices(model: Model, adversaries: str | Iterable[str] | None) -> tuple[list[str], list[int]]:
-    """Ids and node indices of the adversaries to analyse (default: the model's list)."""
+def adversary_indices(
+    model: Model, adversaries: str | Iterable[str] | None, *, where: str | None = None
+) -> tuple[list[str], list[int]]:
+    """Ids and node indices of the adversaries to analyse (default: the model's list).
+
+    Errors name ``adversaries[i]``, or ``where`` when given (a request for one adversary)."""
     if adversaries is None:
         ids = list(model.adversaries)
         if not ids:
             raise ModelError("no adversaries given and the model lists none", where="adversaries")
     elif isinstance(adversaries, str):
         ids = [adversaries]
-    else:
+    elif isinstance(adversaries, Iterable) and not isinstance(adversaries, (bytes, Mapping)):
         ids = list(adversaries)
+    else:
+        raise ModelError(
+            f"must be a node id or a list of node ids, got {type(adversaries).__name__} {adversaries!r}",
+            where=where or "adversaries",
+        )
     index = model.node_index
     rows = []
     for i, adversary in enumerate(ids):
@@ -62,7 +71,7 @@ def adversary_indices(model: Model, adversaries: str | Iterable[str] | None) -> 
         if row is None:
             raise ModelError(
                 f"unknown node {adversary!r}{did_you_mean(str(adversary), model.node_ids)}",
-                where=f"adversaries[{i}]",
+                where=where or f"adversaries[{i}]",
             )
         rows.append(row)
     return ids, rows

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .compiled import adversary_indices, class_index, compile_model
+from .errors import ModelError
 
 if TYPE_CHECKING:
     from .model import Model
@@ -69,7 +70,7 @@ class PathStep:
     kind: str | None
     requires: tuple[str, ...]
     entry: str  # where the arc comes from: "access[3]" or "nodes[0].compels"
-    citation: str | None = None
+    citation: str | None = None  # the entry's source (for a rule: the jurisdiction's)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,19 +102,31 @@ class Path:
 
 
 def _step(model: Model, source: str, target: str, origin: int) -> PathStep:
-    if origin < 0:
+    # Straight from the model's column arrays: building the access DataFrame would cost
+    # seconds on a model of ten million arcs, for a path of a dozen steps.
+    if origin < 0:  # a jurisdiction's rule: cited by the jurisdiction's own source
         node = -1 - origin
-        compels = model.nodes["compels"].iloc[node]
-        return PathStep(source, target, float(compels), "compels", (), f"nodes[{node}].compels")
-    arc = model.access.iloc[origin]
-    requires = arc.get("requires")
-    citation = arc.get("source")
+        compels = model._column("nodes", "compels")[node]
+        cited = model._column("nodes", "source")[node]
+        return PathStep(
+            source,
+            target,
+            float(compels),
+            "compels",
+            (),
+            f"nodes[{node}].compels",
+            cited if isinstance(cited, str) else None,
+        )
+    column = model._column
+    kind = column("access", "kind")[origin]
+    requires = column("access", "requires")[origin]
+    citation = column("access", "source")[origin]
     return PathStep(
         source,
         target,
-        float(arc["p"]),
-        arc["kind"] if isinstance(arc.get("kind"), str) else None,
-        tuple(requires) if isinstance(requires, (list, tuple, np.ndarray)) else (),
+        float(column("access", "p")[origin]),
+        kind if isinstance(kind, str) else None,
+        tuple(requires) if requires is not None else (),
         f"access[{origin}]",
         citation if isinstance(citation, str) else None,
     )
@@ -129,8 +142,15 @@ def most_likely_path(model: Model, adversary: str, data_class: str, *, at: Any =
     """
     from . import _core
 
-    ids, rows = adversary_indices(model, [adversary])
+    ids, rows = adversary_indices(model, [adversary], where="adversary")
     cls = class_index(model, data_class)
+    components = model._column("classes", "components")[cls]
+    if components is not None:
+        raise ModelError(
+            f"{data_class!r} is a composite class (of {', '.join(components)}); a path reaches"
+            " one store: ask for each component",
+            where="class",
+        )
     graph = compile_model(model, at)
     found = _core.most_likely_path(graph, rows[0], cls)
     if found is None:

@@ -370,6 +370,30 @@ TEST(Exact, ProbabilityZeroAndOne) {
     EXPECT_NEAR(t.probability(0, d), 0.4, 1e-15);
 }
 
+TEST(Exact, SeriesParallelReductions) {
+    // adversary -> a -> b -> s (three coins in series), plus two parallel coins a -> b and a
+    // filtered arc a -> b that only one class passes; b is not a store, s is.
+    Builder b;
+    const int adv = b.node(), na = b.node(), nb = b.node(), s = b.store();
+    const int d = b.cls(), other = b.cls();
+    b.place(d, s);
+    b.place(other, s, 0.5);
+    b.arc(adv, na, 0.9);
+    b.arc(na, nb, 0.5);
+    b.arc(na, nb, 0.4);
+    b.arc(na, nb, 0.3, {}, {other});
+    b.arc(nb, s, 0.8);
+    const auto g = b.compile();
+    const auto c = dr::exact_complexity(g, {adv});
+    // The filter gives the two classes different profiles, hence a run each; in each run the
+    // parallel arcs and then the chain reduce to a single coin.
+    EXPECT_EQ(c.max_run_variables[0], 1);
+    const auto t = dr::exact_exposure(g, {adv});
+    EXPECT_NEAR(t.probability(0, d), 0.9 * (1 - 0.5 * 0.6) * 0.8, 1e-15);
+    EXPECT_NEAR(t.probability(0, other), 0.9 * (1 - 0.5 * 0.6 * 0.7) * 0.8, 1e-15);
+    expect_matches_brute(g, {adv, na}, "series-parallel");
+}
+
 TEST(Exact, BridgeNetwork) {
     for (double p : {0.9, 0.5, 0.1}) {
         Builder b;
@@ -427,6 +451,50 @@ TEST(Exact, LimitsAndCancel) {
     EXPECT_THROW(dr::exact_exposure(g, {s}, refuse), dr::ExactCancelled);
     EXPECT_THROW(dr::exact_exposure(g, {static_cast<dr::NodeIndex>(g.node_count())}), dr::ModelError);
     EXPECT_THROW(dr::exact_complexity(g, {-1}), dr::ModelError);
+}
+
+TEST(Exact, ComplexityCap) {
+    int s = 0, t = 0;
+    const auto g = grid(5, 5, 0.9, s, t).compile();
+    const auto full = dr::exact_complexity(g, {s, t});
+    EXPECT_EQ(full.variables, (std::vector<std::int64_t>{40, 0}));  // the store itself: nothing random
+    EXPECT_EQ(full.capped, (std::vector<std::uint8_t>{0, 0}));
+    EXPECT_GT(full.work, 1e12);
+    const auto capped = dr::exact_complexity(g, {s, t}, 10);
+    EXPECT_EQ(capped.capped, (std::vector<std::uint8_t>{1, 0}));
+    EXPECT_GT(capped.variables[0], 10);
+    EXPECT_LE(capped.variables[0], 40);
+}
+
+// A star of independent arcs to many stores: thousands of variables, each settled by one
+// branch, so the recursion is deep but narrow.
+TEST(Exact, WideStar) {
+    const int stores = 1000;
+    Builder b;
+    const int adv = b.node();
+    const int d = b.cls();
+    for (int i = 0; i < stores; ++i) {
+        const int s = b.store();
+        b.place(d, s, i == 0 ? 1.0 : 0.5);
+        b.arc(adv, s, 0.5);
+    }
+    const auto g = b.compile();
+    try {
+        dr::exact_exposure(g, {adv});  // default limit 64
+        FAIL() << "expected ModelError";
+    } catch (const dr::ModelError& e) {
+        EXPECT_NE(std::string(e.what()).find("random variables remain after pruning"), std::string::npos) << e.what();
+    }
+    dr::ExactOptions opt;
+    opt.max_variables = 5000;
+    const auto start = std::chrono::steady_clock::now();
+    const auto t = dr::exact_exposure(g, {adv}, opt);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("[ exact ] star of %d stores: %.3f s\n", stores, seconds);
+    EXPECT_NEAR(t.probability(0, d), 1.0, 1e-12);
+    EXPECT_NEAR(t.expected_share(0, d), 0.5 * 1.0 + 0.5 * 0.5, 1e-12);
+    ASSERT_EQ(t.by_store.probability.size(), static_cast<std::size_t>(stores));
+    for (double p : t.by_store.probability) EXPECT_NEAR(p, 0.5, 1e-12);
 }
 
 TEST(Exact, WithoutPlaces) {

@@ -361,7 +361,7 @@ TEST(MonteCarlo, CertainAndImpossibleAreExact) {
     const auto never = b.event(0.0);
     b.arc(adv, t2, 1.0, {}, {never});
     const auto t = run(b.data, {adv}, options(1000));
-    EXPECT_EQ(t.samples, 1024u);  // rounded up to whole blocks of 512
+    EXPECT_EQ(t.samples, 1024u);  // rounded up to a multiple of 512
     EXPECT_EQ(t.probability(0, d), 1.0);
     EXPECT_EQ(t.ci_high(0, d), 1.0);
     EXPECT_EQ(t.expected_share(0, d), 0.7);
@@ -369,6 +369,67 @@ TEST(MonteCarlo, CertainAndImpossibleAreExact) {
     EXPECT_EQ(t.probability(0, e), 0.0);
     EXPECT_EQ(t.ci_low(0, e), 0.0);
     EXPECT_EQ(t.expected_share(0, e), 0.0);
+}
+
+TEST(MonteCarlo, DeterministicReachGivesExactIntervals) {
+    ModelBuilder b;
+    const auto adv = b.role(), far = b.role(), s1 = b.store("US/VA"), s2 = b.store("US/TX"), s3 = b.store("SG");
+    const auto d = b.atomic_class(), e = b.atomic_class(), lost = b.atomic_class();
+    const auto both = b.composite_class({d, e});
+    b.place(d, s1, 0.5);
+    b.place(d, s2, 1.0);
+    b.place(e, s2);
+    b.place(lost, s3);
+    b.arc(adv, s1);       // certain: d has X >= 0.5 in every world
+    b.arc(adv, s2, 0.3);  // random: X_d is 1 or 0.5, X_e is 1 or 0
+    b.arc(far, s3);       // s3 is out of reach
+    const auto t = run(b.data, {adv}, options(4096));
+    EXPECT_EQ(t.probability(0, d), 1.0);
+    EXPECT_EQ(t.ci_low(0, d), 1.0);
+    EXPECT_LT(t.expected_share_ci_low(0, d), t.expected_share(0, d));  // X_d itself is random
+    EXPECT_EQ(t.probability(0, lost), 0.0);
+    EXPECT_EQ(t.ci_high(0, lost), 0.0);
+    EXPECT_EQ(t.expected_share_ci_high(0, lost), 0.0);
+    EXPECT_GT(t.ci_high(0, e), t.ci_low(0, e));
+    EXPECT_LE(t.ci_high(0, both), 1.0);
+    for (std::size_t k = 0; k < t.by_store.place.size(); ++k) {
+        const auto place = t.by_store.place[k];
+        if (place == s1) {
+            EXPECT_EQ(t.by_store.ci_low[k], 1.0);
+        } else if (place == s3) {
+            EXPECT_EQ(t.by_store.ci_high[k], 0.0);
+        } else {
+            EXPECT_LT(t.by_store.ci_low[k], t.by_store.ci_high[k]);
+        }
+    }
+    for (std::size_t k = 0; k < t.by_region.place.size(); ++k) {
+        const auto& name = b.data.region_names[t.by_region.place[k]];
+        const auto cls = t.by_region.class_index[k];
+        if (cls == d && (name == "US" || name == "US/VA")) {
+            EXPECT_EQ(t.by_region.ci_low[k], 1.0);
+        } else if (cls == lost) {
+            EXPECT_EQ(t.by_region.ci_high[k], 0.0);
+        } else {
+            EXPECT_LT(t.by_region.ci_low[k], t.by_region.ci_high[k]) << name;
+        }
+    }
+    // Only the random entries count towards the widest half-width.
+    EXPECT_GT(t.max_half_width, 0.0);
+    EXPECT_NEAR(t.max_half_width, std::max((t.ci_high(0, e) - t.ci_low(0, e)) / 2, (t.ci_high(0, both) - t.ci_low(0, both)) / 2), 1e-15);
+}
+
+TEST(MonteCarlo, RareExposureStillGetsAnExpectedShareInterval) {
+    ModelBuilder b;
+    const auto adv = b.role(), s = b.store();
+    const auto d = b.atomic_class();
+    b.place(d, s, 0.8);
+    b.arc(adv, s, 1e-9);
+    const auto t = run(b.data, {adv}, options(1024));
+    EXPECT_EQ(t.probability(0, d), 0.0);
+    EXPECT_GT(t.ci_high(0, d), 0.0);
+    EXPECT_EQ(t.expected_share(0, d), 0.0);
+    EXPECT_GT(t.expected_share_ci_high(0, d), 0.0);  // not the degenerate [0, 0]
+    EXPECT_LE(t.expected_share_ci_high(0, d), 0.8 * t.ci_high(0, d) + 1e-15);
 }
 
 TEST(MonteCarlo, AdversaryReachesItselfAndJurisdictionRules) {
@@ -527,9 +588,10 @@ ModelData medium_model() {
 TEST(MonteCarlo, IdenticalForAnyThreadCountAndBlockSize) {
     const auto g = CompiledGraph::compile(medium_model());
     const std::vector<NodeIndex> adversaries{0, 1, 2, static_cast<NodeIndex>(g.node_count() - 1)};
-    MonteCarloOptions o = options(20480, 99, 1);
+    MonteCarloOptions o = options(20000, 99, 1);  // rounded up to 20480 whatever the block size
     const auto reference = monte_carlo_exposure(g, adversaries, o);
     EXPECT_GT(reference.probability.sum(), 0.0);
+    EXPECT_EQ(reference.samples, 20480u);
     for (unsigned threads : {2u, 3u, 8u}) {
         o.threads = threads;
         expect_tables_identical(reference, monte_carlo_exposure(g, adversaries, o));

@@ -94,3 +94,48 @@ TEST(Paths, NoPathWhenTheClassIsFilteredOut) {
     ASSERT_EQ(path->arcs.size(), 1u);
     EXPECT_EQ(g.arc_origin(path->arcs[0]), 0);
 }
+
+TEST(Reach, TinyProbabilitiesWhoseProductUnderflowsArePossible) {
+    Chain c;
+    const auto rare = c.b.event(1e-170);
+    c.b.arc(c.adversary, c.admin, 1e-170, {}, {rare});  // p * event = 1e-340: 0.0 in a double
+    c.b.arc(c.admin, c.store, 0.5);
+    const auto g = CompiledGraph::compile(c.b.data);
+    const auto t = reach(g, {c.adversary});
+    EXPECT_TRUE(t.possible[c.d]);
+    EXPECT_FALSE(t.certain[c.d]);
+    const auto path = most_likely_path(g, c.adversary, c.d);
+    ASSERT_TRUE(path.has_value());
+    EXPECT_EQ(path->nodes, (std::vector<NodeIndex>{c.adversary, c.admin, c.store}));
+    EXPECT_EQ(path->probability, 0.0);  // the exact value is below the smallest double
+}
+
+TEST(Paths, StopsAtTheNearestStoreAndBreaksTiesByNodeIndex) {
+    ModelBuilder b;
+    const auto adversary = b.role();
+    const auto far = b.store();
+    const auto near_high = b.store();
+    const auto near_low = b.store();
+    const auto beyond = b.store();
+    const auto d = b.atomic_class();
+    for (auto s : {far, near_high, near_low, beyond}) b.place(d, s);
+    b.arc(adversary, far, 0.2);
+    b.arc(adversary, near_low, 0.8);
+    b.arc(adversary, near_high, 0.8);
+    b.arc(near_low, beyond, 1.0);  // as near as near_low, but a higher index
+    const auto g = CompiledGraph::compile(b.data);
+    const auto path = most_likely_path(g, adversary, d);
+    ASSERT_TRUE(path.has_value());
+    // near_high (index 2) and near_low (index 3) and beyond (index 4) tie at 0.8.
+    EXPECT_EQ(path->nodes, (std::vector<NodeIndex>{adversary, near_high}));
+    EXPECT_DOUBLE_EQ(path->probability, 0.8);
+    // Not reachable at all: no path, even with the early stop.
+    ModelBuilder lonely;
+    const auto a = lonely.role();
+    const auto s = lonely.store();
+    const auto k = lonely.atomic_class();
+    lonely.place(k, s);
+    lonely.arc(s, a, 1.0);
+    const auto g2 = CompiledGraph::compile(lonely.data);
+    EXPECT_FALSE(most_likely_path(g2, a, k).has_value());
+}

@@ -267,6 +267,19 @@ def test_too_large_names_the_size() -> None:
         run_exact(link_scenario(links, source, target, 0.9), [source], max_steps=50)
 
 
+def test_complexity_cap() -> None:
+    links, source, target = grid_links(5)
+    model = dr.Model.from_dict(link_scenario(links, source, target, 0.9))
+    graph = compile_model(model)
+    rows = [model.node_index[source], model.node_index[target]]
+    full = _core.exact_complexity(graph, rows)
+    assert full["variables"] == [40, 0] and full["capped"] == [False, False]
+    assert full["arcs"][0] == 78  # every arc but the two into the adversary
+    capped = _core.exact_complexity(graph, rows, cap=10)
+    assert capped["capped"] == [True, False]
+    assert 10 < capped["variables"][0] <= 40
+
+
 def test_places_can_be_left_out() -> None:
     links, source, target = grid_links(3)
     _, with_places = run_exact(link_scenario(links, source, target, 0.7), [source])

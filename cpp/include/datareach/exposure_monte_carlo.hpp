@@ -2,12 +2,16 @@
 //
 // 64 worlds live in the lanes of one 64-bit word, a block is `block_words` such words, and
 // reachability is propagated as world masks along the arcs the search from the adversary
-// reaches (reached[t] |= reached[v] & live(a), a delta worklist to a fixpoint). Every random
-// word comes from a counter-based generator keyed by (seed, arc or event key, world word,
-// bit), so the numbers do not depend on the thread count or the block size, coins are drawn
-// only for arcs the search touches, and the same arc key sees the same coins in two variants
-// of a model (common random numbers; raising an arc's p only adds live worlds). Counts per
-// block are integers, summed at the end, so the result is deterministic.
+// reaches (reached[t] |= pending[v] & live(a), a delta worklist to a fixpoint, swept in a
+// topological order of the graph's components). Classes whose filters admit the same arcs
+// share one propagation. Every random word comes from a counter-based generator keyed by
+// (seed, arc or event key, world word, bit), so the numbers do not depend on the thread count
+// or the block size, coins are drawn only for arcs the search touches, and the same arc key
+// sees the same coins in two variants of a model (common random numbers; raising an arc's p
+// only adds live worlds). Counts per block are integers, summed at the end, so the result is
+// deterministic. Probabilities get Wilson intervals, E[X] a normal interval from the sample
+// variance; what deterministic reach settles (a class or store never or always reached, a
+// fixed exposed share) gets its exact value with a zero-width interval.
 #pragma once
 
 #include <atomic>
@@ -20,7 +24,7 @@
 namespace datareach {
 
 struct MonteCarloOptions {
-    // Cap on the worlds drawn, rounded up to whole blocks (64 * block_words worlds). > 0.
+    // Cap on the worlds drawn, rounded up to a multiple of 512. > 0.
     std::uint64_t samples = 100000;
     // 0: off. Otherwise stop at the first checkpoint where every class-level probability
     // interval has half-width <= tolerance. Checkpoints lie at fixed world counts, so where a
@@ -39,13 +43,15 @@ struct MonteCarloOptions {
     const std::atomic<bool>* cancel = nullptr;
     // Fill ExposureTable::by_store and by_region.
     bool places = true;
-    // Words of 64 worlds per block: 1, 2, 4 or 8. Results do not depend on it (as long as
-    // samples is a multiple of every block size compared); a tuning knob and a test hook.
-    unsigned block_words = 8;
+    // Words of 64 worlds per block: 1, 2, 4 or 8; 0 picks 8, or fewer for models with
+    // millions of nodes (each thread keeps 16 * block_words bytes per node). Results never
+    // depend on it: a tuning knob and a test hook.
+    unsigned block_words = 0;
 };
 
 // Throws ModelError for invalid options (samples == 0, tolerance < 0, confidence outside
-// (0, 1), block_words not in {1, 2, 4, 8}) or an adversary that is not a node.
+// (0, 1), threads > 1024, block_words not in {0, 1, 2, 4, 8}) or an adversary that is not a
+// node.
 ExposureTable monte_carlo_exposure(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries,
                                    const MonteCarloOptions& options);
 
