@@ -135,6 +135,17 @@ class _StrictLoader(yaml.SafeLoader):
                 )
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        # An impossible date such as 2022-06-31 stays text, so that the schema reports it
+        # as a malformed date naming its entry and field instead of PyYAML failing bare.
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
+
 
 class _Dumper(yaml.SafeDumper):
     pass

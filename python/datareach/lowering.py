@@ -71,7 +71,44 @@ def lower(model: Model) -> dict[str, Any]:
     _window(out, "arc_window", model, "access")
     _ragged(out, "arc_classes", column("access", "classes"), model, "classes")
     _ragged(out, "arc_requires", column("access", "requires"), model, "events")
+
+    out["node_key"] = _id_keys(model.node_ids)
+    out["event_key"] = _id_keys(model.event_ids)
+    out["arc_key"] = _arc_keys(out["node_key"], out["arc_from"], out["arc_to"])
     return out
+
+
+# Stable identities of random variables (ModelData::arc_key): a key depends on ids, not on
+# row positions, so a variant that adds or removes other arcs leaves each shared arc's coins
+# unchanged in every world (common random numbers).
+_U64 = np.uint64
+
+
+def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The core's mix_keys (splitmix64 finaliser), elementwise with wrapping arithmetic."""
+    z = a * _U64(0x9E3779B97F4A7C15) + b + _U64(0x632BE59BD9B4E019)
+    z = (z ^ (z >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> _U64(27))) * _U64(0x94D049BB133111EB)
+    return z ^ (z >> _U64(31))
+
+
+def _id_keys(ids: list[str]) -> np.ndarray:
+    return pd.util.hash_array(np.asarray(ids, dtype=object)).astype(np.uint64)
+
+
+def _arc_keys(node_key: np.ndarray, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Key of each arc from its two node ids and its rank among arcs between the same pair."""
+    pair = _mix(node_key[sources], node_key[targets])
+    rank = np.zeros(len(pair), dtype=np.uint64)
+    shared = np.flatnonzero(pd.Series(pair).duplicated(keep=False).to_numpy())
+    if len(shared):  # parallel arcs: rank them by row order within their pair
+        order = shared[np.argsort(pair[shared], kind="stable")]
+        ordered = pair[order]
+        run_start = np.ones(len(ordered), dtype=bool)
+        run_start[1:] = ordered[1:] != ordered[:-1]
+        positions = np.arange(len(ordered), dtype=np.int64)
+        rank[order] = (positions - np.maximum.accumulate(np.where(run_start, positions, 0))).astype(np.uint64)
+    return _mix(pair, rank)
 
 
 def _floats(values: np.ndarray) -> np.ndarray:

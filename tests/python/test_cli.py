@@ -206,14 +206,8 @@ BAD_FILES = [
     ("entry_field.yaml", GOOD.replace("p: 0.5, kind", "prob: 0.5, kind"), "access[0]"),
     ("probability.yaml", GOOD.replace("p: 0.5, kind", "p: 1.5, kind"),
      "access[0].p: must lie in [0, 1], got 1.5"),
-    pytest.param(
-        "date.yaml", GOOD.replace("2022-06-01", "2022-06-31"), "2022-06-31",
-        marks=pytest.mark.xfail(
-            strict=True, raises=ValueError,
-            reason="bug: an impossible date in YAML (2022-06-31) escapes dr.load as a bare "
-                   "ValueError from PyYAML's timestamp constructor, not a ModelError",
-        ),
-    ),
+    ("date.yaml", GOOD.replace("2022-06-01", "2022-06-31"),
+     "must be a date written YYYY-MM-DD, got '2022-06-31'"),
     ("composite.yaml", GOOD.replace("class: videos", "class: profile"),
      "placements[0].class: 'profile' is a composite class"),
     ("malformed.yaml", "format: datareach/1\nnodes: [\n  - {id: a\n", "invalid YAML at line 3"),

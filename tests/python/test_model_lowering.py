@@ -50,6 +50,9 @@ EXPECTED = {
     "arc_classes_values": np.int32,
     "arc_requires_offsets": np.int64,
     "arc_requires_values": np.int32,
+    "node_key": np.uint64,
+    "event_key": np.uint64,
+    "arc_key": np.uint64,
 }
 
 
