@@ -50,16 +50,40 @@ def reach_table(model: Any, adversaries: Sequence[str] | None, at: str | None) -
     return table
 
 
-def _print_reach(table: pd.DataFrame, title: str) -> None:
+def _interval(row: pd.Series) -> str:
+    if row["ci_low"] == row["ci_high"]:
+        return f"{row['probability']:.4f}"
+    return f"{row['probability']:.4f} [{row['ci_low']:.4f}, {row['ci_high']:.4f}]"
+
+
+def _print_reach(table: pd.DataFrame, title: str, exposure: pd.DataFrame | None = None) -> None:
     print(title)
     shown = table.assign(
         possible=table["possible"].map({True: "yes", False: "no"}),
         certain=table["certain"].map({True: "yes", False: "no"}),
         stores=table["stores"].map(lambda s: ", ".join(s) if len(s) else "—"),
         path_probability=table["path_probability"].map(lambda p: "" if p is None or pd.isna(p) else f"{p:.3f}"),
-    )[["adversary", "class", "possible", "certain", "stores", "path_probability", "path"]]
-    print(shown.to_string(index=False))
+    )
+    columns = ["adversary", "class", "possible", "certain", "stores"]
+    if exposure is not None:
+        scores = exposure.set_index(["adversary", "class"])
+        keys = list(zip(shown["adversary"], shown["class"]))
+        shown["exposure"] = [_interval(scores.loc[k]) for k in keys]
+        shown["expected_records"] = [f"{scores.loc[k, 'expected_records']:,.0f}" for k in keys]
+        columns += ["exposure", "expected_records"]
+    print(shown[columns + ["path_probability", "path"]].to_string(index=False))
     print()
+
+
+def _analyze_args(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "method": args.method,
+        "samples": args.samples,
+        "tolerance": args.tolerance,
+        "seed": args.seed,
+        "threads": args.threads,
+        "progress": sys.stderr.isatty(),
+    }
 
 
 def _check_dates(dates: Sequence[str]) -> None:
@@ -75,10 +99,44 @@ def _command_demo(args: argparse.Namespace) -> int:
 
     dates = args.at or DEMO_DATES
     _check_dates(dates)
+    from .exposure import analyze
+
     model = project_texas()
     print(f"{model.name}\n")
     for at in dates:
-        _print_reach(reach_table(model, None, at), f"As of {at}: who can reach which data")
+        result = analyze(model, at=at, seed=1)
+        title = f"As of {at}: who can reach which data (exposure: {result.method.replace('_', ' ')})"
+        _print_reach(reach_table(model, None, at), title, result.exposure)
+    return 0
+
+
+def _command_analyze(args: argparse.Namespace) -> int:
+    from .exposure import analyze
+
+    if args.at is not None:
+        _check_dates([args.at])
+    model = _load(args.file)
+    result = analyze(model, args.adversary or None, at=args.at, **_analyze_args(args))
+    if args.json:
+        payload = {
+            "method": result.method,
+            "samples": result.samples,
+            "seed": result.seed,
+            "at": result.at,
+            "elapsed_seconds": result.elapsed,
+            "exposure": json.loads(result.exposure.to_json(orient="records")),
+            "total_risk": result.total_risk.to_dict(),
+        }
+        json.dump(payload, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"{model.name or args.file}: exposure ({result._describe()})")
+    table = result.exposure.copy()
+    table["probability"] = [_interval(row) for _, row in table.iterrows()]
+    table = table.drop(columns=["ci_low", "ci_high"])
+    print(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+    print()
+    print("total risk: " + ", ".join(f"{a} {r:,.4g}" for a, r in result.total_risk.items()))
     return 0
 
 
@@ -121,6 +179,19 @@ def _parser() -> argparse.ArgumentParser:
     reach.add_argument("--at", metavar="DATE", help="analyse as of this date (YYYY-MM-DD)")
     reach.add_argument("--json", action="store_true", help="print JSON records")
     reach.set_defaults(run=_command_reach)
+
+    analyze = commands.add_parser("analyze", help="exposure scores of a scenario file (exact or Monte Carlo)")
+    analyze.add_argument("file")
+    analyze.add_argument("--adversary", action="append", metavar="ID", help="adversary node id (repeatable)")
+    analyze.add_argument("--at", metavar="DATE", help="analyse as of this date (YYYY-MM-DD)")
+    analyze.add_argument("--method", choices=["auto", "exact", "monte_carlo"], default="auto")
+    budget = analyze.add_mutually_exclusive_group()
+    budget.add_argument("--samples", type=int, default=100_000, metavar="N", help="worlds to sample (default 100000)")
+    budget.add_argument("--tolerance", type=float, metavar="T", help="sample until every interval half-width <= T")
+    analyze.add_argument("--seed", type=int, metavar="S", help="random seed (default: fresh)")
+    analyze.add_argument("--threads", type=int, metavar="N", help="threads (default: all cores)")
+    analyze.add_argument("--json", action="store_true", help="print JSON")
+    analyze.set_defaults(run=_command_analyze)
 
     validate = commands.add_parser("validate", help="check a scenario file")
     validate.add_argument("file")
