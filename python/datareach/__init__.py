@@ -15,6 +15,7 @@ from .exposure import Result, analyze
 from .files import load, save
 from .model import Model
 from .reach import Path, PathStep, most_likely_path, reach
+from .timeline import timeline
 
 try:
     __version__ = version("datareach")
@@ -34,4 +35,5 @@ __all__ = [
     "most_likely_path",
     "reach",
     "save",
+    "timeline",
 ]

@@ -113,20 +113,23 @@ def analyze(
     return Result(model, ids, table, at=at, elapsed=elapsed, threads=threads)
 
 
+SCORES = ("probability", "ci_low", "ci_high", "expected_share", "expected_share_ci_low", "expected_share_ci_high")
+
+
 class Result:
     """Exposure scores of one analysis, with how they were computed.
 
     ``exposure``: one row per (adversary, class); ``by_store`` and ``by_region``: the
     probability that a store (any store of a region) holding the class is reached;
     ``total_risk``: risk summed over classes per adversary; ``matrix(score)``: an
-    adversaries x classes NumPy view of a score without copying.
+    adversaries x classes NumPy view of a score without copying. A Result pickles compactly
+    (arrays and tables, not the model) with a format version.
     """
 
-    __slots__ = ("_table", "adversaries", "classes", "method", "samples", "seed", "at", "elapsed", "threads",
-                 "_records", "_sensitivity", "_store_frame", "_region_frame", "_model_names")
+    __slots__ = ("adversaries", "classes", "method", "samples", "seed", "at", "elapsed", "threads", "name",
+                 "_scores", "_records", "_sensitivity", "_by_store", "_by_region")
 
     def __init__(self, model: Model, adversaries: list[str], table: Any, *, at: Any, elapsed: float, threads: int):
-        self._table = table
         self.adversaries = list(adversaries)
         self.classes = list(model.class_ids)
         self.method = table.method
@@ -135,14 +138,16 @@ class Result:
         self.at = None if at is None else str(at)
         self.elapsed = elapsed
         self.threads = threads
+        self.name = model.name
+        # Read-only views into the core's table (each keeps it alive): no copy.
+        self._scores = {score: getattr(table, score) for score in SCORES}
         classes = model.classes
         self._records = classes["records"].to_numpy(dtype=float)
         self._sensitivity = classes["sensitivity"].to_numpy(dtype=float)
         node_ids = np.asarray(model.node_ids, dtype=object)
         regions = model.nodes["region"].to_numpy(dtype=object)
-        self._store_frame = self._places(table.by_store, "store", node_ids, extra={"region": regions})
-        self._region_frame = self._places(table.by_region, "region", np.asarray(model.region_names, dtype=object))
-        self._model_names = model.name
+        self._by_store = self._places(table.by_store, "store", node_ids, extra={"region": regions})
+        self._by_region = self._places(table.by_region, "region", np.asarray(model.region_names, dtype=object))
 
     def _places(self, columns: dict, place: str, labels: np.ndarray, extra: dict | None = None) -> pd.DataFrame:
         index = np.asarray(columns[place])
@@ -158,30 +163,46 @@ class Result:
         frame["ci_high"] = np.asarray(columns["ci_high"])
         return pd.DataFrame(frame)
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = {slot: getattr(self, slot) for slot in self.__slots__ if slot != "_scores"}
+        state["_scores"] = {score: np.array(values) for score, values in self._scores.items()}
+        return {"version": RESULT_PICKLE_VERSION, "state": state}
+
+    def __setstate__(self, pickled: dict[str, Any]) -> None:
+        version = pickled.get("version") if isinstance(pickled, dict) else None
+        if version != RESULT_PICKLE_VERSION:
+            raise ModelError(
+                f"cannot read a Result pickled with format version {version!r}; this datareach reads "
+                f"version {RESULT_PICKLE_VERSION}"
+            )
+        for slot, value in pickled["state"].items():
+            setattr(self, slot, value)
+        for values in self._scores.values():
+            values.flags.writeable = False
+
     def matrix(self, score: str = "probability") -> np.ndarray:
         """An adversaries x classes read-only view of a score: probability, ci_low, ci_high,
-        expected_share, expected_records or risk (the last two are computed, not views)."""
-        if score in ("probability", "ci_low", "ci_high", "expected_share"):
-            return getattr(self._table, score)
+        expected_share (and its ci bounds), or the derived expected_records and risk."""
+        if score in self._scores:
+            return self._scores[score]
         if score == "expected_records":
-            return self._table.expected_share * self._records
+            return self._scores["expected_share"] * self._records
         if score == "risk":
-            return self._table.expected_share * self._records * self._sensitivity
-        raise ModelError(f"unknown score {score!r}", where="score")
+            return self._scores["expected_share"] * self._records * self._sensitivity
+        raise ModelError(f"unknown score {score!r}; expected one of {', '.join(SCORES)}, expected_records, risk", where="score")
 
     @property
     def exposure(self) -> pd.DataFrame:
-        t = self._table
         n_adv, n_cls = len(self.adversaries), len(self.classes)
         expected_records = self.matrix("expected_records")
         return pd.DataFrame(
             {
                 "adversary": np.repeat(np.asarray(self.adversaries, dtype=object), n_cls),
                 "class": np.tile(np.asarray(self.classes, dtype=object), n_adv),
-                "probability": t.probability.ravel(),
-                "ci_low": t.ci_low.ravel(),
-                "ci_high": t.ci_high.ravel(),
-                "expected_share": t.expected_share.ravel(),
+                "probability": self._scores["probability"].ravel(),
+                "ci_low": self._scores["ci_low"].ravel(),
+                "ci_high": self._scores["ci_high"].ravel(),
+                "expected_share": self._scores["expected_share"].ravel(),
                 "expected_records": expected_records.ravel(),
                 "risk": (expected_records * self._sensitivity).ravel(),
             }
@@ -189,11 +210,11 @@ class Result:
 
     @property
     def by_store(self) -> pd.DataFrame:
-        return self._store_frame
+        return self._by_store
 
     @property
     def by_region(self) -> pd.DataFrame:
-        return self._region_frame
+        return self._by_region
 
     @property
     def total_risk(self) -> pd.Series:
@@ -210,4 +231,5 @@ class Result:
 
     def _repr_html_(self) -> str:
         table = self.exposure.to_html(index=False, float_format=lambda x: f"{x:.4g}")
-        return f"<div><p><b>datareach exposure</b> ({html.escape(self._describe())})</p>{table}</div>"
+        title = html.escape(self.name or "datareach exposure")
+        return f"<div><p><b>{title}</b> ({html.escape(self._describe())})</p>{table}</div>"
