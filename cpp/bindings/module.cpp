@@ -10,6 +10,7 @@ void register_paths(py::module_& m);
 void register_exposure(py::module_& m);
 void register_exact(py::module_& m);
 void register_monte_carlo(py::module_& m);
+void register_comparison(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "datareach compiled core: model compilation, reachability, paths";
@@ -20,4 +21,5 @@ PYBIND11_MODULE(_core, m) {
     register_exposure(m);
     register_exact(m);
     register_monte_carlo(m);
+    register_comparison(m);
 }

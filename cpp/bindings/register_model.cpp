@@ -39,6 +39,7 @@ std::shared_ptr<ModelData> model_from_tables(const py::dict& tables) {
     m->node_region = column<std::int32_t>(tables, "node_region");
     m->node_territory = column<std::int32_t>(tables, "node_territory");
     m->node_compels = column<double>(tables, "node_compels");
+    if (tables.contains("node_rule_exempt")) m->node_rule_exempt = column<std::uint8_t>(tables, "node_rule_exempt");
     m->class_sensitivity = column<double>(tables, "class_sensitivity");
     m->class_records = column<double>(tables, "class_records");
     m->class_components = ragged(tables, "class_components");

@@ -4,54 +4,18 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "datareach/errors.hpp"
 #include "datareach/exposure_monte_carlo.hpp"
+#include "progress.hpp"
 
 namespace py = pybind11;
 using namespace datareach;
 
-namespace {
-
-// Python's view of the progress hook: called by the engine from this (the calling) thread
-// about ten times a second with the GIL released. It takes the GIL, lets Python run pending
-// signal handlers (Ctrl-C raises KeyboardInterrupt there), then calls the optional callable.
-// A Python exception, or the callable returning False, stops the run; the exception is kept
-// and re-raised once the engine has returned.
-struct PythonProgress {
-    py::object callback;
-    std::optional<py::error_already_set> error;
-
-    bool operator()(std::uint64_t done, std::uint64_t total) {
-        py::gil_scoped_acquire acquire;
-        if (error) return false;
-        if (PyErr_CheckSignals() != 0) {
-            error.emplace();  // fetches the pending exception (KeyboardInterrupt)
-            return false;
-        }
-        if (callback.is_none()) return true;
-        try {
-            py::object answer = callback(done, total);
-            if (answer.is_none()) return true;
-            const int truth = PyObject_IsTrue(answer.ptr());
-            if (truth < 0) throw py::error_already_set();
-            return truth != 0;
-        } catch (py::error_already_set& e) {
-            error.emplace(std::move(e));
-            return false;
-        }
-    }
-};
-
-std::uint64_t seed_bits(const py::int_& seed) {
-    // Any Python int: its low 64 bits (two's complement for negative seeds).
-    py::int_ low = py::reinterpret_steal<py::int_>(PyNumber_And(seed.ptr(), py::int_(~std::uint64_t{0}).ptr()));
-    if (!low) throw py::error_already_set();
-    return low.cast<std::uint64_t>();
-}
-
-}  // namespace
+using datareach_bindings::PythonProgress;
+using datareach_bindings::seed_bits;
 
 void register_monte_carlo(py::module_& m) {
     m.def(
@@ -85,7 +49,7 @@ void register_monte_carlo(py::module_& m) {
                 py::gil_scoped_release release;
                 table = std::make_shared<ExposureTable>(monte_carlo_exposure(graph, rows, options));
             }
-            if (hook.error) throw std::move(*hook.error);
+            hook.rethrow_if_failed();
             return table;
         },
         py::arg("graph"), py::arg("adversaries"), py::arg("samples"), py::arg("seed"), py::arg("tolerance") = 0.0,

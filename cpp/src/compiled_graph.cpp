@@ -115,7 +115,8 @@ CompiledGraph CompiledGraph::compile(const ModelData& model, std::optional<Day> 
         if (std::isnan(model.node_compels[j])) continue;
         const std::int32_t territory = model.node_territory[j];
         for (std::size_t v = 0; v < nodes; ++v) {
-            if (v == j || !within(model.region_parent, model.node_region[v], territory)) continue;
+            if (v == j || (!model.node_rule_exempt.empty() && model.node_rule_exempt[v])) continue;
+            if (!within(model.region_parent, model.node_region[v], territory)) continue;
             arcs.push_back({static_cast<NodeIndex>(j), static_cast<NodeIndex>(v), model.node_compels[j], 1.0,
                             jurisdiction_origin(static_cast<NodeIndex>(j))});
         }

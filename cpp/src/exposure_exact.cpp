@@ -525,15 +525,85 @@ struct RegionOut {
     int out;
 };
 
-struct KeyHash {
-    std::size_t operator()(const std::vector<std::uint64_t>& key) const {
+// Memoised sub-problems: keys (32-bit words) and values in two arenas, an open-addressing
+// index over them. When the memory limit is reached the memo starts afresh (the sub-problems
+// of the current frontier are the ones reused, and they are found again quickly) rather than
+// refusing new entries, so running out of memo slows the recursion down gracefully.
+class Memo {
+public:
+    explicit Memo(std::size_t limit_bytes) : limit_(limit_bytes) {}
+
+    static std::uint64_t hash(const std::vector<std::uint32_t>& key) {
         std::uint64_t h = 0x84222325CBF29CE4ull ^ key.size();
-        for (std::uint64_t w : key) {
-            h ^= w + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-            h *= 0xBF58476D1CE4E5B9ull;
-        }
-        return static_cast<std::size_t>(h ^ (h >> 31));
+        for (std::uint32_t w : key) h = mix_keys(h, w);
+        return h | 1;  // 0 marks an empty slot
     }
+
+    const long double* find(const std::vector<std::uint32_t>& key, std::uint64_t h) const {
+        if (slots_.empty()) return nullptr;
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+            const Slot& slot = slots_[i];
+            if (slot.hash == 0) return nullptr;
+            if (slot.hash == h && slot.key_len == key.size() &&
+                std::equal(key.begin(), key.end(), keys_.begin() + static_cast<std::ptrdiff_t>(slot.key_at)))
+                return values_.data() + slot.values_at;
+        }
+    }
+
+    // Returns false when the memo was full and has been cleared (the entry is then stored
+    // in the fresh memo).
+    bool insert(const std::vector<std::uint32_t>& key, std::uint64_t h, const long double* values, std::size_t count) {
+        bool kept = true;
+        const std::size_t need = (keys_.size() + key.size()) * sizeof(std::uint32_t) +
+                                 (values_.size() + count) * sizeof(long double) +
+                                 std::max<std::size_t>(slots_.size(), 2 * (entries_ + 1)) * 2 * sizeof(Slot);
+        if (need > limit_ && entries_ > 0) {
+            clear();
+            kept = false;
+        }
+        if (2 * (entries_ + 1) > slots_.size()) grow();
+        const std::size_t mask = slots_.size() - 1;
+        std::size_t i = h & mask;
+        while (slots_[i].hash != 0) i = (i + 1) & mask;
+        slots_[i] = {h, keys_.size(), static_cast<std::uint32_t>(key.size()), values_.size()};
+        keys_.insert(keys_.end(), key.begin(), key.end());
+        values_.insert(values_.end(), values, values + count);
+        ++entries_;
+        return kept;
+    }
+
+    void clear() {
+        std::fill(slots_.begin(), slots_.end(), Slot{});
+        keys_.clear();
+        values_.clear();
+        entries_ = 0;
+    }
+
+private:
+    struct Slot {
+        std::uint64_t hash = 0;
+        std::size_t key_at = 0;
+        std::uint32_t key_len = 0;
+        std::size_t values_at = 0;
+    };
+    void grow() {
+        std::vector<Slot> old(std::max<std::size_t>(1024, slots_.size() * 2));
+        old.swap(slots_);
+        const std::size_t mask = slots_.size() - 1;
+        for (const Slot& slot : old) {
+            if (slot.hash == 0) continue;
+            std::size_t i = slot.hash & mask;
+            while (slots_[i].hash != 0) i = (i + 1) & mask;
+            slots_[i] = slot;
+        }
+    }
+
+    std::size_t limit_;
+    std::vector<Slot> slots_;
+    std::vector<std::uint32_t> keys_;
+    std::vector<long double> values_;
+    std::size_t entries_ = 0;
 };
 
 struct Budget {
@@ -541,14 +611,14 @@ struct Budget {
     std::uint64_t max_steps = 0;
     std::size_t adversary_row = 0;
     std::uint64_t runs_done = 0, runs_total = 0;
-    std::uint64_t memo_hits = 0, memo_entries = 0;
+    std::uint64_t memo_hits = 0, memo_entries = 0, memo_restarts = 0;
     const ExactOptions* options = nullptr;
 };
 
 class Solver {
 public:
     Solver(const CompiledGraph& g, const Plan& plan, const Local& L, int run, bool places, Budget& budget)
-        : L_(L), budget_(budget) {
+        : L_(L), budget_(budget), memo_(budget.options->memo_bytes) {
         m_ = static_cast<int>(L.arc_count());
         n_ = static_cast<int>(L.node_count());
         nv_ = static_cast<int>(L.var_count());
@@ -648,7 +718,7 @@ public:
         res_.assign(static_cast<std::size_t>(depth) * outs, 0.0L);
         act_[0].resize(outs);
         std::iota(act_[0].begin(), act_[0].end(), 0);
-        memo_limit_ = budget.options->memo_bytes;
+        memo_scratch_.reserve(outs);
     }
 
     void solve() { step(0); }
@@ -767,12 +837,12 @@ private:
     // Marks the stores unsettled outputs depend on, finds the arcs that can still change
     // them, writes the memo key of the residual problem into `key`, and returns the variable
     // to branch on (-1 if none: cannot happen while an output is unsettled).
-    int residual(const std::vector<int>& active, std::vector<std::uint64_t>& key) {
+    int residual(const std::vector<int>& active, std::vector<std::uint32_t>& key) {
         key.clear();
-        key.push_back(active.size());
+        key.push_back(static_cast<std::uint32_t>(active.size()));
         for (int o : active) {
             out_mark_[o] = stamp_;
-            key.push_back(static_cast<std::uint64_t>(o));
+            key.push_back(static_cast<std::uint32_t>(o));
         }
         const int nc = static_cast<int>(classes_.size());
         for (int d = 0; d < nc; ++d) {
@@ -781,13 +851,12 @@ private:
             for (int c : rc.composites)
                 need = need || out_mark_[composites_[c].prob_out] == stamp_ || out_mark_[composites_[c].expect_out] == stamp_;
             need_e_[d] = need;
-            if (need) {
-                std::uint64_t bits;
-                std::memcpy(&bits, &lo_[d], sizeof bits);
-                key.push_back(bits);
-            } else {
-                key.push_back(~std::uint64_t{0});
-            }
+            // The current lower bound of X_d when it still matters (a share in [0, 1] never
+            // has the all-ones bit pattern used otherwise).
+            std::uint64_t bits = ~std::uint64_t{0};
+            if (need) std::memcpy(&bits, &lo_[d], sizeof bits);
+            key.push_back(static_cast<std::uint32_t>(bits));
+            key.push_back(static_cast<std::uint32_t>(bits >> 32));
         }
         int best = std::numeric_limits<int>::max();
         for (int lp = 0; lp < P_; ++lp) {
@@ -838,12 +907,15 @@ private:
             for (int i = 0; i < seeds; ++i) interesting_[queue_[i]] = mark;
             for (int a : rel)
                 if (unfixed_[a]) interesting_[L_.src[a]] = mark;
-            key.push_back(0xFFFFFFFF00000000ull | static_cast<std::uint64_t>(lp));
-            // Untouched arcs (every variable unfixed, leaving a node outside the certain
-            // reach, whose target reaches no other node that matters over certain arcs) are
-            // most of the residual graph; they go into a bitset, the others are spelled out.
+            // Per profile: the number of spelled-out arcs (filled in below), the bitset of
+            // untouched arcs (every variable unfixed, leaving a node outside the certain
+            // reach, whose target reaches no other node that matters over certain arcs: most
+            // of the residual graph), then each other open arc that matters.
+            const std::size_t count_at = key.size();
+            key.push_back(0);
             const std::size_t bitset_at = key.size();
-            key.resize(key.size() + static_cast<std::size_t>((m_ + 63) / 64), 0);
+            key.resize(key.size() + static_cast<std::size_t>((m_ + 31) / 32), 0);
+            std::uint32_t spelled = 0;
             const std::uint64_t closure_mark = ++tick_;
             for (int a : rel) {
                 if (!unfixed_[a]) continue;
@@ -859,24 +931,26 @@ private:
                 }
                 const bool leaves_c = in_c(lp, L_.src[a]);
                 if (unfixed_[a] == vars && !leaves_c && closure_len_[t] == 1 && closure_[closure_first_[t]] == t) {
-                    key[bitset_at + static_cast<std::size_t>(a) / 64] |= std::uint64_t{1} << (a % 64);
+                    key[bitset_at + static_cast<std::size_t>(a) / 32] |= std::uint32_t{1} << (a % 32);
                     continue;
                 }
-                key.push_back((static_cast<std::uint64_t>(a) << 1) | (leaves_c ? 1u : 0u));
-                std::uint64_t bits = 0;
+                ++spelled;
+                key.push_back((static_cast<std::uint32_t>(a) << 1) | (leaves_c ? 1u : 0u));
+                std::uint32_t bits = 0;  // which of the arc's variables are unfixed
                 int bit = 0;
                 for (int i = 0; i < vars; ++i) {
-                    if (!fixed_[L_.avar[first_var + i]]) bits |= std::uint64_t{1} << bit;
-                    if (++bit == 64) {
+                    if (!fixed_[L_.avar[first_var + i]]) bits |= std::uint32_t{1} << bit;
+                    if (++bit == 32) {
                         key.push_back(bits);
                         bits = 0;
                         bit = 0;
                     }
                 }
-                key.push_back(bits);
-                key.push_back(static_cast<std::uint64_t>(closure_len_[t]));
-                for (int i = 0; i < closure_len_[t]; ++i) key.push_back(static_cast<std::uint64_t>(closure_[closure_first_[t] + i]));
+                if (bit) key.push_back(bits);
+                key.push_back(static_cast<std::uint32_t>(closure_len_[t]));
+                for (int i = 0; i < closure_len_[t]; ++i) key.push_back(static_cast<std::uint32_t>(closure_[closure_first_[t] + i]));
             }
+            key[count_at] = spelled;
             closure_.clear();
         }
         return best == std::numeric_limits<int>::max() ? -1 : best;
@@ -943,9 +1017,9 @@ private:
         auto& key = keys_[k];
         const int x = residual(out, key);
         if (x < 0) throw std::logic_error("exact method: unsettled output without a variable to branch on");
-        if (auto hit = memo_.find(key); hit != memo_.end()) {
+        const std::uint64_t h = Memo::hash(key);
+        if (const long double* v = memo_.find(key, h)) {
             ++budget_.memo_hits;
-            const long double* v = memo_values_.data() + hit->second;
             for (std::size_t i = 0; i < out.size(); ++i) r[out[i]] = v[i];
             return;
         }
@@ -960,14 +1034,11 @@ private:
         unassign(x, false);
         for (int o : out) r[o] += (1.0L - p) * child[o];
 
-        const std::size_t cost = key.size() * sizeof(std::uint64_t) + out.size() * sizeof(long double) + 96;
-        if (memo_bytes_ + cost <= memo_limit_) {
-            memo_bytes_ += cost;
-            const std::size_t offset = memo_values_.size();
-            for (int o : out) memo_values_.push_back(r[o]);
-            memo_.emplace(key, offset);
-            ++budget_.memo_entries;
-        }
+        auto& values = memo_scratch_;
+        values.clear();
+        for (int o : out) values.push_back(r[o]);
+        if (!memo_.insert(key, h, values.data(), values.size())) ++budget_.memo_restarts;
+        ++budget_.memo_entries;
     }
 
     const Local& L_;
@@ -991,12 +1062,11 @@ private:
     std::vector<std::uint8_t> any_c_, any_p_, need_e_;
     std::vector<std::vector<int>> rel_arcs_;
     std::vector<std::vector<int>> act_;
-    std::vector<std::vector<std::uint64_t>> keys_;
+    std::vector<std::vector<std::uint32_t>> keys_;
     std::vector<long double> res_;
 
-    std::unordered_map<std::vector<std::uint64_t>, std::size_t, KeyHash> memo_;
-    std::vector<long double> memo_values_;
-    std::size_t memo_bytes_ = 0, memo_limit_ = 0;
+    Memo memo_;
+    std::vector<long double> memo_scratch_;
 };
 
 void check_adversaries(const CompiledGraph& g, const std::vector<NodeIndex>& adversaries) {
@@ -1145,6 +1215,7 @@ ExposureTable exact_exposure(const CompiledGraph& graph, const std::vector<NodeI
         options.stats->steps = budget.steps;
         options.stats->memo_hits = budget.memo_hits;
         options.stats->memo_entries = budget.memo_entries;
+        options.stats->memo_restarts = budget.memo_restarts;
         options.stats->max_variables = most_variables;
     }
     table.ci_low = table.probability;

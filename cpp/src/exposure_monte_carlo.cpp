@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "datareach/errors.hpp"
+#include "monte_carlo_engine.hpp"
 
 namespace datareach {
 namespace monte_carlo {
@@ -125,113 +126,12 @@ void wilson_interval(std::uint64_t successes, std::uint64_t n, double z, double&
     high = successes == n ? 1.0 : std::clamp(center + half, p, 1.0);
 }
 
-}  // namespace monte_carlo
 
-namespace {
-
-using namespace monte_carlo;
-
-// The hot word of an arc, read on every scan: its target and three flags. The rest of what
-// drawing its mask needs is in ArcCold, read only when the mask is drawn.
-constexpr std::uint32_t kTargetMask = (std::uint32_t{1} << 29) - 1;
-constexpr std::uint32_t kDead = std::uint32_t{1} << 29;      // never live (p = 0 or an event with p = 0)
-constexpr std::uint32_t kFiltered = std::uint32_t{1} << 30;  // has a class filter
-constexpr std::uint32_t kRandom = std::uint32_t{1} << 31;    // neither dead nor certain: needs a mask
-
-struct ArcCold {
-    std::uint64_t stream;    // arc_stream_key(seed, arc_key)
-    std::uint64_t mantissa;  // BernoulliP of the arc's own p
-    std::uint32_t events_begin;  // random events (0 < p < 1) it requires, in Plan::arc_events
-    std::uint32_t events_count;
-    std::int16_t zero_bits;
-    std::uint8_t has_coin;  // p < 1
-};
-
-enum : std::uint8_t { kNever = 1, kAlways = 2, kFixedShare = 4 };
-
-// At most this many words (64 MiB) of per-group admission bits.
-constexpr std::size_t kMaxAdmitWords = std::size_t{1} << 23;
-
-struct EventInfo {
-    std::uint64_t stream;
-    BernoulliP p;
-};
-
-// Everything fixed for one run: per-arc kernel data, class groups, share levels, the layout
-// of the count arrays.
-//
-// The kernel works on its own copy of the graph with the nodes renumbered ("internal" ids)
-// in the reverse postorder of a depth-first search over the arcs that can be live, started
-// from the adversaries. That order is topological on the strongly connected components, so a
-// sweep over the marked nodes in id order pushes worlds down a DAG in one pass, and sweeps
-// walk memory mostly sequentially. Arcs are identified by their keys, so renumbering changes
-// no random number.
-struct Plan {
-    std::size_t nodes = 0;
-    std::vector<NodeIndex> adversaries;     // model node ids
-    std::vector<NodeIndex> rank;            // model node id -> internal id
-    std::vector<std::uint64_t> row_start;   // internal CSR: out-arcs of internal node r
-    std::vector<std::uint32_t> arc_hot;     // per internal arc: internal target | flags
-    std::vector<ArcCold> arc_cold;          // per internal arc
-    std::vector<std::uint32_t> arc_original;  // per internal arc: its compiled arc index
-    std::vector<std::int32_t> arc_events;
-    std::vector<EventInfo> events;
-
-    // Groups of atomic classes (with presence) admitted by the same arcs: one propagation each.
-    std::vector<ClassIndex> group_rep;
-    RaggedIndex group_atoms;
-    RaggedIndex group_stores;  // the stores holding some class of the group, once each (internal)
-    // Per group, a bit per arc: admits the group (only consulted for filtered arcs). Empty
-    // when it would exceed kMaxAdmitWords; the kernel then searches the filter row.
-    std::vector<std::uint64_t> group_admits;
-    std::size_t admit_words = 0;
-
-    // Share levels of each atomic class, descending: level k holds the stores with that share.
-    std::vector<std::int64_t> atom_level_begin;  // per class (+1); empty range for composites
-    std::vector<double> atom_level_share;
-    std::vector<std::int64_t> level_entry_begin;  // per atom level (+1), into level_entry_store
-    std::vector<NodeIndex> level_entry_store;     // internal ids
-    std::vector<NodeIndex> entry_node;            // per presence entry: its store, internal id
-
-    // Class levels: the distinct values X_c can take (> 0), descending, and for each the atom
-    // level of every component at or above it (X_c >= l iff every component has X_d >= l).
-    std::vector<std::int64_t> class_level_begin;  // per class (+1), global class level index
-    std::vector<double> class_level_share;
-    std::vector<std::int64_t> class_level_atoms_begin;  // per class
-    std::vector<std::int32_t> class_level_atoms;        // levels x components, row-major
-    std::vector<std::int32_t> class_arity;              // components per class
-
-    // Places.
-    bool places = false;
-    std::vector<std::int64_t> region_slot_begin;  // per class (+1)
-    std::vector<std::int32_t> slot_region;
-    RaggedIndex entry_slots;  // per presence entry: the region slots it counts for
-    std::size_t max_slots_per_class = 0;
-
-    // Count layout per adversary: class levels, then presence entries, then region slots.
-    std::size_t level_count = 0;
-    std::size_t entry_count = 0;
-    std::size_t slot_count = 0;
-    std::size_t stride = 0;
-
-    // What deterministic reach (DESIGN 2.6) settles for each adversary: a probability that is
-    // 0 or 1 in every world gets a zero-width interval, and so does a fixed exposed share.
-    std::vector<std::uint8_t> class_known;   // adversaries x classes: kNever | kAlways | kFixedShare
-    std::vector<double> class_top;           // adversaries x classes: largest possible X_c
-    std::vector<std::uint8_t> place_known;   // adversaries x (entries + slots): kNever | kAlways
-};
-
-// Does internal arc k admit the classes of `group`? (Only asked of filtered arcs.)
-bool admits_group(const Plan& plan, const CompiledGraph& g, std::size_t k, std::size_t group) {
-    if (!plan.group_admits.empty()) return (plan.group_admits[group * plan.admit_words + k / 64] >> (k % 64)) & 1;
-    const auto& f = g.arc_classes();
-    const std::size_t original = plan.arc_original[k];
-    return std::binary_search(f.begin(original), f.end(original), plan.group_rep[group]);
-}
+namespace detail {
 
 // Fills class_known, class_top and place_known: per adversary and group, one search over the
 // arcs that can be live and one over the arcs live in every world.
-void settle(Plan& plan, const CompiledGraph& g) {
+static void settle(Plan& plan, const CompiledGraph& g) {
     const std::size_t adversaries = plan.adversaries.size(), classes = g.class_count();
     const std::size_t places = plan.entry_count + plan.slot_count;
     plan.class_known.assign(adversaries * classes, 0);
@@ -542,372 +442,6 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
     return plan;
 }
 
-// A zeroed array of 64-bit words aligned to a cache line, so a node's W words (W = 8: one
-// line) never straddle two lines.
-class AlignedWords {
-public:
-    AlignedWords() = default;
-    explicit AlignedWords(std::size_t n) : size_(n), data_(new (std::align_val_t{64}) std::uint64_t[n ? n : 1]()) {}
-    std::uint64_t* data() { return data_.get(); }
-    const std::uint64_t* data() const { return data_.get(); }
-    std::uint64_t& operator[](std::size_t i) { return data_[i]; }
-    std::size_t size() const { return size_; }
-
-private:
-    struct Delete {
-        void operator()(std::uint64_t* p) const { ::operator delete[](p, std::align_val_t{64}); }
-    };
-    std::size_t size_ = 0;
-    std::unique_ptr<std::uint64_t[], Delete> data_;
-};
-
-// At most this many cached mask words per thread (128 MiB); larger models share slots.
-constexpr std::size_t kMaxCachedMaskWords = std::size_t{1} << 24;
-
-// Samples are drawn in whole quanta of this many worlds (the largest block).
-constexpr std::uint64_t kWorldQuantum = 512;
-
-// Per-thread scratch, reused across blocks and segments.
-struct Workspace {
-    AlignedWords reached;  // per node: W words, the worlds in which it is reached
-    AlignedWords pending;  // per node: W words reached but not yet pushed on
-    std::vector<std::uint64_t> marks;    // per node: a bit, it has pending worlds
-    std::vector<std::uint64_t> summary;  // per word of marks: a bit, the word is non-zero
-    std::vector<std::uint8_t> watched;   // stores of the group being propagated
-    std::vector<NodeIndex> touched;      // nodes reached in the current propagation
-    // A direct-mapped cache of the live masks drawn in this block: arc a lives in slot
-    // a & slot_mask, tagged (epoch << 32) | a. Dense (one slot per arc) up to a memory cap;
-    // beyond it colliding arcs are simply drawn again (the same words: counter-based).
-    std::vector<std::uint64_t> arc_tag;
-    AlignedWords arc_mask;  // per slot: W words
-    std::size_t slot_mask = 0;
-    std::vector<std::uint32_t> event_stamp;
-    std::vector<std::uint64_t> event_mask;
-    std::vector<std::uint64_t> atom_level_mask;
-    std::vector<std::uint64_t> region_acc;
-    std::vector<std::uint32_t> block_counts;
-    std::vector<std::uint64_t> counts;
-    std::uint32_t epoch = 0;
-    std::uint64_t blocks_done = 0;
-
-    Workspace(const Plan& plan, unsigned words) {
-        reached = AlignedWords(plan.nodes * words);
-        pending = AlignedWords(plan.nodes * words);
-        marks.assign(plan.nodes / 64 + 1, 0);
-        summary.assign(marks.size() / 64 + 1, 0);
-        watched.assign(plan.nodes, 0);
-        std::size_t slots = 1;
-        while (slots < plan.arc_hot.size() && slots * words < kMaxCachedMaskWords) slots *= 2;
-        slot_mask = slots - 1;
-        arc_tag.assign(slots, 0);
-        arc_mask = AlignedWords(slots * words);
-        event_stamp.assign(plan.events.size(), 0);
-        event_mask.assign(plan.events.size() * words, 0);
-        atom_level_mask.assign(plan.atom_level_share.size() * words, 0);
-        region_acc.assign(plan.max_slots_per_class * words, 0);
-        block_counts.assign(plan.adversaries.size() * plan.stride, 0);
-        counts.assign(plan.adversaries.size() * plan.stride, 0);
-    }
-
-    void next_epoch() {
-        if (++epoch == 0) {  // wrapped after 2^32 blocks: forget every stamp
-            std::fill(arc_tag.begin(), arc_tag.end(), 0);
-            std::fill(event_stamp.begin(), event_stamp.end(), 0);
-            epoch = 1;
-        }
-    }
-};
-
-template <int W>
-class Kernel {
-public:
-    Kernel(const CompiledGraph& graph, const Plan& plan, Workspace& ws, const std::atomic<bool>& stop)
-        : graph_(graph), plan_(plan), ws_(ws), stop_(stop) {}
-
-    // Tallies one block of 64 * W worlds into ws.counts; false (and nothing tallied) if the
-    // run was stopped meanwhile.
-    bool run_block(std::uint64_t block) {
-        ws_.next_epoch();
-        first_word_ = block * W;
-        const auto& group_atoms = plan_.group_atoms;
-        for (std::size_t i = 0; i < plan_.adversaries.size(); ++i) {
-            std::uint32_t* counts = ws_.block_counts.data() + i * plan_.stride;
-            for (std::size_t group = 0; group < plan_.group_rep.size(); ++group) {
-                const bool finished = propagate(plan_.rank[plan_.adversaries[i]], group);
-                if (finished)
-                    for (auto it = group_atoms.begin(group); it != group_atoms.end(group); ++it) tally_atom(*it, counts);
-                clear_reached();
-                if (!finished) return false;
-            }
-            tally_classes(counts);
-        }
-        const std::size_t n = ws_.counts.size();
-        for (std::size_t k = 0; k < n; ++k) ws_.counts[k] += ws_.block_counts[k];
-        ++ws_.blocks_done;
-        return true;
-    }
-
-private:
-    std::uint64_t* reached(NodeIndex v) { return ws_.reached.data() + static_cast<std::size_t>(v) * W; }
-    std::uint64_t* pending(NodeIndex v) { return ws_.pending.data() + static_cast<std::size_t>(v) * W; }
-
-    const std::uint64_t* event_mask(std::int32_t e) {
-        std::uint64_t* mask = ws_.event_mask.data() + static_cast<std::size_t>(e) * W;
-        if (ws_.event_stamp[e] != ws_.epoch) {
-            ws_.event_stamp[e] = ws_.epoch;
-            const EventInfo& ev = plan_.events[e];
-            for (int w = 0; w < W; ++w) mask[w] = bernoulli_word(ev.p, stream_base(ev.stream, first_word_ + w));
-        }
-        return mask;
-    }
-
-    // The live mask of a random arc in this block, drawn at first use.
-    const std::uint64_t* live_mask(ArcIndex a) {
-        const std::size_t slot = static_cast<std::size_t>(a) & ws_.slot_mask;
-        std::uint64_t* mask = ws_.arc_mask.data() + slot * W;
-        const std::uint64_t tag = (static_cast<std::uint64_t>(ws_.epoch) << 32) | static_cast<std::uint64_t>(a);
-        if (ws_.arc_tag[slot] == tag) return mask;
-        ws_.arc_tag[slot] = tag;
-        const ArcCold& info = plan_.arc_cold[a];
-        for (int w = 0; w < W; ++w) mask[w] = ~std::uint64_t{0};
-        for (std::uint32_t k = 0; k < info.events_count; ++k) {
-            const std::uint64_t* em = event_mask(plan_.arc_events[info.events_begin + k]);
-            for (int w = 0; w < W; ++w) mask[w] &= em[w];
-        }
-        if (info.has_coin) coin_lanes(info, mask);
-        return mask;
-    }
-
-    // The arc's own coin on the given lanes of the block's W words (lanes where its events are
-    // down need no coin): bernoulli_word for all W words at once, interleaved so the W hash
-    // chains overlap, stopping when every needed lane is decided. Same lanes, same values.
-    void coin_lanes(const ArcCold& info, std::uint64_t* lanes) const {
-        std::uint64_t counter[W], undecided[W], result[W];
-        std::uint64_t open = 0;
-        for (int w = 0; w < W; ++w) {
-            counter[w] = stream_base(info.stream, first_word_ + static_cast<std::uint64_t>(w));
-            undecided[w] = lanes[w];
-            result[w] = 0;
-            open |= lanes[w];
-        }
-        for (std::int32_t k = 0; k < info.zero_bits && open; ++k) {
-            open = 0;
-            for (int w = 0; w < W; ++w) {
-                counter[w] += kGolden;
-                undecided[w] &= ~mix64(counter[w]);
-                open |= undecided[w];
-            }
-        }
-        for (std::uint64_t m = info.mantissa; m != 0 && open; m <<= 1) {
-            open = 0;
-            if (m >> 63) {
-                for (int w = 0; w < W; ++w) {
-                    counter[w] += kGolden;
-                    const std::uint64_t r = mix64(counter[w]);
-                    result[w] |= undecided[w] & ~r;
-                    undecided[w] &= r;
-                    open |= undecided[w];
-                }
-            } else {
-                for (int w = 0; w < W; ++w) {
-                    counter[w] += kGolden;
-                    undecided[w] &= ~mix64(counter[w]);
-                    open |= undecided[w];
-                }
-            }
-        }
-        for (int w = 0; w < W; ++w) lanes[w] = result[w];
-    }
-
-    bool admits(ArcIndex a, std::size_t group) const { return admits_group(plan_, graph_, static_cast<std::size_t>(a), group); }
-
-    void mark(NodeIndex r) {
-        const auto u = static_cast<std::size_t>(r);
-        ws_.marks[u >> 6] |= std::uint64_t{1} << (u & 63);
-        ws_.summary[u >> 12] |= std::uint64_t{1} << ((u >> 6) & 63);
-    }
-
-    // The smallest marked node >= from, unmarked; -1 if none.
-    std::int64_t take_marked(std::size_t from) {
-        std::size_t word = from >> 6;
-        if (word >= ws_.marks.size()) return -1;
-        std::uint64_t bits = ws_.marks[word] & (~std::uint64_t{0} << (from & 63));
-        if (!bits) {
-            // The next non-zero word after `word`, found through the summary.
-            std::size_t next = word + 1;
-            std::size_t s = next >> 6;
-            if (s >= ws_.summary.size()) return -1;
-            std::uint64_t sbits = (next & 63) ? ws_.summary[s] & (~std::uint64_t{0} << (next & 63)) : ws_.summary[s];
-            while (!sbits) {
-                if (++s >= ws_.summary.size()) return -1;
-                sbits = ws_.summary[s];
-            }
-            word = (s << 6) + static_cast<std::size_t>(__builtin_ctzll(sbits));
-            bits = ws_.marks[word];
-        }
-        const std::size_t r = (word << 6) + static_cast<std::size_t>(__builtin_ctzll(bits));
-        ws_.marks[word] &= ~(std::uint64_t{1} << (r & 63));
-        if (!ws_.marks[word]) ws_.summary[word >> 6] &= ~(std::uint64_t{1} << (word & 63));
-        return static_cast<std::int64_t>(r);
-    }
-
-    // Propagates world masks from `source` over the arcs admitting the group to a fixpoint:
-    // a node's pending worlds are pushed along its arcs, reached[t] |= pending[v] & live(a).
-    // The marked nodes are swept in id order (topological across components), again from the
-    // start while any are left. Stops early once every store of the group is reached in every
-    // world (nothing else is read). False if the run was stopped meanwhile.
-    bool propagate(NodeIndex source, std::size_t group) {
-        const auto& stores = plan_.group_stores;
-        std::size_t unsaturated = stores.size(group);
-        for (auto it = stores.begin(group); it != stores.end(group); ++it) ws_.watched[*it] = 1;
-        struct Unwatch {
-            Workspace& ws;
-            const std::int32_t *first, *last;
-            ~Unwatch() {
-                for (auto it = first; it != last; ++it) ws.watched[*it] = 0;
-            }
-        } unwatch{ws_, stores.begin(group), stores.end(group)};
-        std::uint64_t* src = reached(source);
-        std::uint64_t* src_pending = pending(source);
-        for (int w = 0; w < W; ++w) src[w] = src_pending[w] = ~std::uint64_t{0};
-        ws_.touched.push_back(source);
-        if (ws_.watched[source] && --unsaturated == 0) return true;
-        mark(source);
-        std::uint32_t pops = 0;
-        const std::uint32_t* hot = plan_.arc_hot.data();
-        const std::uint64_t* row_start = plan_.row_start.data();
-        std::size_t cursor = static_cast<std::size_t>(source);
-        while (true) {
-            std::int64_t next = take_marked(cursor);
-            if (next < 0 && (next = take_marked(0)) < 0) break;
-            const auto v = static_cast<NodeIndex>(next);
-            cursor = static_cast<std::size_t>(next) + 1;
-            if ((++pops & 0x3FF) == 0 && stop_.load(std::memory_order_relaxed)) return false;
-            std::uint64_t* pv = pending(v);
-            std::uint64_t delta[W];
-            for (int w = 0; w < W; ++w) {
-                delta[w] = pv[w];
-                pv[w] = 0;
-            }
-            const auto begin = static_cast<ArcIndex>(row_start[v]), end = static_cast<ArcIndex>(row_start[v + 1]);
-            for (ArcIndex a = begin; a < end; ++a) __builtin_prefetch(reached(static_cast<NodeIndex>(hot[a] & kTargetMask)));
-            for (ArcIndex a = begin; a < end; ++a) {
-                const std::uint32_t arc = hot[a];
-                if (arc & kDead) continue;
-                const auto t = static_cast<NodeIndex>(arc & kTargetMask);
-                std::uint64_t* rt = reached(t);
-                std::uint64_t add[W];
-                std::uint64_t any = 0;
-                for (int w = 0; w < W; ++w) {
-                    add[w] = delta[w] & ~rt[w];
-                    any |= add[w];
-                }
-                if (!any) continue;
-                if ((arc & kFiltered) && !admits(a, group)) continue;
-                if (arc & kRandom) {
-                    const std::uint64_t* live = live_mask(a);
-                    any = 0;
-                    for (int w = 0; w < W; ++w) {
-                        add[w] &= live[w];
-                        any |= add[w];
-                    }
-                    if (!any) continue;
-                }
-                bool was_empty = true;
-                std::uint64_t full = ~std::uint64_t{0};
-                std::uint64_t* pt = pending(t);
-                for (int w = 0; w < W; ++w) {
-                    was_empty = was_empty && rt[w] == 0;
-                    rt[w] |= add[w];
-                    pt[w] |= add[w];
-                    full &= rt[w];
-                }
-                if (was_empty) ws_.touched.push_back(t);
-                mark(t);
-                if (ws_.watched[t] && full == ~std::uint64_t{0} && --unsaturated == 0) return true;
-            }
-        }
-        return true;
-    }
-
-    // Forgets the propagation: reached, pending and marks of every node it touched.
-    void clear_reached() {
-        for (NodeIndex v : ws_.touched) {
-            std::uint64_t* r = reached(v);
-            std::uint64_t* p = pending(v);
-            for (int w = 0; w < W; ++w) r[w] = p[w] = 0;
-            const auto u = static_cast<std::size_t>(v);
-            ws_.marks[u >> 6] = 0;
-            ws_.summary[u >> 12] = 0;
-        }
-        ws_.touched.clear();
-    }
-
-    static std::uint32_t popcount(const std::uint64_t* words) {
-        std::uint32_t n = 0;
-        for (int w = 0; w < W; ++w) n += static_cast<std::uint32_t>(__builtin_popcountll(words[w]));
-        return n;
-    }
-
-    // Per atomic class after its group's propagation: the worlds with X_d >= each level, and
-    // the per-store and per-region counts.
-    void tally_atom(ClassIndex d, std::uint32_t* counts) {
-        std::uint64_t cumulative[W] = {};
-        for (auto k = plan_.atom_level_begin[d]; k < plan_.atom_level_begin[d + 1]; ++k) {
-            for (auto e = plan_.level_entry_begin[k]; e < plan_.level_entry_begin[k + 1]; ++e) {
-                const std::uint64_t* r = reached(plan_.level_entry_store[e]);
-                for (int w = 0; w < W; ++w) cumulative[w] |= r[w];
-            }
-            std::uint64_t* out = ws_.atom_level_mask.data() + k * W;
-            for (int w = 0; w < W; ++w) out[w] = cumulative[w];
-        }
-        if (!plan_.places) return;
-        const auto& presence = graph_.presence_stores();
-        std::uint32_t* store_counts = counts + plan_.level_count;
-        std::uint32_t* slot_counts = counts + plan_.level_count + plan_.entry_count;
-        const auto slot0 = plan_.region_slot_begin[d];
-        const auto slots = plan_.region_slot_begin[d + 1] - slot0;
-        std::uint64_t* acc = ws_.region_acc.data();
-        std::fill(acc, acc + slots * W, 0);
-        for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e) {
-            const std::uint64_t* r = reached(plan_.entry_node[e]);
-            store_counts[e] = popcount(r);
-            for (auto it = plan_.entry_slots.begin(e); it != plan_.entry_slots.end(e); ++it) {
-                std::uint64_t* a = acc + (*it - slot0) * W;
-                for (int w = 0; w < W; ++w) a[w] |= r[w];
-            }
-        }
-        for (std::int64_t s = 0; s < slots; ++s) slot_counts[slot0 + s] = popcount(acc + s * W);
-    }
-
-    // Per class: the worlds with X_c >= each of its levels (all components at or above it).
-    void tally_classes(std::uint32_t* counts) {
-        const auto classes = static_cast<ClassIndex>(graph_.class_count());
-        const std::uint64_t* level_mask = ws_.atom_level_mask.data();
-        for (ClassIndex c = 0; c < classes; ++c) {
-            const auto arity = plan_.class_arity[c];
-            const std::int32_t* atoms = plan_.class_level_atoms.data() + plan_.class_level_atoms_begin[c];
-            for (auto k = plan_.class_level_begin[c]; k < plan_.class_level_begin[c + 1]; ++k, atoms += arity) {
-                std::uint64_t all[W];
-                for (int w = 0; w < W; ++w) all[w] = ~std::uint64_t{0};
-                for (std::int32_t j = 0; j < arity; ++j) {
-                    const std::uint64_t* m = level_mask + static_cast<std::size_t>(atoms[j]) * W;
-                    for (int w = 0; w < W; ++w) all[w] &= m[w];
-                }
-                counts[k] = popcount(all);
-            }
-        }
-    }
-
-    const CompiledGraph& graph_;
-    const Plan& plan_;
-    Workspace& ws_;
-    const std::atomic<bool>& stop_;
-    std::uint64_t first_word_ = 0;
-};
-
-// The world counts after which a run with a tolerance checks its intervals: every 4096
-// worlds up to 16384, then growing by a quarter, all multiples of 4096 (of every block size).
 std::vector<std::uint64_t> checkpoint_blocks(std::uint64_t total_blocks, std::uint64_t block_worlds, bool tolerance) {
     std::vector<std::uint64_t> out;
     if (tolerance) {
@@ -923,12 +457,7 @@ std::vector<std::uint64_t> checkpoint_blocks(std::uint64_t total_blocks, std::ui
     return out;
 }
 
-struct Tally {
-    std::vector<std::uint64_t> counts;
-    std::uint64_t blocks = 0;
-};
-
-Tally sum_counts(const std::vector<std::unique_ptr<Workspace>>& spaces, std::size_t size) {
+Tally sum_counts(const std::vector<std::unique_ptr<Tallies>>& spaces, std::size_t size) {
     Tally t;
     t.counts.assign(size, 0);
     for (const auto& ws : spaces) {
@@ -939,14 +468,13 @@ Tally sum_counts(const std::vector<std::unique_ptr<Workspace>>& spaces, std::siz
     return t;
 }
 
-// A probability's interval: exact where deterministic reach settles it, Wilson otherwise.
 void probability_interval(std::uint8_t known, std::uint64_t hits, std::uint64_t worlds, double z, double& low, double& high) {
     if (known & kNever) low = high = 0.0;
     else if (known & kAlways) low = high = 1.0;
     else wilson_interval(hits, worlds, z, low, high);
 }
 
-double class_max_half_width(const CompiledGraph& g, const Plan& plan, const Tally& tally, std::uint64_t worlds, double z) {
+static double class_max_half_width(const CompiledGraph& g, const Plan& plan, const Tally& tally, std::uint64_t worlds, double z) {
     double widest = 0.0;
     const std::size_t classes = g.class_count();
     for (std::size_t i = 0; i < plan.adversaries.size(); ++i) {
@@ -1052,112 +580,8 @@ ExposureTable make_table(const CompiledGraph& g, const Plan& plan, const Tally& 
     return table;
 }
 
-template <int W>
-ExposureTable run(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries, const MonteCarloOptions& options) {
-    using Clock = std::chrono::steady_clock;
-    const Plan plan = build_plan(graph, adversaries, options);
-    const double z = normal_quantile(0.5 + options.confidence / 2.0);
-    const std::uint64_t block_worlds = 64 * W;
-    // Whole quanta of 512 worlds whatever the block size, so the block size never changes a result.
-    const std::uint64_t quanta = options.samples / kWorldQuantum + (options.samples % kWorldQuantum ? 1 : 0);
-    const std::uint64_t total_blocks = quanta * (kWorldQuantum / block_worlds);
-    const std::uint64_t total_worlds = total_blocks * block_worlds;
-    unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    if (plan.adversaries.empty()) threads = 1;
 
-    std::vector<std::unique_ptr<Workspace>> spaces(threads);
-    std::atomic<bool> stop{false};
-    std::atomic<std::uint64_t> next_block{0};
-    std::atomic<std::uint64_t> blocks_done{0};
-    std::exception_ptr failure;
-    std::mutex mutex;
-    std::condition_variable finished;
-    Clock::time_point last_report = Clock::now();
-
-    auto should_stop = [&] { return options.cancel && options.cancel->load(std::memory_order_relaxed); };
-
-    std::uint64_t start = 0;
-    for (std::uint64_t end : checkpoint_blocks(total_blocks, block_worlds, options.tolerance > 0.0)) {
-        if (plan.adversaries.empty()) break;
-        next_block.store(start);
-        const unsigned workers = static_cast<unsigned>(std::min<std::uint64_t>(threads, end - start));
-        unsigned active = 0;
-        // Each worker claims blocks in order until the segment ends or the run stops; a block
-        // stopped halfway is not counted.
-        auto work = [&](unsigned t) {
-            try {
-                if (!spaces[t]) spaces[t] = std::make_unique<Workspace>(plan, W);
-                Kernel<W> kernel(graph, plan, *spaces[t], stop);
-                while (!stop.load(std::memory_order_relaxed)) {
-                    const std::uint64_t block = next_block.fetch_add(1);
-                    if (block >= end) break;
-                    if (kernel.run_block(block)) blocks_done.fetch_add(1);
-                }
-            } catch (...) {
-                std::lock_guard<std::mutex> lock(mutex);
-                if (!failure) failure = std::current_exception();
-                stop = true;
-            }
-            std::lock_guard<std::mutex> lock(mutex);
-            --active;
-            finished.notify_all();
-        };
-        std::vector<std::thread> pool;
-        pool.reserve(workers);
-        for (unsigned t = 0; t < workers; ++t) {
-            std::lock_guard<std::mutex> lock(mutex);
-            ++active;
-            try {
-                pool.emplace_back(work, t);
-            } catch (...) {  // no more threads: stop the others, join them, then report
-                --active;
-                if (!failure) failure = std::current_exception();
-                stop = true;
-                break;
-            }
-        }
-        {
-            std::unique_lock<std::mutex> lock(mutex);
-            while (active > 0) {
-                finished.wait_for(lock, std::chrono::milliseconds(100), [&] { return active == 0; });
-                if (active == 0) break;
-                lock.unlock();
-                if (should_stop()) stop = true;
-                const auto now = Clock::now();
-                if (options.progress && now - last_report >= std::chrono::milliseconds(100)) {
-                    last_report = now;
-                    try {
-                        if (!options.progress(blocks_done.load() * block_worlds, total_worlds)) stop = true;
-                    } catch (...) {  // never leave with workers running: stop, join, rethrow
-                        std::lock_guard<std::mutex> guard(mutex);
-                        if (!failure) failure = std::current_exception();
-                        stop = true;
-                    }
-                }
-                lock.lock();
-            }
-        }
-        for (auto& thread : pool) thread.join();
-        if (failure) std::rethrow_exception(failure);
-        if (stop.load() || should_stop()) {
-            break;
-        }
-        start = end;
-        if (options.tolerance > 0.0 && end < total_blocks) {
-            const Tally tally = sum_counts(spaces, plan.adversaries.size() * plan.stride);
-            if (class_max_half_width(graph, plan, tally, tally.blocks * block_worlds, z) <= options.tolerance) break;
-        }
-    }
-    const Tally tally = sum_counts(spaces, plan.adversaries.size() * plan.stride);
-    const std::uint64_t worlds = tally.blocks * block_worlds;
-    if (options.progress) options.progress(worlds, total_worlds);
-    return make_table(graph, plan, tally, worlds, options, z);
-}
-
-}  // namespace
-
-ExposureTable monte_carlo_exposure(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries,
-                                   const MonteCarloOptions& options) {
+void check_options(const MonteCarloOptions& options) {
     if (options.samples == 0) throw ModelError("samples: must be > 0");
     if (options.samples > (std::uint64_t{1} << 62)) throw ModelError("samples: must be at most 2^62");
     if (!(options.tolerance >= 0.0) || std::isinf(options.tolerance))
@@ -1165,20 +589,70 @@ ExposureTable monte_carlo_exposure(const CompiledGraph& graph, const std::vector
     if (options.threads > 1024) throw ModelError("threads: at most 1024, got " + std::to_string(options.threads));
     if (!(options.confidence > 0.0 && options.confidence < 1.0))
         throw ModelError("confidence: must lie in (0, 1), got " + std::to_string(options.confidence));
+    if (options.block_words != 0 && options.block_words != 1 && options.block_words != 2 && options.block_words != 4 &&
+        options.block_words != 8)
+        throw ModelError("block_words: must be 0 (auto), 1, 2, 4 or 8, got " + std::to_string(options.block_words));
+}
+
+unsigned block_words_for(std::size_t nodes, const MonteCarloOptions& options) {
+    if (options.block_words) return options.block_words;
+    // auto: 8, fewer when the per-thread node rows (16 bytes a word) grow large
+    return nodes <= (std::size_t{1} << 21) ? 8 : nodes <= (std::size_t{1} << 22) ? 4 : nodes <= (std::size_t{1} << 23) ? 2 : 1;
+}
+
+}  // namespace detail
+}  // namespace monte_carlo
+
+namespace {
+
+using namespace monte_carlo;
+using namespace monte_carlo::detail;
+
+template <int W>
+ExposureTable run(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries, const MonteCarloOptions& options) {
+    const Plan plan = build_plan(graph, adversaries, options);
+    const double z = normal_quantile(0.5 + options.confidence / 2.0);
+    const std::uint64_t block_worlds = 64 * W;
+    const std::uint64_t total_blocks = total_blocks_for(options.samples, block_worlds);
+    unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    if (plan.adversaries.empty()) threads = 1;
+
+    std::vector<std::unique_ptr<Scratch>> scratch(threads);
+    std::vector<std::unique_ptr<Tallies>> tallies(threads);
+    const std::size_t size = plan.adversaries.size() * plan.stride;
+    if (!plan.adversaries.empty())
+        run_blocks(
+            threads, total_blocks, block_worlds, options,
+            [&](unsigned t, std::uint64_t block, const std::atomic<bool>& stop) {
+                if (!scratch[t]) {
+                    scratch[t] = std::make_unique<Scratch>(plan, W);
+                    tallies[t] = std::make_unique<Tallies>(plan, W, false);
+                }
+                return Kernel<W>(graph, plan, *scratch[t], *tallies[t], stop).run_block(block);
+            },
+            [&] {
+                const Tally tally = sum_counts(tallies, size);
+                return class_max_half_width(graph, plan, tally, tally.blocks * block_worlds, z) <= options.tolerance;
+            });
+    const Tally tally = sum_counts(tallies, size);
+    const std::uint64_t worlds = tally.blocks * block_worlds;
+    if (options.progress) options.progress(worlds, total_blocks * block_worlds);
+    return make_table(graph, plan, tally, worlds, options, z);
+}
+
+}  // namespace
+
+ExposureTable monte_carlo_exposure(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries,
+                                   const MonteCarloOptions& options) {
+    monte_carlo::detail::check_options(options);
     for (NodeIndex a : adversaries)
         if (a < 0 || static_cast<std::size_t>(a) >= graph.node_count())
             throw ModelError("adversaries: no node #" + std::to_string(a));
-    unsigned words = options.block_words;
-    if (words == 0) {  // auto: 8, fewer when the per-thread node rows (16 bytes a word) grow large
-        const std::size_t nodes = graph.node_count();
-        words = nodes <= (std::size_t{1} << 21) ? 8 : nodes <= (std::size_t{1} << 22) ? 4 : nodes <= (std::size_t{1} << 23) ? 2 : 1;
-    }
-    switch (words) {
+    switch (monte_carlo::detail::block_words_for(graph.node_count(), options)) {
         case 1: return run<1>(graph, adversaries, options);
         case 2: return run<2>(graph, adversaries, options);
         case 4: return run<4>(graph, adversaries, options);
-        case 8: return run<8>(graph, adversaries, options);
-        default: throw ModelError("block_words: must be 0 (auto), 1, 2, 4 or 8, got " + std::to_string(options.block_words));
+        default: return run<8>(graph, adversaries, options);
     }
 }
 

@@ -76,6 +76,7 @@ void ModelData::validate() const {
 
     const std::size_t nodes = node_count();
     check_lengths("nodes", nodes, node_region, node_territory, node_compels);
+    if (!node_rule_exempt.empty()) check_lengths("nodes", nodes, node_rule_exempt);
     for (std::size_t v = 0; v < nodes; ++v) {
         const auto kind = static_cast<int>(node_kind[v]);
         if (kind < 0 || kind > static_cast<int>(NodeKind::gateway)) fail("nodes", v, "kind", "unknown kind code " + std::to_string(kind));

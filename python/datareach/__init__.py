@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import examples
+from . import changes, examples, synthetic
 from .errors import ModelError
 from .exposure import Result, analyze
 from .files import load, save
@@ -30,10 +30,12 @@ __all__ = [
     "Result",
     "__version__",
     "analyze",
+    "changes",
     "examples",
     "load",
     "most_likely_path",
     "reach",
     "save",
+    "synthetic",
     "timeline",
 ]

@@ -50,6 +50,11 @@ def _progress_callback(progress: bool | ProgressCallback | None) -> tuple[Progre
     raise ModelError(f"expected True, False, None or a callable, got {progress!r}", where="progress")
 
 
+def fresh_seed() -> int:
+    """A seed from the operating system's entropy; results record it, so runs can be repeated."""
+    return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0])
+
+
 def _check_int(value: Any, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ModelError(f"expected an integer >= {minimum}, got {value!r}", where=name)
@@ -86,9 +91,7 @@ def analyze(
     threads = 0 if threads is None else _check_int(threads, "threads", 1)
     if tolerance is not None and (isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance > 0):
         raise ModelError(f"expected a number > 0, got {tolerance!r}", where="tolerance")
-    if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0])
-    seed = _check_int(seed, "seed", 0)
+    seed = fresh_seed() if seed is None else _check_int(seed, "seed", 0)
 
     ids, rows = adversary_indices(model, adversaries)
     graph = compile_model(model, at)

@@ -35,7 +35,21 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def load(source: PathOrFile, format: FileFormat | None = None) -> Model:
     """A model from a scenario file (a path or an open file). The format comes from the
     suffix (``.yaml``, ``.yml``, ``.json``) unless given; an unnamed file is read as YAML,
-    which also reads JSON."""
+    which also reads JSON.
+
+    A *variant file* (``{format, base, name, changes}``, DESIGN section 5) gives its base
+    model (``base`` is read relative to the variant file's folder; it may be a variant
+    itself) with the changes applied; the model remembers them in ``variant_of`` and
+    ``changes``. See :mod:`datareach.changes`."""
+    return _load(source, format, ())
+
+
+def _load_path(path: Path, chain: tuple[Path, ...]) -> Model:
+    """A model file named by a path, loaded while the variant files ``chain`` are."""
+    return _load(path, None, chain)
+
+
+def _load(source: PathOrFile, format: FileFormat | None, chain: tuple[Path, ...]) -> Model:
     name = _name_of(source)
     chosen = format or _format_of(name, default="yaml")
     if isinstance(source, (str, os.PathLike)):
@@ -52,30 +66,51 @@ def load(source: PathOrFile, format: FileFormat | None = None) -> Model:
             raise ModelError(
                 f"{name} is not UTF-8 text: {error.reason} at byte {error.start}"
             ) from None
-    return loads(raw, chosen)
+    origin = _origin_of(source)
+    folder = origin.parent if origin is not None else Path.cwd()
+    chain = chain if origin is None else (*chain, origin.resolve())
+    return _from_text(raw, chosen, folder, chain)
 
 
-def loads(text: str, format: FileFormat = "yaml") -> Model:
-    """A model from the text of a scenario file."""
+def loads(
+    text: str, format: FileFormat = "yaml", *, base_dir: str | os.PathLike[str] | None = None
+) -> Model:
+    """A model from the text of a scenario file. A variant file's relative ``base`` is
+    read relative to ``base_dir`` (default: the current folder)."""
+    return _from_text(text, format, Path.cwd() if base_dir is None else Path(base_dir), ())
+
+
+def _from_text(text: str, format: FileFormat, folder: Path, chain: tuple[Path, ...]) -> Model:
     data = _parse(text, format)
     if data is None:
         raise ModelError("the file is empty; a scenario starts with format: datareach/1")
-    if isinstance(data, Mapping) and "base" in data:
-        return _load_variant(data)
+    if isinstance(data, Mapping) and ("base" in data or "changes" in data):
+        return _load_variant(data, folder, chain)
     return Model.from_dict(data)
 
 
-def _load_variant(data: Mapping[str, Any]) -> Model:
-    """A variant file: a base model plus changes (DESIGN section 5). To come with the
-    what-if changes; until then it is refused rather than read as a model."""
-    raise ModelError(
-        "variant files (a base model plus changes) are not supported yet", where="base"
-    )
+def _load_variant(data: Mapping[str, Any], folder: Path, chain: tuple[Path, ...]) -> Model:
+    """A variant file: a base model plus changes (DESIGN section 5); ``folder`` is where
+    its relative base path starts, ``chain`` the files being loaded (to refuse cycles)."""
+    from .changes import variant_from_dict
+
+    return variant_from_dict(data, folder, chain, _load_path)
+
+
+def _origin_of(source: Any) -> Path | None:
+    """The path of a file given by path, or by an open file that names a real file."""
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source)
+    name = getattr(source, "name", None)
+    if isinstance(name, str) and Path(name).is_file():
+        return Path(name)
+    return None
 
 
 def save(model: Model, target: PathOrFile, format: FileFormat | None = None) -> None:
     """Write a model as a scenario file (a path or an open text file). The format comes
-    from the suffix unless given."""
+    from the suffix unless given. A model made by changes (``model.apply``, a variant
+    file) is written in full; ``dr.changes.save_variant`` writes a variant file instead."""
     chosen = format or _format_of(_name_of(target), default=None)
     text = dumps(model, chosen)
     if isinstance(target, (str, os.PathLike)):

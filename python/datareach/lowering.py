@@ -8,6 +8,9 @@ split into ``f_offsets`` (int64, rows + 1) and ``f_values`` (int32); a ``Window`
 never a Python loop over rows: ten million arcs lower in seconds.
 
 Composite classes named in class filters stay class indices; the core flattens them.
+
+``node_rule_exempt`` (uint8 per node, 1: no jurisdiction rule reaches the node) is present
+only when some node is exempt, so that models without one lower exactly as before.
 """
 
 from __future__ import annotations
@@ -46,6 +49,11 @@ def lower(model: Model) -> dict[str, Any]:
     out["node_region"] = _indices(region_index, column("nodes", "region"))
     out["node_territory"] = _indices(region_index, column("nodes", "territory"))
     out["node_compels"] = _floats(column("nodes", "compels"))
+    # Optional, like the keys: only a model with a rule-exempt node (what-if `disable`)
+    # carries it; absent means no node is exempt.
+    exempt = column("nodes", "rule_exempt")
+    if exempt.any():
+        out["node_rule_exempt"] = exempt.astype(np.uint8)
 
     out["class_sensitivity"] = _floats(column("classes", "sensitivity"))
     out["class_records"] = _floats(column("classes", "records"))

@@ -137,6 +137,8 @@ class Model:
         self._source_ids = IdIndex()
         self._adversaries: tuple[str, ...] = ()
         self._tables: dict[str, _Table] = {section: _Table(section) for section in SECTIONS}
+        self._variant_of: str | None = None
+        self._changes: tuple[Any, ...] = ()
 
     @property
     def revision(self) -> int:
@@ -209,7 +211,7 @@ class Model:
 
     @property
     def nodes(self) -> pd.DataFrame:
-        """id, kind, region, territory, compels, attrs, source, note."""
+        """id, kind, region, territory, compels, rule_exempt, attrs, source, note."""
         return self._frame("nodes")
 
     @property
@@ -354,17 +356,20 @@ class Model:
         *,
         source: str | None = None,
         note: str | None = None,
+        rule_exempt: bool = False,
         **attrs: Any,
     ) -> Model:
         """Add a node. ``kind`` is jurisdiction, organization, role, store or gateway;
-        only a jurisdiction has ``territory`` and ``compels`` (both or neither); extra
-        keywords become the node's free ``attrs``."""
+        only a jurisdiction has ``territory`` and ``compels`` (both or neither);
+        ``rule_exempt=True`` keeps every jurisdiction rule from reaching the node (what
+        the what-if ``disable`` sets); extra keywords become the node's free ``attrs``."""
         record = {
             "id": id,
             "kind": kind,
             "region": region,
             "territory": territory,
             "compels": compels,
+            "rule_exempt": None if rule_exempt is False else rule_exempt,
             "attrs": attrs or None,
             "source": source,
             "note": note,
@@ -589,6 +594,8 @@ class Model:
                 )
             elif field.type is FieldType.ATTRS:
                 fields.append((field.name, _copy.deepcopy(table.column(field.name).tolist())))
+            elif field.type is FieldType.FLAG:
+                fields.append((field.name, [True if v else None for v in table.column(field.name)]))
             else:
                 fields.append((field.name, table.column(field.name).tolist()))
         records = []
@@ -599,6 +606,35 @@ class Model:
                     record[name] = values[row]
             records.append(record)
         return records
+
+    # -- what-if changes ------------------------------------------------------------------
+
+    def apply(self, changes: Any) -> Model:
+        """A new model with ``changes`` applied in order (DESIGN section 5); this model is
+        never modified. ``changes``: one change or a list of them, each built with
+        :mod:`datareach.changes` (``dr.changes.migrate(...)``, ...) or a mapping as a
+        variant file writes it (``{"op": "migrate", ...}``). Each change is checked
+        against the model as the earlier changes left it; a bad one raises
+        :class:`ModelError` naming ``changes[i].field``. See :mod:`datareach.changes`
+        for what each change does."""
+        from .changes import apply
+
+        return apply(self, changes)
+
+    @property
+    def variant_of(self) -> str | None:
+        """The file this model was derived from, when it was loaded from a variant file
+        (the absolute path of the first plain model down the chain of bases), else None.
+        With :attr:`changes`: ``load(variant_of).apply(changes)`` rebuilds the model
+        (its name aside)."""
+        return self._variant_of
+
+    @property
+    def changes(self) -> tuple[Any, ...]:
+        """The changes :meth:`apply` (or a variant file) made to get this model from its
+        base, in order; empty for a model built or loaded directly. Saving a model writes
+        the full result, not these."""
+        return self._changes
 
     # -- the rest ------------------------------------------------------------------------
 
@@ -614,6 +650,8 @@ class Model:
             "sources": _copy.deepcopy(self._sources),
             "adversaries": self._adversaries,
             "tables": {s: dict(t.columns()) for s, t in self._tables.items()},
+            "variant_of": self._variant_of,
+            "changes": self._changes,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -626,9 +664,14 @@ class Model:
         self._tables = {}
         for section in SECTIONS:
             columns = dict(state["tables"][section])
+            for name, empty in empty_columns(section).items():
+                if name not in columns and empty.dtype == bool:  # a flag added since
+                    columns[name] = np.zeros(len(next(iter(columns.values()))), dtype=bool)
             if "attrs" in columns:  # the only column of mutable values
                 columns["attrs"] = object_array(_copy.deepcopy(columns["attrs"].tolist()))
             self._tables[section] = _Table(section, columns)
+        self._variant_of = state.get("variant_of")
+        self._changes = tuple(state.get("changes", ()))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Model):

@@ -87,6 +87,7 @@ class FieldType(enum.Enum):
     REFS = "refs"  # a list of such ids
     WINDOW = "window"  # [start, end): two date columns
     ATTRS = "attrs"  # a free mapping of plain data
+    FLAG = "flag"  # true or false; left out means false, and files write only true
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,6 +133,9 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("region", FieldType.REGION),
         Field("territory", FieldType.REGION),
         Field("compels", FieldType.NUMBER),
+        # No jurisdiction rule reaches the node (what-if `disable` sets it; see
+        # datareach.changes.Disable). Lowered as ModelData::node_rule_exempt.
+        Field("rule_exempt", FieldType.FLAG),
         Field("attrs", FieldType.ATTRS),
         _SOURCE,
         _NOTE,
@@ -237,6 +241,8 @@ def _dtype_of(field: Field) -> np.dtype:
         return np.dtype(np.float64)
     if field.type is FieldType.WINDOW:
         return np.dtype("datetime64[D]")
+    if field.type is FieldType.FLAG:
+        return np.dtype(bool)
     return np.dtype(object)
 
 
@@ -513,6 +519,7 @@ class _Batch:
             FieldType.REF: self._add_ref,
             FieldType.REFS: self._add_refs,
             FieldType.ATTRS: self._add_attrs,
+            FieldType.FLAG: self._add_flag,
         }[field.type]
         handler(field, column)
 
@@ -755,6 +762,19 @@ class _Batch:
         self.columns[field.columns[0]] = first
         self.columns[field.columns[1]] = last
 
+    def _add_flag(self, field: Field, column: RawColumn) -> None:
+        values = column.values
+        if values.dtype.kind == "b":
+            self.columns[field.name] = values.copy()
+            return
+        out = np.zeros(len(values), dtype=bool)
+        for row in np.flatnonzero(~column.missing).tolist():
+            value = values[row]
+            if not isinstance(value, (bool, np.bool_)):
+                raise self.fail(row, field.name, f"must be true or false, got {_describe(value)}")
+            out[row] = bool(value)
+        self.columns[field.name] = out
+
     def _add_attrs(self, field: Field, column: RawColumn) -> None:
         out = np.full(len(column.values), None, dtype=object)
         for row in np.flatnonzero(~column.missing).tolist():
@@ -911,6 +931,8 @@ def _left_out(field: Field, rows: int) -> np.ndarray:
         return np.full(rows, np.nan if field.default is None else field.default)
     if field.type is FieldType.WINDOW:
         return np.full(rows, np.datetime64("NaT"), dtype="datetime64[D]")
+    if field.type is FieldType.FLAG:
+        return np.zeros(rows, dtype=bool)
     return np.empty(rows, dtype=object)  # NumPy fills object arrays with None
 
 

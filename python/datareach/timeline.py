@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from .dates import from_day, to_day
 from .errors import ModelError
-from .exposure import analyze
+from .exposure import analyze, fresh_seed
 
 if TYPE_CHECKING:
     from .model import Model
@@ -53,7 +52,7 @@ def timeline(
     if len(dates) == 0:
         raise ModelError(f"no date of frequency {freq!r} lies between {first} and {last}", where="freq")
     if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0])
+        seed = fresh_seed()
 
     steps: Iterable[pd.Timestamp] = dates
     bar = None

@@ -116,3 +116,16 @@ TEST(CompiledGraph, CompositeFiltersExpandToAtoms) {
     EXPECT_EQ(std::vector<std::int32_t>(g.class_atoms().begin(nested), g.class_atoms().end(nested)),
               (std::vector<std::int32_t>{x, y, z}));
 }
+
+TEST(CompiledGraph, RuleExemptNodesAreNotReachedByJurisdictionRules) {
+    ModelBuilder b;
+    const auto cn = b.jurisdiction("CN", 0.9);
+    const auto kept = b.role("CN/Beijing");
+    const auto exempt = b.role("CN/Beijing");
+    b.atomic_class();
+    b.data.node_rule_exempt.assign(b.data.node_count(), 0);
+    b.data.node_rule_exempt[exempt] = 1;
+    const auto g = CompiledGraph::compile(b.data);
+    ASSERT_EQ(g.out_end(cn) - g.out_begin(cn), 1);
+    EXPECT_EQ(g.arc_target(g.out_begin(cn)), kept);
+}

@@ -497,6 +497,20 @@ TEST(Exact, WideStar) {
     for (double p : t.by_store.probability) EXPECT_NEAR(p, 0.5, 1e-12);
 }
 
+TEST(Exact, SmallMemoRestartsAndStaysExact) {
+    int s = 0, t = 0;
+    const auto g = grid(4, 4, 0.7, s, t).compile();
+    dr::ExactOptions small;
+    small.memo_bytes = 8 << 10;
+    dr::ExactStats stats;
+    small.stats = &stats;
+    const auto a = dr::exact_exposure(g, {s}, small);
+    const auto b = dr::exact_exposure(g, {s});
+    EXPECT_GT(stats.memo_restarts, 0u);
+    EXPECT_NEAR(a.probability(0, 0), b.probability(0, 0), 1e-14);
+    EXPECT_NEAR(a.by_store.probability[0], b.by_store.probability[0], 1e-14);
+}
+
 TEST(Exact, WithoutPlaces) {
     int s = 0, t = 0;
     const auto g = grid(4, 4, 0.7, s, t).compile();

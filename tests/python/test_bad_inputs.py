@@ -350,10 +350,10 @@ TEXTS: list[tuple[str, str, str, str]] = [
     ),
     ("JSON list", "json", "[]", "a model must be a mapping"),
     (
-        "variant file",
+        "variant file whose base is missing",
         "yaml",
-        "format: datareach/1\nbase: base.yaml\nchanges: []\n",
-        "base: variant files (a base model plus changes) are not supported yet",
+        "format: datareach/1\nbase: no-such-base.yaml\nchanges: []\n",
+        "base: in base file 'no-such-base.yaml': cannot read",
     ),
     ("deeply nested", "json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
     (

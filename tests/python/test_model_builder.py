@@ -48,6 +48,7 @@ def test_tables_have_the_file_fields_as_columns(example: dr.Model) -> None:
         "region",
         "territory",
         "compels",
+        "rule_exempt",
         "attrs",
         "source",
         "note",

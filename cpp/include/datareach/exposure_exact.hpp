@@ -64,6 +64,7 @@ struct ExactStats {
     std::uint64_t steps = 0;         // conditioning steps over all runs
     std::uint64_t memo_hits = 0;     // sub-problems answered from the memo
     std::uint64_t memo_entries = 0;  // sub-problems stored (summed over runs)
+    std::uint64_t memo_restarts = 0; // times the memo was full and started afresh
     std::uint64_t max_variables = 0; // the most variables of one run
 };
 
@@ -76,7 +77,7 @@ struct ExactOptions {
     std::uint64_t max_steps = 0;
     // Compute by_store and by_region (they make more outputs to settle, hence more steps).
     bool places = true;
-    // Memory for memoised sub-problems per run; when full, new ones are no longer stored.
+    // Memory for memoised sub-problems per run; when full, the memo starts afresh.
     std::size_t memo_bytes = std::size_t{256} << 20;
     // Polled every few thousand steps: set to true to stop (ExactCancelled is thrown).
     const std::atomic<bool>* cancel = nullptr;

@@ -60,6 +60,8 @@ struct ModelData {
     std::vector<std::int32_t> node_region;     // -1: no region
     std::vector<std::int32_t> node_territory;  // -1: none (only jurisdictions have one)
     std::vector<double> node_compels;          // NaN: no rule; otherwise p of the rule
+    // 1: no jurisdiction rule reaches the node (what-if `disable`). Empty: no node is exempt.
+    std::vector<std::uint8_t> node_rule_exempt;
 
     // Data classes. components: empty row for an atomic class; composite components may
     // be composite themselves, but not cyclic.

@@ -1,0 +1,263 @@
+"""Monte Carlo exposure: datareach against the networkx and igraph estimators a user would
+write, side by side on the same synthetic model, then datareach alone from 10^4 to 10^7 arcs.
+
+    PYTHONPATH=python python benchmarks/bench_exposure.py            # full (10^7 arcs: minutes, ~6 GiB)
+    PYTHONPATH=python python benchmarks/bench_exposure.py --quick    # scaling up to 10^6 arcs
+
+Part 1 builds ``dr.synthetic.enterprise_with_arcs(100_000)`` (three jurisdictions as
+adversaries, 8 atomic and 2 composite classes, shared events, class filters) and times
+(a) ``dr.analyze(method="monte_carlo")`` on one thread and on all threads, (b) the networkx
+estimator and (c) the igraph estimator of ``_baselines.py`` (per world: vectorised coins
+and events, live subgraph per class group, a search from each adversary). It checks that
+the baselines' probabilities agree with datareach's (99.9% Wilson intervals of the
+baseline overlap datareach's 95% intervals) and prints worlds per second and the ratios.
+The all-core ratio grants the single-threaded baselines a perfect speed-up over all cores.
+
+Part 2 runs each size in a fresh subprocess: build, compile, then datareach Monte Carlo on
+all threads. *Arc-worlds per CPU second* = compiled arcs x worlds / CPU seconds of the
+process during the run (one world covers every adversary and every class). *Memory per
+arc* = growth of the peak resident set (VmHWM) from before building the model to after
+compiling it, divided by the compiled arcs; the engine's own extra peak is shown apart.
+
+Results go to benchmarks/RESULTS.md (the section between this script's markers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import _baselines as b
+from _baselines import dr
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "RESULTS.md"
+START, END = "<!-- bench_exposure:start -->", "<!-- bench_exposure:end -->"
+
+
+def _status(field: str) -> int:
+    """A VmXXX line of /proc/self/status, in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
+def _reset_peak() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+        return True
+    except OSError:
+        return False
+
+
+def measure(arcs: int, seed: int, arc_worlds: float) -> dict:
+    """One size of the scaling table (run in a subprocess of its own)."""
+    from datareach.compiled import compile_model
+
+    before = _status("VmRSS")
+    started = time.perf_counter()
+    model = dr.synthetic.enterprise_with_arcs(arcs, seed=seed)
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    graph = compile_model(model)
+    compiled = time.perf_counter() - started
+    peak_model = _status("VmHWM") - before
+    n = graph.arc_count
+    worlds = int(min(max(arc_worlds / n, 10_240), 1 << 20))
+    rss = _status("VmRSS")
+    reset = _reset_peak()
+    cpu = time.process_time()
+    result = dr.analyze(model, method="monte_carlo", samples=worlds, seed=seed)
+    cpu = time.process_time() - cpu
+    engine_peak = _status("VmHWM") - rss if reset else float("nan")
+    return {
+        "arcs": n,
+        "nodes": graph.node_count,
+        "roles": int((model.nodes["kind"] == "role").sum()),
+        "build_s": built,
+        "compile_s": compiled,
+        "worlds": result.samples,
+        "elapsed_s": result.elapsed,
+        "cpu_s": cpu,
+        "threads": os.cpu_count(),
+        "model_bytes_per_arc": peak_model / n,
+        "engine_peak_bytes": engine_peak,
+    }
+
+
+def side_by_side(arcs: int, seed: int, worlds: int, seconds: float, check_seconds: float) -> tuple[list[str], dict]:
+    lines: list[str] = []
+
+    def say(text: str = "") -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    from datareach.compiled import compile_model
+
+    started = time.perf_counter()
+    model = dr.synthetic.enterprise_with_arcs(arcs, seed=seed)
+    graph = compile_model(model)
+    data = b.arrays(model)
+    assert data.arcs == graph.arc_count, (data.arcs, graph.arc_count)
+    say(f"Model: `dr.synthetic.enterprise_with_arcs({arcs}, seed={seed})` — {graph.arc_count:,} arcs "
+        f"(jurisdiction rules included), {graph.node_count:,} nodes, {len(model.class_ids)} classes "
+        f"({len(data.groups)} filter groups), adversaries {', '.join(model.adversaries)} "
+        f"(built and compiled in {time.perf_counter() - started:.1f} s).")
+    say()
+    adversaries = [model.node_index[a] for a in model.adversaries]
+    cores = os.cpu_count() or 1
+
+    dr.analyze(model, method="monte_carlo", samples=512, seed=seed, threads=1)  # warm-up
+    one = dr.analyze(model, method="monte_carlo", samples=worlds, seed=seed, threads=1)
+    every = dr.analyze(model, method="monte_carlo", samples=worlds, seed=seed)
+    assert np.array_equal(one.matrix("probability"), every.matrix("probability")), "thread count changed the result"
+    rate_one = one.samples / one.elapsed
+    rate_all = every.samples / every.elapsed
+
+    estimators = [b.NetworkxEstimator(data, adversaries, seed=seed), b.IgraphEstimator(data, adversaries, seed=seed)]
+    estimators[0].run(seconds=seconds)
+    # igraph runs longer: its many worlds make the agreement check meaningful.
+    estimators[1].run(seconds=max(seconds, check_seconds))
+
+    say("| estimator | worlds | seconds | worlds/s | datareach 1 thread ÷ it | datareach all cores ÷ it (it × cores) |")
+    say("|---|---:|---:|---:|---:|---:|")
+    say(f"| datareach, 1 thread | {one.samples:,} | {one.elapsed:.2f} | {b.fmt_rate(rate_one)} | 1 | |")
+    say(f"| datareach, {cores} threads | {every.samples:,} | {every.elapsed:.2f} | {b.fmt_rate(rate_all)} | | 1 |")
+    ratios = {}
+    for e in estimators:
+        single = rate_one / e.rate
+        multi = rate_all / (e.rate * cores)
+        ratios[e.name] = (single, multi)
+        say(f"| {e.name} | {e.worlds:,} | {e.seconds:.2f} | {e.rate:.3g} | **{single:,.0f}×** | **{multi:,.0f}×** |")
+    say()
+    all_agree = True
+    for e in estimators:
+        ok, summary = b.agreement(e, every.exposure)
+        all_agree &= ok
+        say(f"- agreement, {summary}: {'OK' if ok else 'DISAGREE'}")
+    targets = {"networkx": 1000, "igraph": 100}
+    for name, (single, _multi) in ratios.items():
+        met = single >= targets[name]
+        say(f"- target ≥ {targets[name]:,}× {name} (single core): {'met' if met else 'NOT met'} ({single:,.0f}×)")
+    say(f"- datareach arc-worlds per second on one thread: {b.fmt_rate(graph.arc_count * rate_one)} "
+        f"(a world covers {len(adversaries)} adversaries × {len(model.class_ids)} classes)")
+    return lines, {"ratios": ratios, "agree": all_agree, "rate_one": rate_one, "rate_all": rate_all}
+
+
+def scaling(sizes: list[int], seed: int, arc_worlds: float) -> list[str]:
+    lines: list[str] = []
+
+    def say(text: str = "") -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    say("| arcs | nodes | build s | compile s | worlds | s per 10⁴ worlds (all cores) | arc-worlds per CPU s | "
+        "peak memory per arc (model + compiled) | engine peak |")
+    say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size in sizes:
+        command = [sys.executable, str(Path(__file__).resolve()), "--_measure", str(size), "--seed", str(seed),
+                   "--_arc-worlds", str(arc_worlds)]
+        out = subprocess.run(command, capture_output=True, text=True, env=os.environ)
+        if out.returncode != 0:
+            say(f"| {size:,} | failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode} |")
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        per_1e4 = r["elapsed_s"] * 1e4 / r["worlds"]
+        arc_worlds_cpu = r["arcs"] * r["worlds"] / r["cpu_s"]
+        engine = r["engine_peak_bytes"]
+        engine_text = "n/a" if engine != engine else f"{engine / 2**20:,.0f} MiB"
+        say(f"| {r['arcs']:,} | {r['nodes']:,} | {r['build_s']:.2f} | {r['compile_s']:.2f} | {r['worlds']:,} | "
+            f"{per_1e4:.3g} | {b.fmt_rate(arc_worlds_cpu)} | {r['model_bytes_per_arc']:.0f} B | {engine_text} |")
+    return lines
+
+
+def write(section: list[str]) -> None:
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nWritten by the scripts in this folder; see README.md.\n"
+    block = "\n".join([START, *section, END])
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    RESULTS.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="scaling table up to 10^6 arcs only, shorter runs")
+    parser.add_argument("--arcs", type=int, default=100_000, help="size of the side-by-side model")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--worlds", type=int, default=200_000, help="datareach worlds in part 1 (>= 100k)")
+    parser.add_argument("--seconds", type=float, default=None, help="seconds per baseline (default 10, quick 4)")
+    parser.add_argument("--check-seconds", type=float, default=None,
+                        help="seconds of the igraph run, for the agreement check (default 30, quick 4)")
+    parser.add_argument("--sizes", type=float, nargs="+", default=None, help="arc counts of the scaling table")
+    parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument("--_measure", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--_arc-worlds", type=float, default=2e10, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args._measure:
+        print(json.dumps(measure(args._measure, args.seed, args._arc_worlds)))
+        return
+
+    seconds = args.seconds if args.seconds is not None else (4.0 if args.quick else 10.0)
+    check_seconds = args.check_seconds if args.check_seconds is not None else (4.0 if args.quick else 30.0)
+    sizes = [int(s) for s in args.sizes] if args.sizes else (
+        [10**4, 10**5, 10**6] if args.quick else [10**4, 10**5, 10**6, 10**7])
+    arc_worlds = 5e9 if args.quick else 2e10
+    info = b.machine()
+    command = "PYTHONPATH=python python benchmarks/bench_exposure.py" + " ".join([""] + sys.argv[1:])
+    print(f"# {b.describe_machine(info)}; load average {info['load']} at the start")
+
+    print("\n## Side by side\n")
+    part1, summary = side_by_side(args.arcs, args.seed, args.worlds, seconds, check_seconds)
+    print("\n## Scaling (datareach Monte Carlo, all cores)\n")
+    part2 = scaling(sizes, args.seed, arc_worlds)
+    load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+    section = [
+        "## Monte Carlo exposure (`bench_exposure.py`)",
+        "",
+        f"- Command: `{command}` (from the repository root)",
+        f"- Machine: {b.describe_machine(info)}",
+        f"- Date: {info['date']}; load average (1, 5, 15 min) {info['load']} at the start, {load_end} at the end"
+        " (other engineers' builds share the machine)",
+        "",
+        "### Side by side on one model",
+        "",
+        *part1,
+        "",
+        "The baselines (`benchmarks/_baselines.py`) sample every arc's coin and every event per world with one "
+        "NumPy call each, keep the live arcs, take per group of classes admitting the same arcs (4 category groups) "
+        "the live arcs admitting the group, and search from each adversary (`nx.descendants`; igraph `subcomponent(mode=\"out\")`). They are "
+        "single-threaded and run with Python's cyclic garbage collector off (it would double their time); "
+        "networkx adds and removes each group's filtered arcs on one graph per world, igraph appends and deletes "
+        "them likewise. The all-core ratio compares datareach on every core with the baseline's rate times the "
+        "core count (a perfect multiprocessing speed-up granted to the baseline).",
+        "",
+        "### Scaling",
+        "",
+        *part2,
+        "",
+        "Each row runs in a fresh process. *Arc-worlds per CPU s* = compiled arcs × worlds ÷ CPU seconds of the "
+        "process during the Monte Carlo run (all threads; a world covers all 3 adversaries and every class). "
+        "*Peak memory per arc* = growth of VmHWM from before building the model to after compiling it (the "
+        "Python model tables plus the core's model data and compiled graph), ÷ compiled arcs. *Engine peak* = "
+        "the run's extra peak resident memory. *s per 10⁴ worlds* is wall time on all cores.",
+    ]
+    if not args.no_write:
+        write(section)
+        print(f"\nwritten to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+// Shared by the bindings of long computations: the Python view of a progress hook, and
+// seeds from any Python int.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+namespace datareach_bindings {
+
+namespace py = pybind11;
+
+// Python's view of the progress hook: called by the engine from the calling thread about ten
+// times a second with the GIL released. It takes the GIL, lets Python run pending signal
+// handlers (Ctrl-C raises KeyboardInterrupt there), then calls the optional callable. A
+// Python exception, or the callable returning False, stops the run; the exception is kept
+// and re-raised once the engine has returned (rethrow_if_failed, with the GIL held).
+struct PythonProgress {
+    py::object callback;
+    std::optional<py::error_already_set> error;
+
+    bool operator()(std::uint64_t done, std::uint64_t total) {
+        py::gil_scoped_acquire acquire;
+        if (error) return false;
+        if (PyErr_CheckSignals() != 0) {
+            error.emplace();  // fetches the pending exception (KeyboardInterrupt)
+            return false;
+        }
+        if (callback.is_none()) return true;
+        try {
+            py::object answer = callback(done, total);
+            if (answer.is_none()) return true;
+            const int truth = PyObject_IsTrue(answer.ptr());
+            if (truth < 0) throw py::error_already_set();
+            return truth != 0;
+        } catch (py::error_already_set& e) {
+            error.emplace(std::move(e));
+            return false;
+        }
+    }
+
+    void rethrow_if_failed() {
+        if (error) throw std::move(*error);
+    }
+};
+
+// Any Python int as a seed: its low 64 bits (two's complement for negative seeds).
+inline std::uint64_t seed_bits(const py::int_& seed) {
+    py::int_ low = py::reinterpret_steal<py::int_>(PyNumber_And(seed.ptr(), py::int_(~std::uint64_t{0}).ptr()));
+    if (!low) throw py::error_already_set();
+    return low.cast<std::uint64_t>();
+}
+
+}  // namespace datareach_bindings
