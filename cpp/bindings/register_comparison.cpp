@@ -72,7 +72,7 @@ void register_comparison(py::module_& m) {
 
     m.def(
         "monte_carlo_compare",
-        [](const py::list& graphs, const std::vector<std::vector<std::int64_t>>& adversaries, std::int64_t samples,
+        [](const py::sequence& graphs, const std::vector<std::vector<std::int64_t>>& adversaries, std::int64_t samples,
            const py::int_& seed, double tolerance, std::int64_t threads, double confidence, bool places, py::object progress) {
             if (samples <= 0) throw ModelError("samples: must be > 0, got " + std::to_string(samples));
             if (threads < 0) throw ModelError("threads: must be >= 0, got " + std::to_string(threads));

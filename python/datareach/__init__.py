@@ -10,11 +10,13 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from . import changes, examples, synthetic
+from .comparison import Comparison, compare
 from .errors import ModelError
 from .exposure import Result, analyze
 from .files import load, save
 from .model import Model
 from .reach import Path, PathStep, most_likely_path, reach
+from .sweep import sweep
 from .timeline import timeline
 
 try:
@@ -23,19 +25,22 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 __all__ = [
-    "Model",
-    "ModelError",
-    "Path",
-    "PathStep",
-    "Result",
-    "__version__",
     "analyze",
     "changes",
+    "compare",
+    "Comparison",
     "examples",
     "load",
+    "Model",
+    "ModelError",
     "most_likely_path",
+    "Path",
+    "PathStep",
     "reach",
+    "Result",
     "save",
+    "sweep",
     "synthetic",
     "timeline",
+    "__version__",
 ]

@@ -12,15 +12,7 @@ import pandas as pd
 
 from .compiled import adversary_indices, compile_model
 from .errors import ModelError
-from .exposure import (
-    AUTO_EXACT_VARIABLES,
-    EXACT_VARIABLE_LIMIT,
-    METHODS,
-    Result,
-    _check_int,
-    _progress_callback,
-    fresh_seed,
-)
+from .exposure import METHODS, Result, _check_int, _progress_callback, exact_table, fresh_seed, resolve_method
 
 if TYPE_CHECKING:
     from .model import Model
@@ -70,11 +62,14 @@ def compare(
         raise ModelError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}", where="method")
     models = [base] + [_as_model(base, v, i) for i, v in enumerate(variants)]
     if names is None:
-        labels = [base.name or "base"] + [m.name if m.name and m is not base else f"variant {i + 1}" for i, m in enumerate(models[1:])]
+        labels = ["base"] + [
+            m.name if m.name and m.name != base.name and isinstance(v, type(base)) else f"variant {i + 1}"
+            for i, (m, v) in enumerate(zip(models[1:], variants))
+        ]
+    elif isinstance(names, str) or len(names) != len(variants):
+        raise ModelError(f"give one name per variant ({len(variants)})", where="names")
     else:
-        labels = ["base", *names] if len(names) == len(variants) else None
-        if labels is None:
-            raise ModelError(f"{len(names)} names for {len(variants)} variants", where="names")
+        labels = ["base", *names]
     if len(set(labels[1:])) != len(labels) - 1:
         raise ModelError(f"variant names must differ: {labels[1:]}", where="names")
     for i, model in enumerate(models[1:]):
@@ -89,13 +84,11 @@ def compare(
     ids, _ = adversary_indices(base, adversaries)
     rows = [adversary_indices(m, ids)[1] for m in models]
     graphs = [compile_model(m, at) for m in models]
-    if method == "auto":
-        variables = max(max(_core.exact_complexity(g, r)["variables"], default=0) for g, r in zip(graphs, rows))
-        method = "exact" if variables <= AUTO_EXACT_VARIABLES else "monte_carlo"
+    method = resolve_method(method, list(zip(graphs, rows)))
 
     started = time.perf_counter()
     if method == "exact":
-        tables = [_core.exact_exposure(g, r, max_variables=EXACT_VARIABLE_LIMIT) for g, r in zip(graphs, rows)]
+        tables = [exact_table(g, r) for g, r in zip(graphs, rows)]
         elapsed = time.perf_counter() - started
         results = [Result(m, ids, t, at=at, elapsed=elapsed, threads=threads_arg) for m, t in zip(models, tables)]
         differences = {

@@ -20,11 +20,14 @@ if TYPE_CHECKING:
 __all__ = ["analyze", "Result", "METHODS"]
 
 METHODS = ("auto", "exact", "monte_carlo")
-# "auto" runs the exact engine when pruning leaves at most this many random variables for
-# every adversary: factoring then finishes in well under a second on typical structures.
-AUTO_EXACT_VARIABLES = 24
-# method="exact" refuses models beyond this; the error gives the size.
-EXACT_VARIABLE_LIMIT = 64
+# "auto" runs the exact engine when no factoring run conditions on more than this many random
+# variables (after pruning): the 5 x 5 grid of shared-event links (40) takes milliseconds.
+AUTO_EXACT_VARIABLES = 40
+# method="exact" refuses runs beyond this many variables, or beyond this many factoring
+# steps (an 8 x 8 grid, 112 variables, takes 230k steps and about a second); the error
+# gives the size.
+EXACT_VARIABLE_LIMIT = 128
+EXACT_STEP_LIMIT = 20_000_000
 RESULT_PICKLE_VERSION = 1
 
 ProgressCallback = Callable[[int, int], Any]
@@ -48,6 +51,28 @@ def _progress_callback(progress: bool | ProgressCallback | None) -> tuple[Progre
 
         return update, bar
     raise ModelError(f"expected True, False, None or a callable, got {progress!r}", where="progress")
+
+
+def resolve_method(method: str, problems: list[tuple[Any, list[int]]]) -> str:
+    """"exact" or "monte_carlo" for a request; "auto" is exact when every (graph,
+    adversaries) problem is small. Counting stops early on huge models (the cap)."""
+    from . import _core
+
+    if method != "auto":
+        return method
+    for graph, rows in problems:
+        size = _core.exact_complexity(graph, rows, cap=AUTO_EXACT_VARIABLES)
+        if any(size["capped"]) or max(size["max_run_variables"], default=0) > AUTO_EXACT_VARIABLES:
+            return "monte_carlo"
+    return "exact"
+
+
+def exact_table(graph: Any, rows: list[int], *, places: bool = True, progress: ProgressCallback | None = None) -> Any:
+    from . import _core
+
+    return _core.exact_exposure(
+        graph, rows, max_variables=EXACT_VARIABLE_LIMIT, max_steps=EXACT_STEP_LIMIT, places=places, progress=progress
+    )
 
 
 def fresh_seed() -> int:
@@ -95,15 +120,13 @@ def analyze(
 
     ids, rows = adversary_indices(model, adversaries)
     graph = compile_model(model, at)
-    if method == "auto":
-        variables = max(_core.exact_complexity(graph, rows)["variables"], default=0)
-        method = "exact" if variables <= AUTO_EXACT_VARIABLES else "monte_carlo"
+    method = resolve_method(method, [(graph, rows)])
 
     callback, bar = _progress_callback(progress)
     started = time.perf_counter()
     try:
         if method == "exact":
-            table = _core.exact_exposure(graph, rows, max_variables=EXACT_VARIABLE_LIMIT, places=places)
+            table = exact_table(graph, rows, places=places, progress=callback)
         else:
             table = _core.monte_carlo_exposure(
                 graph, rows, samples=samples, seed=seed, tolerance=tolerance or 0.0,

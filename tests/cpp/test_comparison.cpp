@@ -110,6 +110,28 @@ ModelData random_model(std::mt19937_64& rng) {
     return b.data;
 }
 
+// 300 nodes, 1500 arcs with filters and events, a composite and a jurisdiction rule.
+ModelData medium_model() {
+    std::mt19937_64 rng(7);
+    ModelBuilder b;
+    const int n = 300;
+    for (int i = 0; i < n; ++i) (i % 5 == 4) ? b.store(i % 2 ? "US/VA" : "CN/Beijing") : b.role(i % 3 ? "US" : "CN");
+    const auto d = b.atomic_class(), e = b.atomic_class();
+    b.atomic_class();
+    b.composite_class({d, e});
+    for (int i = 4; i < n; i += 5) b.place(static_cast<std::int32_t>(rng() % 3), i, 0.25 * (1 + rng() % 4));
+    for (int k = 0; k < 5; ++k) b.event(0.5 + 0.1 * k);
+    for (int k = 0; k < 1500; ++k) {
+        std::vector<std::int32_t> filter, req;
+        if (rng() % 4 == 0) filter.push_back(static_cast<std::int32_t>(rng() % 3));
+        if (rng() % 3 == 0) req.push_back(static_cast<std::int32_t>(rng() % 5));
+        b.arc(static_cast<std::int32_t>(rng() % n), static_cast<std::int32_t>(rng() % n), 0.01 + 0.2 * (rng() % 1000) / 1000.0, filter, req);
+    }
+    b.jurisdiction("CN", 0.3);
+    key_rows(b.data);
+    return b.data;
+}
+
 // A larger model where one arc on the way to the data changes.
 ModelData chain_model(double p_changed) {
     ModelBuilder b;
@@ -430,26 +452,31 @@ TEST(Comparison, AdversaryIndicesMayDifferBetweenGraphs) {
 }
 
 TEST(Comparison, IdenticalForAnyThreadCountAndBlockSize) {
-    std::mt19937_64 rng(29);
-    const ModelData m = random_model(rng);
-    ModelData v = m;
-    for (auto& p : v.arc_p) p = std::min(1.0, p + 0.1);
-    ModelData w = m;
-    w.arc_p[0] = 0.05;
+    const ModelData m = medium_model();
+    ModelData v = m, w = m;
+    for (std::size_t a = 0; a < v.arc_count(); a += 5) v.arc_p[a] = std::min(1.0, v.arc_p[a] + 0.1);
+    for (std::size_t a = 0; a < w.arc_count(); a += 7) w.arc_p[a] /= 2;
+    w.event_p[0] = 0.9;
     const auto g0 = CompiledGraph::compile(m), g1 = CompiledGraph::compile(v), g2 = CompiledGraph::compile(w);
+    const std::vector<NodeIndex> adversaries{0, 1, 2};
     MonteCarloOptions o = options(20000, 99, 1);
     o.places = true;
-    const auto reference = compare({&g0, &g1, &g2}, {0, 1}, o);
+    const auto reference = compare({&g0, &g1, &g2}, adversaries, o);
     EXPECT_EQ(reference.samples, 20480u);
+    std::uint64_t discordant = 0;
+    for (std::size_t k = 0; k < reference.base_only.size(); ++k) discordant += reference.base_only[k] + reference.variant_only[k];
+    EXPECT_GT(discordant, 1000u);
     for (unsigned threads : {2u, 3u, 8u}) {
         o.threads = threads;
-        expect_comparisons_identical(reference, compare({&g0, &g1, &g2}, {0, 1}, o));
+        expect_comparisons_identical(reference, compare({&g0, &g1, &g2}, adversaries, o));
     }
     for (unsigned words : {1u, 2u, 4u}) {
         o.block_words = words;
         o.threads = words + 1;
-        expect_comparisons_identical(reference, compare({&g0, &g1, &g2}, {0, 1}, o));
+        expect_comparisons_identical(reference, compare({&g0, &g1, &g2}, adversaries, o));
     }
+    o.seed = 100;
+    EXPECT_NE(compare({&g0, &g1, &g2}, adversaries, o).probability_difference, reference.probability_difference);
 }
 
 TEST(Comparison, SettledPairsAreExact) {
