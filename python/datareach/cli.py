@@ -153,6 +153,102 @@ def _command_reach(args: argparse.Namespace) -> int:
     return 0
 
 
+_DIFFERENCE_COLUMNS = ["variant", "adversary", "class", "base_probability", "probability", "difference",
+                       "difference_ci_low", "difference_ci_high", "risk_difference"]
+
+
+def _print_differences(table: pd.DataFrame, totals: pd.DataFrame, title: str) -> None:
+    print(title)
+    shown = table[_DIFFERENCE_COLUMNS].copy()
+    shown["difference"] = [
+        f"{d:+.4f}" if lo == hi else f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]"
+        for d, lo, hi in zip(shown["difference"], shown["difference_ci_low"], shown["difference_ci_high"])
+    ]
+    shown = shown.drop(columns=["difference_ci_low", "difference_ci_high"])
+    print(shown.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+    print()
+    print("total risk:")
+    print(totals.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+
+
+def _variant_names(paths: Sequence[str]) -> list[str]:
+    from pathlib import Path
+
+    names = [Path(p).stem for p in paths]
+    return names if len(set(names)) == len(names) else list(paths)
+
+
+def _command_compare(args: argparse.Namespace) -> int:
+    from .comparison import compare
+
+    if args.at is not None:
+        _check_dates([args.at])
+    base = _load(args.base)
+    variants = [_load(path) for path in args.variants]
+    comparison = compare(base, *variants, names=_variant_names(args.variants), adversaries=args.adversary or None,
+                         at=args.at, **_analyze_args(args))
+    if args.json:
+        payload = {
+            "method": comparison.method, "samples": comparison.samples, "seed": comparison.seed, "at": comparison.at,
+            "differences": json.loads(comparison.table.to_json(orient="records")),
+            "total_risk": json.loads(comparison.total_risk.to_json(orient="records")),
+        }
+        json.dump(payload, sys.stdout, indent=2)
+        print()
+        return 0
+    _print_differences(comparison.table, comparison.total_risk, f"{args.base} against {len(variants)} variant(s) ({comparison._describe()})")
+    return 0
+
+
+def _changes_relative_to(base_path: str, variant_path: str, variant: Any) -> list[Any]:
+    """The changes that turn the base file into the variant: the variant must be a variant
+    file whose chain of bases ends at the base file."""
+    from pathlib import Path
+
+    if variant.variant_of is None or Path(variant.variant_of).resolve() != Path(base_path).resolve():
+        raise ModelError(f"{variant_path} is not a variant file of {base_path}", where="variants")
+    return list(variant.changes)
+
+
+def _command_sweep(args: argparse.Namespace) -> int:
+    import os
+
+    from .sweep import sweep
+
+    if args.at is not None:
+        _check_dates([args.at])
+    base = _load(args.base)
+    names = _variant_names(args.variants)
+    plans = {name: _changes_relative_to(args.base, path, _load(path)) for name, path in zip(names, args.variants)}
+    options = {key: value for key, value in _analyze_args(args).items() if key != "progress"}
+    if args.scheduler:
+        from dask.distributed import Client
+
+        with Client(args.scheduler) as client:
+            table = sweep(base, plans, client, adversaries=args.adversary or None, at=args.at,
+                          progress=sys.stderr.isatty(), **options)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(len(plans), os.cpu_count() or 1)) as pool:
+            table = sweep(base, plans, pool, adversaries=args.adversary or None, at=args.at,
+                          progress=sys.stderr.isatty(), **options)
+    totals = (
+        table.groupby(["variant", "adversary"], sort=False)[["base_risk", "risk"]].sum()
+        .rename(columns={"base_risk": "base_total_risk", "risk": "total_risk"})
+        .assign(difference=lambda t: t["total_risk"] - t["base_total_risk"]).reset_index()
+        .sort_values(["adversary", "total_risk"])
+    )
+    if args.json:
+        payload = {"seed": table.attrs["seed"], "differences": json.loads(table.to_json(orient="records")),
+                   "total_risk": json.loads(totals.to_json(orient="records"))}
+        json.dump(payload, sys.stdout, indent=2)
+        print()
+        return 0
+    _print_differences(table, totals, f"{args.base}: sweep of {len(plans)} variant(s), seed {table.attrs['seed']}")
+    return 0
+
+
 def _command_validate(args: argparse.Namespace) -> int:
     from .compiled import core_model
 
@@ -192,6 +288,27 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--threads", type=int, metavar="N", help="threads (default: all cores)")
     analyze.add_argument("--json", action="store_true", help="print JSON")
     analyze.set_defaults(run=_command_analyze)
+
+    def what_if(name: str, help: str) -> argparse.ArgumentParser:
+        parser = commands.add_parser(name, help=help)
+        parser.add_argument("base", metavar="BASE")
+        parser.add_argument("variants", nargs="+", metavar="VARIANT")
+        parser.add_argument("--adversary", action="append", metavar="ID", help="adversary node id (repeatable)")
+        parser.add_argument("--at", metavar="DATE", help="analyse as of this date (YYYY-MM-DD)")
+        parser.add_argument("--method", choices=["auto", "exact", "monte_carlo"], default="auto")
+        budget = parser.add_mutually_exclusive_group()
+        budget.add_argument("--samples", type=int, default=100_000, metavar="N", help="worlds to sample (default 100000)")
+        budget.add_argument("--tolerance", type=float, metavar="T", help="sample until every difference is known to within T")
+        parser.add_argument("--seed", type=int, metavar="S", help="random seed (default: fresh)")
+        parser.add_argument("--threads", type=int, metavar="N", help="threads per model (default: all cores)")
+        parser.add_argument("--json", action="store_true", help="print JSON")
+        return parser
+
+    compare_parser = what_if("compare", "compare a base scenario with variants (common random numbers)")
+    compare_parser.set_defaults(run=_command_compare)
+    sweep_parser = what_if("sweep", "evaluate many variant files of one base in parallel")
+    sweep_parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: local processes)")
+    sweep_parser.set_defaults(run=_command_sweep)
 
     validate = commands.add_parser("validate", help="check a scenario file")
     validate.add_argument("file")

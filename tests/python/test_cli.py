@@ -257,3 +257,45 @@ def test_bad_request_exits_2_with_one_line(good: Path, capsys: pytest.CaptureFix
     lines = captured.err.splitlines()
     assert len(lines) == 1, captured.err
     assert lines[0].startswith("datareach: error: ") and expected in lines[0], lines[0]
+
+
+def _texas_variants(tmp_path: Path) -> tuple[Path, Path, Path]:
+    base = tmp_path / "base.yaml"
+    shutil.copy(datareach.examples.path("project_texas"), base)
+    move = write(tmp_path, "move.yaml", "format: datareach/1\nbase: base.yaml\nname: move\nchanges:\n"
+                 "  - {op: migrate, class: public_videos, from: tiktok_virginia, to: oracle_texas}\n")
+    revoke = write(tmp_path, "revoke.yaml", "format: datareach/1\nbase: base.yaml\nname: revoke\nchanges:\n"
+                   "  - {op: revoke, from: beijing_master_admin, to: tiktok_virginia}\n")
+    return base, move, revoke
+
+
+def test_analyze_json(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", str(good), "--method", "monte_carlo", "--samples", "4096", "--seed", "3", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["method"] == "monte_carlo" and payload["seed"] == 3 and payload["samples"] >= 4096
+    assert {"adversary", "class", "probability", "ci_low", "ci_high", "risk"} <= set(payload["exposure"][0])
+
+
+def test_compare_json_names_variants_by_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base, move, revoke = _texas_variants(tmp_path)
+    code = main(["compare", str(base), str(move), str(revoke), "--adversary", "CN", "--at", "2022-07-01", "--json"])
+    assert code == 0
+    payload = json.loads(capsys.readouterr().out)
+    rows = {(r["variant"], r["class"]): r for r in payload["differences"]}
+    assert rows[("move", "public_videos")]["difference"] < -0.1
+    assert {r["variant"] for r in payload["total_risk"]} == {"move", "revoke"}
+
+
+def test_sweep_runs_variant_files_on_local_processes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base, move, revoke = _texas_variants(tmp_path)
+    assert main(["sweep", str(base), str(move), str(revoke), "--adversary", "CN", "--method", "monte_carlo",
+                 "--samples", "4096", "--seed", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "sweep of 2 variant(s), seed 2" in out and "public_videos" in out
+
+
+def test_sweep_refuses_a_file_that_is_not_a_variant_of_the_base(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base, _, _ = _texas_variants(tmp_path)
+    assert main(["sweep", str(base), str(base)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not a variant file of" in err[0]
