@@ -238,6 +238,13 @@ double CompiledGraph::arc_live_probability(ArcIndex a) const {
     return p;
 }
 
+bool CompiledGraph::arc_possible(ArcIndex a) const {
+    if (!(arc_p_[a] > 0.0)) return false;
+    for (auto it = arc_requires_.begin(a); it != arc_requires_.end(a); ++it)
+        if (!(event_p_[*it] > 0.0)) return false;
+    return true;
+}
+
 bool CompiledGraph::arc_certain(ArcIndex a) const {
     if (arc_p_[a] != 1.0) return false;
     for (auto it = arc_requires_.begin(a); it != arc_requires_.end(a); ++it)

@@ -18,15 +18,6 @@ namespace {
 
 using Edge = boost::graph_traits<ArcGraph>::edge_descriptor;
 
-// Live in some world: its own p and every event it requires are > 0 (each tested alone: the
-// product of tiny probabilities can underflow to 0.0).
-bool possibly_live(const CompiledGraph& graph, ArcIndex a) {
-    if (!(graph.arc_p(a) > 0.0)) return false;
-    const auto& needed = graph.arc_requires();
-    for (auto it = needed.begin(a); it != needed.end(a); ++it)
-        if (!(graph.event_p(*it) > 0.0)) return false;
-    return true;
-}
 
 // -log of the arc's live probability, summed term by term so that it stays finite (and
 // exact up to rounding) where the product itself would underflow.
@@ -43,7 +34,7 @@ struct UsableFor {
     ClassIndex atomic_class = 0;
     bool operator()(const Edge& e) const {
         const auto a = static_cast<ArcIndex>(boost::get(boost::edge_index, graph->graph(), e));
-        return graph->admits(a, atomic_class) && possibly_live(*graph, a);
+        return graph->admits(a, atomic_class) && graph->arc_possible(a);
     }
 };
 

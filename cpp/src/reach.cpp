@@ -44,15 +44,6 @@ std::vector<ClassIndex> search_representatives(const CompiledGraph& graph) {
     return representative;
 }
 
-// Live in some world: its own p and every event it requires are > 0. Testing the product
-// instead would lose arcs whose p times the events' p underflows to 0.0 (1e-170 * 1e-170).
-bool possibly_live(const CompiledGraph& graph, ArcIndex a) {
-    if (!(graph.arc_p(a) > 0.0)) return false;
-    const auto& needed = graph.arc_requires();
-    for (auto it = needed.begin(a); it != needed.end(a); ++it)
-        if (!(graph.event_p(*it) > 0.0)) return false;
-    return true;
-}
 
 }  // namespace
 
@@ -61,7 +52,7 @@ std::vector<std::uint8_t> reachable_nodes(const CompiledGraph& graph, NodeIndex 
     std::vector<std::uint8_t> reached(graph.node_count(), 0);
     if (mode == ReachMode::possible)
         search_from(graph, source, reached,
-                    [&](ArcIndex a) { return graph.admits(a, atomic_class) && possibly_live(graph, a); });
+                    [&](ArcIndex a) { return graph.admits(a, atomic_class) && graph.arc_possible(a); });
     else
         search_from(graph, source, reached, [&](ArcIndex a) { return graph.admits(a, atomic_class) && graph.arc_certain(a); });
     return reached;

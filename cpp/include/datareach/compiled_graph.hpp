@@ -66,6 +66,9 @@ public:
     bool admits(ArcIndex a, ClassIndex atomic_class) const;
     // p of the arc's own coin times the p of every event it requires.
     double arc_live_probability(ArcIndex a) const;
+    // True iff the arc is live in some world: its p and every event it requires are > 0
+    // (each tested alone: the product of tiny probabilities can underflow to 0.0).
+    bool arc_possible(ArcIndex a) const;
     // True iff the arc is live in every world (its p and all its events are 1).
     bool arc_certain(ArcIndex a) const;
 
