@@ -380,6 +380,14 @@ def machine() -> dict[str, str]:
         except (OSError, IndexError):
             pass
     info["compiler"] = compiler
+    repo = Path(__file__).resolve().parents[1]
+    try:
+        rev = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True, text=True).stdout.strip()
+        info["source"] = f"git {rev}{' with uncommitted changes' if dirty else ''}"
+    except OSError:
+        info["source"] = "unknown revision"
+    info["source"] += f"; datareach imported from {Path(dr.__file__).parent}"
     info["date"] = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     info["load"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return info
@@ -388,7 +396,7 @@ def machine() -> dict[str, str]:
 def describe_machine(info: dict[str, str]) -> str:
     return (
         f"{info['cpu']}, {info['cores']} cores, {info['memory']}; Python {info['python']}; "
-        f"{info['compiler']}; {info['libraries']}"
+        f"{info['compiler']}; {info['libraries']}; {info['source']}"
     )
 
 
