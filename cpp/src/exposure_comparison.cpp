@@ -104,6 +104,28 @@ public:
         for (std::size_t a = 0; a < arcs; ++a)
             reverse_arc_[static_cast<std::size_t>(next[static_cast<std::size_t>(g.arc_target(static_cast<ArcIndex>(a)))]++)] = static_cast<ArcIndex>(a);
         relevant_.assign(nodes, 0);
+        live_.resize(arcs);
+        for (std::size_t a = 0; a < arcs; ++a) live_[a] = !dead_arc(g, static_cast<ArcIndex>(a));
+        // Presence by node: (class, share) sorted by class.
+        const auto& presence = g.presence_stores();
+        held_begin_.assign(nodes + 1, 0);
+        for (auto v : presence.values) ++held_begin_[static_cast<std::size_t>(v) + 1];
+        for (std::size_t v = 0; v < nodes; ++v) held_begin_[v + 1] += held_begin_[v];
+        held_.resize(presence.values.size());
+        std::vector<std::int64_t> at(held_begin_.begin(), held_begin_.end() - 1);
+        for (std::size_t d = 0; d < presence.rows(); ++d)
+            for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e)
+                held_[static_cast<std::size_t>(at[static_cast<std::size_t>(presence.values[e])]++)] = {static_cast<ClassIndex>(d), g.presence_shares()[e]};
+    }
+
+    bool live(ArcIndex a) const { return live_[a] != 0; }
+    // The classes held at node v with their shares, sorted by class.
+    const std::pair<ClassIndex, double>* held_begin(NodeIndex v) const { return held_.data() + held_begin_[v]; }
+    const std::pair<ClassIndex, double>* held_end(NodeIndex v) const { return held_.data() + held_begin_[v + 1]; }
+    double share(NodeIndex v, ClassIndex cls) const {
+        for (auto it = held_begin(v); it != held_end(v); ++it)
+            if (it->first == cls) return it->second;
+        return 0.0;
     }
 
     const CompiledGraph& graph() const { return g_; }
@@ -132,7 +154,7 @@ public:
                 --budget;
                 const ArcIndex a = reverse_arc_[static_cast<std::size_t>(k)];
                 const NodeIndex u = g_.arc_source(a);
-                if (relevant_[u] || dead_arc(g_, a) || (cls >= 0 && !g_.admits(a, cls))) continue;
+                if (relevant_[u] || !live_[a] || (cls >= 0 && !g_.admits(a, cls))) continue;
                 relevant_[u] = 1;
                 stack.push_back(u);
             }
@@ -148,6 +170,9 @@ private:
     std::vector<std::int64_t> reverse_begin_;
     std::vector<ArcIndex> reverse_arc_;
     std::vector<std::uint8_t> relevant_;
+    std::vector<std::uint8_t> live_;
+    std::vector<std::int64_t> held_begin_;
+    std::vector<std::pair<ClassIndex, double>> held_;
 };
 
 class ViewMatcher {
@@ -182,13 +207,8 @@ private:
     }
 
     bool same_presence(NodeIndex u, NodeIndex w, ClassIndex cls) const {
-        const CompiledGraph &a = side_[0]->graph(), &b = side_[1]->graph();
-        if (cls >= 0) return a.presence_share(cls, u) == b.presence_share(cls, w);
-        for (std::size_t d = 0; d < a.class_count(); ++d)
-            if (!a.is_composite(static_cast<ClassIndex>(d)) &&
-                a.presence_share(static_cast<ClassIndex>(d), u) != b.presence_share(static_cast<ClassIndex>(d), w))
-                return false;
-        return true;
+        if (cls >= 0) return side_[0]->share(u, cls) == side_[1]->share(w, cls);
+        return std::equal(side_[0]->held_begin(u), side_[0]->held_end(u), side_[1]->held_begin(w), side_[1]->held_end(w));
     }
 
     bool pair(NodeIndex u, NodeIndex w) {
@@ -217,7 +237,7 @@ private:
                 for (ArcIndex a = g.out_begin(node[k]); a < g.out_end(node[k]); ++a) {
                     if (budget == 0) return false;
                     --budget;
-                    if (!side_[k]->relevant(g.arc_target(a)) || dead_arc(g, a) || (cls >= 0 && !g.admits(a, cls))) continue;
+                    if (!side_[k]->relevant(g.arc_target(a)) || !side_[k]->live(a) || (cls >= 0 && !g.admits(a, cls))) continue;
                     arcs_[k].push_back({g.arc_key(a), g.arc_p(a), a});
                 }
                 std::sort(arcs_[k].begin(), arcs_[k].end());

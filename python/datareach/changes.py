@@ -973,7 +973,7 @@ def apply(model: Model, changes: Iterable[Change | Mapping[str, Any]] | Change |
     """A new model: ``model`` with ``changes`` applied in order (see the module docstring).
     ``model`` is never modified. The result remembers the changes (``result.changes``:
     the base's own changes, then these) and the base's :attr:`~Model.variant_of`."""
-    from .model import Model
+    from .model import MODEL_PICKLE_VERSION, Model
 
     if not isinstance(model, Model):
         raise ModelError(f"expected a Model to apply changes to, got {_describe(model)}")
@@ -984,6 +984,7 @@ def apply(model: Model, changes: Iterable[Change | Mapping[str, Any]] | Change |
     result = Model.__new__(Model)
     result.__setstate__(
         {
+            "version": MODEL_PICKLE_VERSION,
             "name": model.name,
             "sources": model.sources,
             "adversaries": model.adversaries,

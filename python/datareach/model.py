@@ -112,6 +112,11 @@ class _Context:
         return self._model._tables[section].column(name)
 
 
+# Pickles carry the columns as NumPy arrays (compact: no per-row objects but ids and
+# lists) and this version, checked on load.
+MODEL_PICKLE_VERSION = 1
+
+
 class Model:
     """A data-flow risk model (DESIGN section 1), held as one table per section.
 
@@ -646,6 +651,7 @@ class Model:
 
     def __getstate__(self) -> dict[str, Any]:
         return {
+            "version": MODEL_PICKLE_VERSION,
             "name": self._name,
             "sources": _copy.deepcopy(self._sources),
             "adversaries": self._adversaries,
@@ -655,6 +661,12 @@ class Model:
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        version = state.get("version") if isinstance(state, dict) else None
+        if version != MODEL_PICKLE_VERSION:
+            raise ModelError(
+                f"cannot read a Model pickled with format version {version!r}; this datareach reads "
+                f"version {MODEL_PICKLE_VERSION}"
+            )
         self._revision = 0
         self._core_cache = {}
         self._name = state["name"]

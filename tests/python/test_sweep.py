@@ -86,3 +86,11 @@ def test_models_pickle_compactly(texas: dr.Model) -> None:
     data = pickle.dumps(texas)
     assert pickle.loads(data) == texas
     assert len(data) < 50_000
+
+
+def test_model_pickles_refuse_an_unknown_version(texas: dr.Model) -> None:
+    state = texas.__getstate__()
+    assert state["version"] == 1
+    state["version"] = 2
+    with pytest.raises(dr.ModelError, match="version 2"):
+        dr.Model.__new__(dr.Model).__setstate__(state)
