@@ -200,6 +200,7 @@ private:
     // The random events an arc requires, as (key, p) sorted (events with p = 1 never matter).
     static void events_of(const CompiledGraph& g, ArcIndex a, std::vector<std::pair<std::uint64_t, double>>& out) {
         out.clear();
+        if (g.arc_requires().size(static_cast<std::size_t>(a)) == 0) return;
         for (auto it = g.arc_requires().begin(a); it != g.arc_requires().end(a); ++it)
             if (g.event_p(*it) < 1.0) out.emplace_back(g.event_key(*it), g.event_p(*it));
         std::sort(out.begin(), out.end());
@@ -266,10 +267,33 @@ private:
     std::vector<std::pair<std::uint64_t, double>> events_[2];
 };
 
+// The same compiled graph, arc for arc (then every view is the same).
+bool graphs_equal(const CompiledGraph& a, const CompiledGraph& b) {
+    if (&a == &b) return true;
+    if (a.node_count() != b.node_count() || a.arc_count() != b.arc_count() || a.event_count() != b.event_count() ||
+        a.class_count() != b.class_count())
+        return false;
+    auto same_rows = [](const RaggedIndex& x, const RaggedIndex& y) { return x.offsets == y.offsets && x.values == y.values; };
+    if (a.event_p() != b.event_p() || !same_rows(a.arc_requires(), b.arc_requires()) || !same_rows(a.arc_classes(), b.arc_classes()) ||
+        !same_rows(a.presence_stores(), b.presence_stores()) || a.presence_shares() != b.presence_shares() ||
+        !same_rows(a.class_atoms(), b.class_atoms()))
+        return false;
+    for (std::size_t e = 0; e < a.event_count(); ++e)
+        if (a.event_key(static_cast<std::int32_t>(e)) != b.event_key(static_cast<std::int32_t>(e))) return false;
+    for (std::size_t v = 0; v < a.node_count(); ++v)
+        if (a.out_begin(static_cast<NodeIndex>(v)) != b.out_begin(static_cast<NodeIndex>(v))) return false;
+    for (std::size_t k = 0; k < a.arc_count(); ++k) {
+        const auto arc = static_cast<ArcIndex>(k);
+        if (a.arc_target(arc) != b.arc_target(arc) || a.arc_p(arc) != b.arc_p(arc) || a.arc_key(arc) != b.arc_key(arc)) return false;
+    }
+    return true;
+}
+
 // Per variant, adversary and class (row-major): 1 if the adversary's view of the class is the
-// same in the variant as in the base.
+// same in the variant as in the base. The searches are bounded so that they cost a fraction
+// of the sampling (`blocks` blocks per graph); past the bound the answer is "not the same".
 std::vector<std::uint8_t> identical_views(const std::vector<const CompiledGraph*>& graphs,
-                                          const std::vector<std::vector<NodeIndex>>& adversaries) {
+                                          const std::vector<std::vector<NodeIndex>>& adversaries, std::uint64_t blocks) {
     const std::size_t variants = graphs.size() - 1, rows = adversaries[0].size();
     const CompiledGraph& base = *graphs[0];
     const std::size_t classes = base.class_count();
@@ -279,11 +303,16 @@ std::vector<std::uint8_t> identical_views(const std::vector<const CompiledGraph*
     std::vector<std::uint8_t> atom_same(rows * classes);
     for (std::size_t v = 0; v < variants; ++v) {
         const CompiledGraph& variant = *graphs[v + 1];
+        if (graphs_equal(base, variant) && adversaries[0] == adversaries[v + 1]) {
+            std::fill(out.begin() + static_cast<std::ptrdiff_t>(v * rows * classes),
+                      out.begin() + static_cast<std::ptrdiff_t>((v + 1) * rows * classes), 1);
+            continue;
+        }
         Side variant_side(variant);
         ViewMatcher matcher(base_side, variant_side);
-        // About as much work as a few searches of both graphs per class, then give up.
-        std::uint64_t budget = 4 * (classes + 2) * (base.arc_count() + variant.arc_count() + base.node_count() + variant.node_count()) +
-                               (std::uint64_t{1} << 22);
+        // At most a few searches of both graphs per class, and a fraction of the sampling.
+        const std::uint64_t size = base.arc_count() + variant.arc_count() + base.node_count() + variant.node_count();
+        std::uint64_t budget = std::min(4 * (classes + 2) * size + (std::uint64_t{1} << 22), (std::uint64_t{1} << 20) + blocks * size / 8);
         std::fill(atom_same.begin(), atom_same.end(), 0);
         // Every class at once first; class by class for the adversaries where that fails.
         std::vector<std::uint8_t> all_same(rows, 0);
@@ -326,6 +355,9 @@ struct Sum128 {
     }
     long double value() const { return static_cast<long double>(high) * 18446744073709551616.0L + static_cast<long double>(low); }
 };
+
+// Worlds a comparison worker evaluates graph by graph before tallying the pairs.
+constexpr std::uint64_t kBatchWorlds = 2048;
 
 // D = X_v - X_base per world in fixed point: round(D * 2^62).
 constexpr double kFixedScale = 4611686018427387904.0;  // 2^62
@@ -381,13 +413,13 @@ struct PairSpace {
 
     // After every graph has evaluated the same block: the joint counts of each variant with
     // the base.
-    void tally(const std::vector<const Plan*>& plans, const std::vector<Tallies*>& tallies, const PairLayout& layout) {
+    void tally(const std::vector<const Plan*>& plans, const std::vector<Tallies*>& tallies, unsigned slot, const PairLayout& layout) {
         const Plan& base = *plans[0];
         for (std::size_t v = 0; v < layout.variants; ++v) {
             const Plan& variant = *plans[v + 1];
             for (std::size_t i = 0; i < layout.rows; ++i) {
-                const std::uint64_t* base_masks = tallies[0]->class_masks.data() + i * base.level_count * W;
-                const std::uint64_t* variant_masks = tallies[v + 1]->class_masks.data() + i * variant.level_count * W;
+                const std::uint64_t* base_masks = tallies[0]->class_masks_of(slot) + i * base.level_count * W;
+                const std::uint64_t* variant_masks = tallies[v + 1]->class_masks_of(slot) + i * variant.level_count * W;
                 for (std::size_t c = 0; c < layout.classes; ++c) {
                     const std::size_t at = (v * layout.rows + i) * layout.classes + c;
                     if (layout.identical[at]) continue;
@@ -474,7 +506,7 @@ ComparisonTable run(const std::vector<const CompiledGraph*>& graphs, const std::
     layout.variants = count - 1;
     layout.rows = adversaries[0].size();
     layout.classes = graphs[0]->class_count();
-    layout.identical = identical_views(graphs, adversaries);
+    layout.identical = identical_views(graphs, adversaries, total_blocks_for(options.samples, kWorldQuantum));
     layout.same_levels.assign(layout.variants * layout.classes, 0);
     for (std::size_t v = 0; v < layout.variants; ++v)
         for (std::size_t c = 0; c < layout.classes; ++c) {
@@ -516,24 +548,35 @@ ComparisonTable run(const std::vector<const CompiledGraph*>& graphs, const std::
         return out;
     };
 
+    // Each worker evaluates a batch of blocks graph by graph (a graph's plan stays in cache),
+    // then tallies the pairs block by block; a block counts only if every graph finished it.
+    const unsigned batch = static_cast<unsigned>(std::max<std::uint64_t>(1, kBatchWorlds / block_worlds));
     if (layout.rows > 0)
         run_blocks(
-            threads, total_blocks, block_worlds, options,
-            [&](unsigned t, std::uint64_t block, const std::atomic<bool>& stop) {
+            threads, total_blocks, block_worlds, batch, options,
+            [&](unsigned t, std::uint64_t first, std::uint64_t last, const std::atomic<bool>& stop) -> std::uint64_t {
                 if (!scratch[t]) {
                     scratch[t] = std::make_unique<Scratch>(max_nodes, max_arcs, max_events, W);
                     for (std::size_t g = 0; g < count; ++g) {
-                        tallies[g][t] = std::make_unique<Tallies>(*plans[g], W, true);
+                        tallies[g][t] = std::make_unique<Tallies>(*plans[g], W, batch, true);
                         thread_tallies[t].push_back(tallies[g][t].get());
                     }
                     pairs[t] = std::make_unique<PairSpace<W>>(pair_size);
                 }
-                // Every graph on the same worlds; the block counts only if none was stopped.
-                for (std::size_t g = 0; g < count; ++g)
-                    if (!Kernel<W>(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop).compute_block(block)) return false;
-                for (std::size_t g = 0; g < count; ++g) Kernel<W>(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop).commit();
-                pairs[t]->tally(plans, thread_tallies[t], layout);
-                return true;
+                const auto blocks = static_cast<unsigned>(last - first);
+                unsigned complete = blocks;  // blocks that every graph finished
+                for (std::size_t g = 0; g < count && complete > 0; ++g) {
+                    Kernel<W> kernel(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop);
+                    unsigned k = 0;
+                    while (k < complete && kernel.compute_block(first + k, k)) ++k;
+                    complete = k;
+                }
+                for (unsigned k = 0; k < complete; ++k) {
+                    for (std::size_t g = 0; g < count; ++g)
+                        Kernel<W>(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop).commit(k);
+                    pairs[t]->tally(plans, thread_tallies[t], k, layout);
+                }
+                return complete;
             },
             [&] {
                 const Tally tally = sum_counts(tallies[0], plans[0]->adversaries.size() * plans[0]->stride);

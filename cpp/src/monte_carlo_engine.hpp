@@ -200,24 +200,33 @@ struct Scratch {
     }
 };
 
-// Per-thread counts of one graph: the block being evaluated and the running sums.
+// Per-thread counts of one graph: the blocks being evaluated (one per slot) and the running
+// sums.
 struct Tallies {
     std::vector<std::uint64_t> atom_level_mask;  // per atom level: W words
     std::vector<std::uint64_t> region_acc;
-    std::vector<std::uint32_t> block_counts;     // adversaries x stride
-    std::vector<std::uint64_t> counts;           // adversaries x stride, summed over blocks
-    // Empty, or per adversary and class level the W words of worlds with X_c >= the level
-    // (adversaries x level_count x W), for the block just evaluated.
+    std::size_t slot_counts = 0;                 // adversaries x stride
+    std::size_t slot_masks = 0;                  // adversaries x level_count x W, or 0
+    std::vector<std::uint32_t> block_counts;     // per slot: the counts of one block
+    // Per slot, if kept: per adversary and class level the W words of worlds with X_c >= the
+    // level, for the block evaluated in that slot.
     std::vector<std::uint64_t> class_masks;
+    std::vector<std::uint64_t> counts;           // adversaries x stride, summed over blocks
     std::uint64_t blocks_done = 0;
 
-    Tallies(const Plan& plan, unsigned words, bool keep_class_masks) {
+    Tallies(const Plan& plan, unsigned words, unsigned slots = 1, bool keep_class_masks = false) {
         atom_level_mask.assign(plan.atom_level_share.size() * words, 0);
         region_acc.assign(plan.max_slots_per_class * words, 0);
-        block_counts.assign(plan.adversaries.size() * plan.stride, 0);
-        counts.assign(plan.adversaries.size() * plan.stride, 0);
-        if (keep_class_masks) class_masks.assign(plan.adversaries.size() * plan.level_count * words, 0);
+        slot_counts = plan.adversaries.size() * plan.stride;
+        slot_masks = keep_class_masks ? plan.adversaries.size() * plan.level_count * words : 0;
+        block_counts.assign(slots * slot_counts, 0);
+        class_masks.assign(slots * slot_masks, 0);
+        counts.assign(slot_counts, 0);
     }
+
+    std::uint32_t* block_counts_of(unsigned slot) { return block_counts.data() + slot * slot_counts; }
+    // Null when class masks are not kept.
+    std::uint64_t* class_masks_of(unsigned slot) { return slot_masks ? class_masks.data() + slot * slot_masks : nullptr; }
 };
 
 template <int W>
@@ -226,16 +235,18 @@ public:
     Kernel(const CompiledGraph& graph, const Plan& plan, Scratch& scratch, Tallies& tallies, const std::atomic<bool>& stop)
         : graph_(graph), plan_(plan), s_(scratch), t_(tallies), stop_(stop) {}
 
-    // Evaluates one block of 64 * W worlds (global words block * W ..): its counts into
-    // tallies.block_counts and, if the tallies keep them, the class level masks of every
-    // adversary into tallies.class_masks. Nothing is added to the running counts (commit()
-    // does that). False if the run was stopped meanwhile.
-    bool compute_block(std::uint64_t block) {
+    // Evaluates one block of 64 * W worlds (global words block * W ..) into a slot of the
+    // tallies: its counts and, if the tallies keep them, the class level masks of every
+    // adversary. Nothing is added to the running counts (commit(slot) does that). False if
+    // the run was stopped meanwhile.
+    bool compute_block(std::uint64_t block, unsigned slot = 0) {
         s_.next_epoch();
         first_word_ = block * W;
         const auto& group_atoms = plan_.group_atoms;
+        std::uint32_t* const slot_counts = t_.block_counts_of(slot);
+        std::uint64_t* const slot_masks = t_.class_masks_of(slot);
         for (std::size_t i = 0; i < plan_.adversaries.size(); ++i) {
-            std::uint32_t* counts = t_.block_counts.data() + i * plan_.stride;
+            std::uint32_t* counts = slot_counts + i * plan_.stride;
             for (std::size_t group = 0; group < plan_.group_rep.size(); ++group) {
                 const bool finished = propagate(plan_.rank[plan_.adversaries[i]], group);
                 if (finished)
@@ -243,15 +254,16 @@ public:
                 clear_reached();
                 if (!finished) return false;
             }
-            tally_classes(counts, t_.class_masks.empty() ? nullptr : t_.class_masks.data() + i * plan_.level_count * W);
+            tally_classes(counts, slot_masks ? slot_masks + i * plan_.level_count * W : nullptr);
         }
         return true;
     }
 
-    // Adds the block just computed to the running counts.
-    void commit() {
+    // Adds the block computed in `slot` to the running counts.
+    void commit(unsigned slot = 0) {
+        const std::uint32_t* block_counts = t_.block_counts_of(slot);
         const std::size_t n = t_.counts.size();
-        for (std::size_t k = 0; k < n; ++k) t_.counts[k] += t_.block_counts[k];
+        for (std::size_t k = 0; k < n; ++k) t_.counts[k] += block_counts[k];
         ++t_.blocks_done;
     }
 
@@ -558,16 +570,16 @@ inline std::uint64_t total_blocks_for(std::uint64_t samples, std::uint64_t block
 }
 
 // Runs the blocks [0, total_blocks) on `threads` workers, in segments that end at the
-// checkpoints. work(t, block, stop) evaluates and tallies one block with the state of worker
-// t (a worker's state is only ever used by one thread at a time) and returns false if it was
-// stopped midway (nothing tallied). Between segments, converged() may end the run (only when
+// checkpoints, handing them out `batch` at a time. work(t, first, last, stop) evaluates and
+// tallies the blocks [first, last) with the state of worker t (a worker's state is only ever
+// used by one thread at a time) and returns how many it tallied (fewer if it was stopped). Between segments, converged() may end the run (only when
 // options.tolerance > 0). The calling thread reports progress (worlds tallied of
 // total_blocks * block_worlds) about ten times a second and watches options.cancel.
 // Exceptions of the workers or of progress stop the run and are rethrown once every worker
 // has been joined.
 template <class Work, class Converged>
-void run_blocks(unsigned threads, std::uint64_t total_blocks, std::uint64_t block_worlds, const MonteCarloOptions& options,
-                Work&& work, Converged&& converged) {
+void run_blocks(unsigned threads, std::uint64_t total_blocks, std::uint64_t block_worlds, std::uint64_t batch,
+                const MonteCarloOptions& options, Work&& work, Converged&& converged) {
     using Clock = std::chrono::steady_clock;
     const std::uint64_t total_worlds = total_blocks * block_worlds;
     std::atomic<bool> stop{false};
@@ -590,9 +602,9 @@ void run_blocks(unsigned threads, std::uint64_t total_blocks, std::uint64_t bloc
         auto worker = [&](unsigned t) {
             try {
                 while (!stop.load(std::memory_order_relaxed)) {
-                    const std::uint64_t block = next_block.fetch_add(1);
-                    if (block >= end) break;
-                    if (work(t, block, stop)) blocks_done.fetch_add(1);
+                    const std::uint64_t first = next_block.fetch_add(batch);
+                    if (first >= end) break;
+                    blocks_done.fetch_add(work(t, first, std::min(end, first + batch), stop));
                 }
             } catch (...) {
                 std::lock_guard<std::mutex> lock(mutex);
