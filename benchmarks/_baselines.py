@@ -393,6 +393,19 @@ def machine() -> dict[str, str]:
     return info
 
 
+def command_line(script: str) -> str:
+    """The command that is running, as typed from the repository root."""
+    import os
+
+    repo = Path(__file__).resolve().parents[1]
+    path = os.environ.get("PYTHONPATH")
+    prefix = ""
+    if path:
+        shown = ["python" if Path(p).resolve() == repo / "python" else p for p in path.split(os.pathsep)]
+        prefix = f"PYTHONPATH={os.pathsep.join(shown)} "
+    return f"{prefix}python {script}" + "".join(f" {a}" for a in sys.argv[1:])
+
+
 def describe_machine(info: dict[str, str]) -> str:
     return (
         f"{info['cpu']}, {info['cores']} cores, {info['memory']}; Python {info['python']}; "
@@ -417,6 +430,7 @@ __all__ = [
     "agreement",
     "arrays",
     "describe_machine",
+    "command_line",
     "fmt_rate",
     "machine",
 ]

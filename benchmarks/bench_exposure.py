@@ -1,7 +1,7 @@
 """Monte Carlo exposure: datareach against the networkx and igraph estimators a user would
 write, side by side on the same synthetic model, then datareach alone from 10^4 to 10^7 arcs.
 
-    PYTHONPATH=python python benchmarks/bench_exposure.py            # full (10^7 arcs: minutes, ~6 GiB)
+    PYTHONPATH=python python benchmarks/bench_exposure.py            # full (10^7 arcs: ~5 min, ~5 GiB)
     PYTHONPATH=python python benchmarks/bench_exposure.py --quick    # scaling up to 10^6 arcs
 
 Part 1 builds ``dr.synthetic.enterprise_with_arcs(100_000)`` (three jurisdictions as
@@ -215,7 +215,7 @@ def main() -> None:
         [10**4, 10**5, 10**6] if args.quick else [10**4, 10**5, 10**6, 10**7])
     arc_worlds = 5e9 if args.quick else 2e10
     info = b.machine()
-    command = "PYTHONPATH=python python benchmarks/bench_exposure.py" + " ".join([""] + sys.argv[1:])
+    command = b.command_line("benchmarks/bench_exposure.py")
     print(f"# {b.describe_machine(info)}; load average {info['load']} at the start")
 
     print("\n## Side by side\n")

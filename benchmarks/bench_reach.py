@@ -203,7 +203,7 @@ def main() -> None:
 
     sizes = [int(s) for s in args.sizes] if args.sizes else ([10**5, 10**6] if args.quick else [10**5, 10**6, 10**7])
     info = b.machine()
-    command = "PYTHONPATH=python python benchmarks/bench_reach.py" + " ".join([""] + sys.argv[1:])
+    command = b.command_line("benchmarks/bench_reach.py")
     print(f"# {b.describe_machine(info)}; load average {info['load']} at the start", flush=True)
     lines = [
         "| arcs | datareach compile s | dr.reach s (3 adversaries) | dr paths s | networkx build s | "
