@@ -5,195 +5,36 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
-#include <limits>
-#include <map>
+#include <optional>
 #include <random>
-#include <set>
 #include <string>
 #include <vector>
 
+#include "brute_force.hpp"
 #include "datareach/compiled_graph.hpp"
 #include "datareach/errors.hpp"
 #include "datareach/exposure_exact.hpp"
+#include "test_models.hpp"
 
 namespace dr = datareach;
 
 namespace {
 
-// A small builder for ModelData, ids are row indices.
-struct Builder {
-    dr::ModelData m;
-
-    int region(const std::string& name, int parent = -1) {
-        m.region_names.push_back(name);
-        m.region_parent.push_back(parent);
-        return static_cast<int>(m.region_names.size()) - 1;
-    }
-    int node(dr::NodeKind kind = dr::NodeKind::role, int region = -1) {
-        m.node_kind.push_back(kind);
-        m.node_region.push_back(region);
-        m.node_territory.push_back(-1);
-        m.node_compels.push_back(std::numeric_limits<double>::quiet_NaN());
-        return static_cast<int>(m.node_kind.size()) - 1;
-    }
-    int store(int region = -1) { return node(dr::NodeKind::store, region); }
-    int jurisdiction(int territory, double compels, int region = -1) {
-        const int v = node(dr::NodeKind::jurisdiction, region);
-        m.node_territory[v] = territory;
-        m.node_compels[v] = compels;
-        return v;
-    }
-    int cls(double records = 1.0, double sensitivity = 1.0, std::vector<int> components = {}) {
-        m.class_sensitivity.push_back(sensitivity);
-        m.class_records.push_back(records);
-        m.class_components.push_row(components);
-        return static_cast<int>(m.class_sensitivity.size()) - 1;
-    }
-    int event(double p) {
-        m.event_p.push_back(p);
-        return static_cast<int>(m.event_p.size()) - 1;
-    }
-    void place(int c, int s, double share = 1.0, dr::Window w = {}) {
-        m.placement_class.push_back(c);
-        m.placement_store.push_back(s);
-        m.placement_share.push_back(share);
-        m.placement_window.push_back(w);
-    }
-    void flow(int from, int to, double share = 1.0, std::vector<int> classes = {}, dr::Window w = {}) {
-        m.flow_from.push_back(from);
-        m.flow_to.push_back(to);
-        m.flow_share.push_back(share);
-        m.flow_window.push_back(w);
-        m.flow_classes.push_row(classes);
-    }
-    void arc(int from, int to, double p, std::vector<int> requires_ = {}, std::vector<int> classes = {}, dr::Window w = {}) {
-        m.arc_from.push_back(from);
-        m.arc_to.push_back(to);
-        m.arc_p.push_back(p);
-        m.arc_cost.push_back(1.0);
-        m.arc_window.push_back(w);
-        m.arc_classes.push_row(classes);
-        m.arc_requires.push_row(requires_);
-    }
-    // An undirected link: two arcs with p = 1 requiring one shared event of probability p.
-    void link(int a, int b, double p) {
-        const int e = event(p);
-        arc(a, b, 1.0, {e});
-        arc(b, a, 1.0, {e});
-    }
-    dr::CompiledGraph compile(std::optional<dr::Day> at = std::nullopt) const { return dr::CompiledGraph::compile(m, at); }
-};
-
-// Brute force: every world of every event and arc coin with 0 < p < 1.
-struct Brute {
-    std::vector<std::vector<double>> probability, expected;                  // [adversary][class]
-    std::vector<std::map<std::pair<int, int>, double>> store, region;        // [adversary][(class, place)]
-};
-
-Brute brute_force(const dr::CompiledGraph& g, const std::vector<dr::NodeIndex>& adversaries) {
-    const int E = static_cast<int>(g.event_count()), M = static_cast<int>(g.arc_count());
-    const int N = static_cast<int>(g.node_count()), C = static_cast<int>(g.class_count());
-    std::vector<int> open_events, open_arcs;
-    for (int e = 0; e < E; ++e)
-        if (g.event_p(e) > 0 && g.event_p(e) < 1) open_events.push_back(e);
-    for (int a = 0; a < M; ++a)
-        if (g.arc_p(a) > 0 && g.arc_p(a) < 1) open_arcs.push_back(a);
-    const int V = static_cast<int>(open_events.size() + open_arcs.size());
-    EXPECT_LE(V, 22) << "brute force too large";
-    Brute out;
-    const std::size_t A = adversaries.size();
-    out.probability.assign(A, std::vector<double>(C, 0.0));
-    out.expected.assign(A, std::vector<double>(C, 0.0));
-    out.store.resize(A);
-    out.region.resize(A);
-    std::vector<std::vector<long double>> P(A, std::vector<long double>(C, 0)), X(A, std::vector<long double>(C, 0));
-    std::vector<std::map<std::pair<int, int>, long double>> S(A), R(A);
-    // Rows exist with probability 0 too.
-    for (std::size_t i = 0; i < A; ++i)
-        for (int d = 0; d < C; ++d)
-            for (auto it = g.presence_stores().begin(d); it != g.presence_stores().end(d); ++it) {
-                S[i][{d, *it}] += 0;
-                for (int r = g.node_region(*it); r != -1; r = g.region_parent()[r]) R[i][{d, r}] += 0;
-            }
-    std::vector<char> event_up(E), arc_live(M);
-    for (std::uint64_t w = 0; w < (std::uint64_t{1} << V); ++w) {
-        long double weight = 1;
-        for (int e = 0; e < E; ++e) event_up[e] = g.event_p(e) == 1.0;
-        std::vector<char> coin(M);
-        for (int a = 0; a < M; ++a) coin[a] = g.arc_p(a) == 1.0;
-        int bit = 0;
-        for (int e : open_events) {
-            const bool up = (w >> bit++) & 1;
-            event_up[e] = up;
-            weight *= up ? g.event_p(e) : 1 - g.event_p(e);
-        }
-        for (int a : open_arcs) {
-            const bool up = (w >> bit++) & 1;
-            coin[a] = up;
-            weight *= up ? g.arc_p(a) : 1 - g.arc_p(a);
-        }
-        for (int a = 0; a < M; ++a) {
-            bool live = coin[a];
-            for (auto it = g.arc_requires().begin(a); it != g.arc_requires().end(a); ++it) live = live && event_up[*it];
-            arc_live[a] = live;
-        }
-        for (std::size_t i = 0; i < A; ++i) {
-            std::vector<double> x(C, 0.0);
-            for (int d = 0; d < C; ++d) {
-                if (g.is_composite(d)) continue;
-                std::vector<char> reached(N, 0);
-                std::vector<int> stack{adversaries[i]};
-                reached[adversaries[i]] = 1;
-                while (!stack.empty()) {
-                    const int v = stack.back();
-                    stack.pop_back();
-                    for (int a = g.out_begin(v); a < g.out_end(v); ++a)
-                        if (arc_live[a] && g.admits(a, d) && !reached[g.arc_target(a)]) {
-                            reached[g.arc_target(a)] = 1;
-                            stack.push_back(g.arc_target(a));
-                        }
-                }
-                std::set<int> regions_hit;
-                for (auto it = g.presence_stores().begin(d); it != g.presence_stores().end(d); ++it) {
-                    if (!reached[*it]) continue;
-                    x[d] = std::max(x[d], g.presence_share(d, *it));
-                    S[i][{d, *it}] += weight;
-                    for (int r = g.node_region(*it); r != -1; r = g.region_parent()[r]) regions_hit.insert(r);
-                }
-                for (int r : regions_hit) R[i][{d, r}] += weight;
-            }
-            for (int c = 0; c < C; ++c) {
-                double v = x[c];
-                if (g.is_composite(c)) {
-                    v = g.class_atoms().size(c) ? std::numeric_limits<double>::infinity() : 0.0;
-                    for (auto it = g.class_atoms().begin(c); it != g.class_atoms().end(c); ++it) v = std::min(v, x[*it]);
-                }
-                if (v > 0) P[i][c] += weight;
-                X[i][c] += weight * v;
-            }
-        }
-    }
-    for (std::size_t i = 0; i < A; ++i) {
-        for (int c = 0; c < C; ++c) {
-            out.probability[i][c] = static_cast<double>(P[i][c]);
-            out.expected[i][c] = static_cast<double>(X[i][c]);
-        }
-        for (auto& [k, v] : S[i]) out.store[i][k] = static_cast<double>(v);
-        for (auto& [k, v] : R[i]) out.region[i][k] = static_cast<double>(v);
-    }
-    return out;
-}
+using datareach::testing::bridge;
+using datareach::testing::grid;
+using datareach::testing::ModelBuilder;
 
 void expect_matches_brute(const dr::CompiledGraph& g, const std::vector<dr::NodeIndex>& adversaries, const std::string& what) {
     const auto table = dr::exact_exposure(g, adversaries);
-    const auto brute = brute_force(g, adversaries);
+    const auto brute = dr::testing::brute_force(g, adversaries);
     const std::size_t C = g.class_count();
     ASSERT_EQ(table.method, "exact");
     for (std::size_t i = 0; i < adversaries.size(); ++i)
         for (std::size_t c = 0; c < C; ++c) {
             EXPECT_NEAR(table.probability(i, c), brute.probability[i][c], 1e-12) << what << " adversary " << i << " class " << c;
-            EXPECT_NEAR(table.expected_share(i, c), brute.expected[i][c], 1e-12) << what << " adversary " << i << " class " << c;
+            EXPECT_NEAR(table.expected_share(i, c), brute.expected_share[i][c], 1e-12) << what << " adversary " << i << " class " << c;
             EXPECT_EQ(table.ci_low(i, c), table.probability(i, c));
             EXPECT_EQ(table.ci_high(i, c), table.probability(i, c));
             EXPECT_EQ(table.expected_share_ci_low(i, c), table.expected_share(i, c));
@@ -229,27 +70,12 @@ void expect_matches_brute(const dr::CompiledGraph& g, const std::vector<dr::Node
 
 double bridge_value(double p) { return 2 * p * p + 2 * p * p * p - 5 * std::pow(p, 4) + 2 * std::pow(p, 5); }
 
-Builder grid(int rows, int cols, double p, int& source, int& target) {
-    Builder b;
-    std::vector<int> id(rows * cols);
-    for (int i = 0; i < rows * cols; ++i) id[i] = (i == rows * cols - 1) ? b.store() : b.node();
-    for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c) {
-            if (c + 1 < cols) b.link(id[r * cols + c], id[r * cols + c + 1], p);
-            if (r + 1 < rows) b.link(id[r * cols + c], id[(r + 1) * cols + c], p);
-        }
-    b.place(b.cls(), id.back());
-    source = id[0];
-    target = id.back();
-    return b;
-}
-
 }  // namespace
 
 TEST(Exact, SingleArc) {
-    Builder b;
-    const int adv = b.node(), s = b.store();
-    const int d = b.cls();
+    ModelBuilder b;
+    const int adv = b.role(), s = b.store();
+    const int d = b.atomic_class();
     b.place(d, s, 0.5);
     b.arc(adv, s, 0.3);
     const auto g = b.compile();
@@ -264,14 +90,14 @@ TEST(Exact, SingleArc) {
 }
 
 TEST(Exact, SharedEventAndMaxShare) {
-    Builder b;
-    const int adv = b.node(), s1 = b.store(), s2 = b.store();
-    const int d = b.cls();
+    ModelBuilder b;
+    const int adv = b.role(), s1 = b.store(), s2 = b.store();
+    const int d = b.atomic_class();
     const int e = b.event(0.5);
     b.place(d, s1, 1.0);
     b.place(d, s2, 0.4);
-    b.arc(adv, s1, 0.8, {e});
-    b.arc(adv, s2, 0.5, {e});
+    b.arc(adv, s1, 0.8, {}, {e});
+    b.arc(adv, s2, 0.5, {}, {e});
     const auto g = b.compile();
     const auto t = dr::exact_exposure(g, {adv});
     // X = 1 if arc1 live (0.4); else 0.4 if arc2 live (0.5 * 0.5 * 0.2 = 0.05).
@@ -281,15 +107,15 @@ TEST(Exact, SharedEventAndMaxShare) {
 }
 
 TEST(Exact, CompositeNeedsSameWorld) {
-    Builder b;
-    const int adv = b.node(), s1 = b.store(), s2 = b.store();
-    const int a = b.cls(), c = b.cls();
-    const int comp = b.cls(1, 1, {a, c});
+    ModelBuilder b;
+    const int adv = b.role(), s1 = b.store(), s2 = b.store();
+    const int a = b.atomic_class(), c = b.atomic_class();
+    const int comp = b.composite_class({a, c});
     b.place(a, s1, 0.6);
     b.place(c, s2, 0.9);
     const int e = b.event(0.5);
-    b.arc(adv, s1, 1.0, {e});
-    b.arc(adv, s2, 0.5, {e});
+    b.arc(adv, s1, 1.0, {}, {e});
+    b.arc(adv, s2, 0.5, {}, {e});
     const auto g = b.compile();
     const auto t = dr::exact_exposure(g, {adv});
     EXPECT_NEAR(t.probability(0, comp), 0.25, 1e-15);  // not 0.5 * 0.25
@@ -298,15 +124,15 @@ TEST(Exact, CompositeNeedsSameWorld) {
 }
 
 TEST(Exact, FiltersAndAdversaryStore) {
-    Builder b;
-    const int adv = b.store(), mid = b.node(), s = b.store();
-    const int a = b.cls(), c = b.cls();
+    ModelBuilder b;
+    const int adv = b.store(), mid = b.role(), s = b.store();
+    const int a = b.atomic_class(), c = b.atomic_class();
     b.place(a, adv, 0.2);  // the adversary itself holds a share of a
     b.place(a, s, 0.7);
     b.place(c, s, 1.0);
     b.arc(adv, mid, 0.5);
-    b.arc(mid, s, 0.5, {}, {c});  // admits c only
-    b.arc(adv, s, 0.1, {}, {a});
+    b.arc(mid, s, 0.5, {c});  // admits c only
+    b.arc(adv, s, 0.1, {a});
     const auto g = b.compile();
     const auto t = dr::exact_exposure(g, {adv});
     EXPECT_NEAR(t.probability(0, a), 1.0, 1e-15);
@@ -316,10 +142,10 @@ TEST(Exact, FiltersAndAdversaryStore) {
 }
 
 TEST(Exact, RegionsCountForAncestors) {
-    Builder b;
-    const int us = b.region("US"), va = b.region("US/VA", us), tx = b.region("US/TX", us);
-    const int adv = b.node(), s1 = b.store(va), s2 = b.store(tx);
-    const int d = b.cls();
+    ModelBuilder b;
+    const int us = b.region("US");
+    const int adv = b.role(), s1 = b.store("US/VA"), s2 = b.store("US/TX");
+    const int d = b.atomic_class();
     b.place(d, s1);
     b.place(d, s2);
     b.arc(adv, s1, 0.5);
@@ -335,12 +161,11 @@ TEST(Exact, RegionsCountForAncestors) {
 }
 
 TEST(Exact, JurisdictionRulesAndWindows) {
-    Builder b;
-    const int cn = b.region("CN"), bj = b.region("CN/Beijing", cn), us = b.region("US");
-    const int j = b.jurisdiction(cn, 0.9, cn);
-    const int admin = b.node(dr::NodeKind::role, bj);
-    const int va = b.store(us), tx = b.store(us);
-    const int d = b.cls();
+    ModelBuilder b;
+    const int j = b.jurisdiction("CN", 0.9, "CN");
+    const int admin = b.role("CN/Beijing");
+    const int va = b.store("US"), tx = b.store("US");
+    const int d = b.atomic_class();
     b.place(d, va);
     b.place(d, tx, 1.0, {100, 200});
     b.arc(admin, va, 0.95, {}, {}, {0, 50});
@@ -355,13 +180,13 @@ TEST(Exact, JurisdictionRulesAndWindows) {
 }
 
 TEST(Exact, ProbabilityZeroAndOne) {
-    Builder b;
-    const int adv = b.node(), mid = b.node(), s = b.store();
-    const int d = b.cls();
+    ModelBuilder b;
+    const int adv = b.role(), mid = b.role(), s = b.store();
+    const int d = b.atomic_class();
     const int never = b.event(0.0), always = b.event(1.0);
     b.place(d, s);
-    b.arc(adv, mid, 1.0, {always});
-    b.arc(mid, s, 0.7, {never});
+    b.arc(adv, mid, 1.0, {}, {always});
+    b.arc(mid, s, 0.7, {}, {never});
     b.arc(mid, s, 0.4);
     const auto g = b.compile();
     const auto c = dr::exact_complexity(g, {adv});
@@ -373,15 +198,15 @@ TEST(Exact, ProbabilityZeroAndOne) {
 TEST(Exact, SeriesParallelReductions) {
     // adversary -> a -> b -> s (three coins in series), plus two parallel coins a -> b and a
     // filtered arc a -> b that only one class passes; b is not a store, s is.
-    Builder b;
-    const int adv = b.node(), na = b.node(), nb = b.node(), s = b.store();
-    const int d = b.cls(), other = b.cls();
+    ModelBuilder b;
+    const int adv = b.role(), na = b.role(), nb = b.role(), s = b.store();
+    const int d = b.atomic_class(), other = b.atomic_class();
     b.place(d, s);
     b.place(other, s, 0.5);
     b.arc(adv, na, 0.9);
     b.arc(na, nb, 0.5);
     b.arc(na, nb, 0.4);
-    b.arc(na, nb, 0.3, {}, {other});
+    b.arc(na, nb, 0.3, {other});
     b.arc(nb, s, 0.8);
     const auto g = b.compile();
     const auto c = dr::exact_complexity(g, {adv});
@@ -396,20 +221,15 @@ TEST(Exact, SeriesParallelReductions) {
 
 TEST(Exact, BridgeNetwork) {
     for (double p : {0.9, 0.5, 0.1}) {
-        Builder b;
-        std::vector<int> v;
-        for (int i = 0; i < 3; ++i) v.push_back(b.node());
-        v.push_back(b.store());
-        for (auto [x, y] : {std::pair{0, 1}, {0, 2}, {1, 2}, {1, 3}, {2, 3}}) b.link(v[x], v[y], p);
-        const int d = b.cls();
-        b.place(d, v[3]);
-        const auto g = b.compile();
-        const auto t = dr::exact_exposure(g, {v[0]});
+        int s = 0, target = 0;
+        const auto g = bridge(p, s, target).compile();
+        const int d = 0;
+        const auto t = dr::exact_exposure(g, {s});
         EXPECT_NEAR(t.probability(0, d), bridge_value(p), 1e-12) << p;
         if (p == 0.9) {
             EXPECT_NEAR(t.probability(0, d), 0.97848, 5e-6);
         }
-        expect_matches_brute(g, {v[0]}, "bridge");
+        expect_matches_brute(g, {s}, "bridge");
     }
 }
 
@@ -470,9 +290,9 @@ TEST(Exact, ComplexityCap) {
 // branch, so the recursion is deep but narrow.
 TEST(Exact, WideStar) {
     const int stores = 1000;
-    Builder b;
-    const int adv = b.node();
-    const int d = b.cls();
+    ModelBuilder b;
+    const int adv = b.role();
+    const int d = b.atomic_class();
     for (int i = 0; i < stores; ++i) {
         const int s = b.store();
         b.place(d, s, i == 0 ? 1.0 : 0.5);
@@ -538,22 +358,25 @@ TEST(Exact, RandomModelsMatchBruteForce) {
     };
     int checked = 0;
     for (int model = 0; model < 400; ++model) {
-        Builder b;
-        const int r0 = b.region("A"), r1 = b.region("A/x", r0), r2 = b.region("B");
-        const int regions[] = {-1, r0, r1, r2};
+        ModelBuilder b;
+        for (const char* path : {"A", "A/x", "B"}) b.region(path);  // region rows 0, 1, 2
+        const char* regions[] = {"", "A", "A/x", "B"};                  // "": no region
         const int nodes = 2 + pick(6);
         std::vector<int> stores;
         for (int v = 0; v < nodes; ++v) {
             if (v > 0 && pick(2) == 0) stores.push_back(b.store(regions[pick(4)]));
             else if (pick(8) == 0) b.jurisdiction(regions[1 + pick(3)], prob(), regions[pick(4)]);
-            else b.node(dr::NodeKind::role, regions[pick(4)]);
+            else b.role(regions[pick(4)]);
         }
         if (stores.empty()) stores.push_back(b.store(regions[pick(4)]));
-        const int n = static_cast<int>(b.m.node_count());
+        const int n = static_cast<int>(b.data.node_count());
         const int atoms = 1 + pick(3);
-        for (int c = 0; c < atoms; ++c) b.cls(1 + pick(100), pick(5));
-        if (atoms >= 2 && pick(2) == 0) b.cls(10, 2, {0, 1});
-        if (atoms >= 3 && pick(3) == 0) b.cls(10, 2, {0, 1, 2});
+        for (int c = 0; c < atoms; ++c) {
+            const double sensitivity = pick(5), records = 1 + pick(100);  // drawn in this order
+            b.atomic_class(sensitivity, records);
+        }
+        if (atoms >= 2 && pick(2) == 0) b.composite_class({0, 1}, 2, 10);
+        if (atoms >= 3 && pick(3) == 0) b.composite_class({0, 1, 2}, 2, 10);
         const int events = pick(4);
         for (int e = 0; e < events; ++e) b.event(prob());
         for (int i = 0, k = 1 + pick(4); i < k; ++i) b.place(pick(atoms), stores[pick(static_cast<int>(stores.size()))],
@@ -571,10 +394,10 @@ TEST(Exact, RandomModelsMatchBruteForce) {
             for (int e = 0; e < events; ++e)
                 if (pick(3) == 0) req.push_back(e);
             if (pick(3) == 0) {
-                cls.push_back(pick(static_cast<int>(b.m.class_count())));  // may name a composite
+                cls.push_back(pick(static_cast<int>(b.data.class_count())));  // may name a composite
                 if (pick(3) == 0) cls.push_back(pick(atoms));
             }
-            b.arc(pick(n), pick(n), prob(), req, cls, pick(6) == 0 ? dr::Window{3, 8} : dr::Window{});
+            b.arc(pick(n), pick(n), prob(), cls, req, pick(6) == 0 ? dr::Window{3, 8} : dr::Window{});
         }
         for (std::optional<dr::Day> at : {std::optional<dr::Day>{}, std::optional<dr::Day>{4}}) {
             const auto g = b.compile(at);
@@ -596,18 +419,18 @@ TEST(Exact, DenseRandomModelsMatchBruteForce) {
     std::uint64_t hits = 0;
     int checked = 0;
     for (int model = 0; model < 150; ++model) {
-        Builder b;
-        const int r0 = b.region("A"), r1 = b.region("A/x", r0);
+        ModelBuilder b;
+        b.region("A/x");  // region rows 0 ("A") and 1 ("A/x")
         const int n = 5 + pick(4);
         std::vector<int> stores;
         for (int v = 0; v < n; ++v) {
-            if (v > 0 && pick(3) == 0) stores.push_back(b.store(pick(2) ? r1 : r0));
-            else b.node();
+            if (v > 0 && pick(3) == 0) stores.push_back(b.store(pick(2) ? "A/x" : "A"));
+            else b.role();
         }
-        if (stores.empty()) stores.push_back(b.store(r1));
+        if (stores.empty()) stores.push_back(b.store("A/x"));
         const int atoms = 1 + pick(3);
-        for (int c = 0; c < atoms; ++c) b.cls();
-        if (atoms >= 2) b.cls(1, 1, {0, atoms - 1});
+        for (int c = 0; c < atoms; ++c) b.atomic_class();
+        if (atoms >= 2) b.composite_class({0, atoms - 1});
         for (int c = 0; c < atoms; ++c)
             for (int s : stores)
                 if (pick(2) == 0) b.place(c, s, 0.1 * (1 + pick(10)));
@@ -618,11 +441,11 @@ TEST(Exact, DenseRandomModelsMatchBruteForce) {
             if (pick(4) == 0) cls.push_back(pick(atoms));
             if (kind == 0) {
                 b.link(u, v, 0.1 * (1 + pick(9)));
-            } else if (kind == 1 && b.m.event_count() > 0) {
-                b.arc(u, v, pick(2) ? 1.0 : 0.5, {pick(static_cast<int>(b.m.event_count()))}, cls);
-                if (b.m.arc_p.back() == 1.0) continue;
+            } else if (kind == 1 && b.data.event_count() > 0) {
+                b.arc(u, v, pick(2) ? 1.0 : 0.5, cls, {pick(static_cast<int>(b.data.event_count()))});
+                if (b.data.arc_p.back() == 1.0) continue;
             } else {
-                b.arc(u, v, 0.1 * (1 + pick(9)), {}, cls);
+                b.arc(u, v, 0.1 * (1 + pick(9)), cls);
             }
             ++vars;
         }

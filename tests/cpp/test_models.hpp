@@ -1,10 +1,16 @@
-// Small models for the GoogleTest suite, built in code: one table row per call.
+// Small models for the GoogleTest suite, built in code: one table row per call, every id
+// the row index it returns. The one model builder of tests/cpp.
 #pragma once
 
 #include <cmath>
+#include <cstdint>
+#include <optional>
+#include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "datareach/compiled_graph.hpp"
 #include "datareach/model_data.hpp"
 
 namespace datareach::testing {
@@ -13,6 +19,7 @@ class ModelBuilder {
 public:
     ModelData data;
 
+    // The region with this path ("US/VA"), added with its missing ancestors on first use.
     std::int32_t region(const std::string& path) {
         for (std::size_t r = 0; r < data.region_names.size(); ++r)
             if (data.region_names[r] == path) return static_cast<std::int32_t>(r);
@@ -23,6 +30,7 @@ public:
         return static_cast<std::int32_t>(data.region_names.size() - 1);
     }
 
+    // A node in the region with this path ("": no region).
     std::int32_t node(NodeKind kind, const std::string& region_path = "") {
         data.node_kind.push_back(kind);
         data.node_region.push_back(region_path.empty() ? -1 : region(region_path));
@@ -32,8 +40,9 @@ public:
     }
     std::int32_t role(const std::string& region_path = "") { return node(NodeKind::role, region_path); }
     std::int32_t store(const std::string& region_path = "") { return node(NodeKind::store, region_path); }
-    std::int32_t jurisdiction(const std::string& territory, double compels) {
-        const auto j = node(NodeKind::jurisdiction);
+    // A jurisdiction whose rule reaches every node in `territory` with p = compels.
+    std::int32_t jurisdiction(const std::string& territory, double compels, const std::string& region_path = "") {
+        const auto j = node(NodeKind::jurisdiction, region_path);
         data.node_territory[j] = region(territory);
         data.node_compels[j] = compels;
         return j;
@@ -45,9 +54,10 @@ public:
         data.class_components.push_row({});
         return static_cast<std::int32_t>(data.class_sensitivity.size() - 1);
     }
-    std::int32_t composite_class(const std::vector<std::int32_t>& components) {
-        data.class_sensitivity.push_back(1.0);
-        data.class_records.push_back(1.0);
+    std::int32_t composite_class(const std::vector<std::int32_t>& components, double sensitivity = 1.0,
+                                 double records = 1.0) {
+        data.class_sensitivity.push_back(sensitivity);
+        data.class_records.push_back(records);
         data.class_components.push_row(components);
         return static_cast<std::int32_t>(data.class_sensitivity.size() - 1);
     }
@@ -91,6 +101,65 @@ public:
         arc(a, b, 1.0, {}, {e});
         arc(b, a, 1.0, {}, {e});
     }
+
+    CompiledGraph compile(std::optional<Day> at = std::nullopt) const { return CompiledGraph::compile(data, at); }
 };
+
+// Network-reliability benchmarks with published values, built from undirected links of
+// probability p: roles, and one store holding all of atomic class 0 at the target.
+
+// The bridge network: source 0, nodes 1 and 2, target store 3; links 0-1, 0-2, 1-2, 1-3, 2-3.
+inline ModelBuilder bridge(double p, std::int32_t& source, std::int32_t& target) {
+    ModelBuilder b;
+    std::vector<std::int32_t> v;
+    for (int i = 0; i < 3; ++i) v.push_back(b.role());
+    v.push_back(b.store());
+    for (auto [x, y] : {std::pair{0, 1}, {0, 2}, {1, 2}, {1, 3}, {2, 3}}) b.link(v[x], v[y], p);
+    b.place(b.atomic_class(), v[3]);
+    source = v[0];
+    target = v[3];
+    return b;
+}
+
+// A rows x cols grid, row by row: links to the right and down neighbours; source is the
+// first corner, target the store in the opposite corner.
+inline ModelBuilder grid(int rows, int cols, double p, std::int32_t& source, std::int32_t& target) {
+    ModelBuilder b;
+    std::vector<std::int32_t> id(rows * cols);
+    for (int i = 0; i < rows * cols; ++i) id[i] = (i == rows * cols - 1) ? b.store() : b.role();
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+            if (c + 1 < cols) b.link(id[r * cols + c], id[r * cols + c + 1], p);
+            if (r + 1 < rows) b.link(id[r * cols + c], id[(r + 1) * cols + c], p);
+        }
+    b.place(b.atomic_class(), id.back());
+    source = id[0];
+    target = id.back();
+    return b;
+}
+
+// A medium random model (fixed seed): 300 nodes (every fifth a store in US/VA or CN/Beijing,
+// the others roles in US or CN), three atomic classes and a composite of the first two,
+// five events, 1500 arcs with filters and events whose p is p_min + p_span * k / 1000 for a
+// random k in [0, 1000), and a jurisdiction rule for CN (compels 0.3).
+inline ModelData medium_model(double p_min, double p_span) {
+    std::mt19937_64 rng(7);
+    ModelBuilder b;
+    const int n = 300;
+    for (int i = 0; i < n; ++i) (i % 5 == 4) ? b.store(i % 2 ? "US/VA" : "CN/Beijing") : b.role(i % 3 ? "US" : "CN");
+    const auto d = b.atomic_class(), e = b.atomic_class();
+    b.atomic_class();
+    b.composite_class({d, e});
+    for (int i = 4; i < n; i += 5) b.place(static_cast<std::int32_t>(rng() % 3), i, 0.25 * (1 + rng() % 4));
+    for (int k = 0; k < 5; ++k) b.event(0.5 + 0.1 * k);
+    for (int k = 0; k < 1500; ++k) {
+        std::vector<std::int32_t> filter, req;
+        if (rng() % 4 == 0) filter.push_back(static_cast<std::int32_t>(rng() % 3));
+        if (rng() % 3 == 0) req.push_back(static_cast<std::int32_t>(rng() % 5));
+        b.arc(static_cast<std::int32_t>(rng() % n), static_cast<std::int32_t>(rng() % n), p_min + p_span * (rng() % 1000) / 1000.0, filter, req);
+    }
+    b.jurisdiction("CN", 0.3);
+    return b.data;
+}
 
 }  // namespace datareach::testing

@@ -10,11 +10,17 @@
 #include <random>
 #include <vector>
 
+#include "brute_force.hpp"
 #include "datareach/errors.hpp"
 #include "datareach/exposure_monte_carlo.hpp"
+#include "table_checks.hpp"
 #include "test_models.hpp"
 
 using namespace datareach;
+using datareach::testing::BruteForce;
+using datareach::testing::bridge;
+using datareach::testing::expect_tables_identical;
+using datareach::testing::grid;
 using datareach::testing::ModelBuilder;
 namespace mc = datareach::monte_carlo;
 
@@ -37,95 +43,6 @@ ExposureTable run(const ModelData& data, const std::vector<NodeIndex>& adversari
 void expect_close(double estimate, double exact, std::uint64_t n, double k = 5.0) {
     const double sd = std::sqrt(std::max(exact * (1.0 - exact), 1e-12) / static_cast<double>(n));
     EXPECT_NEAR(estimate, exact, k * sd + 1e-12) << "exact " << exact;
-}
-
-void expect_tables_identical(const ExposureTable& a, const ExposureTable& b) {
-    EXPECT_EQ(a.samples, b.samples);
-    EXPECT_TRUE(a.probability == b.probability);
-    EXPECT_TRUE(a.ci_low == b.ci_low);
-    EXPECT_TRUE(a.ci_high == b.ci_high);
-    EXPECT_TRUE(a.expected_share == b.expected_share);
-    EXPECT_TRUE(a.expected_share_ci_low == b.expected_share_ci_low);
-    EXPECT_TRUE(a.expected_share_ci_high == b.expected_share_ci_high);
-    EXPECT_EQ(a.by_store.probability, b.by_store.probability);
-    EXPECT_EQ(a.by_store.place, b.by_store.place);
-    EXPECT_EQ(a.by_region.probability, b.by_region.probability);
-    EXPECT_EQ(a.by_region.place, b.by_region.place);
-    EXPECT_EQ(a.max_half_width, b.max_half_width);
-}
-
-// ------------------------------------------------------------------ exhaustive enumeration
-// Straight from DESIGN 2 over the compiled graph: every assignment of the random events and
-// coins, breadth-first reach per atomic class, X_d = max share, X_c = min over components.
-struct Exact {
-    std::vector<std::vector<double>> probability, expected;  // [adversary][class]
-    std::vector<std::vector<std::vector<double>>> store;     // [adversary][class][store node]
-};
-
-Exact enumerate(const CompiledGraph& g, const std::vector<NodeIndex>& adversaries) {
-    std::vector<int> event_var(g.event_count(), -1), arc_var(g.arc_count(), -1);
-    std::vector<double> var_p;
-    for (std::size_t e = 0; e < g.event_count(); ++e)
-        if (g.event_p(e) > 0 && g.event_p(e) < 1) {
-            event_var[e] = static_cast<int>(var_p.size());
-            var_p.push_back(g.event_p(e));
-        }
-    for (std::size_t a = 0; a < g.arc_count(); ++a)
-        if (g.arc_p(a) > 0 && g.arc_p(a) < 1) {
-            arc_var[a] = static_cast<int>(var_p.size());
-            var_p.push_back(g.arc_p(a));
-        }
-    const std::size_t vars = var_p.size();
-    const std::size_t classes = g.class_count(), nodes = g.node_count();
-    Exact out;
-    out.probability.assign(adversaries.size(), std::vector<double>(classes, 0.0));
-    out.expected = out.probability;
-    out.store.assign(adversaries.size(), std::vector<std::vector<double>>(classes, std::vector<double>(nodes, 0.0)));
-    for (std::uint64_t world = 0; world < (std::uint64_t{1} << vars); ++world) {
-        double weight = 1.0;
-        for (std::size_t v = 0; v < vars; ++v) weight *= (world >> v & 1) ? var_p[v] : 1.0 - var_p[v];
-        auto up = [&](int var, double p) { return var >= 0 ? ((world >> var) & 1) != 0 : p >= 1.0; };
-        std::vector<char> live(g.arc_count());
-        for (std::size_t a = 0; a < g.arc_count(); ++a) {
-            bool l = up(arc_var[a], g.arc_p(a));
-            for (auto it = g.arc_requires().begin(a); it != g.arc_requires().end(a); ++it) l = l && up(event_var[*it], g.event_p(*it));
-            live[a] = l;
-        }
-        for (std::size_t i = 0; i < adversaries.size(); ++i) {
-            std::vector<double> x(classes, 0.0);
-            for (ClassIndex d = 0; d < static_cast<ClassIndex>(classes); ++d) {
-                if (g.is_composite(d)) continue;
-                std::vector<char> seen(nodes, 0);
-                std::vector<NodeIndex> stack{adversaries[i]};
-                seen[adversaries[i]] = 1;
-                while (!stack.empty()) {
-                    const auto v = stack.back();
-                    stack.pop_back();
-                    for (auto a = g.out_begin(v); a < g.out_end(v); ++a) {
-                        const auto t = g.arc_target(a);
-                        if (seen[t] || !live[a] || !g.admits(a, d)) continue;
-                        seen[t] = 1;
-                        stack.push_back(t);
-                    }
-                }
-                for (NodeIndex s = 0; s < static_cast<NodeIndex>(nodes); ++s) {
-                    const double share = g.presence_share(d, s);
-                    if (seen[s] && share > 0) {
-                        x[d] = std::max(x[d], share);
-                        out.store[i][d][s] += weight;
-                    }
-                }
-            }
-            for (ClassIndex c = 0; c < static_cast<ClassIndex>(classes); ++c) {
-                double value = g.is_composite(c) ? 1.0 : x[c];
-                if (g.is_composite(c))
-                    for (auto it = g.class_atoms().begin(c); it != g.class_atoms().end(c); ++it) value = std::min(value, x[*it]);
-                if (value > 0) out.probability[i][c] += weight;
-                out.expected[i][c] += weight * value;
-            }
-        }
-    }
-    return out;
 }
 
 // A random small model using events, filters, flows with shares, composites and windows.
@@ -480,35 +397,22 @@ TEST(MonteCarlo, ByRegionCountsEveryAncestor) {
 // -------------------------------------------------------------- published reliabilities
 
 TEST(MonteCarlo, BridgeNetworkReliability) {
-    ModelBuilder b;
-    std::vector<std::int32_t> v;
-    for (int i = 0; i < 3; ++i) v.push_back(b.role());
-    v.push_back(b.store());
-    const auto d = b.atomic_class();
-    b.place(d, v[3]);
-    for (auto [x, y] : std::vector<std::pair<int, int>>{{0, 1}, {0, 2}, {1, 2}, {1, 3}, {2, 3}}) b.link(v[x], v[y], 0.9);
+    std::int32_t source = 0, target = 0;
+    const auto b = bridge(0.9, source, target);
+    const ClassIndex d = 0;
     const std::uint64_t n = 1 << 20;
     MonteCarloOptions o = options(n, 3, 2);
-    const auto t = run(b.data, {v[0]}, o);
+    const auto t = run(b.data, {source}, o);
     expect_close(t.probability(0, d), 0.97848, n, 4.5);
     EXPECT_LE(t.ci_low(0, d), 0.97848 + 1e-3);
 }
 
 TEST(MonteCarlo, GridReliability) {
-    ModelBuilder b;
-    const int side = 5;
-    std::vector<std::int32_t> v;
-    for (int i = 0; i < side * side - 1; ++i) v.push_back(b.role());
-    v.push_back(b.store());
-    const auto d = b.atomic_class();
-    b.place(d, v.back());
-    for (int r = 0; r < side; ++r)
-        for (int c = 0; c < side; ++c) {
-            if (c + 1 < side) b.link(v[r * side + c], v[r * side + c + 1], 0.9);
-            if (r + 1 < side) b.link(v[r * side + c], v[(r + 1) * side + c], 0.9);
-        }
+    std::int32_t source = 0, target = 0;
+    const auto b = grid(5, 5, 0.9, source, target);
+    const ClassIndex d = 0;
     const std::uint64_t n = 1 << 20;
-    const auto t = run(b.data, {v[0]}, options(n, 11, 2));
+    const auto t = run(b.data, {source}, options(n, 11, 2));
     expect_close(t.probability(0, d), 0.9755566, n, 4.5);
 }
 
@@ -522,18 +426,20 @@ TEST(MonteCarlo, AgreesWithEnumerationOnRandomModels) {
         const ModelData data = random_model(rng);
         const auto g = CompiledGraph::compile(data, Day{50});
         std::vector<NodeIndex> adversaries{0, 1};
-        const Exact exact = enumerate(g, adversaries);
+        const BruteForce exact = datareach::testing::brute_force(g, adversaries);
         MonteCarloOptions o = options(n, static_cast<std::uint64_t>(model), 2);
         const auto t = monte_carlo_exposure(g, adversaries, o);
         for (std::size_t i = 0; i < adversaries.size(); ++i)
             for (std::size_t c = 0; c < g.class_count(); ++c) {
                 SCOPED_TRACE("model " + std::to_string(model) + " adversary " + std::to_string(i) + " class " + std::to_string(c));
                 expect_close(t.probability(i, c), exact.probability[i][c], n);
-                EXPECT_NEAR(t.expected_share(i, c), exact.expected[i][c], 5 * std::sqrt(0.25 / n) + 1e-12);
+                EXPECT_NEAR(t.expected_share(i, c), exact.expected_share[i][c], 5 * std::sqrt(0.25 / n) + 1e-12);
                 ++checked;
             }
         for (std::size_t k = 0; k < t.by_store.place.size(); ++k) {
-            const double want = exact.store[t.by_store.adversary_row[k]][t.by_store.class_index[k]][t.by_store.place[k]];
+            const auto& stores = exact.store[t.by_store.adversary_row[k]];
+            const auto found = stores.find({t.by_store.class_index[k], t.by_store.place[k]});
+            const double want = found == stores.end() ? 0.0 : found->second;  // not holding the class: never
             expect_close(t.by_store.probability[k], want, n);
         }
     }
@@ -564,25 +470,8 @@ TEST(MonteCarlo, IntervalsCoverAtTheStatedRate) {
 // ----------------------------------------------------------------------------- determinism
 
 namespace {
-ModelData medium_model() {
-    std::mt19937_64 rng(7);
-    ModelBuilder b;
-    const int n = 300;
-    for (int i = 0; i < n; ++i) (i % 5 == 4) ? b.store(i % 2 ? "US/VA" : "CN/Beijing") : b.role(i % 3 ? "US" : "CN");
-    const auto d = b.atomic_class(), e = b.atomic_class(), f = b.atomic_class();
-    b.composite_class({d, e});
-    for (int i = 4; i < n; i += 5) b.place(static_cast<std::int32_t>(rng() % 3), i, 0.25 * (1 + rng() % 4));
-    for (int k = 0; k < 5; ++k) b.event(0.5 + 0.1 * k);
-    for (int k = 0; k < 1500; ++k) {
-        std::vector<std::int32_t> filter, req;
-        if (rng() % 4 == 0) filter.push_back(static_cast<std::int32_t>(rng() % 3));
-        if (rng() % 3 == 0) req.push_back(static_cast<std::int32_t>(rng() % 5));
-        b.arc(static_cast<std::int32_t>(rng() % n), static_cast<std::int32_t>(rng() % n), 0.05 + 0.9 * (rng() % 1000) / 1000.0, filter, req);
-    }
-    (void)f;
-    b.jurisdiction("CN", 0.3);
-    return b.data;
-}
+// Arcs with p in [0.05, 0.95).
+ModelData medium_model() { return datareach::testing::medium_model(0.05, 0.9); }
 }  // namespace
 
 TEST(MonteCarlo, IdenticalForAnyThreadCountAndBlockSize) {
