@@ -25,7 +25,7 @@ long double tango_statistic(long double b, long double c, long double n, long do
     const long double k = 8.0L * n * c * d0 * (1.0L - d0);
     const long double root = std::sqrt(std::max(0.0L, w * w + k));
     long double q;
-    if (w > 0) q = k > 0 ? 2.0L * c * d0 * (1.0L - d0) / (root + w) : 0.0L;  // no cancellation
+    if (w > 0) q = 2.0L * c * d0 * (1.0L - d0) / (root + w);  // the same root, without cancellation
     else q = (root - w) / (4.0L * n);
     const long double variance = n * (2.0L * q + d0 * (1.0L - d0));
     const long double numerator = b - c - n * d0;
@@ -84,13 +84,6 @@ using namespace monte_carlo::detail;
 // live matched arcs, reaches the same stores and has the same X. False is always safe (the
 // difference is then estimated). Every arc examined costs one unit of `budget`; exhausted,
 // the answer is false.
-bool dead_arc(const CompiledGraph& g, ArcIndex a) {
-    if (!(g.arc_p(a) > 0.0)) return true;
-    for (auto it = g.arc_requires().begin(a); it != g.arc_requires().end(a); ++it)
-        if (!(g.event_p(*it) > 0.0)) return true;
-    return false;
-}
-
 // One graph's side: its reverse arcs and the nodes that can reach a store holding the class.
 class Side {
 public:
@@ -105,7 +98,7 @@ public:
             reverse_arc_[static_cast<std::size_t>(next[static_cast<std::size_t>(g.arc_target(static_cast<ArcIndex>(a)))]++)] = static_cast<ArcIndex>(a);
         relevant_.assign(nodes, 0);
         live_.resize(arcs);
-        for (std::size_t a = 0; a < arcs; ++a) live_[a] = !dead_arc(g, static_cast<ArcIndex>(a));
+        for (std::size_t a = 0; a < arcs; ++a) live_[a] = g.arc_possible(static_cast<ArcIndex>(a));
         // Presence by node: (class, share) sorted by class.
         const auto& presence = g.presence_stores();
         held_begin_.assign(nodes + 1, 0);
@@ -356,9 +349,6 @@ struct Sum128 {
     long double value() const { return static_cast<long double>(high) * 18446744073709551616.0L + static_cast<long double>(low); }
 };
 
-// Worlds a comparison worker evaluates graph by graph before tallying the pairs.
-constexpr std::uint64_t kBatchWorlds = 2048;
-
 // D = X_v - X_base per world in fixed point: round(D * 2^62).
 constexpr double kFixedScale = 4611686018427387904.0;  // 2^62
 
@@ -413,13 +403,13 @@ struct PairSpace {
 
     // After every graph has evaluated the same block: the joint counts of each variant with
     // the base.
-    void tally(const std::vector<const Plan*>& plans, const std::vector<Tallies*>& tallies, unsigned slot, const PairLayout& layout) {
+    void tally(const std::vector<const Plan*>& plans, const std::vector<Tallies*>& tallies, const PairLayout& layout) {
         const Plan& base = *plans[0];
         for (std::size_t v = 0; v < layout.variants; ++v) {
             const Plan& variant = *plans[v + 1];
             for (std::size_t i = 0; i < layout.rows; ++i) {
-                const std::uint64_t* base_masks = tallies[0]->class_masks_of(slot) + i * base.level_count * W;
-                const std::uint64_t* variant_masks = tallies[v + 1]->class_masks_of(slot) + i * variant.level_count * W;
+                const std::uint64_t* base_masks = tallies[0]->class_masks.data() + i * base.level_count * W;
+                const std::uint64_t* variant_masks = tallies[v + 1]->class_masks.data() + i * variant.level_count * W;
                 for (std::size_t c = 0; c < layout.classes; ++c) {
                     const std::size_t at = (v * layout.rows + i) * layout.classes + c;
                     if (layout.identical[at]) continue;
@@ -492,6 +482,49 @@ void difference_interval(const PairLayout& layout, const Plan& base, const Plan&
     }
 }
 
+// For every internal arc of `variant`: the internal arc of `base` whose live mask is the same
+// in every block (same coin stream, i.e. key and seed; same p; the same random events with
+// the same streams and p), or -1.
+std::vector<std::int32_t> shared_arcs(const Plan& base, const Plan& variant) {
+    auto signature = [](const Plan& plan, std::size_t k, std::vector<std::tuple<std::uint64_t, std::uint64_t, std::int32_t>>& out) {
+        out.clear();
+        const ArcCold& info = plan.arc_cold[k];
+        for (std::uint32_t j = 0; j < info.events_count; ++j) {
+            const EventInfo& e = plan.events[static_cast<std::size_t>(plan.arc_events[info.events_begin + j])];
+            out.emplace_back(e.stream, e.p.mantissa, e.p.zero_bits);
+        }
+        std::sort(out.begin(), out.end());
+    };
+    std::vector<std::pair<std::uint64_t, std::int32_t>> by_stream;  // random base arcs by coin stream
+    for (std::size_t k = 0; k < base.arc_hot.size(); ++k)
+        if (base.arc_hot[k] & kRandom) by_stream.emplace_back(base.arc_cold[k].stream, static_cast<std::int32_t>(k));
+    std::sort(by_stream.begin(), by_stream.end());
+    std::vector<std::int32_t> out(variant.arc_hot.size(), -1);
+    std::vector<std::tuple<std::uint64_t, std::uint64_t, std::int32_t>> mine, theirs;
+    for (std::size_t k = 0; k < variant.arc_hot.size(); ++k) {
+        if (!(variant.arc_hot[k] & kRandom)) continue;
+        const ArcCold& info = variant.arc_cold[k];
+        auto it = std::lower_bound(by_stream.begin(), by_stream.end(), std::make_pair(info.stream, std::int32_t{-1}));
+        bool signed_ = false;
+        for (; it != by_stream.end() && it->first == info.stream; ++it) {
+            const ArcCold& other = base.arc_cold[static_cast<std::size_t>(it->second)];
+            if (other.mantissa != info.mantissa || other.zero_bits != info.zero_bits || other.has_coin != info.has_coin ||
+                other.events_count != info.events_count)
+                continue;
+            if (!signed_) {
+                signature(variant, k, mine);
+                signed_ = true;
+            }
+            signature(base, static_cast<std::size_t>(it->second), theirs);
+            if (mine == theirs) {
+                out[k] = it->second;
+                break;
+            }
+        }
+    }
+    return out;
+}
+
 template <int W>
 ComparisonTable run(const std::vector<const CompiledGraph*>& graphs, const std::vector<std::vector<NodeIndex>>& adversaries,
                     const MonteCarloOptions& options) {
@@ -548,35 +581,35 @@ ComparisonTable run(const std::vector<const CompiledGraph*>& graphs, const std::
         return out;
     };
 
-    // Each worker evaluates a batch of blocks graph by graph (a graph's plan stays in cache),
-    // then tallies the pairs block by block; a block counts only if every graph finished it.
-    const unsigned batch = static_cast<unsigned>(std::max<std::uint64_t>(1, kBatchWorlds / block_worlds));
+    // Each worker evaluates a block graph by graph, the base first with its own mask cache,
+    // from which the variants copy the masks of the arcs they share with it; the block counts
+    // only if every graph finished it.
+    std::vector<std::vector<std::int32_t>> donor_arcs(count);
+    for (std::size_t g = 1; g < count; ++g) donor_arcs[g] = shared_arcs(*plans[0], *plans[g]);
+    std::vector<std::unique_ptr<ArcCache>> base_cache(threads);
     if (layout.rows > 0)
         run_blocks(
-            threads, total_blocks, block_worlds, batch, options,
-            [&](unsigned t, std::uint64_t first, std::uint64_t last, const std::atomic<bool>& stop) -> std::uint64_t {
+            threads, total_blocks, block_worlds, options,
+            [&](unsigned t, std::uint64_t block, const std::atomic<bool>& stop) {
                 if (!scratch[t]) {
                     scratch[t] = std::make_unique<Scratch>(max_nodes, max_arcs, max_events, W);
+                    base_cache[t] = std::make_unique<ArcCache>(plans[0]->arc_hot.size(), plans[0]->events.size(), W);
                     for (std::size_t g = 0; g < count; ++g) {
-                        tallies[g][t] = std::make_unique<Tallies>(*plans[g], W, batch, true);
+                        tallies[g][t] = std::make_unique<Tallies>(*plans[g], W, true);
                         thread_tallies[t].push_back(tallies[g][t].get());
                     }
                     pairs[t] = std::make_unique<PairSpace<W>>(pair_size);
                 }
-                const auto blocks = static_cast<unsigned>(last - first);
-                unsigned complete = blocks;  // blocks that every graph finished
-                for (std::size_t g = 0; g < count && complete > 0; ++g) {
-                    Kernel<W> kernel(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop);
-                    unsigned k = 0;
-                    while (k < complete && kernel.compute_block(first + k, k)) ++k;
-                    complete = k;
+                if (!Kernel<W>(*graphs[0], *plans[0], *scratch[t], *thread_tallies[t][0], stop, base_cache[t].get()).compute_block(block))
+                    return false;
+                for (std::size_t g = 1; g < count; ++g) {
+                    const Donor donor{base_cache[t].get(), donor_arcs[g].data()};
+                    if (!Kernel<W>(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop, nullptr, donor).compute_block(block))
+                        return false;
                 }
-                for (unsigned k = 0; k < complete; ++k) {
-                    for (std::size_t g = 0; g < count; ++g)
-                        Kernel<W>(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop).commit(k);
-                    pairs[t]->tally(plans, thread_tallies[t], k, layout);
-                }
-                return complete;
+                for (std::size_t g = 0; g < count; ++g) Kernel<W>(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop).commit();
+                pairs[t]->tally(plans, thread_tallies[t], layout);
+                return true;
             },
             [&] {
                 const Tally tally = sum_counts(tallies[0], plans[0]->adversaries.size() * plans[0]->stride);

@@ -622,16 +622,13 @@ ExposureTable run(const CompiledGraph& graph, const std::vector<NodeIndex>& adve
     const std::size_t size = plan.adversaries.size() * plan.stride;
     if (!plan.adversaries.empty())
         run_blocks(
-            threads, total_blocks, block_worlds, 1, options,
-            [&](unsigned t, std::uint64_t first, std::uint64_t last, const std::atomic<bool>& stop) -> std::uint64_t {
+            threads, total_blocks, block_worlds, options,
+            [&](unsigned t, std::uint64_t block, const std::atomic<bool>& stop) {
                 if (!scratch[t]) {
                     scratch[t] = std::make_unique<Scratch>(plan, W);
                     tallies[t] = std::make_unique<Tallies>(plan, W);
                 }
-                Kernel<W> kernel(graph, plan, *scratch[t], *tallies[t], stop);
-                std::uint64_t done = 0;
-                for (std::uint64_t block = first; block < last && kernel.run_block(block); ++block) ++done;
-                return done;
+                return Kernel<W>(graph, plan, *scratch[t], *tallies[t], stop).run_block(block);
             },
             [&] {
                 const Tally tally = sum_counts(tallies, size);

@@ -154,6 +154,43 @@ constexpr std::size_t kMaxCachedMaskWords = std::size_t{1} << 24;
 constexpr std::uint64_t kWorldQuantum = 512;
 
 
+// A direct-mapped cache of the live masks drawn in one block of one graph: arc a lives in
+// slot a & slot_mask, tagged (epoch << 32) | a. Dense (one slot per arc) up to a memory cap;
+// beyond it colliding arcs are simply drawn again (the same words: counter-based). Every
+// evaluation of a block starts a new epoch. Per thread, reused across blocks.
+struct ArcCache {
+    std::vector<std::uint64_t> arc_tag;
+    AlignedWords arc_mask;  // per slot: W words
+    std::size_t slot_mask = 0;
+    std::vector<std::uint32_t> event_stamp;
+    std::vector<std::uint64_t> event_mask;
+    std::uint32_t epoch = 0;
+
+    ArcCache(std::size_t arcs, std::size_t events, unsigned words) {
+        std::size_t slots = 1;
+        while (slots < arcs && slots * words < kMaxCachedMaskWords) slots *= 2;
+        slot_mask = slots - 1;
+        arc_tag.assign(slots, 0);
+        arc_mask = AlignedWords(slots * words);
+        event_stamp.assign(events, 0);
+        event_mask.assign(events * words, 0);
+    }
+
+    void next_epoch() {
+        if (++epoch == 0) {  // wrapped after 2^32 evaluations: forget every stamp
+            std::fill(arc_tag.begin(), arc_tag.end(), 0);
+            std::fill(event_stamp.begin(), event_stamp.end(), 0);
+            epoch = 1;
+        }
+    }
+
+    // The mask of arc a if drawn in the current epoch, else null.
+    const std::uint64_t* find(std::size_t a, unsigned words) const {
+        const std::size_t slot = a & slot_mask;
+        return arc_tag[slot] == ((static_cast<std::uint64_t>(epoch) << 32) | a) ? arc_mask.data() + slot * words : nullptr;
+    }
+};
+
 // Per-thread scratch of the kernel, reused across blocks and segments, and across graphs
 // (a comparison evaluates its graphs one after another on each block): sized for the largest.
 struct Scratch {
@@ -163,90 +200,66 @@ struct Scratch {
     std::vector<std::uint64_t> summary;  // per word of marks: a bit, the word is non-zero
     std::vector<std::uint8_t> watched;   // stores of the group being propagated
     std::vector<NodeIndex> touched;      // nodes reached in the current propagation
-    // A direct-mapped cache of the live masks drawn in this block: arc a lives in slot
-    // a & slot_mask, tagged (epoch << 32) | a. Dense (one slot per arc) up to a memory cap;
-    // beyond it colliding arcs are simply drawn again (the same words: counter-based). Every
-    // evaluation of a block (of one graph) starts a new epoch, so graphs never see each
-    // other's masks.
-    std::vector<std::uint64_t> arc_tag;
-    AlignedWords arc_mask;  // per slot: W words
-    std::size_t slot_mask = 0;
-    std::vector<std::uint32_t> event_stamp;
-    std::vector<std::uint64_t> event_mask;
-    std::uint32_t epoch = 0;
+    ArcCache cache;                      // the live masks of the graph being evaluated
 
-    Scratch(std::size_t nodes, std::size_t arcs, std::size_t events, unsigned words) {
+    Scratch(std::size_t nodes, std::size_t arcs, std::size_t events, unsigned words) : cache(arcs, events, words) {
         reached = AlignedWords(nodes * words);
         pending = AlignedWords(nodes * words);
         marks.assign(nodes / 64 + 1, 0);
         summary.assign(marks.size() / 64 + 1, 0);
         watched.assign(nodes, 0);
-        std::size_t slots = 1;
-        while (slots < arcs && slots * words < kMaxCachedMaskWords) slots *= 2;
-        slot_mask = slots - 1;
-        arc_tag.assign(slots, 0);
-        arc_mask = AlignedWords(slots * words);
-        event_stamp.assign(events, 0);
-        event_mask.assign(events * words, 0);
     }
     explicit Scratch(const Plan& plan, unsigned words) : Scratch(plan.nodes, plan.arc_hot.size(), plan.events.size(), words) {}
-
-    void next_epoch() {
-        if (++epoch == 0) {  // wrapped after 2^32 evaluations: forget every stamp
-            std::fill(arc_tag.begin(), arc_tag.end(), 0);
-            std::fill(event_stamp.begin(), event_stamp.end(), 0);
-            epoch = 1;
-        }
-    }
 };
 
-// Per-thread counts of one graph: the blocks being evaluated (one per slot) and the running
-// sums.
+// Masks another graph drew in the same block (the same global worlds) that this graph may
+// copy instead of drawing: arc[k] is, for internal arc k of this graph, the internal arc of
+// the donor graph with the same coin stream, p and random events (same key, same seed: the
+// same mask), or -1.
+struct Donor {
+    const ArcCache* cache = nullptr;
+    const std::int32_t* arc = nullptr;
+};
+
+// Per-thread counts of one graph: the block being evaluated and the running sums.
 struct Tallies {
     std::vector<std::uint64_t> atom_level_mask;  // per atom level: W words
     std::vector<std::uint64_t> region_acc;
-    std::size_t slot_counts = 0;                 // adversaries x stride
-    std::size_t slot_masks = 0;                  // adversaries x level_count x W, or 0
-    std::vector<std::uint32_t> block_counts;     // per slot: the counts of one block
-    // Per slot, if kept: per adversary and class level the W words of worlds with X_c >= the
-    // level, for the block evaluated in that slot.
+    std::vector<std::uint32_t> block_counts;     // adversaries x stride: the block just evaluated
+    // Empty, or per adversary and class level the W words of worlds with X_c >= the level
+    // (adversaries x level_count x W), for the block just evaluated.
     std::vector<std::uint64_t> class_masks;
     std::vector<std::uint64_t> counts;           // adversaries x stride, summed over blocks
     std::uint64_t blocks_done = 0;
 
-    Tallies(const Plan& plan, unsigned words, unsigned slots = 1, bool keep_class_masks = false) {
+    Tallies(const Plan& plan, unsigned words, bool keep_class_masks = false) {
         atom_level_mask.assign(plan.atom_level_share.size() * words, 0);
         region_acc.assign(plan.max_slots_per_class * words, 0);
-        slot_counts = plan.adversaries.size() * plan.stride;
-        slot_masks = keep_class_masks ? plan.adversaries.size() * plan.level_count * words : 0;
-        block_counts.assign(slots * slot_counts, 0);
-        class_masks.assign(slots * slot_masks, 0);
-        counts.assign(slot_counts, 0);
+        block_counts.assign(plan.adversaries.size() * plan.stride, 0);
+        if (keep_class_masks) class_masks.assign(plan.adversaries.size() * plan.level_count * words, 0);
+        counts.assign(plan.adversaries.size() * plan.stride, 0);
     }
-
-    std::uint32_t* block_counts_of(unsigned slot) { return block_counts.data() + slot * slot_counts; }
-    // Null when class masks are not kept.
-    std::uint64_t* class_masks_of(unsigned slot) { return slot_masks ? class_masks.data() + slot * slot_masks : nullptr; }
 };
 
 template <int W>
 class Kernel {
 public:
-    Kernel(const CompiledGraph& graph, const Plan& plan, Scratch& scratch, Tallies& tallies, const std::atomic<bool>& stop)
-        : graph_(graph), plan_(plan), s_(scratch), t_(tallies), stop_(stop) {}
+    // `cache` (default: the scratch's) holds the masks drawn for this graph; `donor`, when
+    // given, masks of another graph in the same block to copy rather than draw.
+    Kernel(const CompiledGraph& graph, const Plan& plan, Scratch& scratch, Tallies& tallies, const std::atomic<bool>& stop,
+           ArcCache* cache = nullptr, Donor donor = {})
+        : graph_(graph), plan_(plan), s_(scratch), c_(cache ? *cache : scratch.cache), t_(tallies), stop_(stop), donor_(donor) {}
 
-    // Evaluates one block of 64 * W worlds (global words block * W ..) into a slot of the
-    // tallies: its counts and, if the tallies keep them, the class level masks of every
-    // adversary. Nothing is added to the running counts (commit(slot) does that). False if
-    // the run was stopped meanwhile.
-    bool compute_block(std::uint64_t block, unsigned slot = 0) {
-        s_.next_epoch();
+    // Evaluates one block of 64 * W worlds (global words block * W ..): its counts into
+    // tallies.block_counts and, if the tallies keep them, the class level masks of every
+    // adversary into tallies.class_masks. Nothing is added to the running counts (commit()
+    // does that). False if the run was stopped meanwhile.
+    bool compute_block(std::uint64_t block) {
+        c_.next_epoch();
         first_word_ = block * W;
         const auto& group_atoms = plan_.group_atoms;
-        std::uint32_t* const slot_counts = t_.block_counts_of(slot);
-        std::uint64_t* const slot_masks = t_.class_masks_of(slot);
         for (std::size_t i = 0; i < plan_.adversaries.size(); ++i) {
-            std::uint32_t* counts = slot_counts + i * plan_.stride;
+            std::uint32_t* counts = t_.block_counts.data() + i * plan_.stride;
             for (std::size_t group = 0; group < plan_.group_rep.size(); ++group) {
                 const bool finished = propagate(plan_.rank[plan_.adversaries[i]], group);
                 if (finished)
@@ -254,16 +267,15 @@ public:
                 clear_reached();
                 if (!finished) return false;
             }
-            tally_classes(counts, slot_masks ? slot_masks + i * plan_.level_count * W : nullptr);
+            tally_classes(counts, t_.class_masks.empty() ? nullptr : t_.class_masks.data() + i * plan_.level_count * W);
         }
         return true;
     }
 
-    // Adds the block computed in `slot` to the running counts.
-    void commit(unsigned slot = 0) {
-        const std::uint32_t* block_counts = t_.block_counts_of(slot);
+    // Adds the block just computed to the running counts.
+    void commit() {
         const std::size_t n = t_.counts.size();
-        for (std::size_t k = 0; k < n; ++k) t_.counts[k] += block_counts[k];
+        for (std::size_t k = 0; k < n; ++k) t_.counts[k] += t_.block_counts[k];
         ++t_.blocks_done;
     }
 
@@ -279,9 +291,9 @@ private:
     std::uint64_t* pending(NodeIndex v) { return s_.pending.data() + static_cast<std::size_t>(v) * W; }
 
     const std::uint64_t* event_mask(std::int32_t e) {
-        std::uint64_t* mask = s_.event_mask.data() + static_cast<std::size_t>(e) * W;
-        if (s_.event_stamp[e] != s_.epoch) {
-            s_.event_stamp[e] = s_.epoch;
+        std::uint64_t* mask = c_.event_mask.data() + static_cast<std::size_t>(e) * W;
+        if (c_.event_stamp[e] != c_.epoch) {
+            c_.event_stamp[e] = c_.epoch;
             const EventInfo& ev = plan_.events[e];
             for (int w = 0; w < W; ++w) mask[w] = bernoulli_word(ev.p, stream_base(ev.stream, first_word_ + w));
         }
@@ -290,11 +302,17 @@ private:
 
     // The live mask of a random arc in this block, drawn at first use.
     const std::uint64_t* live_mask(ArcIndex a) {
-        const std::size_t slot = static_cast<std::size_t>(a) & s_.slot_mask;
-        std::uint64_t* mask = s_.arc_mask.data() + slot * W;
-        const std::uint64_t tag = (static_cast<std::uint64_t>(s_.epoch) << 32) | static_cast<std::uint64_t>(a);
-        if (s_.arc_tag[slot] == tag) return mask;
-        s_.arc_tag[slot] = tag;
+        const std::size_t slot = static_cast<std::size_t>(a) & c_.slot_mask;
+        std::uint64_t* mask = c_.arc_mask.data() + slot * W;
+        const std::uint64_t tag = (static_cast<std::uint64_t>(c_.epoch) << 32) | static_cast<std::uint64_t>(a);
+        if (c_.arc_tag[slot] == tag) return mask;
+        c_.arc_tag[slot] = tag;
+        if (donor_.arc && donor_.arc[a] >= 0) {
+            if (const std::uint64_t* drawn = donor_.cache->find(static_cast<std::size_t>(donor_.arc[a]), W)) {
+                for (int w = 0; w < W; ++w) mask[w] = drawn[w];
+                return mask;
+            }
+        }
         const ArcCold& info = plan_.arc_cold[a];
         for (int w = 0; w < W; ++w) mask[w] = ~std::uint64_t{0};
         for (std::uint32_t k = 0; k < info.events_count; ++k) {
@@ -532,8 +550,10 @@ private:
     const CompiledGraph& graph_;
     const Plan& plan_;
     Scratch& s_;
+    ArcCache& c_;
     Tallies& t_;
     const std::atomic<bool>& stop_;
+    Donor donor_;
     std::uint64_t first_word_ = 0;
 };
 
@@ -570,16 +590,16 @@ inline std::uint64_t total_blocks_for(std::uint64_t samples, std::uint64_t block
 }
 
 // Runs the blocks [0, total_blocks) on `threads` workers, in segments that end at the
-// checkpoints, handing them out `batch` at a time. work(t, first, last, stop) evaluates and
-// tallies the blocks [first, last) with the state of worker t (a worker's state is only ever
-// used by one thread at a time) and returns how many it tallied (fewer if it was stopped). Between segments, converged() may end the run (only when
+// checkpoints. work(t, block, stop) evaluates and tallies one block with the state of worker
+// t (a worker's state is only ever used by one thread at a time) and returns false if it was
+// stopped midway (nothing tallied). Between segments, converged() may end the run (only when
 // options.tolerance > 0). The calling thread reports progress (worlds tallied of
 // total_blocks * block_worlds) about ten times a second and watches options.cancel.
 // Exceptions of the workers or of progress stop the run and are rethrown once every worker
 // has been joined.
 template <class Work, class Converged>
-void run_blocks(unsigned threads, std::uint64_t total_blocks, std::uint64_t block_worlds, std::uint64_t batch,
-                const MonteCarloOptions& options, Work&& work, Converged&& converged) {
+void run_blocks(unsigned threads, std::uint64_t total_blocks, std::uint64_t block_worlds, const MonteCarloOptions& options,
+                Work&& work, Converged&& converged) {
     using Clock = std::chrono::steady_clock;
     const std::uint64_t total_worlds = total_blocks * block_worlds;
     std::atomic<bool> stop{false};
@@ -602,9 +622,9 @@ void run_blocks(unsigned threads, std::uint64_t total_blocks, std::uint64_t bloc
         auto worker = [&](unsigned t) {
             try {
                 while (!stop.load(std::memory_order_relaxed)) {
-                    const std::uint64_t first = next_block.fetch_add(batch);
-                    if (first >= end) break;
-                    blocks_done.fetch_add(work(t, first, std::min(end, first + batch), stop));
+                    const std::uint64_t block = next_block.fetch_add(1);
+                    if (block >= end) break;
+                    if (work(t, block, stop)) blocks_done.fetch_add(1);
                 }
             } catch (...) {
                 std::lock_guard<std::mutex> lock(mutex);

@@ -28,6 +28,12 @@
 // from the adversary that can be live and admit the class match by key, p, required events
 // and class filter, leading to stores that hold the class with the same shares), X is equal
 // in every world and the difference is exactly 0.
+//
+// Cost: each block is evaluated for every graph (the bit-parallel kernel of
+// exposure_monte_carlo, shared), the base first; a variant copies the live masks of the arcs
+// it shares with the base (same key, p and events) from the base's evaluation of the block
+// instead of drawing them again, so a variant costs less than a separate run of it. The view
+// checks are bounded to a fraction of the sampling work.
 #pragma once
 
 #include <cstddef>
