@@ -102,7 +102,7 @@ def compare(
         try:
             paired = _core.monte_carlo_compare(
                 graphs, rows, samples=samples, seed=seed, tolerance=tolerance or 0.0,
-                threads=threads_arg, progress=callback,
+                threads=threads_arg, places=True, progress=callback,
             )
         finally:
             if bar is not None:

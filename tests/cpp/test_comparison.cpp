@@ -16,9 +16,11 @@
 #include "datareach/exposure_comparison.hpp"
 #include "datareach/exposure_exact.hpp"
 #include "datareach/exposure_monte_carlo.hpp"
+#include "table_checks.hpp"
 #include "test_models.hpp"
 
 using namespace datareach;
+using datareach::testing::expect_tables_identical;
 using datareach::testing::ModelBuilder;
 namespace mc = datareach::monte_carlo;
 
@@ -43,22 +45,6 @@ void key_rows(ModelData& m) {
 ComparisonTable compare(const std::vector<const CompiledGraph*>& graphs, const std::vector<NodeIndex>& adversaries,
                         const MonteCarloOptions& o) {
     return monte_carlo_compare(graphs, std::vector<std::vector<NodeIndex>>(graphs.size(), adversaries), o);
-}
-
-void expect_tables_identical(const ExposureTable& a, const ExposureTable& b) {
-    EXPECT_EQ(a.samples, b.samples);
-    EXPECT_EQ(a.seed, b.seed);
-    EXPECT_TRUE(a.probability == b.probability);
-    EXPECT_TRUE(a.ci_low == b.ci_low);
-    EXPECT_TRUE(a.ci_high == b.ci_high);
-    EXPECT_TRUE(a.expected_share == b.expected_share);
-    EXPECT_TRUE(a.expected_share_ci_low == b.expected_share_ci_low);
-    EXPECT_TRUE(a.expected_share_ci_high == b.expected_share_ci_high);
-    EXPECT_EQ(a.by_store.probability, b.by_store.probability);
-    EXPECT_EQ(a.by_store.place, b.by_store.place);
-    EXPECT_EQ(a.by_region.probability, b.by_region.probability);
-    EXPECT_EQ(a.by_region.ci_high, b.by_region.ci_high);
-    EXPECT_EQ(a.max_half_width, b.max_half_width);
 }
 
 void expect_comparisons_identical(const ComparisonTable& a, const ComparisonTable& b) {
@@ -112,24 +98,9 @@ ModelData random_model(std::mt19937_64& rng) {
 
 // 300 nodes, 1500 arcs with filters and events, a composite and a jurisdiction rule.
 ModelData medium_model() {
-    std::mt19937_64 rng(7);
-    ModelBuilder b;
-    const int n = 300;
-    for (int i = 0; i < n; ++i) (i % 5 == 4) ? b.store(i % 2 ? "US/VA" : "CN/Beijing") : b.role(i % 3 ? "US" : "CN");
-    const auto d = b.atomic_class(), e = b.atomic_class();
-    b.atomic_class();
-    b.composite_class({d, e});
-    for (int i = 4; i < n; i += 5) b.place(static_cast<std::int32_t>(rng() % 3), i, 0.25 * (1 + rng() % 4));
-    for (int k = 0; k < 5; ++k) b.event(0.5 + 0.1 * k);
-    for (int k = 0; k < 1500; ++k) {
-        std::vector<std::int32_t> filter, req;
-        if (rng() % 4 == 0) filter.push_back(static_cast<std::int32_t>(rng() % 3));
-        if (rng() % 3 == 0) req.push_back(static_cast<std::int32_t>(rng() % 5));
-        b.arc(static_cast<std::int32_t>(rng() % n), static_cast<std::int32_t>(rng() % n), 0.01 + 0.2 * (rng() % 1000) / 1000.0, filter, req);
-    }
-    b.jurisdiction("CN", 0.3);
-    key_rows(b.data);
-    return b.data;
+    ModelData data = datareach::testing::medium_model(0.01, 0.2);
+    key_rows(data);
+    return data;
 }
 
 // A larger model where one arc on the way to the data changes.

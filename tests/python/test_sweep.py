@@ -94,3 +94,13 @@ def test_model_pickles_refuse_an_unknown_version(texas: dr.Model) -> None:
     state["version"] = 2
     with pytest.raises(dr.ModelError, match="version 2"):
         dr.Model.__new__(dr.Model).__setstate__(state)
+
+
+def test_monte_carlo_comparison_keeps_each_models_place_tables(texas: dr.Model) -> None:
+    plan = [C.delete("phone_numbers", "tiktok_virginia")]
+    comparison = dr.compare(texas, plan, adversaries="CN", at="2022-07-01", method="monte_carlo", samples=8192, seed=4)
+    base, variant = comparison.results
+    stores = variant.by_store[variant.by_store["class"] == "phone_numbers"]["store"]
+    assert "tiktok_virginia" in set(base.by_store["store"]) and "tiktok_virginia" not in set(stores)
+    row = comparison.table.set_index("class").loc["phone_numbers"]
+    assert row["difference_ci_low"] <= row["difference"] <= row["difference_ci_high"]
