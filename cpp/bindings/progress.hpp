@@ -6,7 +6,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
+
+#include "datareach/errors.hpp"
+#include "datareach/exposure_monte_carlo.hpp"
 
 namespace datareach_bindings {
 
@@ -51,6 +55,28 @@ inline std::uint64_t seed_bits(const py::int_& seed) {
     py::int_ low = py::reinterpret_steal<py::int_>(PyNumber_And(seed.ptr(), py::int_(~std::uint64_t{0}).ptr()));
     if (!low) throw py::error_already_set();
     return low.cast<std::uint64_t>();
+}
+
+// The options both Monte Carlo bindings (exposure, comparison) build from their arguments,
+// checked once here; `hook` reports progress and must outlive the run.
+inline datareach::MonteCarloOptions monte_carlo_options(std::int64_t samples, const py::int_& seed, double tolerance,
+                                                        std::int64_t threads, double confidence, bool places,
+                                                        PythonProgress& hook) {
+    using datareach::ModelError;
+    if (samples <= 0) throw ModelError("samples: must be > 0, got " + std::to_string(samples));
+    if (threads < 0) throw ModelError("threads: must be >= 0, got " + std::to_string(threads));
+    if (threads > 1024) throw ModelError("threads: at most 1024, got " + std::to_string(threads));
+    if (!hook.callback.is_none() && !PyCallable_Check(hook.callback.ptr()))
+        throw ModelError("progress: expected a callable or None");
+    datareach::MonteCarloOptions options;
+    options.samples = static_cast<std::uint64_t>(samples);
+    options.seed = seed_bits(seed);
+    options.tolerance = tolerance;
+    options.threads = static_cast<unsigned>(threads);
+    options.confidence = confidence;
+    options.places = places;
+    options.progress = [&hook](std::uint64_t done, std::uint64_t total) { return hook(done, total); };
+    return options;
 }
 
 }  // namespace datareach_bindings

@@ -15,7 +15,7 @@
 namespace py = pybind11;
 using namespace datareach;
 using datareach_bindings::PythonProgress;
-using datareach_bindings::seed_bits;
+using datareach_bindings::monte_carlo_options;
 
 namespace {
 
@@ -74,11 +74,9 @@ void register_comparison(py::module_& m) {
         "monte_carlo_compare",
         [](const py::sequence& graphs, const std::vector<std::vector<std::int64_t>>& adversaries, std::int64_t samples,
            const py::int_& seed, double tolerance, std::int64_t threads, double confidence, bool places, py::object progress) {
-            if (samples <= 0) throw ModelError("samples: must be > 0, got " + std::to_string(samples));
-            if (threads < 0) throw ModelError("threads: must be >= 0, got " + std::to_string(threads));
-            if (threads > 1024) throw ModelError("threads: at most 1024, got " + std::to_string(threads));
-            if (!progress.is_none() && !PyCallable_Check(progress.ptr()))
-                throw ModelError("progress: expected a callable or None");
+            PythonProgress hook{std::move(progress), std::nullopt};
+            const MonteCarloOptions options =
+                monte_carlo_options(samples, seed, tolerance, threads, confidence, places, hook);
             if (graphs.size() < 2) throw ModelError("graphs: give the base and at least one variant");
             if (adversaries.size() != graphs.size())
                 throw ModelError("adversaries: " + std::to_string(adversaries.size()) + " lists for " +
@@ -99,15 +97,6 @@ void register_comparison(py::module_& m) {
                     rows[g].push_back(static_cast<NodeIndex>(a));
                 }
             }
-            MonteCarloOptions options;
-            options.samples = static_cast<std::uint64_t>(samples);
-            options.seed = seed_bits(seed);
-            options.tolerance = tolerance;
-            options.threads = static_cast<unsigned>(threads);
-            options.confidence = confidence;
-            options.places = places;
-            PythonProgress hook{std::move(progress), std::nullopt};
-            options.progress = [&hook](std::uint64_t done, std::uint64_t total) { return hook(done, total); };
             std::shared_ptr<ComparisonTable> table;
             {
                 py::gil_scoped_release release;
