@@ -413,6 +413,18 @@ def describe_machine(info: dict[str, str]) -> str:
     )
 
 
+def write_section(results: Path, start: str, end: str, section: list[str]) -> None:
+    """Replace one script's block (between its start and end markers) in RESULTS.md."""
+    text = results.read_text() if results.exists() else "# Benchmark results\n\nWritten by the scripts in this folder; see README.md.\n"
+    block = "\n".join([start, *section, end])
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    results.write_text(text)
+
+
 def fmt_rate(x: float) -> str:
     if x >= 1e9:
         return f"{x / 1e9:.2f}e9"

@@ -179,17 +179,6 @@ def scaling(sizes: list[int], seed: int, arc_worlds: float) -> list[str]:
     return lines
 
 
-def write(section: list[str]) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nWritten by the scripts in this folder; see README.md.\n"
-    block = "\n".join([START, *section, END])
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="scaling table up to 10^6 arcs only, shorter runs")
@@ -255,7 +244,7 @@ def main() -> None:
         "the run's extra peak resident memory. *s per 10⁴ worlds* is wall time on all cores.",
     ]
     if not args.no_write:
-        write(section)
+        b.write_section(RESULTS, START, END, section)
         print(f"\nwritten to {RESULTS}")
 
 

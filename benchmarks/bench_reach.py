@@ -176,17 +176,6 @@ def measure(arcs: int, seed: int, with_networkx: bool) -> dict:
     return out
 
 
-def write(section: list[str]) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nWritten by the scripts in this folder; see README.md.\n"
-    block = "\n".join([START, *section, END])
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10^5 and 10^6 arcs only")
@@ -254,7 +243,7 @@ def main() -> None:
         "of the subprocess after datareach's part and after networkx's.",
     ]
     if not args.no_write:
-        write(section)
+        b.write_section(RESULTS, START, END, section)
         print(f"\nwritten to {RESULTS}")
 
 
