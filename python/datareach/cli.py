@@ -261,6 +261,18 @@ def _command_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_analysis_options(parser: argparse.ArgumentParser, tolerance_help: str, threads_help: str) -> None:
+    parser.add_argument("--adversary", action="append", metavar="ID", help="adversary node id (repeatable)")
+    parser.add_argument("--at", metavar="DATE", help="analyse as of this date (YYYY-MM-DD)")
+    parser.add_argument("--method", choices=["auto", "exact", "monte_carlo"], default="auto")
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument("--samples", type=int, default=100_000, metavar="N", help="worlds to sample (default 100000)")
+    budget.add_argument("--tolerance", type=float, metavar="T", help=tolerance_help)
+    parser.add_argument("--seed", type=int, metavar="S", help="random seed (default: fresh)")
+    parser.add_argument("--threads", type=int, metavar="N", help=threads_help)
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="datareach", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -278,30 +290,15 @@ def _parser() -> argparse.ArgumentParser:
 
     analyze = commands.add_parser("analyze", help="exposure scores of a scenario file (exact or Monte Carlo)")
     analyze.add_argument("file")
-    analyze.add_argument("--adversary", action="append", metavar="ID", help="adversary node id (repeatable)")
-    analyze.add_argument("--at", metavar="DATE", help="analyse as of this date (YYYY-MM-DD)")
-    analyze.add_argument("--method", choices=["auto", "exact", "monte_carlo"], default="auto")
-    budget = analyze.add_mutually_exclusive_group()
-    budget.add_argument("--samples", type=int, default=100_000, metavar="N", help="worlds to sample (default 100000)")
-    budget.add_argument("--tolerance", type=float, metavar="T", help="sample until every interval half-width <= T")
-    analyze.add_argument("--seed", type=int, metavar="S", help="random seed (default: fresh)")
-    analyze.add_argument("--threads", type=int, metavar="N", help="threads (default: all cores)")
-    analyze.add_argument("--json", action="store_true", help="print JSON")
+    _add_analysis_options(analyze, "sample until every interval half-width <= T", "threads (default: all cores)")
     analyze.set_defaults(run=_command_analyze)
 
     def what_if(name: str, help: str) -> argparse.ArgumentParser:
         parser = commands.add_parser(name, help=help)
         parser.add_argument("base", metavar="BASE")
         parser.add_argument("variants", nargs="+", metavar="VARIANT")
-        parser.add_argument("--adversary", action="append", metavar="ID", help="adversary node id (repeatable)")
-        parser.add_argument("--at", metavar="DATE", help="analyse as of this date (YYYY-MM-DD)")
-        parser.add_argument("--method", choices=["auto", "exact", "monte_carlo"], default="auto")
-        budget = parser.add_mutually_exclusive_group()
-        budget.add_argument("--samples", type=int, default=100_000, metavar="N", help="worlds to sample (default 100000)")
-        budget.add_argument("--tolerance", type=float, metavar="T", help="sample until every difference is known to within T")
-        parser.add_argument("--seed", type=int, metavar="S", help="random seed (default: fresh)")
-        parser.add_argument("--threads", type=int, metavar="N", help="threads per model (default: all cores)")
-        parser.add_argument("--json", action="store_true", help="print JSON")
+        _add_analysis_options(parser, "sample until every difference is known to within T",
+                              "threads per model (default: all cores)")
         return parser
 
     compare_parser = what_if("compare", "compare a base scenario with variants (common random numbers)")
