@@ -12,7 +12,7 @@ import pandas as pd
 
 from .compiled import adversary_indices, compile_model
 from .errors import ModelError
-from .exposure import METHODS, Result, _check_int, _progress_callback, exact_table, fresh_seed, resolve_method
+from .exposure import METHODS, Result, _check_int, engine_progress, exact_table, fresh_seed, resolve_method
 
 if TYPE_CHECKING:
     from .model import Model
@@ -98,15 +98,11 @@ def compare(
         intervals = {f"{score}_ci_{side}": differences[score] for score in differences for side in ("low", "high")}
         drawn = 0
     else:
-        callback, bar = _progress_callback(progress)
-        try:
+        with engine_progress(progress) as callback:
             paired = _core.monte_carlo_compare(
                 graphs, rows, samples=samples, seed=seed, tolerance=tolerance or 0.0,
                 threads=threads_arg, places=True, progress=callback,
             )
-        finally:
-            if bar is not None:
-                bar.close()
         elapsed = time.perf_counter() - started
         results = [Result(m, ids, t, at=at, elapsed=elapsed, threads=threads_arg) for m, t in zip(models, paired.tables)]
         differences = {

@@ -3,9 +3,10 @@ returns a ``Result`` of pandas tables."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,12 +34,16 @@ RESULT_PICKLE_VERSION = 1
 ProgressCallback = Callable[[int, int], Any]
 
 
-def _progress_callback(progress: bool | ProgressCallback | None) -> tuple[ProgressCallback | None, Any]:
-    """A callable for the engine and the bar to close afterwards (or None)."""
+@contextlib.contextmanager
+def engine_progress(progress: bool | ProgressCallback | None) -> Iterator[ProgressCallback | None]:
+    """The progress callable to hand an engine for ``progress=`` (None, a callable, or True
+    for a tqdm bar that is closed when the run ends, however it ends)."""
     if progress is None or progress is False:
-        return None, None
+        yield None
+        return
     if callable(progress):
-        return progress, None
+        yield progress
+        return
     if progress is True:
         from tqdm.auto import tqdm
 
@@ -49,7 +54,11 @@ def _progress_callback(progress: bool | ProgressCallback | None) -> tuple[Progre
                 bar.total = total
             bar.update(done - bar.n)
 
-        return update, bar
+        try:
+            yield update
+        finally:
+            bar.close()
+        return
     raise ModelError(f"expected True, False, None or a callable, got {progress!r}", where="progress")
 
 
@@ -122,9 +131,8 @@ def analyze(
     graph = compile_model(model, at)
     method = resolve_method(method, [(graph, rows)])
 
-    callback, bar = _progress_callback(progress)
     started = time.perf_counter()
-    try:
+    with engine_progress(progress) as callback:
         if method == "exact":
             table = exact_table(graph, rows, places=places, progress=callback)
         else:
@@ -132,9 +140,6 @@ def analyze(
                 graph, rows, samples=samples, seed=seed, tolerance=tolerance or 0.0,
                 threads=threads, places=places, progress=callback,
             )
-    finally:
-        if bar is not None:
-            bar.close()
     elapsed = time.perf_counter() - started
     return Result(model, ids, table, at=at, elapsed=elapsed, threads=threads)
 

@@ -192,3 +192,10 @@ def test_result_pickles_compactly_with_a_version(texas: dr.Model) -> None:
     clone = object.__new__(dr.Result)
     with pytest.raises(dr.ModelError, match="version 99"):
         clone.__setstate__(state)
+
+
+def test_progress_bar_runs_and_closes(texas: dr.Model, capsys: pytest.CaptureFixture[str]) -> None:
+    result = dr.analyze(texas, method="monte_carlo", samples=20_000, seed=1, progress=True)
+    assert result.samples >= 20_000
+    err = capsys.readouterr().err
+    assert "world" in err and "100%" in err  # the bar reached the total and was closed
