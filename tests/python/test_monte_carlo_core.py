@@ -10,7 +10,6 @@ cancellation (callback, exception, Ctrl-C) and argument errors.
 from __future__ import annotations
 
 import math
-import os
 import random
 import signal
 import threading
