@@ -14,7 +14,7 @@ def texas() -> dr.Model:
 
 
 def test_timeline_equals_analyze_at_each_date(texas: dr.Model) -> None:
-    table = dr.timeline(texas, "2021-09-01", "2024-01-01", freq="QS", method="exact")
+    table = dr.timeline(texas, "2021-09-01", "2024-01-01", freq="QS", method="exact").table
     dates = sorted(table["date"].unique())
     assert dates[0] == pd.Timestamp("2021-10-01") and dates[-1] == pd.Timestamp("2024-01-01")
     assert len(table) == len(dates) * 2 * len(texas.class_ids)
@@ -25,7 +25,7 @@ def test_timeline_equals_analyze_at_each_date(texas: dr.Model) -> None:
 
 
 def test_the_story_shows_in_the_timeline(texas: dr.Model) -> None:
-    table = dr.timeline(texas, "2021-10-01", "2024-01-01", method="exact", adversaries="CN")
+    table = dr.timeline(texas, "2021-10-01", "2024-01-01", method="exact", adversaries="CN").table
     phone = table[table["class"] == "phone_numbers"].set_index("date")["probability"]
     videos = table[table["class"] == "public_videos"].set_index("date")["probability"]
     assert phone.loc["2024-01-01"] <= phone.loc["2021-10-01"] / 5
@@ -33,7 +33,9 @@ def test_the_story_shows_in_the_timeline(texas: dr.Model) -> None:
 
 
 def test_monte_carlo_timeline_shares_worlds_across_dates(texas: dr.Model) -> None:
-    table = dr.timeline(texas, "2021-10-01", "2021-12-01", method="monte_carlo", samples=4096, seed=9, adversaries="CN")
+    result = dr.timeline(texas, "2021-10-01", "2021-12-01", method="monte_carlo", samples=4096, seed=9, adversaries="CN")
+    table = result.table
+    assert result.provenance.seed == 9 and result.provenance.worlds == 4096
     # Nothing changes between these dates in the model: with the same worlds the estimates are identical.
     pivot = table.pivot_table(index="date", columns="class", values="probability")
     assert (pivot.nunique() == 1).all()
