@@ -14,7 +14,7 @@ import dataclasses
 import datetime
 import sys
 from collections.abc import Callable
-from typing import Any, Literal, Union
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 
@@ -26,15 +26,15 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     from typing_extensions import TypedDict, Unpack
 
 # Unpack is re-exported for the analyses' signatures (from typing_extensions before 3.11).
-__all__ = ["AnalysisOptions", "OptionOverrides", "ProgressCallback", "Progress", "Method", "METHODS", "fresh_seed", "Unpack"]
+__all__ = ["METHODS", "AnalysisOptions", "DateLike", "Method", "OptionOverrides", "Progress", "ProgressCallback", "Unpack", "fresh_seed"]
 
 Method = Literal["auto", "exact", "monte_carlo"]
 METHODS: tuple[Method, ...] = ("auto", "exact", "monte_carlo")
 # A callable progress receives (done, total); returning False stops the analysis (see
 # ``AnalysisStopped``), None or True lets it go on.
-ProgressCallback = Callable[[int, int], Union[bool, None]]
-Progress = Union[bool, ProgressCallback]
-DateLike = Union[str, datetime.date, np.datetime64]
+ProgressCallback: TypeAlias = Callable[[int, int], "bool | None"]
+Progress: TypeAlias = "bool | ProgressCallback"
+DateLike: TypeAlias = "str | datetime.date | np.datetime64"
 
 
 class OptionOverrides(TypedDict, total=False):
@@ -45,7 +45,7 @@ class OptionOverrides(TypedDict, total=False):
     tolerance: float | None
     seed: int | None
     threads: int | None
-    progress: Progress | None
+    progress: Progress
     at: DateLike | None
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .errors import ModelError
 
-__all__ = ["Provenance", "AnalysisResult", "library_version", "common_value"]
+__all__ = ["AnalysisResult", "Provenance", "common_value", "library_version"]
 
 T = TypeVar("T")
 

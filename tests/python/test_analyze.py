@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import random
 
+import datareach as dr
 import numpy as np
+import oracle
 import pandas as pd
 import pytest
-
-import datareach as dr
-import oracle
 from random_models import AT_DATES, random_scenario
 
 TOLERANCE = 1e-9

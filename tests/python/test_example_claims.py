@@ -1,4 +1,4 @@
-"""The checkable claims of issue 4 (point 7) on the embedded Project Texas example, asserted
+"""The checkable claims (docs/design.md §7) of the embedded Project Texas example, asserted
 through the engine: ``dr.analyze`` and ``dr.compare``, with the exact engine and with Monte
 Carlo (whose claims must hold for the whole 95% interval, not only the estimate).
 

@@ -42,7 +42,7 @@ def stores_of(table: pd.DataFrame, adversary: str, data_class: str) -> set[str]:
 )
 def test_unknown_adversary(texas: dr.Model, adversaries: object, where: str, suggestion: str) -> None:
     with pytest.raises(dr.ModelError) as caught:
-        dr.reach(texas, adversaries).table
+        dr.reach(texas, adversaries)
     assert caught.value.where == where
     assert f"did you mean {suggestion}?" in str(caught.value)
     assert str(caught.value).startswith(f"{where}: unknown node")
@@ -51,19 +51,19 @@ def test_unknown_adversary(texas: dr.Model, adversaries: object, where: str, sug
 @pytest.mark.parametrize("adversaries", [5, {"CN": 1}, b"CN", 1.5])
 def test_adversaries_of_the_wrong_type(texas: dr.Model, adversaries: object) -> None:
     with pytest.raises(dr.ModelError, match=r"^adversaries: must be a node id or a list of node ids"):
-        dr.reach(texas, adversaries).table  # type: ignore[arg-type]
+        dr.reach(texas, adversaries)  # type: ignore[arg-type]
 
 
 def test_no_adversaries_anywhere() -> None:
     m = dr.Model().add_node("a", "role")
     with pytest.raises(dr.ModelError, match=r"^adversaries: no adversaries given"):
-        dr.reach(m).table
+        dr.reach(m)
     assert dr.reach(m, "a").table.empty  # no class: no rows, but a valid request
 
 
 def test_model_error_is_a_value_error(texas: dr.Model) -> None:
     with pytest.raises(ValueError):
-        dr.reach(texas, "nobody").table
+        dr.reach(texas, "nobody")
 
 
 def test_path_unknown_adversary_and_class(texas: dr.Model) -> None:
@@ -73,19 +73,19 @@ def test_path_unknown_adversary_and_class(texas: dr.Model) -> None:
     assert "did you mean 'CN'?" in str(caught.value)
     with pytest.raises(dr.ModelError) as caught:
         dr.most_likely_path(texas, "CN", "public_video")
-    assert caught.value.where == "class"
-    assert str(caught.value) == "class: unknown class 'public_video' (did you mean 'public_videos'?)"
+    assert caught.value.where == "data_class"
+    assert str(caught.value) == "data_class: unknown class 'public_video' (did you mean 'public_videos'?)"
     with pytest.raises(dr.ModelError) as caught:
         dr.most_likely_path(texas, "CN", "Comments")  # case slip: still suggested
     assert "did you mean 'comments'?" in str(caught.value)
-    with pytest.raises(dr.ModelError, match=r"^class: unknown class 'zzz'$"):
+    with pytest.raises(dr.ModelError, match=r"^data_class: unknown class 'zzz'$"):
         dr.most_likely_path(texas, "CN", "zzz")  # nothing close: no suggestion
 
 
 def test_path_of_a_composite_class(texas: dr.Model) -> None:
     with pytest.raises(dr.ModelError) as caught:
         dr.most_likely_path(texas, "CN", "user_profile")
-    assert caught.value.where == "class"
+    assert caught.value.where == "data_class"
     message = str(caught.value)
     assert "'user_profile' is a composite class" in message
     for component in ("phone_numbers", "birthdays", "public_videos", "comments"):
@@ -126,7 +126,7 @@ def test_at_changes_the_answer(texas: dr.Model) -> None:
 )
 def test_bad_at_is_a_model_error_naming_at(texas: dr.Model, at: object) -> None:
     with pytest.raises(dr.ModelError) as caught:
-        dr.reach(texas, at=at).table
+        dr.reach(texas, at=at)
     assert caught.value.where == "at"
     assert str(caught.value).startswith("at: must be a date written YYYY-MM-DD")
     with pytest.raises(dr.ModelError) as caught:

@@ -23,9 +23,8 @@ from typing import Any
 
 import datareach as dr
 import networkx as nx
-import pytest
-
 import oracle
+import pytest
 
 MODELS = 240
 ORACLE_EVERY = 4  # every 4th model is also checked against oracle.py

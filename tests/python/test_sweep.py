@@ -6,10 +6,9 @@ from __future__ import annotations
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 
+import datareach as dr
 import pandas as pd
 import pytest
-
-import datareach as dr
 
 C = dr.changes
 

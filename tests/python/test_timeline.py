@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import datareach as dr
 import pandas as pd
 import pytest
-
-import datareach as dr
 
 
 @pytest.fixture(scope="module")

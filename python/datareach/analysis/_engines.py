@@ -143,21 +143,23 @@ def run_exposure(
 _UNITS_PER_MODEL = 1000
 
 
+def _model_share(report: Report, k: int, models: int) -> Report:
+    """The progress of model ``k`` of ``models`` as a share of the whole run."""
+
+    def step(done: int, total: int) -> None:
+        share = _UNITS_PER_MODEL * done // total if total else _UNITS_PER_MODEL
+        report(k * _UNITS_PER_MODEL + share, models * _UNITS_PER_MODEL)
+
+    return step
+
+
 def _exact_of_many(
     graphs: Sequence[_core.CompiledGraph], rows: Sequence[list[int]], report: Report | None
 ) -> list[_core.ExposureTable]:
-    tables = []
-    for k, (graph, adversaries) in enumerate(zip(graphs, rows)):
-        step_report: Report | None = None
-        if report is not None:
-            outer = report
-
-            def step_report(done: int, total: int, k: int = k) -> None:
-                share = _UNITS_PER_MODEL * done // total if total else _UNITS_PER_MODEL
-                outer(k * _UNITS_PER_MODEL + share, len(graphs) * _UNITS_PER_MODEL)
-
-        tables.append(_exact(graph, adversaries, True, step_report))
-    return tables
+    return [
+        _exact(graph, adversaries, True, None if report is None else _model_share(report, k, len(graphs)))
+        for k, (graph, adversaries) in enumerate(zip(graphs, rows))
+    ]
 
 
 def run_comparison(

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..changes import Change
     from ..model import Model
 
-__all__ = ["compare", "Comparison", "total_risk_differences"]
+__all__ = ["Comparison", "compare", "total_risk_differences"]
 
 Differences = dict[str, npt.NDArray[np.float64]]
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .. import _core
     from ..model import Model
 
-__all__ = ["analyze", "Result", "SCORES"]
+__all__ = ["SCORES", "Result", "analyze"]
 
 # The scores the engines return, as adversaries x classes arrays.
 SCORES = ("probability", "ci_low", "ci_high", "expected_share", "expected_share_ci_low", "expected_share_ci_high")
@@ -80,8 +80,8 @@ class Result(AnalysisResult):
         # Read-only views into the core's table (each keeps it alive): no copy.
         self._scores: dict[str, npt.NDArray[np.float64]] = {score: getattr(table, score) for score in SCORES}
         classes = model.classes
-        self._records = classes["records"].to_numpy(dtype=float)
-        self._sensitivity = classes["sensitivity"].to_numpy(dtype=float)
+        self._records: npt.NDArray[np.float64] = classes["records"].to_numpy(dtype=float)
+        self._sensitivity: npt.NDArray[np.float64] = classes["sensitivity"].to_numpy(dtype=float)
         node_ids = np.asarray(model.node_ids, dtype=object)
         regions = model.nodes["region"].to_numpy(dtype=object)
         self._by_store = self._places(table.by_store, "store", node_ids, extra={"region": regions})

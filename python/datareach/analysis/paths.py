@@ -12,7 +12,7 @@ from ..errors import ModelError
 if TYPE_CHECKING:
     from ..model import Model
 
-__all__ = ["most_likely_path", "Path", "PathStep"]
+__all__ = ["Path", "PathStep", "most_likely_path"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,13 +98,13 @@ def most_likely_path(model: Model, adversary: str, data_class: str, *, at: Any =
     from .. import _core
 
     ids, rows = adversary_indices(model, [adversary], where="adversary")
-    cls = class_index(model, data_class)
+    cls = class_index(model, data_class, where="data_class")
     components = model._column("classes", "components")[cls]
     if components is not None:
         raise ModelError(
             f"{data_class!r} is a composite class (of {', '.join(components)}); a path reaches"
             " one store: ask for each component",
-            where="class",
+            where="data_class",
         )
     graph = compile_model(model, at)
     found = _core.most_likely_path(graph, rows[0], cls)

@@ -18,7 +18,7 @@ from ..results import AnalysisResult, Provenance
 if TYPE_CHECKING:
     from ..model import Model
 
-__all__ = ["reach", "ReachResult"]
+__all__ = ["ReachResult", "reach"]
 
 
 def _split(offsets: npt.NDArray[np.int64], values: npt.NDArray[Any], labels: npt.NDArray[Any]) -> list[list[str]]:
@@ -43,7 +43,7 @@ def reach(model: Model, adversaries: str | Iterable[str] | None = None, *, at: A
     from .. import _core
 
     started = time.perf_counter()
-    ids, rows = adversary_indices(model, adversaries)
+    _, rows = adversary_indices(model, adversaries)
     graph = compile_model(model, at)
     found = _core.reach(graph, rows)
     node_ids = np.asarray(model.node_ids, dtype=object)

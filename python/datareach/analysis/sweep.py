@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..changes import Change
     from ..model import Model
 
-__all__ = ["sweep", "Sweep"]
+__all__ = ["Sweep", "sweep"]
 
 
 def _evaluate_variant(base: Model, name: str, changes: list[dict[str, Any]], adversaries: Any,

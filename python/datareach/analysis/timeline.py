@@ -19,7 +19,7 @@ from .exposure import exposure_of
 if TYPE_CHECKING:
     from ..model import Model
 
-__all__ = ["timeline", "Timeline"]
+__all__ = ["Timeline", "timeline"]
 
 
 def _dates(start: Any, end: Any, freq: str) -> pd.DatetimeIndex:

@@ -8,7 +8,7 @@ from typing import Any
 from .options import check_dates
 from .reach import print_reach, reach_with_paths
 
-__all__ = ["register", "DEMO_DATES"]
+__all__ = ["DEMO_DATES", "register"]
 
 DEMO_DATES = ("2021-10-01", "2022-07-01")
 
@@ -31,5 +31,5 @@ def _run(args: argparse.Namespace) -> int:
 def register(commands: Any) -> None:
     parser = commands.add_parser("demo", help="run the embedded Project Texas example")
     parser.add_argument("--at", action="append", metavar="DATE",
-                        help="date(s) to show (default: %s)" % ", ".join(DEMO_DATES))
+                        help=f"date(s) to show (default: {', '.join(DEMO_DATES)})")
     parser.set_defaults(run=_run)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from ..errors import ModelError
 from ..options import METHODS, AnalysisOptions
 
-__all__ = ["add_request_options", "add_analysis_options", "analysis_options", "check_dates"]
+__all__ = ["add_analysis_options", "add_request_options", "analysis_options", "check_dates"]
 
 DEFAULTS = AnalysisOptions()
 

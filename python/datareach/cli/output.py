@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ..model import Model
     from ..results import AnalysisResult
 
-__all__ = ["load", "write_json", "print_frame", "interval", "difference"]
+__all__ = ["difference", "interval", "load", "print_frame", "write_json"]
 
 
 def load(path: str) -> Model:

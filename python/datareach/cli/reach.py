@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..analysis import ReachResult
     from ..model import Model
 
-__all__ = ["register", "reach_with_paths", "print_reach"]
+__all__ = ["print_reach", "reach_with_paths", "register"]
 
 
 def _path_text(model: Model, adversary: str, data_class: str, at: str | None) -> tuple[str, float | None]:

@@ -12,7 +12,7 @@ import pandas as pd
 from ..results import AnalysisResult, Provenance
 from .output import load, write_json
 
-__all__ = ["register", "Validation"]
+__all__ = ["Validation", "register"]
 
 
 class Validation(AnalysisResult):
