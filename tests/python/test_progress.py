@@ -77,3 +77,10 @@ def test_stopping_a_sweep_on_an_executor_cancels_the_rest(texas: dr.Model) -> No
     plans = {f"plan {i}": PLAN for i in range(4)}
     with ThreadPoolExecutor(max_workers=1) as pool, pytest.raises(dr.AnalysisStopped):
         dr.sweep(texas, plans, pool, method="exact", progress=lambda done, total: done < 1)
+
+
+def test_analysis_stopped_pickles() -> None:
+    import pickle
+
+    stopped = pickle.loads(pickle.dumps(dr.AnalysisStopped(3, 10)))
+    assert (stopped.done, stopped.total) == (3, 10) and str(stopped) == "stopped by the progress callback at 3 of 10"

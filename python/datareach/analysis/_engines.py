@@ -38,9 +38,12 @@ class AnalysisStopped(Exception):
     moment of stopping. To stop sampling early and keep the numbers, use ``tolerance``."""
 
     def __init__(self, done: int, total: int) -> None:
-        super().__init__(f"stopped by the progress callback at {done} of {total}")
+        super().__init__(done, total)  # the arguments themselves, so the exception pickles
         self.done = done
         self.total = total
+
+    def __str__(self) -> str:
+        return f"stopped by the progress callback at {self.done} of {self.total}"
 
 
 @contextlib.contextmanager
@@ -124,7 +127,7 @@ def run_exposure(
     assert options.seed is not None, "run_exposure needs seeded options"
     method = resolve_method(options.method, [(graph, rows)])
     started = time.perf_counter()
-    with progress_reporter(options.progress, "run" if method == "exact" else "world") as report:
+    with progress_reporter(options.progress, "step" if method == "exact" else "world") as report:
         if method == "exact":
             table = _exact(graph, rows, places, report)
         else:
@@ -172,7 +175,7 @@ def run_comparison(
     assert options.seed is not None, "run_comparison needs seeded options"
     method = resolve_method(options.method, list(zip(graphs, rows)))
     started = time.perf_counter()
-    with progress_reporter(options.progress, "run" if method == "exact" else "world") as report:
+    with progress_reporter(options.progress, "step" if method == "exact" else "world") as report:
         if method == "exact":
             tables = _exact_of_many(graphs, rows, report)
             elapsed = time.perf_counter() - started

@@ -43,14 +43,14 @@ def analyze(
 
 
 def exposure_of(model: Model, adversaries: str | Iterable[str] | None, options: AnalysisOptions, *,
-                places: bool = True, analysis: str = "analyze") -> Result:
+                places: bool = True) -> Result:
     """``analyze`` with resolved options; ``places=False`` skips the per-store and per-region
     tables (a timeline does not show them)."""
     options = options.seeded()
     ids, rows = adversary_indices(model, adversaries)
     graph = compile_model(model, options.at)
     table, run = run_exposure(graph, rows, options, places=places)
-    return Result(model, ids, table, provenance_of(analysis, run, options))
+    return Result(model, ids, table, provenance_of("analyze", run, options))
 
 
 def provenance_of(analysis: str, run: EngineRun, options: AnalysisOptions) -> Provenance:
