@@ -177,3 +177,11 @@ def test_every_command_prints_the_same_json_shape(tmp_path: Path, capsys: pytest
     assert main(["validate", str(good), "--json"]) == 0
     counts = {r["section"]: r["count"] for r in json.loads(capsys.readouterr().out)["tables"]["table"]}
     assert counts == {"nodes": 3, "classes": 1, "placements": 1, "access": 1, "events": 0}
+
+
+def test_a_result_of_the_old_pickle_layout_is_refused(results: dict[str, Any]) -> None:
+    state = results["analyze"].__getstate__()
+    assert state["version"] == 2
+    state["version"] = 1  # slots, no provenance: not readable into today's layout
+    with pytest.raises(dr.ModelError, match="version 1"):
+        object.__new__(dr.Result).__setstate__(state)

@@ -73,6 +73,9 @@ class Result(AnalysisResult):
 
     analysis: ClassVar[str] = "analyze"
     extra_tables = ("by_store", "by_region", "total_risk")
+    # 2: the state of an AnalysisResult (table and provenance); version 1 held slots and no
+    # provenance, and cannot be read into this layout.
+    PICKLE_VERSION = 2
 
     def __init__(self, model: Model, adversaries: list[str], table: _core.ExposureTable, provenance: Provenance) -> None:
         self.adversaries = list(adversaries)
