@@ -54,3 +54,10 @@ def test_bad_arguments(texas: dr.Model, args: tuple, where: str) -> None:
     with pytest.raises(dr.ModelError) as error:
         dr.timeline(texas, *args)
     assert str(error.value).startswith(where + ":")
+
+
+def test_the_dates_are_the_timelines_own(texas: dr.Model) -> None:
+    with pytest.raises(dr.ModelError, match="^at: "):
+        dr.timeline(texas, "2021-10-01", "2021-12-01", at="2022-01-01")
+    result = dr.timeline(texas, "2021-10-01", "2021-12-01", method="exact")
+    assert result.provenance.at is None and result.method == "exact" and result.worlds is None
