@@ -84,7 +84,7 @@ def measure(arcs: int, seed: int, arc_worlds: float) -> dict:
         "roles": int((model.nodes["kind"] == "role").sum()),
         "build_s": built,
         "compile_s": compiled,
-        "worlds": result.samples,
+        "worlds": result.worlds,
         "elapsed_s": result.elapsed,
         "cpu_s": cpu,
         "threads": os.cpu_count(),
@@ -119,8 +119,8 @@ def side_by_side(arcs: int, seed: int, worlds: int, seconds: float, check_second
     one = dr.analyze(model, method="monte_carlo", samples=worlds, seed=seed, threads=1)
     every = dr.analyze(model, method="monte_carlo", samples=worlds, seed=seed)
     assert np.array_equal(one.matrix("probability"), every.matrix("probability")), "thread count changed the result"
-    rate_one = one.samples / one.elapsed
-    rate_all = every.samples / every.elapsed
+    rate_one = one.worlds / one.elapsed
+    rate_all = every.worlds / every.elapsed
 
     estimators = [b.NetworkxEstimator(data, adversaries, seed=seed), b.IgraphEstimator(data, adversaries, seed=seed)]
     estimators[0].run(seconds=seconds)
@@ -129,8 +129,8 @@ def side_by_side(arcs: int, seed: int, worlds: int, seconds: float, check_second
 
     say("| estimator | worlds | seconds | worlds/s | datareach 1 thread ÷ it | datareach all cores ÷ it (it × cores) |")
     say("|---|---:|---:|---:|---:|---:|")
-    say(f"| datareach, 1 thread | {one.samples:,} | {one.elapsed:.2f} | {b.fmt_rate(rate_one)} | 1 | |")
-    say(f"| datareach, {cores} threads | {every.samples:,} | {every.elapsed:.2f} | {b.fmt_rate(rate_all)} | | 1 |")
+    say(f"| datareach, 1 thread | {one.worlds:,} | {one.elapsed:.2f} | {b.fmt_rate(rate_one)} | 1 | |")
+    say(f"| datareach, {cores} threads | {every.worlds:,} | {every.elapsed:.2f} | {b.fmt_rate(rate_all)} | | 1 |")
     ratios = {}
     for e in estimators:
         single = rate_one / e.rate

@@ -2,7 +2,10 @@
 
 Build or load a :class:`Model` (``dr.load``, ``dr.Model.from_dict``, the builder methods or
 bulk DataFrames), then ask the compiled core: ``dr.reach`` (possible and certain reach),
-``dr.most_likely_path`` and ``dr.analyze`` (exposure scores, exact or Monte Carlo).
+``dr.most_likely_path``, ``dr.analyze`` (exposure scores, exact or Monte Carlo) and the
+what-if analyses ``dr.compare``, ``dr.timeline`` and ``dr.sweep``. Every analysis takes the
+same ``dr.AnalysisOptions`` (or keyword overrides of them) and returns a result with
+``.table`` and ``.provenance``.
 """
 
 from __future__ import annotations
@@ -10,14 +13,27 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from . import changes, examples, synthetic
-from .comparison import Comparison, compare
+from .analysis import (
+    AnalysisStopped,
+    Comparison,
+    Path,
+    PathStep,
+    ReachResult,
+    Result,
+    Sweep,
+    Timeline,
+    analyze,
+    compare,
+    most_likely_path,
+    reach,
+    sweep,
+    timeline,
+)
 from .errors import ModelError
-from .exposure import Result, analyze
 from .files import load, save
 from .model import Model
-from .reach import Path, PathStep, most_likely_path, reach
-from .sweep import sweep
-from .timeline import timeline
+from .options import AnalysisOptions
+from .results import AnalysisResult, Provenance
 
 try:
     __version__ = version("datareach")
@@ -25,6 +41,9 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "AnalysisOptions",
+    "AnalysisResult",
+    "AnalysisStopped",
     "analyze",
     "changes",
     "compare",
@@ -36,11 +55,15 @@ __all__ = [
     "most_likely_path",
     "Path",
     "PathStep",
+    "Provenance",
     "reach",
+    "ReachResult",
     "Result",
     "save",
     "sweep",
+    "Sweep",
     "synthetic",
     "timeline",
+    "Timeline",
     "__version__",
 ]

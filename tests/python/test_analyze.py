@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import random
 
+import datareach as dr
 import numpy as np
+import oracle
 import pandas as pd
 import pytest
-
-import datareach as dr
-import oracle
 from random_models import AT_DATES, random_scenario
 
 TOLERANCE = 1e-9
@@ -59,7 +58,7 @@ def test_exact_tables_match_brute_force(seed: int) -> None:
             for region, p in expected["by_region"].items():
                 if model.classes.set_index("id").loc[cls, "components"] is None:
                     assert got.get(region, 0.0) == pytest.approx(p, abs=TOLERANCE), (cls, region)
-        assert result.total_risk.loc[adversary] == pytest.approx(oracle.total_risk(want), rel=1e-9, abs=1e-9)
+        assert result.total_risk.set_index("adversary")["total_risk"].loc[adversary] == pytest.approx(oracle.total_risk(want), rel=1e-9, abs=1e-9)
 
 
 def test_monte_carlo_intervals_cover_exact_values() -> None:
@@ -82,10 +81,10 @@ def texas() -> dr.Model:
 
 def test_result_records_how_it_was_computed(texas: dr.Model) -> None:
     exact = dr.analyze(texas, method="exact", at="2022-07-01")
-    assert exact.method == "exact" and exact.samples == 0 and exact.seed is None
+    assert exact.method == "exact" and exact.worlds is None and exact.seed is None
     assert exact.at == "2022-07-01" and exact.elapsed >= 0
     sampled = dr.analyze(texas, method="monte_carlo", samples=10_000, seed=5)
-    assert sampled.method == "monte_carlo" and sampled.samples >= 10_000 and sampled.seed == 5
+    assert sampled.method == "monte_carlo" and sampled.worlds >= 10_000 and sampled.seed == 5
     assert "Monte Carlo" in repr(sampled) and "seed 5" in sampled._repr_html_()
     assert list(exact.exposure.columns) == [
         "adversary", "class", "probability", "ci_low", "ci_high", "expected_share", "expected_records", "risk",
@@ -101,7 +100,7 @@ def test_matrix_is_a_read_only_view(texas: dr.Model) -> None:
     assert not matrix.flags.writeable and not matrix.flags.owndata
     assert matrix.base is not None  # a view into the engine's table
     np.testing.assert_array_equal(matrix.ravel(), result.exposure["probability"].to_numpy())
-    np.testing.assert_allclose(result.matrix("risk").sum(axis=1), result.total_risk.to_numpy())
+    np.testing.assert_allclose(result.matrix("risk").sum(axis=1), result.total_risk["total_risk"].to_numpy())
     with pytest.raises(dr.ModelError, match="score"):
         result.matrix("danger")
 
@@ -125,7 +124,7 @@ def test_same_seed_same_numbers_for_any_thread_count(texas: dr.Model) -> None:
 
 def test_tolerance_stops_before_the_cap(texas: dr.Model) -> None:
     result = dr.analyze(texas, method="monte_carlo", samples=2_000_000, tolerance=0.01, seed=3)
-    assert result.samples < 2_000_000
+    assert result.worlds < 2_000_000
     half = (result.exposure["ci_high"] - result.exposure["ci_low"]) / 2
     assert (half <= 0.01 + 1e-12).all()
 
@@ -184,7 +183,8 @@ def test_result_pickles_compactly_with_a_version(texas: dr.Model) -> None:
     back = pickle.loads(data)
     pd.testing.assert_frame_equal(back.exposure, result.exposure)
     pd.testing.assert_frame_equal(back.by_region, result.by_region)
-    assert (back.method, back.samples, back.seed, back.at) == (result.method, result.samples, result.seed, result.at)
+    assert (back.method, back.worlds, back.seed, back.at) == (result.method, result.worlds, result.seed, result.at)
+    assert back.provenance == result.provenance
     assert not back.matrix().flags.writeable
     assert len(data) < 20_000  # tables and arrays, not the model
     state = result.__getstate__()
@@ -196,6 +196,6 @@ def test_result_pickles_compactly_with_a_version(texas: dr.Model) -> None:
 
 def test_progress_bar_runs_and_closes(texas: dr.Model, capsys: pytest.CaptureFixture[str]) -> None:
     result = dr.analyze(texas, method="monte_carlo", samples=20_000, seed=1, progress=True)
-    assert result.samples >= 20_000
+    assert result.worlds >= 20_000
     err = capsys.readouterr().err
     assert "world" in err and "100%" in err  # the bar reached the total and was closed

@@ -51,8 +51,8 @@ def exposure(model: dr.Model, adversary: str = "CN", at: Any = None) -> pd.Serie
 
 
 def stores(model: dr.Model, adversary: str, data_class: str, at: Any = None) -> list[str]:
-    table = dr.reach(model, adversary, at=at)
-    return sorted(table.loc[table["class"] == data_class, "stores"].iloc[0])
+    table = dr.reach(model, adversary, at=at).table
+    return sorted(table.loc[table["class"] == data_class, "possible_stores"].iloc[0])
 
 
 def rows(frame: pd.DataFrame, **match: Any) -> pd.DataFrame:
@@ -351,10 +351,10 @@ def test_migrate_effective_on_project_texas() -> None:
     assert m.to_dict() == before
     assert stores(moved, "CN", "public_videos", at="2022-12-31") == ["tiktok_virginia"]
     assert stores(moved, "CN", "public_videos", at="2023-01-02") == ["oracle_texas"]
-    reached = dr.reach(moved, "CN", at="2022-12-31")
-    assert reached.loc[reached["class"] == "public_videos", "regions"].iloc[0] == ["US/VA"]
-    reached = dr.reach(moved, "CN", at="2023-01-02")
-    assert reached.loc[reached["class"] == "public_videos", "regions"].iloc[0] == ["US/TX"]
+    reached = dr.reach(moved, "CN", at="2022-12-31").table
+    assert reached.loc[reached["class"] == "public_videos", "possible_regions"].iloc[0] == ["US/VA"]
+    reached = dr.reach(moved, "CN", at="2023-01-02").table
+    assert reached.loc[reached["class"] == "public_videos", "possible_regions"].iloc[0] == ["US/TX"]
     placed = rows(moved.placements, class_="public_videos")
     assert placed["store"].tolist() == ["tiktok_virginia", "oracle_texas"]
     assert placed["window_end"].iloc[0] == day("2023-01-01")

@@ -89,18 +89,22 @@ def test_demo_in_a_subprocess() -> None:
 def test_reach_json_in_a_subprocess(good: Path) -> None:
     done = run("reach", str(good), "--json")
     assert done.returncode == 0, done.stderr
-    records = json.loads(done.stdout)
+    payload = json.loads(done.stdout)
+    assert payload["analysis"] == "reach" and payload["model"] == "tiny scenario"
+    assert payload["provenance"]["method"] == "deterministic" and payload["provenance"]["worlds"] is None
+    records = payload["tables"]["table"]
     assert [(r["adversary"], r["class"]) for r in records] == [
         ("CN", "videos"), ("CN", "phones"), ("CN", "profile")]
     for record in records:
-        assert set(record) == {"adversary", "class", "possible", "certain", "stores", "regions",
-                               "certain_stores", "path", "path_probability"}
+        assert set(record) == {"adversary", "class", "possible", "certain", "possible_stores", "certain_stores",
+                               "possible_regions", "certain_regions", "path", "path_probability"}
     videos, phones, profile = records
     assert videos["possible"] is True and videos["certain"] is False
-    assert videos["stores"] == ["virginia"] and videos["regions"] == ["US/VA"]
+    assert videos["possible_stores"] == ["virginia"] and videos["possible_regions"] == ["US/VA"]
+    assert videos["certain_stores"] == [] and videos["certain_regions"] == []
     assert videos["path"] == "CN → admin → virginia"
     assert videos["path_probability"] == pytest.approx(0.45)
-    assert phones["stores"] == ["texas"]  # windows ignored without --at
+    assert phones["possible_stores"] == ["texas"]  # windows ignored without --at
     assert phones["path_probability"] == pytest.approx(0.45)
     assert profile["possible"] is True and profile["path_probability"] is None
     assert profile["path"].startswith("(composite")
@@ -163,7 +167,7 @@ def test_reach_table(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lines = out.splitlines()
     assert lines[0] == "tiny scenario, as of 2022-07-01"
     header = lines[1].split()
-    assert header == ["adversary", "class", "possible", "certain", "stores", "path_probability", "path"]
+    assert header == ["adversary", "class", "possible", "certain", "possible_stores", "path_probability", "path"]
     rows = {line.split()[1]: line for line in lines[2:] if line.strip()}
     assert set(rows) == {"videos", "phones", "profile"}
     # In June 2022 the phones are in Texas, but the admin's arc there ended in January.
@@ -174,7 +178,9 @@ def test_reach_table(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_reach_other_adversary_and_date(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["reach", str(good), "--adversary", "admin", "--at", "2021-10-01", "--json"]) == 0
-    records = json.loads(capsys.readouterr().out)
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["provenance"]["at"] == "2021-10-01"
+    records = payload["tables"]["table"]
     by_class = {r["class"]: r for r in records}
     assert {r["adversary"] for r in records} == {"admin"}
     assert by_class["videos"]["path"] == "admin → virginia"
@@ -272,8 +278,9 @@ def _texas_variants(tmp_path: Path) -> tuple[Path, Path, Path]:
 def test_analyze_json(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analyze", str(good), "--method", "monte_carlo", "--samples", "4096", "--seed", "3", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert payload["method"] == "monte_carlo" and payload["seed"] == 3 and payload["samples"] >= 4096
-    assert {"adversary", "class", "probability", "ci_low", "ci_high", "risk"} <= set(payload["exposure"][0])
+    provenance = payload["provenance"]
+    assert provenance["method"] == "monte_carlo" and provenance["seed"] == 3 and provenance["worlds"] >= 4096
+    assert {"adversary", "class", "probability", "ci_low", "ci_high", "risk"} <= set(payload["tables"]["table"][0])
 
 
 def test_compare_json_names_variants_by_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -281,9 +288,9 @@ def test_compare_json_names_variants_by_file(tmp_path: Path, capsys: pytest.Capt
     code = main(["compare", str(base), str(move), str(revoke), "--adversary", "CN", "--at", "2022-07-01", "--json"])
     assert code == 0
     payload = json.loads(capsys.readouterr().out)
-    rows = {(r["variant"], r["class"]): r for r in payload["differences"]}
-    assert rows[("move", "public_videos")]["difference"] < -0.1
-    assert {r["variant"] for r in payload["total_risk"]} == {"move", "revoke"}
+    rows = {(r["variant"], r["class"]): r for r in payload["tables"]["table"]}
+    assert rows[("move", "public_videos")]["probability_difference"] < -0.1
+    assert {r["variant"] for r in payload["tables"]["total_risk"]} == {"move", "revoke"}
 
 
 def test_sweep_runs_variant_files_on_local_processes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

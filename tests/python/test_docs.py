@@ -20,7 +20,7 @@ def test_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     (code,) = blocks(ROOT / "README.md", "python")
     exec(compile(code, "README.md", "exec"), {})
     out = capsys.readouterr().out
-    assert "tiktok_virginia" in out and "difference" in out
+    assert "tiktok_virginia" in out and "probability_difference" in out
 
 
 @pytest.mark.parametrize("text", blocks(ROOT / "docs" / "scenario-format.md", "yaml"))

@@ -1,4 +1,4 @@
-"""The checkable claims of issue 4 (point 7) on the embedded Project Texas example, asserted
+"""The checkable claims (docs/design.md §7) of the embedded Project Texas example, asserted
 through the engine: ``dr.analyze`` and ``dr.compare``, with the exact engine and with Monte
 Carlo (whose claims must hold for the whole 95% interval, not only the estimate).
 
@@ -145,8 +145,8 @@ def test_the_legacy_copies_end_with_the_assumed_deletion_and_texas_starts_with_t
 def test_deleting_the_legacy_copies_lowers_phone_numbers_in_june_2022(model, method):
     table = compare(model, legacy_deletion(JUNE_2022), JUNE_2022, method).table.set_index("class")
     for cls in ("phone_numbers", "birthdays"):
-        assert table.at[cls, "difference_ci_high"] < 0, cls
-        assert table.at[cls, "difference"] < 0, cls
+        assert table.at[cls, "probability_difference_ci_high"] < 0, cls
+        assert table.at[cls, "probability_difference"] < 0, cls
         # ... but only a little while China-based staff still reach the Texas copy.
         assert table.at[cls, "probability"] >= 0.5, cls
 
@@ -164,7 +164,7 @@ def test_once_the_controls_are_in_place_the_legacy_copies_alone_keep_phone_numbe
     # Deleting them (from the takeover) is what brings phone numbers down.
     takeover = model.sources["assumption"]["dates"]["takeover"]
     table = compare(model, legacy_deletion(takeover), CONTROLS_IN_PLACE, method).table.set_index("class")
-    assert table.at["phone_numbers", "difference_ci_high"] < -0.5
+    assert table.at["phone_numbers", "probability_difference_ci_high"] < -0.5
     assert table.at["phone_numbers", "probability"] < 0.2
 
 
@@ -182,19 +182,19 @@ def test_project_texas_as_designed_lowers_phone_numbers(model, method):
     comparison = compare(model, story_plan(), AFTER_ROUTING, method)
     table = comparison.table.set_index("class")
     for cls in PROTECTED:
-        assert table.at[cls, "difference_ci_high"] < 0, cls
-        assert table.at[cls, "difference"] < 0, cls
+        assert table.at[cls, "probability_difference_ci_high"] < 0, cls
+        assert table.at[cls, "probability_difference"] < 0, cls
     assert table.at["phone_numbers", "base_probability"] >= 0.5
     assert table.at["phone_numbers", "probability"] <= table.at["phone_numbers", "base_probability"] / 5
     # What remains exposed: public data by design, IP addresses through Lark.
     assert table.at["public_videos", "probability"] >= 0.5
     assert table.at["ip_addresses", "probability"] >= 0.5
-    assert comparison.total_risk.at[0, "difference"] < 0
+    assert comparison.total_risk.at[0, "total_risk_difference"] < 0
 
 
 def test_monte_carlo_and_exact_agree_on_the_plan(model):
     exact = compare(model, story_plan(), AFTER_ROUTING, "exact").table.set_index("class")
     sampled = compare(model, story_plan(), AFTER_ROUTING, "monte_carlo").table.set_index("class")
     for cls in exact.index:
-        assert abs(sampled.at[cls, "difference"] - exact.at[cls, "difference"]) <= 0.01, cls
+        assert abs(sampled.at[cls, "probability_difference"] - exact.at[cls, "probability_difference"]) <= 0.01, cls
         assert abs(sampled.at[cls, "probability"] - exact.at[cls, "probability"]) <= 0.01, cls

@@ -2,7 +2,7 @@
 
 The YAML is read with ``yaml.safe_load``, not through datareach, and every number comes from
 ``oracle.py`` (brute force over all worlds, or plain Monte Carlo when there are too many):
-this is the independent check of the claims of issue 4 (point 7), of the reasons behind
+this is the independent check of the claims of docs/design.md §7, of the reasons behind
 them, and of the example's provenance scheme (explained at the top of the YAML file).
 """
 

@@ -26,7 +26,7 @@ def texas() -> dr.Model:
 def stores_of(table: pd.DataFrame, adversary: str, data_class: str) -> set[str]:
     row = table[(table["adversary"] == adversary) & (table["class"] == data_class)]
     assert len(row) == 1, (adversary, data_class)
-    return set(row["stores"].iloc[0])
+    return set(row["possible_stores"].iloc[0])
 
 
 # --------------------------------------------------------------------------- errors
@@ -58,7 +58,7 @@ def test_no_adversaries_anywhere() -> None:
     m = dr.Model().add_node("a", "role")
     with pytest.raises(dr.ModelError, match=r"^adversaries: no adversaries given"):
         dr.reach(m)
-    assert dr.reach(m, "a").empty  # no class: no rows, but a valid request
+    assert dr.reach(m, "a").table.empty  # no class: no rows, but a valid request
 
 
 def test_model_error_is_a_value_error(texas: dr.Model) -> None:
@@ -73,19 +73,19 @@ def test_path_unknown_adversary_and_class(texas: dr.Model) -> None:
     assert "did you mean 'CN'?" in str(caught.value)
     with pytest.raises(dr.ModelError) as caught:
         dr.most_likely_path(texas, "CN", "public_video")
-    assert caught.value.where == "class"
-    assert str(caught.value) == "class: unknown class 'public_video' (did you mean 'public_videos'?)"
+    assert caught.value.where == "data_class"
+    assert str(caught.value) == "data_class: unknown class 'public_video' (did you mean 'public_videos'?)"
     with pytest.raises(dr.ModelError) as caught:
         dr.most_likely_path(texas, "CN", "Comments")  # case slip: still suggested
     assert "did you mean 'comments'?" in str(caught.value)
-    with pytest.raises(dr.ModelError, match=r"^class: unknown class 'zzz'$"):
+    with pytest.raises(dr.ModelError, match=r"^data_class: unknown class 'zzz'$"):
         dr.most_likely_path(texas, "CN", "zzz")  # nothing close: no suggestion
 
 
 def test_path_of_a_composite_class(texas: dr.Model) -> None:
     with pytest.raises(dr.ModelError) as caught:
         dr.most_likely_path(texas, "CN", "user_profile")
-    assert caught.value.where == "class"
+    assert caught.value.where == "data_class"
     message = str(caught.value)
     assert "'user_profile' is a composite class" in message
     for component in ("phone_numbers", "birthdays", "public_videos", "comments"):
@@ -107,16 +107,16 @@ def test_path_of_a_composite_class(texas: dr.Model) -> None:
     ids=["str", "date", "datetime", "Timestamp", "datetime64"],
 )
 def test_at_in_every_form(texas: dr.Model, at: object) -> None:
-    expected = dr.reach(texas, at=JUNE_2022)
-    pd.testing.assert_frame_equal(dr.reach(texas, at=at), expected)
+    expected = dr.reach(texas, at=JUNE_2022).table
+    pd.testing.assert_frame_equal(dr.reach(texas, at=at).table, expected)
     path = dr.most_likely_path(texas, "CN", "phone_numbers", at=at)
     assert path == dr.most_likely_path(texas, "CN", "phone_numbers", at=JUNE_2022)
 
 
 def test_at_changes_the_answer(texas: dr.Model) -> None:
-    autumn = dr.reach(texas, at=AUTUMN_2021)
-    june = dr.reach(texas, at=JUNE_2022)
-    assert not autumn["stores"].equals(june["stores"])
+    autumn = dr.reach(texas, at=AUTUMN_2021).table
+    june = dr.reach(texas, at=JUNE_2022).table
+    assert not autumn["possible_stores"].equals(june["possible_stores"])
 
 
 @pytest.mark.parametrize(
@@ -194,22 +194,22 @@ def test_adversary_holding_the_class_itself() -> None:
     path = dr.most_likely_path(m, "s", "d")
     assert path is not None
     assert path.nodes == ("s",) and path.arcs == () and path.probability == 1.0
-    row = dr.reach(m, "s").iloc[0]
-    assert row.possible and row.certain and list(row.stores) == ["s"]
+    row = dr.reach(m, "s").table.iloc[0]
+    assert row.possible and row.certain and list(row.possible_stores) == ["s"]
 
 
 # --------------------------------------------------------------------------- the example
 
 
 def test_project_texas_at_two_dates(texas: dr.Model) -> None:
-    autumn = dr.reach(texas, ["CN"], at=AUTUMN_2021)
-    june = dr.reach(texas, ["CN"], at=JUNE_2022)
+    autumn = dr.reach(texas, ["CN"], at=AUTUMN_2021).table
+    june = dr.reach(texas, ["CN"], at=JUNE_2022).table
     for table in (autumn, june):
         for data_class in ("public_videos", "comments"):
             assert "tiktok_virginia" in stores_of(table, "CN", data_class)
             row = table[table["class"] == data_class].iloc[0]
             assert row.possible and not row.certain
-            assert "US/VA" in row.regions
+            assert "US/VA" in row.possible_regions
             # Public content never went to Texas.
             assert "oracle_texas" not in stores_of(table, "CN", data_class)
     # The protected data moved to Texas: in June 2022 phone numbers also live in Oracle's
@@ -217,7 +217,7 @@ def test_project_texas_at_two_dates(texas: dr.Model) -> None:
     assert "oracle_texas" not in stores_of(autumn, "CN", "phone_numbers")
     assert "oracle_texas" in stores_of(june, "CN", "phone_numbers")
     row = june[june["class"] == "phone_numbers"].iloc[0]
-    assert "US/TX" in row.regions
+    assert "US/TX" in row.possible_regions
     # Reach is what a path shows: the most likely route to public videos ends in Virginia.
     path = dr.most_likely_path(texas, "CN", "public_videos", at=JUNE_2022)
     assert path is not None and path.store in stores_of(june, "CN", "public_videos")
@@ -352,7 +352,7 @@ def test_a_million_arcs() -> None:
     started = time.perf_counter()
     model, arrays = synthetic()
     built = time.perf_counter()
-    table = dr.reach(model)
+    table = dr.reach(model).table
     reached = time.perf_counter()
     path = dr.most_likely_path(model, "n1", "a")
     pathed = time.perf_counter()
@@ -384,7 +384,7 @@ def test_a_million_arcs() -> None:
         rows = table[table["adversary"] == f"n{adversary}"].set_index("class")
         for cls in "abc":
             possible, certain = per_atom[cls]
-            assert set(rows.at[cls, "stores"]) == set(names[sorted(possible)])
+            assert set(rows.at[cls, "possible_stores"]) == set(names[sorted(possible)])
             assert set(rows.at[cls, "certain_stores"]) == set(names[sorted(certain)])
             assert rows.at[cls, "possible"] == bool(possible)
             checked += len(possible) + len(certain)

@@ -23,9 +23,8 @@ from typing import Any
 
 import datareach as dr
 import networkx as nx
-import pytest
-
 import oracle
+import pytest
 
 MODELS = 240
 ORACLE_EVERY = 4  # every 4th model is also checked against oracle.py
@@ -357,10 +356,10 @@ def test_random_model_against_networkx(seed: int) -> None:
     expected = Expected(data, at)
     adversaries = list(data["adversaries"])
     # Default adversaries from the model half the time, an explicit list otherwise.
-    table = dr.reach(model, None if seed % 2 else adversaries, at=at)
+    table = dr.reach(model, None if seed % 2 else adversaries, at=at).table
     class_ids = [c["id"] for c in data["classes"]]
-    assert list(table.columns) == ["adversary", "class", "possible", "certain", "stores",
-                                   "regions", "certain_stores"]
+    assert list(table.columns) == ["adversary", "class", "possible", "certain", "possible_stores",
+                                   "certain_stores", "possible_regions", "certain_regions"]
     assert list(zip(table["adversary"], table["class"])) == [
         (a, c) for a in adversaries for c in class_ids]
     for adversary in adversaries:
@@ -371,11 +370,13 @@ def test_random_model_against_networkx(seed: int) -> None:
             where = (seed, adversary, row[1], at)
             assert bool(row.possible) == w["possible"], where
             assert bool(row.certain) == w["certain"], where
-            assert sorted(row.stores) == sorted(w["stores"]), where
-            assert len(set(row.stores)) == len(row.stores), where
+            assert sorted(row.possible_stores) == sorted(w["stores"]), where
+            assert len(set(row.possible_stores)) == len(row.possible_stores), where
             assert sorted(row.certain_stores) == sorted(w["certain_stores"]), where
-            assert list(row.regions) == sorted(
+            assert list(row.possible_regions) == sorted(
                 {expected.region[s] for s in w["stores"]} - {None}), where
+            assert list(row.certain_regions) == sorted(
+                {expected.region[s] for s in w["certain_stores"]} - {None}), where
         for d in expected.atomic:
             check_path(model, data, at, expected, adversary, d)
     if seed % ORACLE_EVERY == 0:
@@ -384,7 +385,7 @@ def test_random_model_against_networkx(seed: int) -> None:
             certain = oracle.certain_reach(data, adversary, at)
             rows = table[table["adversary"] == adversary].set_index("class")
             for c in class_ids:
-                assert set(rows.at[c, "stores"]) == possible[c], (seed, adversary, c)
+                assert set(rows.at[c, "possible_stores"]) == possible[c], (seed, adversary, c)
                 assert set(rows.at[c, "certain_stores"]) == certain[c], (seed, adversary, c)
 
 
@@ -448,9 +449,9 @@ def test_tiny_probabilities_are_still_possible() -> None:
     }
     assert TINY * TINY == 0.0
     model = dr.Model.from_dict(data)
-    row = dr.reach(model, "a").iloc[0]
+    row = dr.reach(model, "a").table.iloc[0]
     assert bool(row.possible) and not bool(row.certain)
-    assert list(row.stores) == ["s"]
+    assert list(row.possible_stores) == ["s"]
     assert oracle.possible_reach(data, "a")["d"] == {"s"}
     path = dr.most_likely_path(model, "a", "d")
     assert path is not None and path.nodes == ("a", "m", "s")

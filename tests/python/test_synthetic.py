@@ -110,7 +110,7 @@ def test_shape_has_the_advertised_parts() -> None:
 
 def test_every_adversary_reaches_something() -> None:
     model = synthetic.enterprise(roles=2000, classes=6, seed=11)
-    table = dr.reach(model)
+    table = dr.reach(model).table
     assert set(table["adversary"]) == set(model.adversaries)
     assert table.groupby("adversary")["possible"].any().all()
     result = dr.analyze(model, method="monte_carlo", samples=4096, seed=1)

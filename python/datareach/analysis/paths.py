@@ -1,63 +1,18 @@
-"""Deterministic views (DESIGN 2.6): possible and certain reach per adversary and class,
-and the most likely access path."""
+"""The most likely access path (docs/design.md §2.6): ``most_likely_path`` returns a small
+``Path`` result of ``PathStep`` arcs, each traced back to the model entry it comes from."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
-from .compiled import adversary_indices, class_index, compile_model
-from .errors import ModelError
+from ..compiled import adversary_indices, class_index, compile_model
+from ..errors import ModelError
 
 if TYPE_CHECKING:
-    from .model import Model
+    from ..model import Model
 
-__all__ = ["reach", "most_likely_path", "Path", "PathStep"]
-
-
-def _split(offsets: np.ndarray, values: np.ndarray, labels: np.ndarray) -> list[list[str]]:
-    named = labels[values]
-    return [list(named[offsets[i] : offsets[i + 1]]) for i in range(len(offsets) - 1)]
-
-
-def _regions_of(stores: list[str], region_of: dict[str, Any]) -> list[str]:
-    regions = {region_of[s] for s in stores if isinstance(region_of.get(s), str)}
-    return sorted(regions)
-
-
-def reach(model: Model, adversaries: str | Iterable[str] | None = None, *, at: Any = None) -> pd.DataFrame:
-    """Which classes each adversary can possibly and certainly reach.
-
-    One row per (adversary, class): ``possible`` (exposed in some world: every arc with a
-    live probability > 0 is used), ``certain`` (exposed in every world: only arcs whose p and
-    events are all 1), ``stores`` and ``regions`` possibly reached that hold the class, and
-    ``certain_stores``. A composite class counts as reached only when all its components are.
-    ``at`` analyses the model as of a date (default: windows ignored).
-    """
-    from . import _core
-
-    ids, rows = adversary_indices(model, adversaries)
-    graph = compile_model(model, at)
-    table = _core.reach(graph, rows)
-    node_ids = np.asarray(model.node_ids, dtype=object)
-    class_ids = np.asarray(model.class_ids, dtype=object)
-    stores = _split(table["possible_stores_offsets"], table["possible_stores_values"], node_ids)
-    region_of = dict(zip(model.nodes["id"], model.nodes["region"]))
-    return pd.DataFrame(
-        {
-            "adversary": node_ids[table["adversary"]],
-            "class": class_ids[table["class"]],
-            "possible": table["possible"],
-            "certain": table["certain"],
-            "stores": stores,
-            "regions": [_regions_of(s, region_of) for s in stores],
-            "certain_stores": _split(table["certain_stores_offsets"], table["certain_stores_values"], node_ids),
-        }
-    )
+__all__ = ["Path", "PathStep", "most_likely_path"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,16 +95,16 @@ def most_likely_path(model: Model, adversary: str, data_class: str, *, at: Any =
     store holding the class is possibly reachable. A composite class has no single path:
     ask for each component.
     """
-    from . import _core
+    from .. import _core
 
     ids, rows = adversary_indices(model, [adversary], where="adversary")
-    cls = class_index(model, data_class)
+    cls = class_index(model, data_class, where="data_class")
     components = model._column("classes", "components")[cls]
     if components is not None:
         raise ModelError(
             f"{data_class!r} is a composite class (of {', '.join(components)}); a path reaches"
             " one store: ask for each component",
-            where="class",
+            where="data_class",
         )
     graph = compile_model(model, at)
     found = _core.most_likely_path(graph, rows[0], cls)

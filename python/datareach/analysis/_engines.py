@@ -1,0 +1,195 @@
+"""The one place that runs an engine (docs/design.md §2.5, §4): method resolution, the exact
+and Monte Carlo calls for one model or for paired models, and the progress context that
+turns ``progress=`` into what the engines call — identical for every engine, including a
+callback asking to stop."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..options import AnalysisOptions, Progress
+
+if TYPE_CHECKING:
+    from .. import _core
+
+__all__ = ["AnalysisStopped", "EngineRun", "Report", "progress_reporter", "resolve_method", "run_comparison", "run_exposure"]
+
+# "auto" runs the exact engine when no factoring run conditions on more than this many random
+# variables (after pruning): the 5 x 5 grid of shared-event links (40) takes milliseconds.
+AUTO_EXACT_VARIABLES = 40
+# method="exact" refuses runs beyond this many variables, or beyond this many factoring
+# steps (an 8 x 8 grid, 112 variables, takes 230k steps and about a second); the error
+# gives the size.
+EXACT_VARIABLE_LIMIT = 128
+EXACT_STEP_LIMIT = 20_000_000
+
+Report = Callable[[int, int], None]
+
+
+class AnalysisStopped(Exception):
+    """A progress callback returned False: the analysis stopped and returned nothing.
+
+    Every engine (exact and Monte Carlo, one model or paired models) and every stepped
+    analysis (timeline, sweep) stops this way. ``done`` and ``total`` are the progress at the
+    moment of stopping. To stop sampling early and keep the numbers, use ``tolerance``."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__(done, total)  # the arguments themselves, so the exception pickles
+        self.done = done
+        self.total = total
+
+    def __str__(self) -> str:
+        return f"stopped by the progress callback at {self.done} of {self.total}"
+
+
+@contextlib.contextmanager
+def progress_reporter(progress: Progress, unit: str) -> Iterator[Report | None]:
+    """What to hand an engine (or a stepped analysis) as its progress: None when progress is
+    off; for True a tqdm bar in ``unit`` closed when the run ends, however it ends; for a
+    callable, a wrapper that raises ``AnalysisStopped`` when it returns False. The engines
+    re-raise an exception from their progress hook once they have unwound, so raising is
+    what makes every engine stop the same way."""
+    if progress is False:
+        yield None
+        return
+    if progress is True:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=0, unit=unit, unit_scale=True, dynamic_ncols=True)
+
+        def update(done: int, total: int) -> None:
+            if bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            yield update
+        finally:
+            bar.close()
+        return
+    callback = progress
+
+    def report(done: int, total: int) -> None:
+        answer = callback(done, total)
+        if answer is not None and not answer:
+            raise AnalysisStopped(done, total)
+
+    yield report
+
+
+def resolve_method(method: str, problems: Sequence[tuple[_core.CompiledGraph, list[int]]]) -> str:
+    """"exact" or "monte_carlo" for a request; "auto" is exact when every (graph,
+    adversaries) problem is small. Counting stops early on huge models (the cap)."""
+    from .. import _core
+
+    if method != "auto":
+        return method
+    for graph, rows in problems:
+        size = _core.exact_complexity(graph, rows, cap=AUTO_EXACT_VARIABLES)
+        if any(size["capped"]) or max(size["max_run_variables"], default=0) > AUTO_EXACT_VARIABLES:
+            return "monte_carlo"
+    return "exact"
+
+
+@dataclasses.dataclass(frozen=True)
+class EngineRun:
+    """What an engine returned and how: the method used, worlds drawn (None when exact),
+    the seed (None when exact), seconds taken and the threads asked for."""
+
+    method: str
+    worlds: int | None
+    seed: int | None
+    elapsed: float
+
+
+def _threads(options: AnalysisOptions) -> int:
+    return 0 if options.threads is None else options.threads  # 0: the core uses every core
+
+
+def _exact(graph: _core.CompiledGraph, rows: list[int], places: bool, report: Report | None) -> _core.ExposureTable:
+    from .. import _core
+
+    return _core.exact_exposure(
+        graph, rows, max_variables=EXACT_VARIABLE_LIMIT, max_steps=EXACT_STEP_LIMIT, places=places, progress=report
+    )
+
+
+def run_exposure(
+    graph: _core.CompiledGraph, rows: list[int], options: AnalysisOptions, *, places: bool = True
+) -> tuple[_core.ExposureTable, EngineRun]:
+    """Exposure of one compiled model; ``options`` must be seeded (``options.seeded()``)."""
+    from .. import _core
+
+    assert options.seed is not None, "run_exposure needs seeded options"
+    method = resolve_method(options.method, [(graph, rows)])
+    started = time.perf_counter()
+    with progress_reporter(options.progress, "step" if method == "exact" else "world") as report:
+        if method == "exact":
+            table = _exact(graph, rows, places, report)
+        else:
+            table = _core.monte_carlo_exposure(
+                graph, rows, samples=options.samples, seed=options.seed, tolerance=options.tolerance or 0.0,
+                threads=_threads(options), places=places, progress=report,
+            )
+    elapsed = time.perf_counter() - started
+    if method == "exact":
+        return table, EngineRun("exact", None, None, elapsed)
+    return table, EngineRun(method, int(table.samples), options.seed, elapsed)
+
+
+# Exact runs of several models report one progress over all of them, each model counting as
+# this many units: the next models' run counts are unknown until they start.
+_UNITS_PER_MODEL = 1000
+
+
+def _model_share(report: Report, k: int, models: int) -> Report:
+    """The progress of model ``k`` of ``models`` as a share of the whole run."""
+
+    def step(done: int, total: int) -> None:
+        share = _UNITS_PER_MODEL * done // total if total else _UNITS_PER_MODEL
+        report(k * _UNITS_PER_MODEL + share, models * _UNITS_PER_MODEL)
+
+    return step
+
+
+def _exact_of_many(
+    graphs: Sequence[_core.CompiledGraph], rows: Sequence[list[int]], report: Report | None
+) -> list[_core.ExposureTable]:
+    return [
+        _exact(graph, adversaries, True, None if report is None else _model_share(report, k, len(graphs)))
+        for k, (graph, adversaries) in enumerate(zip(graphs, rows))
+    ]
+
+
+def run_comparison(
+    graphs: Sequence[_core.CompiledGraph], rows: Sequence[list[int]], options: AnalysisOptions
+) -> tuple[list[_core.ExposureTable], dict[str, Any] | None, EngineRun]:
+    """Exposure of every model on common random numbers: the per-model tables, and for Monte
+    Carlo the paired differences (None when exact: differences of exact tables are exact)."""
+    from .. import _core
+
+    assert options.seed is not None, "run_comparison needs seeded options"
+    method = resolve_method(options.method, list(zip(graphs, rows)))
+    started = time.perf_counter()
+    with progress_reporter(options.progress, "step" if method == "exact" else "world") as report:
+        if method == "exact":
+            tables = _exact_of_many(graphs, rows, report)
+            elapsed = time.perf_counter() - started
+            return tables, None, EngineRun("exact", None, None, elapsed)
+        paired = _core.monte_carlo_compare(
+            list(graphs), [list(r) for r in rows], samples=options.samples, seed=options.seed,
+            tolerance=options.tolerance or 0.0, threads=_threads(options), places=True, progress=report,
+        )
+    elapsed = time.perf_counter() - started
+    differences = {
+        name: getattr(paired, name)
+        for name in (
+            "probability_difference", "probability_difference_ci_low", "probability_difference_ci_high",
+            "expected_share_difference", "expected_share_difference_ci_low", "expected_share_difference_ci_high",
+        )
+    }
+    return list(paired.tables), differences, EngineRun(method, int(paired.samples), options.seed, elapsed)

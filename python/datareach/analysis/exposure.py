@@ -1,0 +1,166 @@
+"""Exposure scores (docs/design.md §2.4-2.5): ``analyze`` runs the exact or the Monte Carlo
+engine and returns a ``Result`` whose ``.table`` is the exposure of every class to every
+adversary, with per-store, per-region and total-risk tables beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..compiled import adversary_indices, compile_model
+from ..errors import ModelError
+from ..options import AnalysisOptions, OptionOverrides, Unpack
+from ..results import AnalysisResult, Provenance
+from ._engines import EngineRun, run_exposure
+
+if TYPE_CHECKING:
+    from .. import _core
+    from ..model import Model
+
+__all__ = ["SCORES", "Result", "analyze"]
+
+# The scores the engines return, as adversaries x classes arrays.
+SCORES = ("probability", "ci_low", "ci_high", "expected_share", "expected_share_ci_low", "expected_share_ci_high")
+
+
+def analyze(
+    model: Model,
+    adversaries: str | Iterable[str] | None = None,
+    options: AnalysisOptions | None = None,
+    **overrides: Unpack[OptionOverrides],
+) -> Result:
+    """Exposure of every class to every adversary (default: the model's adversaries).
+
+    ``options`` (an ``AnalysisOptions``) and keyword overrides of its fields say how: the
+    method, the sampling budget, the seed, threads, progress and the date ``at``. The
+    same seed gives the same numbers for any thread count.
+    """
+    return exposure_of(model, adversaries, AnalysisOptions.resolve(options, **overrides))
+
+
+def exposure_of(model: Model, adversaries: str | Iterable[str] | None, options: AnalysisOptions, *,
+                places: bool = True) -> Result:
+    """``analyze`` with resolved options; ``places=False`` skips the per-store and per-region
+    tables (a timeline does not show them)."""
+    options = options.seeded()
+    ids, rows = adversary_indices(model, adversaries)
+    graph = compile_model(model, options.at)
+    table, run = run_exposure(graph, rows, options, places=places)
+    return Result(model, ids, table, provenance_of("analyze", run, options))
+
+
+def provenance_of(analysis: str, run: EngineRun, options: AnalysisOptions) -> Provenance:
+    """The provenance of an engine run made with ``options``."""
+    return Provenance(
+        analysis=analysis, method=run.method, worlds=run.worlds, seed=run.seed, at=options.at_iso,
+        elapsed=run.elapsed, threads=options.threads, tolerance=options.tolerance,
+    )
+
+
+class Result(AnalysisResult):
+    """Exposure scores of one analysis, with how they were computed (``provenance``).
+
+    ``table`` (alias ``exposure``): one row per (adversary, class); ``by_store`` and
+    ``by_region``: the probability that a store (any store of a region) holding the class is
+    reached; ``total_risk``: risk summed over classes per adversary; ``matrix(score)``: an
+    adversaries x classes NumPy view of a score without copying. A Result pickles compactly
+    (arrays and tables, not the model) with a format version.
+    """
+
+    analysis: ClassVar[str] = "analyze"
+    extra_tables = ("by_store", "by_region", "total_risk")
+    # 2: the state of an AnalysisResult (table and provenance); version 1 held slots and no
+    # provenance, and cannot be read into this layout.
+    PICKLE_VERSION = 2
+
+    def __init__(self, model: Model, adversaries: list[str], table: _core.ExposureTable, provenance: Provenance) -> None:
+        self.adversaries = list(adversaries)
+        self.classes = list(model.class_ids)
+        # Read-only views into the core's table (each keeps it alive): no copy.
+        self._scores: dict[str, npt.NDArray[np.float64]] = {score: getattr(table, score) for score in SCORES}
+        classes = model.classes
+        self._records: npt.NDArray[np.float64] = classes["records"].to_numpy(dtype=float)
+        self._sensitivity: npt.NDArray[np.float64] = classes["sensitivity"].to_numpy(dtype=float)
+        node_ids = np.asarray(model.node_ids, dtype=object)
+        regions = model.nodes["region"].to_numpy(dtype=object)
+        self._by_store = self._places(table.by_store, "store", node_ids, extra={"region": regions})
+        self._by_region = self._places(table.by_region, "region", np.asarray(model.region_names, dtype=object))
+        super().__init__(self._exposure(), provenance, model=model.name)
+
+    def _places(self, columns: dict[str, Any], place: str, labels: npt.NDArray[Any],
+                extra: dict[str, npt.NDArray[Any]] | None = None) -> pd.DataFrame:
+        index = np.asarray(columns[place])
+        frame = {
+            "adversary": np.asarray(self.adversaries, dtype=object)[np.asarray(columns["adversary_row"])],
+            "class": np.asarray(self.classes, dtype=object)[np.asarray(columns["class"])],
+            place: labels[index],
+        }
+        for name, values in (extra or {}).items():
+            frame[name] = values[index]
+        for score in ("probability", "ci_low", "ci_high"):
+            frame[score] = np.asarray(columns[score])
+        return pd.DataFrame(frame)
+
+    def _exposure(self) -> pd.DataFrame:
+        n_adv, n_cls = len(self.adversaries), len(self.classes)
+        expected_records = self.matrix("expected_records")
+        return pd.DataFrame(
+            {
+                "adversary": np.repeat(np.asarray(self.adversaries, dtype=object), n_cls),
+                "class": np.tile(np.asarray(self.classes, dtype=object), n_adv),
+                "probability": self._scores["probability"].ravel(),
+                "ci_low": self._scores["ci_low"].ravel(),
+                "ci_high": self._scores["ci_high"].ravel(),
+                "expected_share": self._scores["expected_share"].ravel(),
+                "expected_records": expected_records.ravel(),
+                "risk": (expected_records * self._sensitivity).ravel(),
+            }
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        pickled = super().__getstate__()
+        # The engine's arrays are views into a C++ table: pickle copies of them.
+        pickled["state"]["_scores"] = {score: np.array(values) for score, values in self._scores.items()}
+        return pickled
+
+    def __setstate__(self, pickled: dict[str, Any]) -> None:
+        super().__setstate__(pickled)
+        for values in self._scores.values():
+            values.flags.writeable = False
+
+    def matrix(self, score: str = "probability") -> npt.NDArray[np.float64]:
+        """An adversaries x classes read-only view of a score: probability, ci_low, ci_high,
+        expected_share (and its ci bounds), or the derived expected_records and risk."""
+        if score in self._scores:
+            return self._scores[score]
+        if score == "expected_records":
+            return self._scores["expected_share"] * self._records
+        if score == "risk":
+            return self._scores["expected_share"] * self._records * self._sensitivity
+        raise ModelError(f"unknown score {score!r}; expected one of {', '.join(SCORES)}, expected_records, risk", where="score")
+
+    @property
+    def exposure(self) -> pd.DataFrame:
+        """The exposure table (the same as ``table``)."""
+        return self.table
+
+    @property
+    def by_store(self) -> pd.DataFrame:
+        return self._by_store
+
+    @property
+    def by_region(self) -> pd.DataFrame:
+        return self._by_region
+
+    @property
+    def total_risk(self) -> pd.DataFrame:
+        """One row per adversary: ``adversary``, ``total_risk`` (risk summed over classes)."""
+        return pd.DataFrame({"adversary": self.adversaries, "total_risk": self.matrix("risk").sum(axis=1)})
+
+    def __repr__(self) -> str:
+        return (f"<Result {len(self.adversaries)} adversaries x {len(self.classes)} classes "
+                f"({self.provenance.describe()})>")

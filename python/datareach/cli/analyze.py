@@ -1,0 +1,38 @@
+"""``datareach analyze``: exposure scores of a scenario file (exact or Monte Carlo)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .options import add_analysis_options, add_request_options, analysis_options
+from .output import interval, load, print_frame, write_json
+
+__all__ = ["register"]
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..analysis import analyze
+
+    options = analysis_options(args)
+    model = load(args.file)
+    result = analyze(model, args.adversary or None, options)
+    if args.json:
+        write_json(result)
+        return 0
+    print(f"{model.name or args.file}: exposure ({result.provenance.describe()})")
+    table = result.table.copy()
+    table["probability"] = [interval(*row) for row in table[["probability", "ci_low", "ci_high"]].itertuples(index=False)]
+    print_frame(table.drop(columns=["ci_low", "ci_high"]))
+    print()
+    print("total risk: " + ", ".join(f"{a} {r:,.4g}" for a, r in result.total_risk.itertuples(index=False)))
+    return 0
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("analyze", help="exposure scores of a scenario file (exact or Monte Carlo)")
+    parser.add_argument("file")
+    add_request_options(parser)
+    add_analysis_options(parser, tolerance_help="sample until every interval half-width <= T",
+                         threads_help="threads (default: all cores)")
+    parser.set_defaults(run=_run)

@@ -1,0 +1,166 @@
+"""The result vocabulary shared by every analysis (docs/design.md §4): ``Provenance`` (how a
+result was computed) and ``AnalysisResult`` (a main ``.table``, optional named extra tables,
+one JSON-ready ``to_dict`` shape used by the command line's ``--json`` for every command)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import html
+import json
+from collections.abc import Iterable
+from typing import Any, ClassVar, TypeVar
+
+import pandas as pd
+
+from .errors import ModelError
+
+__all__ = ["AnalysisResult", "Provenance", "common_value", "library_version"]
+
+T = TypeVar("T")
+
+
+def library_version() -> str:
+    """``datareach.__version__``, read from the installed metadata (importing the package root
+    here would be an import cycle)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("datareach")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0+unknown"
+
+
+@dataclasses.dataclass(frozen=True)
+class Provenance:
+    """How a result was computed: enough to repeat the run.
+
+    ``worlds`` is the number of worlds drawn (None for an exact or deterministic analysis);
+    ``seed`` is None when no sampling happened; ``at`` the date analysed (YYYY-MM-DD) or None;
+    ``created`` the UTC time the run finished (ISO 8601)."""
+
+    analysis: str
+    method: str
+    worlds: int | None = None
+    seed: int | None = None
+    at: str | None = None
+    elapsed: float = 0.0
+    threads: int | None = None
+    tolerance: float | None = None
+    version: str = dataclasses.field(default_factory=library_version)
+    created: str = dataclasses.field(
+        default_factory=lambda: datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def describe(self) -> str:
+        """One line: "exact" or "Monte Carlo, N worlds, seed S", the date and the time taken."""
+        if self.method == "monte_carlo":
+            how = "Monte Carlo"
+            if self.worlds is not None:
+                how += f", {self.worlds:,} worlds"
+            if self.seed is not None:
+                how += f", seed {self.seed}"
+        else:
+            how = self.method.replace("_", " ")
+        when = f", as of {self.at}" if self.at else ""
+        return f"{how}{when}, {self.elapsed:.3g} s"
+
+
+def common_value(values: Iterable[T], otherwise: T) -> T:
+    """The value every step of a stepped analysis (timeline, sweep) shared, for its
+    provenance, or ``otherwise`` when they differ."""
+    distinct = set(values)
+    return next(iter(distinct)) if len(distinct) == 1 else otherwise
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    # Through pandas' JSON writer: numpy scalars, NaN (null) and timestamps (ISO) come out right.
+    records: list[dict[str, Any]] = json.loads(table.to_json(orient="records", date_format="iso"))
+    return records
+
+
+class AnalysisResult:
+    """Base of every analysis result: ``.table`` (a DataFrame), ``.provenance`` and the model's
+    ``name``. Subclasses add named tables (``extra_tables``) and their own accessors.
+
+    Printing a result prints its table; in a notebook it shows as an HTML table under a line
+    of provenance. Results pickle with a format version."""
+
+    analysis: ClassVar[str] = "analysis"
+    # Names of extra tables (properties returning DataFrames) included in ``to_dict``.
+    extra_tables: ClassVar[tuple[str, ...]] = ()
+    PICKLE_VERSION: ClassVar[int] = 1
+
+    def __init__(self, table: pd.DataFrame, provenance: Provenance, *, model: str | None = None) -> None:
+        self._table = table
+        self.provenance = provenance
+        self.name = model
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self._table
+
+    # The provenance fields people reach for most, without the detour.
+    @property
+    def method(self) -> str:
+        return self.provenance.method
+
+    @property
+    def worlds(self) -> int | None:
+        return self.provenance.worlds
+
+    @property
+    def seed(self) -> int | None:
+        return self.provenance.seed
+
+    @property
+    def at(self) -> str | None:
+        return self.provenance.at
+
+    @property
+    def elapsed(self) -> float:
+        return self.provenance.elapsed
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The main table (as "table") and every extra table, by name."""
+        named = {"table": self.table}
+        for name in self.extra_tables:
+            named[name] = getattr(self, name)
+        return named
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"analysis", "model", "provenance", "tables": {name: records}}``: JSON-ready."""
+        return {
+            "analysis": self.analysis,
+            "model": self.name,
+            "provenance": self.provenance.to_dict(),
+            "tables": {name: _records(table) for name, table in self.tables().items()},
+        }
+
+    def _title(self) -> str:
+        return f"{self.name or 'datareach'}: {self.analysis} ({self.provenance.describe()})"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.analysis} of {self.name!r}: {len(self.table)} rows ({self.provenance.describe()})>"
+
+    def __str__(self) -> str:
+        return f"{self._title()}\n{self.table.to_string(index=False)}"
+
+    def _repr_html_(self) -> str:
+        table = self.table.to_html(index=False, float_format=lambda x: f"{x:.4g}")
+        return f"<div><p><b>{html.escape(self._title())}</b></p>{table}</div>"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"version": self.PICKLE_VERSION, "state": dict(self.__dict__)}
+
+    def __setstate__(self, pickled: dict[str, Any]) -> None:
+        version = pickled.get("version") if isinstance(pickled, dict) else None
+        if version != self.PICKLE_VERSION:
+            raise ModelError(
+                f"cannot read a {type(self).__name__} pickled with format version {version!r}; this datareach "
+                f"reads version {self.PICKLE_VERSION}"
+            )
+        self.__dict__.update(pickled["state"])
