@@ -13,7 +13,7 @@ from . import changes, examples, synthetic
 from .comparison import Comparison, compare
 from .errors import ModelError
 from .exposure import Result, analyze
-from .files import load, save
+from .io import load, save
 from .model import Model
 from .reach import Path, PathStep, most_likely_path, reach
 from .sweep import sweep

@@ -22,7 +22,7 @@ DEMO_DATES = ("2021-10-01", "2022-07-01")
 
 
 def _load(path: str) -> Any:
-    from .files import load
+    from .io import load
 
     return load(path)
 
@@ -250,7 +250,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
 
 
 def _command_validate(args: argparse.Namespace) -> int:
-    from .compiled import core_model
+    from .model.lowering import core_model
 
     model = _load(args.file)
     core_model(model)  # the core's own checks: numbers, composite cycles

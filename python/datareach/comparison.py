@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .compiled import adversary_indices, compile_model
+from .model.lowering import adversary_indices, compile_model
 from .errors import ModelError
 from .exposure import METHODS, Result, _check_int, engine_progress, exact_table, fresh_seed, resolve_method
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .compiled import adversary_indices, compile_model
+from .model.lowering import adversary_indices, compile_model
 from .errors import ModelError
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .compiled import adversary_indices, class_index, compile_model
+from .model.lowering import adversary_indices, class_index, compile_model
 from .errors import ModelError
 
 if TYPE_CHECKING:

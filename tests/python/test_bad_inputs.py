@@ -15,7 +15,7 @@ from typing import Any
 
 import datareach as dr
 import pytest
-from datareach.files import loads
+from datareach.io import loads
 
 Edit = Callable[[dict[str, Any]], None]
 DROP = object()  # as a field value in set_(): remove the field

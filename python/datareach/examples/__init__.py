@@ -40,6 +40,6 @@ def project_texas():
     """The Project Texas scenario (public reporting on US TikTok user data, Sept 2021 -
     Dec 2023) as a :class:`datareach.Model`. Its provenance scheme is explained at the top
     of ``path("project_texas")``."""
-    from datareach.files import load  # lazily: the examples need no core at import time
+    from ..io import load  # lazily: the examples need no core at import time
 
     return load(path("project_texas"))

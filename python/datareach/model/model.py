@@ -1,6 +1,8 @@
-"""The model: nodes, data classes, events, placements, flows and access arcs as tables.
+"""The :class:`Model` class: nodes, data classes, events, placements, flows and access arcs
+as tables, with its builder methods, DataFrame views, scenario mappings and pickling.
 
-A :class:`Model` is valid at all times: every row is checked (by :mod:`datareach.schema`)
+A :class:`Model` is valid at all times: every row is checked (by
+:func:`datareach.model.validate.normalise`)
 when it is added, against the rows already there, so entries must be added after the
 entries they name (events and nodes before the arcs that use them, components before the
 composite class). Rows are never changed or removed in place; what-if changes build new
@@ -10,32 +12,22 @@ models.
 from __future__ import annotations
 
 import copy as _copy
-import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from . import dates
-from .errors import ModelError, did_you_mean, where
-from .schema import (
-    FIELDS,
-    FORMAT,
-    SECTIONS,
-    TOP_LEVEL_FIELDS,
-    FieldType,
-    IdIndex,
-    RawColumn,
-    check_name,
-    check_text,
-    empty_columns,
-    frame_to_columns,
-    normalise,
-    object_array,
-    plain_data,
-    records_to_columns,
-)
+from ..errors import ModelError, did_you_mean, where
+from .entries import table_entries
+from .fields import FORMAT, SECTIONS, TOP_LEVEL_FIELDS, empty_columns
+from .ingest import RawColumn, frame_to_columns, object_array, records_to_columns
+from .tables import IdIndex, Table, columns_equal
+from .validate import normalise
+from .values import check_name, check_text, plain_data
+
+if TYPE_CHECKING:
+    from ..changes.types import Change
 
 __all__ = ["Model"]
 
@@ -43,60 +35,8 @@ Window = tuple[Any, Any] | list[Any] | None
 Frame = pd.DataFrame | Mapping[str, Any]
 
 
-class _Table:
-    """The rows of one section as canonical column arrays.
-
-    Appends are collected as chunks and joined on first read, so adding rows one at a
-    time costs O(1) each instead of copying the table every time.
-    """
-
-    def __init__(self, section: str, columns: Mapping[str, np.ndarray] | None = None) -> None:
-        self.section = section
-        chunk = dict(columns) if columns is not None else empty_columns(section)
-        self._chunks: list[dict[str, np.ndarray]] = [chunk]
-        self._length = len(next(iter(chunk.values())))
-        self._frame: pd.DataFrame | None = None
-        has_ids = FIELDS[section][0].type is FieldType.ID
-        self.ids: IdIndex | None = IdIndex(chunk["id"]) if has_ids else None
-
-    def __len__(self) -> int:
-        return self._length
-
-    def append(self, columns: dict[str, np.ndarray]) -> None:
-        if self._length == 0:  # the first batch becomes the table as it is: no copy
-            self._chunks = []
-        self._chunks.append(columns)
-        self._length += len(next(iter(columns.values())))
-        self._frame = None
-        if self.ids is not None:
-            self.ids.extend(columns["id"])
-
-    def columns(self) -> dict[str, np.ndarray]:
-        """Every column, joined into one array each (shared, never to be modified)."""
-        if len(self._chunks) > 1:
-            names = self._chunks[0].keys()
-            self._chunks = [
-                {name: np.concatenate([chunk[name] for chunk in self._chunks]) for name in names}
-            ]
-        return self._chunks[0]
-
-    def column(self, name: str) -> np.ndarray:
-        return self.columns()[name]
-
-    def frame(self) -> pd.DataFrame:
-        if self._frame is None:
-            series = {}
-            for name, values in self.columns().items():
-                if values.dtype.kind == "M":  # pandas holds dates at second resolution
-                    values = values.astype("datetime64[s]")
-                # An explicit dtype keeps ids as Python objects under pandas' str inference.
-                series[name] = pd.Series(values, dtype=values.dtype, copy=False)
-            self._frame = pd.DataFrame(series)
-        return self._frame
-
-
 class _Context:
-    """The model as :func:`datareach.schema.normalise` sees it."""
+    """The model as :func:`~datareach.model.validate.normalise` sees it."""
 
     def __init__(self, model: Model) -> None:
         self._model = model
@@ -118,7 +58,7 @@ MODEL_PICKLE_VERSION = 1
 
 
 class Model:
-    """A data-flow risk model (DESIGN section 1), held as one table per section.
+    """A data-flow risk model (docs/design.md §1), held as one table per section.
 
     Build it with the ``add_*`` and :meth:`place` methods, in bulk from DataFrames with
     :meth:`add_nodes`, :meth:`add_arcs` and siblings, or from a scenario mapping with
@@ -141,15 +81,15 @@ class Model:
         self._sources: dict[str, dict[str, Any]] = {}
         self._source_ids = IdIndex()
         self._adversaries: tuple[str, ...] = ()
-        self._tables: dict[str, _Table] = {section: _Table(section) for section in SECTIONS}
+        self._tables: dict[str, Table] = {section: Table(section) for section in SECTIONS}
         self._variant_of: str | None = None
-        self._changes: tuple[Any, ...] = ()
+        self._changes: tuple[Change, ...] = ()
 
     @property
     def revision(self) -> int:
         """A counter that changes whenever the model does (for caches of derived forms).
 
-        ``_core_cache`` is such a cache, owned by :mod:`datareach.compiled`; it is neither
+        ``_core_cache`` is such a cache, owned by :mod:`datareach.model.lowering`; it is neither
         copied nor pickled."""
         return self._revision
 
@@ -328,8 +268,7 @@ class Model:
         self._changed()
 
     def _add_frame(self, section: str, frame: Frame) -> Model:
-        raw, _ = frame_to_columns(section, frame, len(self._tables[section]))
-        self._add_raw(section, raw)
+        self._add_raw(section, frame_to_columns(section, frame))
         return self
 
     def add_source(self, id: str, **fields: Any) -> Model:
@@ -580,51 +519,36 @@ class Model:
             data["adversaries"] = list(self._adversaries)
         for section in TOP_LEVEL_FIELDS:
             if section in self._tables and len(self._tables[section]):
-                data[section] = self._records(section)
+                data[section] = table_entries(section, self._tables[section])
         return data
-
-    def _records(self, section: str) -> list[dict[str, Any]]:
-        """The rows of a section as entries of a scenario file."""
-        table = self._tables[section]
-        fields: list[tuple[str, list[Any]]] = []
-        for field in FIELDS[section]:
-            if field.type is FieldType.WINDOW:
-                fields.append((field.name, _windows(*(table.column(c) for c in field.columns))))
-            elif field.type is FieldType.NUMBER:
-                omitted = None if field.write_default else field.default
-                fields.append((field.name, _numbers(table.column(field.name), omitted)))
-            elif field.type is FieldType.REFS:
-                fields.append(
-                    (field.name, [None if v is None else list(v) for v in table.column(field.name)])
-                )
-            elif field.type is FieldType.ATTRS:
-                fields.append((field.name, _copy.deepcopy(table.column(field.name).tolist())))
-            elif field.type is FieldType.FLAG:
-                fields.append((field.name, [True if v else None for v in table.column(field.name)]))
-            else:
-                fields.append((field.name, table.column(field.name).tolist()))
-        records = []
-        for row in range(len(table)):
-            record = {}
-            for name, values in fields:
-                if values[row] is not None:
-                    record[name] = values[row]
-            records.append(record)
-        return records
 
     # -- what-if changes ------------------------------------------------------------------
 
     def apply(self, changes: Any) -> Model:
-        """A new model with ``changes`` applied in order (DESIGN section 5); this model is
+        """A new model with ``changes`` applied in order (docs/design.md §5); this model is
         never modified. ``changes``: one change or a list of them, each built with
         :mod:`datareach.changes` (``dr.changes.migrate(...)``, ...) or a mapping as a
         variant file writes it (``{"op": "migrate", ...}``). Each change is checked
         against the model as the earlier changes left it; a bad one raises
-        :class:`ModelError` naming ``changes[i].field``. See :mod:`datareach.changes`
-        for what each change does."""
-        from .changes import apply
+        :class:`ModelError` naming ``changes[i].field``. The result remembers the changes
+        (:attr:`changes`: this model's own, then these) and this model's
+        :attr:`variant_of`. See :mod:`datareach.changes` for what each change does."""
+        # Imported here: the changes build on the model's fields and validation, so the
+        # model is importable, and usable, without them.
+        from ..changes.apply import apply_changes
+        from ..changes.convert import as_changes
 
-        return apply(self, changes)
+        items = as_changes(changes)
+        result = Model._from_columns(
+            name=self._name,
+            sources=self.sources,
+            adversaries=self._adversaries,
+            tables=apply_changes(self._tables, self._source_ids, items),
+            variant_of=self._variant_of,
+            changes=(*self._changes, *items),
+        )
+        result._revision = self._revision + 1  # a derived model: never the base's revision
+        return result
 
     @property
     def variant_of(self) -> str | None:
@@ -635,7 +559,7 @@ class Model:
         return self._variant_of
 
     @property
-    def changes(self) -> tuple[Any, ...]:
+    def changes(self) -> tuple[Change, ...]:
         """The changes :meth:`apply` (or a variant file) made to get this model from its
         base, in order; empty for a model built or loaded directly. Saving a model writes
         the full result, not these."""
@@ -645,9 +569,56 @@ class Model:
 
     def copy(self) -> Model:
         """An independent copy (column arrays are shared: the model never modifies them)."""
-        clone = Model.__new__(Model)
-        clone.__setstate__(self.__getstate__())
-        return clone
+        return Model._from_columns(
+            name=self._name,
+            sources=self.sources,
+            adversaries=self._adversaries,
+            tables={section: table.columns() for section, table in self._tables.items()},
+            variant_of=self._variant_of,
+            changes=self._changes,
+        )
+
+    @classmethod
+    def _from_columns(
+        cls,
+        *,
+        name: str | None,
+        sources: dict[str, dict[str, Any]],
+        adversaries: Iterable[str],
+        tables: Mapping[str, Mapping[str, np.ndarray]],
+        variant_of: str | None = None,
+        changes: Iterable[Change] = (),
+    ) -> Model:
+        """A model from canonical columns that are valid already (a copy, the result of
+        changes, an unpickled model): nothing is checked again. ``sources`` is taken as
+        it is (pass a copy); the column arrays are shared, never modified."""
+        model = cls.__new__(cls)
+        model._init_from_columns(name, sources, adversaries, tables, variant_of, changes)
+        return model
+
+    def _init_from_columns(
+        self,
+        name: str | None,
+        sources: dict[str, dict[str, Any]],
+        adversaries: Iterable[str],
+        tables: Mapping[str, Mapping[str, np.ndarray]],
+        variant_of: str | None,
+        changes: Iterable[Change],
+    ) -> None:
+        self._revision = 0
+        self._core_cache = {}
+        self._name = name
+        self._sources = sources
+        self._source_ids = IdIndex(sources)
+        self._adversaries = tuple(adversaries)
+        self._tables = {}
+        for section in SECTIONS:
+            columns = dict(tables[section])
+            if "attrs" in columns:  # the only column of mutable values
+                columns["attrs"] = object_array(_copy.deepcopy(columns["attrs"].tolist()))
+            self._tables[section] = Table(section, columns)
+        self._variant_of = variant_of
+        self._changes = tuple(changes)
 
     def __getstate__(self) -> dict[str, Any]:
         return {
@@ -667,23 +638,21 @@ class Model:
                 f"cannot read a Model pickled with format version {version!r}; this datareach reads "
                 f"version {MODEL_PICKLE_VERSION}"
             )
-        self._revision = 0
-        self._core_cache = {}
-        self._name = state["name"]
-        self._sources = state["sources"]
-        self._source_ids = IdIndex(self._sources)
-        self._adversaries = tuple(state["adversaries"])
-        self._tables = {}
+        tables = {}
         for section in SECTIONS:
             columns = dict(state["tables"][section])
-            for name, empty in empty_columns(section).items():
-                if name not in columns and empty.dtype == bool:  # a flag added since
-                    columns[name] = np.zeros(len(next(iter(columns.values()))), dtype=bool)
-            if "attrs" in columns:  # the only column of mutable values
-                columns["attrs"] = object_array(_copy.deepcopy(columns["attrs"].tolist()))
-            self._tables[section] = _Table(section, columns)
-        self._variant_of = state.get("variant_of")
-        self._changes = tuple(state.get("changes", ()))
+            for column, empty in empty_columns(section).items():
+                if column not in columns and empty.dtype == bool:  # a flag added since
+                    columns[column] = np.zeros(len(next(iter(columns.values()))), dtype=bool)
+            tables[section] = columns
+        self._init_from_columns(
+            state["name"],
+            state["sources"],
+            state["adversaries"],
+            tables,
+            state.get("variant_of"),
+            state.get("changes", ()),
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Model):
@@ -695,7 +664,7 @@ class Model:
         ):
             return False
         return all(
-            _tables_equal(self._tables[s].columns(), other._tables[s].columns()) for s in SECTIONS
+            columns_equal(self._tables[s].columns(), other._tables[s].columns()) for s in SECTIONS
         )
 
     __hash__ = None  # type: ignore[assignment]  # mutable: adding rows changes equality
@@ -713,46 +682,3 @@ def _copy_on_write() -> bool:
     if int(pd.__version__.split(".")[0]) >= 3:
         return True
     return pd.options.mode.copy_on_write is True
-
-
-def _numbers(values: np.ndarray, omitted: float | None) -> list[Any]:
-    """Numbers for a file: NaN (left out) and ``omitted`` (a default) dropped, whole
-    numbers as ints so that 150000000 is not written 150000000.0."""
-    out: list[Any] = []
-    for value in values.tolist():
-        if math.isnan(value) or value == omitted:
-            out.append(None)
-        elif value.is_integer() and abs(value) < 2**53:
-            out.append(int(value))
-        else:
-            out.append(value)
-    return out
-
-
-def _windows(starts: np.ndarray, ends: np.ndarray) -> list[Any]:
-    """``[start, end]`` as ISO strings (None for an open side), None for no window."""
-    out: list[Any] = [None] * len(starts)
-    open_start, open_end = np.isnat(starts), np.isnat(ends)
-    start_days = dates.dates_to_days(starts, dates.OPEN_START).tolist()
-    end_days = dates.dates_to_days(ends, dates.OPEN_END).tolist()
-    for row in np.flatnonzero(~(open_start & open_end)).tolist():
-        out[row] = [
-            None if open_start[row] else dates.to_iso(start_days[row]),
-            None if open_end[row] else dates.to_iso(end_days[row]),
-        ]
-    return out
-
-
-def _tables_equal(left: Mapping[str, np.ndarray], right: Mapping[str, np.ndarray]) -> bool:
-    for name, a in left.items():
-        b = right[name]
-        if a.shape != b.shape:
-            return False
-        if a.dtype.kind == "M":
-            a, b = a.view(np.int64), b.view(np.int64)  # NaT compares equal to NaT
-        if a.dtype.kind == "f":
-            if not np.array_equal(a, b, equal_nan=True):
-                return False
-        elif not np.all(a == b):  # object columns: == per element (str, tuple, dict, None)
-            return False
-    return True
