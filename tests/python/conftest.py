@@ -1,4 +1,4 @@
-"""Shared fixtures: the scenario of DESIGN section 3 as YAML text, as a mapping and as a
+"""Shared fixtures: the scenario of docs/design.md §3 as YAML text, as a mapping and as a
 model built with the builder methods."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ access:
 
 @pytest.fixture
 def scenario_yaml() -> str:
-    """The example scenario file of DESIGN section 3."""
+    """The example scenario file of docs/design.md §3."""
     return SCENARIO_YAML
 
 

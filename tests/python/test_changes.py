@@ -1,4 +1,4 @@
-"""What-if changes (DESIGN section 5): every op's effect on the tables, effective dating,
+"""What-if changes (docs/design.md §5): every op's effect on the tables, effective dating,
 validation that names ``changes[i].field``, round trips, and monotonicity properties."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Variant files (DESIGN section 5): ``{format, base, name, changes}``; ``dr.load`` gives
+"""Variant files (docs/design.md §5): ``{format, base, name, changes}``; ``dr.load`` gives
 the base model with the changes applied."""
 
 from __future__ import annotations

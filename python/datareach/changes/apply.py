@@ -66,7 +66,7 @@ def _day_of(change: Change) -> np.datetime64 | None:
 
 
 @_apply_change.register
-def _(change: Migrate, state: State, where: str) -> None:
+def _apply_migrate(change: Migrate, state: State, where: str) -> None:
     state.atomic_class(change.class_, f"{where}.class")
     state.node(change.from_, f"{where}.from", store=True)
     state.node(change.to, f"{where}.to", store=True)
@@ -88,7 +88,7 @@ def _(change: Migrate, state: State, where: str) -> None:
 
 
 @_apply_change.register
-def _(change: Copy, state: State, where: str) -> None:
+def _apply_copy(change: Copy, state: State, where: str) -> None:
     state.atomic_class(change.class_, f"{where}.class")
     state.node(change.to, f"{where}.to", store=True)
     record = {
@@ -102,7 +102,7 @@ def _(change: Copy, state: State, where: str) -> None:
 
 
 @_apply_change.register
-def _(change: Delete, state: State, where: str) -> None:
+def _apply_delete(change: Delete, state: State, where: str) -> None:
     state.atomic_class(change.class_, f"{where}.class")
     state.node(change.store, f"{where}.store", store=True)
     rows = state.placements_of(change.class_, change.store, _day_of(change), f"{where}.store")
@@ -110,13 +110,13 @@ def _(change: Delete, state: State, where: str) -> None:
 
 
 @_apply_change.register
-def _(change: Revoke, state: State, where: str) -> None:
+def _apply_revoke(change: Revoke, state: State, where: str) -> None:
     rows = state.arcs_between(change.from_, change.to, _day_of(change), where)
     state.end_rows("access", rows, _day_of(change))
 
 
 @_apply_change.register
-def _(change: SetP, state: State, where: str) -> None:
+def _apply_set_p(change: SetP, state: State, where: str) -> None:
     rows = state.arcs_between(change.from_, change.to, _day_of(change), where)
     day = _day_of(change)
     if day is None:
@@ -127,7 +127,7 @@ def _(change: SetP, state: State, where: str) -> None:
 
 
 @_apply_change.register
-def _(change: AddGateway, state: State, where: str) -> None:
+def _apply_add_gateway(change: AddGateway, state: State, where: str) -> None:
     if change.id in state.node_ids:
         raise ModelError(
             f"node {change.id!r} already exists; add_gateway creates a new node: choose "
@@ -186,7 +186,7 @@ def _(change: AddGateway, state: State, where: str) -> None:
 
 
 @_apply_change.register
-def _(change: Relocate, state: State, where: str) -> None:
+def _apply_relocate(change: Relocate, state: State, where: str) -> None:
     row = state.node(change.node, f"{where}.node")
     nodes = state.tables["nodes"]
     old = nodes["region"][row]
@@ -216,7 +216,7 @@ def _(change: Relocate, state: State, where: str) -> None:
 
 
 @_apply_change.register
-def _(change: AddFlow, state: State, where: str) -> None:
+def _apply_add_flow(change: AddFlow, state: State, where: str) -> None:
     state.node(change.from_, f"{where}.from", store=True)
     state.node(change.to, f"{where}.to", store=True)
     if change.to == change.from_:
@@ -235,7 +235,7 @@ def _(change: AddFlow, state: State, where: str) -> None:
 
 
 @_apply_change.register
-def _(change: RemoveFlow, state: State, where: str) -> None:
+def _apply_remove_flow(change: RemoveFlow, state: State, where: str) -> None:
     state.node(change.from_, f"{where}.from")
     state.node(change.to, f"{where}.to")
     flows = state.tables["flows"]
@@ -250,7 +250,7 @@ def _(change: RemoveFlow, state: State, where: str) -> None:
 
 
 @_apply_change.register
-def _(change: Disable, state: State, where: str) -> None:
+def _apply_disable(change: Disable, state: State, where: str) -> None:
     row = state.node(change.node, f"{where}.node")
     access = state.tables["access"]
     mask = (access["from"] == change.node) | (access["to"] == change.node)

@@ -173,7 +173,7 @@ class Range:
 
     def contains(self, values: np.ndarray) -> np.ndarray:
         """Elementwise: finite and inside the interval."""
-        inside = np.isfinite(values)
+        inside: np.ndarray = np.isfinite(values)
         if self.low is not None:
             inside &= values > self.low if self.low_open else values >= self.low
         if self.high is not None:

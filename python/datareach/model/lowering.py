@@ -190,7 +190,7 @@ def compile_model(model: Model, at: Any = None) -> _core.CompiledGraph:
 
     day = None if at is None else to_day(at, where="at")
     data = core_model(model)
-    graphs = model._core_cache.setdefault("graphs", {})
+    graphs: dict[int | None, _core.CompiledGraph] = model._core_cache.setdefault("graphs", {})
     graph = graphs.get(day)
     if graph is None:
         if len(graphs) >= 16:  # timelines compile many dates; keep the cache bounded

@@ -2,9 +2,8 @@
 as tables, with its builder methods, DataFrame views, scenario mappings and pickling.
 
 A :class:`Model` is valid at all times: every row is checked (by
-:func:`datareach.model.validate.normalise`)
-when it is added, against the rows already there, so entries must be added after the
-entries they name (events and nodes before the arcs that use them, components before the
+:func:`datareach.model.validate.normalise`) when it is added, against the rows already
+there, so entries must be added after the entries they name (events and nodes before the arcs that use them, components before the
 composite class). Rows are never changed or removed in place; what-if changes build new
 models.
 """
@@ -243,7 +242,7 @@ class Model:
     def _ids(self, section: str) -> list[str]:
         ids = self._tables[section].ids
         assert ids is not None
-        return ids.array.tolist()
+        return list(ids.mapping)  # the ids in row order
 
     def _column(self, section: str, name: str) -> np.ndarray:
         """A canonical column array (shared with the model: read, never write)."""
