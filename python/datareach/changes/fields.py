@@ -1,21 +1,24 @@
 """The fields of the what-if changes: how each is named in files, checked and written.
 
-Every change has its own fields (:attr:`Change._specs <datareach.changes.types.Change>`)
+Every change has its own fields (:meth:`~datareach.changes.types.Change.file_fields`)
 and the two that all share, :data:`EFFECTIVE` and :data:`NOTE`. A value is checked and
-brought into canonical form once, when the change is made (:func:`check_value`); ids,
-classes and events it names are checked against a model only when it is applied.
+brought into canonical form once, when the change is made (:func:`check_value`), with the
+model's own ranges for probabilities and shares; the ids it names are checked against a
+model only when the change is applied.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from .. import dates
 from ..errors import ModelError
+from ..model.fields import PROBABILITY, SHARE, Range
 from ..model.values import (
     check_name,
     check_text,
@@ -43,14 +46,12 @@ EFFECTIVE = Spec("effective", "effective", "date", required=False)
 NOTE = Spec("note", "note", "text", required=False)
 
 
-def _number(value: Any, location: str, low_open: bool) -> float:
+def _number(value: Any, location: str, allowed: Range) -> float:
     if not is_number(value):
         raise ModelError(must_be_number(value), where=location)
     number = float(value)
-    low_ok = number > 0 if low_open else number >= 0
-    if not (math.isfinite(number) and low_ok and number <= 1):
-        span = "(0, 1]" if low_open else "[0, 1]"
-        raise ModelError(f"must lie in {span}, got {value}", where=location)
+    if not allowed.contains(np.array([number]))[0]:
+        raise ModelError(f"{allowed.describe()}, got {value}", where=location)
     return number
 
 
@@ -80,9 +81,9 @@ def check_value(kind: str, value: Any, location: str) -> Any:
     if kind == "classes":
         return _names(value, location, "class")
     if kind == "p":
-        return _number(value, location, low_open=False)
+        return _number(value, location, PROBABILITY)
     if kind == "share":
-        return _number(value, location, low_open=True)
+        return _number(value, location, SHARE)
     if kind == "region":
         if not isinstance(value, str):
             raise ModelError(f"must be a region such as 'US/VA', got {describe(value)}", where=location)
