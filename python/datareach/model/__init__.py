@@ -7,6 +7,7 @@ columns, the :class:`Model` class that holds them, and its lowering to the core.
 - :mod:`~datareach.model.batch`: raw columns to canonical columns, field by field
 - :mod:`~datareach.model.validate`: the validator and its checks across fields and sections
 - :mod:`~datareach.model.tables`: the column tables and their id indexes
+- :mod:`~datareach.model.builders`: the ``add_*`` methods that :class:`Model` inherits
 - :mod:`~datareach.model.entries`: tables written back as scenario entries
 - :mod:`~datareach.model.model`: the :class:`Model` class
 - :mod:`~datareach.model.lowering`: lowering to and compiling on the C++ core

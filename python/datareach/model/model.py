@@ -1,62 +1,42 @@
 """The :class:`Model` class: nodes, data classes, events, placements, flows and access arcs
-as tables, with its builder methods, DataFrame views, scenario mappings and pickling.
+as tables, with its DataFrame views, scenario mappings, what-if changes and pickling (the
+builder methods it inherits are in :mod:`datareach.model.builders`).
 
 A :class:`Model` is valid at all times: every row is checked (by
 :func:`datareach.model.validate.normalise`) when it is added, against the rows already
-there, so entries must be added after the entries they name (events and nodes before the arcs that use them, components before the
-composite class). Rows are never changed or removed in place; what-if changes build new
-models.
+there, so entries must be added after the entries they name (events and nodes before the
+arcs that use them, components before the composite class). Rows are never changed or
+removed in place; what-if changes build new models.
 """
 
 from __future__ import annotations
 
 import copy as _copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ModelError, did_you_mean, where
+from .builders import ModelBuilder
 from .entries import table_entries
 from .fields import FORMAT, SECTIONS, TOP_LEVEL_FIELDS, empty_columns
-from .ingest import RawColumn, frame_to_columns, object_array, records_to_columns
+from .ingest import object_array
 from .tables import IdIndex, Table, columns_equal
-from .validate import normalise
-from .values import check_name, check_text, plain_data
+from .values import check_name, check_text
 
 if TYPE_CHECKING:
     from ..changes.types import Change
 
 __all__ = ["Model"]
 
-Window = tuple[Any, Any] | list[Any] | None
-Frame = pd.DataFrame | Mapping[str, Any]
-
-
-class _Context:
-    """The model as :func:`~datareach.model.validate.normalise` sees it."""
-
-    def __init__(self, model: Model) -> None:
-        self._model = model
-
-    def ids(self, section: str) -> IdIndex:
-        if section == "sources":
-            return self._model._source_ids
-        ids = self._model._tables[section].ids
-        assert ids is not None, section
-        return ids
-
-    def column(self, section: str, name: str) -> np.ndarray:
-        return self._model._tables[section].column(name)
-
-
 # Pickles carry the columns as NumPy arrays (compact: no per-row objects but ids and
 # lists) and this version, checked on load.
 MODEL_PICKLE_VERSION = 1
 
 
-class Model:
+class Model(ModelBuilder):
     """A data-flow risk model (docs/design.md §1), held as one table per section.
 
     Build it with the ``add_*`` and :meth:`place` methods, in bulk from DataFrames with
@@ -253,205 +233,6 @@ class Model:
         index = self._tables[section].ids
         assert index is not None
         return index.positions(ids)
-
-    # -- adding entries ------------------------------------------------------------------
-
-    def _add_records(self, section: str, records: Sequence[Any]) -> None:
-        table = self._tables[section]
-        raw = records_to_columns(section, records, len(table))
-        self._add_raw(section, raw)
-
-    def _add_raw(self, section: str, raw: Mapping[str, RawColumn]) -> None:
-        table = self._tables[section]
-        table.append(normalise(section, raw, len(table), _Context(self)))
-        self._changed()
-
-    def _add_frame(self, section: str, frame: Frame) -> Model:
-        self._add_raw(section, frame_to_columns(section, frame))
-        return self
-
-    def add_source(self, id: str, **fields: Any) -> Model:
-        """Add a citation that entries name in their ``source`` field; fields are free
-        (title, date, url, ...) and must be plain data."""
-        location = f"sources.{id}" if isinstance(id, str) else "sources"
-        id = check_name(id, location)
-        if id in self._source_ids:
-            raise ModelError("duplicate source id", where=location)
-        self._sources[id] = plain_data(fields, location)
-        self._source_ids.extend([id])
-        self._changed()
-        return self
-
-    def add_event(
-        self, id: str, p: float, *, source: str | None = None, note: str | None = None
-    ) -> Model:
-        """Add a shared random condition that is up with probability ``p``."""
-        self._add_records("events", [{"id": id, "p": p, "source": source, "note": note}])
-        return self
-
-    def add_node(
-        self,
-        id: str,
-        kind: str,
-        region: str | None = None,
-        territory: str | None = None,
-        compels: float | None = None,
-        *,
-        source: str | None = None,
-        note: str | None = None,
-        rule_exempt: bool = False,
-        **attrs: Any,
-    ) -> Model:
-        """Add a node. ``kind`` is jurisdiction, organization, role, store or gateway;
-        only a jurisdiction has ``territory`` and ``compels`` (both or neither);
-        ``rule_exempt=True`` keeps every jurisdiction rule from reaching the node (what
-        the what-if ``disable`` sets); extra keywords become the node's free ``attrs``."""
-        record = {
-            "id": id,
-            "kind": kind,
-            "region": region,
-            "territory": territory,
-            "compels": compels,
-            "rule_exempt": None if rule_exempt is False else rule_exempt,
-            "attrs": attrs or None,
-            "source": source,
-            "note": note,
-        }
-        self._add_records("nodes", [record])
-        return self
-
-    def add_class(
-        self,
-        id: str,
-        sensitivity: float = 1.0,
-        records: float = 1.0,
-        category: str | None = None,
-        components: Sequence[str] | None = None,
-        *,
-        source: str | None = None,
-        note: str | None = None,
-    ) -> Model:
-        """Add a data class; with ``components`` (classes added before) a composite."""
-        record = {
-            "id": id,
-            "sensitivity": sensitivity,
-            "records": records,
-            "category": category,
-            "components": components,
-            "source": source,
-            "note": note,
-        }
-        self._add_records("classes", [record])
-        return self
-
-    def place(
-        self,
-        class_: str,
-        store: str,
-        share: float = 1.0,
-        window: Window = None,
-        *,
-        source: str | None = None,
-        note: str | None = None,
-    ) -> Model:
-        """Place a share of an atomic class's records in a store during ``window``
-        (``(start, end)``, end excluded, either side None for open)."""
-        record = {
-            "class": class_,
-            "store": store,
-            "share": share,
-            "window": window,
-            "source": source,
-            "note": note,
-        }
-        self._add_records("placements", [record])
-        return self
-
-    def add_flow(
-        self,
-        from_: str,
-        to: str,
-        classes: Sequence[str] | None = None,
-        share: float = 1.0,
-        kind: str | None = None,
-        window: Window = None,
-        *,
-        source: str | None = None,
-        note: str | None = None,
-    ) -> Model:
-        """Add a copy from one store to another (every class when ``classes`` is None)."""
-        record = {
-            "from": from_,
-            "to": to,
-            "classes": classes,
-            "share": share,
-            "kind": kind,
-            "window": window,
-            "source": source,
-            "note": note,
-        }
-        self._add_records("flows", [record])
-        return self
-
-    def add_access(
-        self,
-        from_: str,
-        to: str,
-        p: float = 1.0,
-        classes: Sequence[str] | None = None,
-        requires: Sequence[str] | None = None,
-        cost: float = 1.0,
-        kind: str | None = None,
-        window: Window = None,
-        source: str | None = None,
-        *,
-        note: str | None = None,
-    ) -> Model:
-        """Add an access arc: ``from_`` can reach ``to`` with probability ``p`` when every
-        event in ``requires`` is up, for the ``classes`` given (None: every class)."""
-        record = {
-            "from": from_,
-            "to": to,
-            "p": p,
-            "classes": classes,
-            "requires": requires,
-            "cost": cost,
-            "kind": kind,
-            "window": window,
-            "source": source,
-            "note": note,
-        }
-        self._add_records("access", [record])
-        return self
-
-    def add_events(self, frame: Frame) -> Model:
-        """Add many events from a DataFrame (or mapping of arrays) with the columns of
-        :attr:`events`; ``id`` and ``p`` are required."""
-        return self._add_frame("events", frame)
-
-    def add_nodes(self, frame: Frame) -> Model:
-        """Add many nodes from a DataFrame with the columns of :attr:`nodes`."""
-        return self._add_frame("nodes", frame)
-
-    def add_classes(self, frame: Frame) -> Model:
-        """Add many classes from a DataFrame with the columns of :attr:`classes`;
-        components may name classes of the same frame."""
-        return self._add_frame("classes", frame)
-
-    def add_placements(self, frame: Frame) -> Model:
-        """Add many placements from a DataFrame with the columns of :attr:`placements`."""
-        return self._add_frame("placements", frame)
-
-    def add_flows(self, frame: Frame) -> Model:
-        """Add many flows from a DataFrame with the columns of :attr:`flows`."""
-        return self._add_frame("flows", frame)
-
-    def add_arcs(self, frame: Frame) -> Model:
-        """Add many access arcs from a DataFrame (or mapping of NumPy arrays) with the
-        columns of :attr:`access`; ``from``, ``to`` and ``p`` are required. Checked with
-        array operations: millions of rows take seconds. NaN/None marks a left-out
-        value (the default applies)."""
-        return self._add_frame("access", frame)
 
     # -- conversion ----------------------------------------------------------------------
 
