@@ -60,7 +60,7 @@ def _reset_peak() -> bool:
 
 def measure(arcs: int, seed: int, arc_worlds: float) -> dict:
     """One size of the scaling table (run in a subprocess of its own)."""
-    from datareach.compiled import compile_model
+    from datareach.model.lowering import compile_model
 
     before = _status("VmRSS")
     started = time.perf_counter()
@@ -100,7 +100,7 @@ def side_by_side(arcs: int, seed: int, worlds: int, seconds: float, check_second
         print(text, flush=True)
         lines.append(text)
 
-    from datareach.compiled import compile_model
+    from datareach.model.lowering import compile_model
 
     started = time.perf_counter()
     model = dr.synthetic.enterprise_with_arcs(arcs, seed=seed)

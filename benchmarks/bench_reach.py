@@ -48,7 +48,7 @@ def _peak() -> int:
 
 def measure(arcs: int, seed: int, with_networkx: bool) -> dict:
     import networkx as nx
-    from datareach.compiled import compile_model
+    from datareach.model.lowering import compile_model
 
     out: dict = {}
     model = dr.synthetic.enterprise_with_arcs(arcs, seed=seed)

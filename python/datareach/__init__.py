@@ -30,7 +30,7 @@ from .analysis import (
     timeline,
 )
 from .errors import ModelError
-from .files import load, save
+from .io import load, save
 from .model import Model
 from .options import AnalysisOptions
 from .results import AnalysisResult, Provenance

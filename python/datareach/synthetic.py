@@ -1,7 +1,7 @@
 """Synthetic enterprise models of realistic shape, from a thousand to ten million arcs.
 
 ``enterprise(roles=..., stores=..., classes=..., seed=...)`` builds a model in the image of
-the multinational platforms DESIGN.md starts from:
+the multinational platforms docs/design.md starts from:
 
 * **jurisdictions** (default US, CN, EU), each a node with a ``territory`` and a
   ``compels`` rule that reaches every node located in it; they are the model's
@@ -495,7 +495,14 @@ def enterprise(
     # -- access arcs ----------------------------------------------------------------------
     parts: list[dict[str, np.ndarray]] = []
 
-    def arcs(src, dst, p, kind, requires=None, filters=None) -> None:
+    def arcs(
+        src: np.ndarray,
+        dst: np.ndarray,
+        p: np.ndarray,
+        kind: str,
+        requires: np.ndarray | None = None,
+        filters: np.ndarray | None = None,
+    ) -> None:
         n = len(src)
         parts.append(
             {

@@ -1,4 +1,4 @@
-"""Shared fixtures: the scenario of DESIGN section 3 as YAML text, as a mapping and as a
+"""Shared fixtures: the scenario of docs/design.md §3 as YAML text, as a mapping and as a
 model built with the builder methods."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 import datareach as dr
 import pytest
 import yaml
-from datareach.files import _StrictLoader
+from datareach.io.formats import StrictLoader
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,7 +51,7 @@ access:
 
 @pytest.fixture
 def scenario_yaml() -> str:
-    """The example scenario file of DESIGN section 3."""
+    """The example scenario file of docs/design.md §3."""
     return SCENARIO_YAML
 
 
@@ -59,7 +59,7 @@ def scenario_yaml() -> str:
 def scenario() -> dict[str, Any]:
     """The example scenario as the mapping datareach's YAML loader returns (a fresh copy;
     plain yaml.safe_load would read 1.5e8 as a string)."""
-    return dict(yaml.load(SCENARIO_YAML, Loader=_StrictLoader))  # a SafeLoader
+    return dict(yaml.load(SCENARIO_YAML, Loader=StrictLoader))  # a SafeLoader
 
 
 def build_example() -> dr.Model:

@@ -1,8 +1,8 @@
 """The catalogue of bad inputs: each ends in a ModelError naming the entry and field.
 
-Cases that edit the DESIGN example mapping go through ``Model.from_dict`` and through a
-JSON file, and must give the same message both ways; cases that are file text go through
-``loads``. Nothing may fall back silently to a default.
+Cases that edit the example mapping of docs/design.md §3 go through ``Model.from_dict``
+and through a JSON file, and must give the same message both ways; cases that are file
+text go through ``loads``. Nothing may fall back silently to a default.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import datareach as dr
 import pytest
-from datareach.files import loads
+from datareach.io import loads
 
 Edit = Callable[[dict[str, Any]], None]
 DROP = object()  # as a field value in set_(): remove the field

@@ -1,4 +1,4 @@
-"""What-if changes (DESIGN section 5): every op's effect on the tables, effective dating,
+"""What-if changes (docs/design.md §5): every op's effect on the tables, effective dating,
 validation that names ``changes[i].field``, round trips, and monotonicity properties."""
 
 from __future__ import annotations
@@ -756,7 +756,7 @@ def test_monte_carlo_with_one_seed_never_rises_when_an_arc_is_revoked(model: dr.
 
 
 def test_rule_exempt_is_lowered_only_when_some_node_has_it() -> None:
-    from datareach.lowering import lower
+    from datareach.model.lowering import lower
 
     base = small()
     assert "node_rule_exempt" not in lower(base)

@@ -19,7 +19,7 @@ import pytest
 
 import datareach as dr
 from datareach import _core
-from datareach.compiled import compile_model
+from datareach.model.lowering import compile_model
 
 from random_models import AT_DATES, random_scenario
 

@@ -16,7 +16,7 @@ import pytest
 import datareach as dr
 from random_models import DATES, random_scenario
 from datareach import _core
-from datareach.compiled import compile_model
+from datareach.model.lowering import compile_model
 
 from oracle import enumerate_exposure, random_variables
 

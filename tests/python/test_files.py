@@ -9,7 +9,7 @@ from pathlib import Path
 import datareach as dr
 import pytest
 import yaml
-from datareach.files import dumps, loads
+from datareach.io import dumps, loads
 
 
 def rich_model() -> dr.Model:

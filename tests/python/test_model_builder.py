@@ -214,6 +214,26 @@ def test_pickle_round_trip(example: dr.Model) -> None:
     assert pickle.loads(pickle.dumps(m)) == m
 
 
+def test_copy_and_apply_build_models_from_columns_not_from_pickle_state(
+    example: dr.Model, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: dr.Model, state: object) -> None:
+        raise AssertionError("a model was built from a faked pickle state")
+
+    monkeypatch.setattr(dr.Model, "__setstate__", refuse)
+    m = example
+    m.add_node("x", "role", staff={"n": 1})
+    clone = m.copy()
+    assert clone == m
+    # Columns are shared, but the attrs mappings (the only mutable values) are the copy's own.
+    assert clone.nodes["attrs"].iloc[-1] == {"staff": {"n": 1}}
+    assert clone.nodes["attrs"].iloc[-1] is not m.nodes["attrs"].iloc[-1]
+    changed = m.apply(dr.changes.relocate("x", "US/TX"))
+    assert changed.nodes.set_index("id").loc["x", "region"] == "US/TX"
+    assert changed.changes == (dr.changes.relocate("x", "US/TX"),)
+    assert changed.revision == m.revision + 1 and changed != m
+
+
 def test_repr_counts_entries(example: dr.Model) -> None:
     text = repr(example)
     assert text.startswith("Model('US user data, autumn 2021'")

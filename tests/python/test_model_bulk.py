@@ -12,7 +12,7 @@ import pytest
 
 
 def bulk_example() -> dr.Model:
-    """The DESIGN example again, every section added as one frame."""
+    """The example of docs/design.md §3 again, every section added as one frame."""
     m = dr.Model("US user data, autumn 2021")
     m.add_source(
         "buzzfeed-2022", title="Leaked audio from 80 internal TikTok meetings", date="2022-06-17"

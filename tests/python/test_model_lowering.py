@@ -12,7 +12,7 @@ import datareach as dr
 import numpy as np
 import pandas as pd
 from datareach.dates import OPEN_END, OPEN_START
-from datareach.lowering import NODE_KIND_CODES, lower
+from datareach.model.lowering import NODE_KIND_CODES, lower
 
 # Every field of ModelData; RaggedIndex fields split in offsets and values, Window fields
 # in start and end.

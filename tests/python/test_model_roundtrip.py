@@ -11,8 +11,8 @@ import pickle
 from typing import Any
 
 import datareach as dr
-from datareach.files import dumps, loads
-from datareach.schema import NODE_KINDS
+from datareach.io import dumps, loads
+from datareach.model.fields import NODE_KINDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

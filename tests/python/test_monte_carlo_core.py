@@ -20,7 +20,7 @@ import pytest
 
 import datareach as dr
 from datareach import _core
-from datareach.compiled import compile_model
+from datareach.model.lowering import compile_model
 
 import oracle
 

@@ -9,7 +9,7 @@ import datareach as dr
 import numpy as np
 import pytest
 from datareach import synthetic
-from datareach.compiled import compile_model
+from datareach.model.lowering import compile_model
 
 
 def test_exported_from_the_package() -> None:

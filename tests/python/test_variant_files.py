@@ -1,4 +1,4 @@
-"""Variant files (DESIGN section 5): ``{format, base, name, changes}``; ``dr.load`` gives
+"""Variant files (docs/design.md §5): ``{format, base, name, changes}``; ``dr.load`` gives
 the base model with the changes applied."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def base_file(tmp_path: Path) -> Path:
 
 
 def expected(name: str | None = "moved") -> dr.Model:
-    model = dr.files.loads(BASE).apply(CHANGES)
+    model = dr.io.loads(BASE).apply(CHANGES)
     if name is not None:
         model.name = name
     return model
@@ -113,9 +113,9 @@ def test_base_is_resolved_relative_to_the_variant_file(base_file: Path, tmp_path
         assert dr.load(handle) == expected()
     # text has no folder: loads resolves against base_dir (default: the current folder)
     text = (plans / "v.yaml").read_text(encoding="utf-8")
-    assert dr.files.loads(text, base_dir=plans) == expected()
+    assert dr.io.loads(text, base_dir=plans) == expected()
     with pytest.raises(dr.ModelError, match="cannot read"):
-        dr.files.loads(text)
+        dr.io.loads(text)
 
 
 def test_a_variant_of_a_variant(base_file: Path) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..compiled import adversary_indices, compile_model
+from ..model.lowering import adversary_indices, compile_model
 from ..errors import ModelError
 from ..options import AnalysisOptions, OptionOverrides, Unpack
 from ..results import AnalysisResult, Provenance

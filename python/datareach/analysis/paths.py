@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from ..compiled import adversary_indices, class_index, compile_model
+from ..model.lowering import adversary_indices, class_index, compile_model
 from ..errors import ModelError
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..compiled import adversary_indices, compile_model
+from ..model.lowering import adversary_indices, compile_model
 from ..dates import to_day, to_iso
 from ..results import AnalysisResult, Provenance
 

@@ -17,7 +17,7 @@ __all__ = ["difference", "interval", "load", "print_frame", "write_json"]
 
 
 def load(path: str) -> Model:
-    from ..files import load as load_file
+    from ..io import load as load_file
 
     return load_file(path)
 

@@ -22,7 +22,7 @@ class Validation(AnalysisResult):
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..compiled import core_model
+    from ..model.lowering import core_model
 
     started = time.perf_counter()
     model = load(args.file)

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..model import Model
 
 __all__ = ["path", "names", "project_texas"]
 
@@ -36,10 +40,10 @@ def path(name: str = "project_texas") -> Path:
     raise FileNotFoundError(f"no example {name!r}; shipped: {', '.join(names())}")
 
 
-def project_texas():
+def project_texas() -> Model:
     """The Project Texas scenario (public reporting on US TikTok user data, Sept 2021 -
     Dec 2023) as a :class:`datareach.Model`. Its provenance scheme is explained at the top
     of ``path("project_texas")``."""
-    from datareach.files import load  # lazily: the examples need no core at import time
+    from ..io import load  # lazily: the examples need no core at import time
 
     return load(path("project_texas"))

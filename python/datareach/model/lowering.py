@@ -1,11 +1,13 @@
-"""Lowering a :class:`~datareach.model.Model` to the arrays of the C++ ``ModelData``.
+"""The bridge from a :class:`~datareach.model.Model` to the compiled core: lowering to the
+arrays of the C++ ``ModelData``, compilation as of a date (both cached on the model), and
+the translation of ids in requests (adversaries, classes) into core indices.
 
-The result is the contract of ``cpp/include/datareach/model_data.hpp`` in NumPy form: one
-key per ``ModelData`` field, ids replaced by row indices. A ``RaggedIndex`` field ``f`` is
-split into ``f_offsets`` (int64, rows + 1) and ``f_values`` (int32); a ``Window`` field
-``w`` into ``w_start`` / ``w_end`` (int32 days since 1970-01-01, an open side as INT32_MIN
-/ INT32_MAX). Every step is an array operation or a loop over distinct values (regions),
-never a Python loop over rows: ten million arcs lower in seconds.
+:func:`lower` gives the contract of ``cpp/include/datareach/model_data.hpp`` in NumPy
+form: one key per ``ModelData`` field, ids replaced by row indices. A ``RaggedIndex``
+field ``f`` is split into ``f_offsets`` (int64, rows + 1) and ``f_values`` (int32); a
+``Window`` field ``w`` into ``w_start`` / ``w_end`` (int32 days since 1970-01-01, an open
+side as INT32_MIN / INT32_MAX). Every step is an array operation or a loop over distinct
+values (regions), never a Python loop over rows: ten million arcs lower in seconds.
 
 Composite classes named in class filters stay class indices; the core flattens them.
 
@@ -16,16 +18,28 @@ only when some node is exempt, so that models without one lower exactly as befor
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from .dates import OPEN_END, OPEN_START, dates_to_days
+from ..dates import OPEN_END, OPEN_START, dates_to_days, to_day
+from ..errors import ModelError, did_you_mean
+from .fields import NODE_KINDS
 from .model import Model
-from .schema import NODE_KINDS
 
-__all__ = ["NODE_KIND_CODES", "lower"]
+if TYPE_CHECKING:
+    from .. import _core
+
+__all__ = [
+    "NODE_KIND_CODES",
+    "adversary_indices",
+    "class_index",
+    "compile_model",
+    "core_model",
+    "lower",
+]
 
 # NodeKind codes of the core, by kind name.
 NODE_KIND_CODES: dict[str, int] = {kind: code for code, kind in enumerate(NODE_KINDS)}
@@ -151,3 +165,75 @@ def _ragged(out: dict[str, Any], name: str, lists: np.ndarray, model: Model, tar
     flat = np.fromiter(itertools.chain.from_iterable(given), dtype=object, count=int(offsets[-1]))
     out[f"{name}_offsets"] = offsets
     out[f"{name}_values"] = _rows(model, target, flat)
+
+
+# --------------------------------------------------------------------------------------
+# The compiled core of a model, cached per revision and date
+
+
+def core_model(model: Model) -> _core.ModelData:
+    """The model's validated core tables, built once per revision of the model."""
+    from .. import _core  # lazily: importing datareach and building models need no core
+
+    key = model.revision
+    cached = model._core_cache.get("model_data")
+    if cached is None or cached[0] != key:
+        cached = (key, _core.ModelData(lower(model)))
+        model._core_cache.clear()
+        model._core_cache["model_data"] = cached
+    return cached[1]
+
+
+def compile_model(model: Model, at: Any = None) -> _core.CompiledGraph:
+    """The model compiled as of ``at`` (a date; None ignores windows), cached per date."""
+    from .. import _core
+
+    day = None if at is None else to_day(at, where="at")
+    data = core_model(model)
+    graphs: dict[int | None, _core.CompiledGraph] = model._core_cache.setdefault("graphs", {})
+    graph = graphs.get(day)
+    if graph is None:
+        if len(graphs) >= 16:  # timelines compile many dates; keep the cache bounded
+            graphs.pop(next(iter(graphs)))
+        graph = graphs[day] = _core.CompiledGraph(data, day)
+    return graph
+
+
+def adversary_indices(
+    model: Model, adversaries: str | Iterable[str] | None, *, where: str | None = None
+) -> tuple[list[str], list[int]]:
+    """Ids and node indices of the adversaries to analyse (default: the model's list).
+
+    Errors name ``adversaries[i]``, or ``where`` when given (a request for one adversary)."""
+    if adversaries is None:
+        ids = list(model.adversaries)
+        if not ids:
+            raise ModelError("no adversaries given and the model lists none", where="adversaries")
+    elif isinstance(adversaries, str):
+        ids = [adversaries]
+    elif isinstance(adversaries, Iterable) and not isinstance(adversaries, (bytes, Mapping)):
+        ids = list(adversaries)
+    else:
+        raise ModelError(
+            f"must be a node id or a list of node ids, got {type(adversaries).__name__} {adversaries!r}",
+            where=where or "adversaries",
+        )
+    index = model.node_index
+    rows = []
+    for i, adversary in enumerate(ids):
+        row = index.get(adversary) if isinstance(adversary, str) else None
+        if row is None:
+            raise ModelError(
+                f"unknown node {adversary!r}{did_you_mean(str(adversary), model.node_ids)}",
+                where=where or f"adversaries[{i}]",
+            )
+        rows.append(row)
+    return ids, rows
+
+
+def class_index(model: Model, class_id: str, *, where: str = "class") -> int:
+    """The index of a class id, or a ModelError suggesting the closest id."""
+    row = model.class_index.get(class_id) if isinstance(class_id, str) else None
+    if row is None:
+        raise ModelError(f"unknown class {class_id!r}{did_you_mean(str(class_id), model.class_ids)}", where=where)
+    return row

@@ -1,0 +1,112 @@
+"""Scenario files: YAML or JSON, one schema (``format: datareach/1``), docs/design.md §3.
+
+``load(save(m)) == m`` for YAML and JSON alike. Loading also reads variant files
+(:mod:`datareach.io.variants`); saving writes a model in full, whatever changes made it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelError
+from ..model import Model
+from ..model.fields import SECTIONS
+from .formats import (
+    Entry,
+    FileFormat,
+    Inline,
+    PathOrFile,
+    dump_json,
+    dump_yaml,
+    format_of,
+    name_of,
+    parse,
+)
+from .variants import load_file, model_from_data
+
+__all__ = ["dumps", "load", "loads", "save"]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def load(source: PathOrFile, format: FileFormat | None = None) -> Model:
+    """A model from a scenario file (a path or an open file). The format comes from the
+    suffix (``.yaml``, ``.yml``, ``.json``) unless given; an unnamed file is read as YAML,
+    which also reads JSON.
+
+    A *variant file* (``{format, base, name, changes}``, docs/design.md §5) gives its base
+    model (``base`` is read relative to the variant file's folder; it may be a variant
+    itself) with the changes applied; the model remembers them in ``variant_of`` and
+    ``changes``. See :mod:`datareach.changes`."""
+    return load_file(source, format, ())
+
+
+def loads(
+    text: str, format: FileFormat = "yaml", *, base_dir: str | os.PathLike[str] | None = None
+) -> Model:
+    """A model from the text of a scenario file. A variant file's relative ``base`` is
+    read relative to ``base_dir`` (default: the current folder)."""
+    folder = Path.cwd() if base_dir is None else Path(base_dir)
+    return model_from_data(parse(text, format), folder, ())
+
+
+def save(model: Model, target: PathOrFile, format: FileFormat | None = None) -> None:
+    """Write a model as a scenario file (a path or an open text file). The format comes
+    from the suffix unless given. A model made by changes (``model.apply``, a variant
+    file) is written in full; ``dr.changes.save_variant`` writes a variant file instead."""
+    chosen = format or format_of(name_of(target), default=None)
+    text = dumps(model, chosen)
+    if isinstance(target, (str, os.PathLike)):
+        Path(target).write_text(text, encoding="utf-8")
+    else:
+        target.write(text)  # type: ignore[call-overload]
+
+
+def dumps(model: Model, format: FileFormat = "yaml") -> str:
+    """The text of a scenario file for ``model``."""
+    if not isinstance(model, Model):
+        raise ModelError(f"expected a Model to write, got {type(model).__name__}")
+    data = model.to_dict()
+    if format == "yaml":
+        return _scenario_yaml(data)
+    if format == "json":
+        return dump_json(data)
+    raise ModelError(f"unknown file format {format!r}; use 'yaml' or 'json'")
+
+
+def _scenario_yaml(data: dict[str, Any]) -> str:
+    """Block style for the sections, one flow-style line per entry, dates unquoted."""
+    readable: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "sources":
+            value = {source: Entry(_source_date(fields)) for source, fields in value.items()}
+        elif key == "adversaries":
+            value = Inline(value)
+        elif key in SECTIONS:
+            value = [Entry(_with_dates(entry)) for entry in value]
+        readable[key] = value
+    return dump_yaml(readable)
+
+
+def _source_date(fields: dict[str, Any]) -> dict[str, Any]:
+    """A source's ISO ``date`` as a date, written unquoted; loading turns it back into the
+    same string."""
+    date = fields.get("date")
+    if isinstance(date, str) and _ISO_DATE.fullmatch(date):
+        try:
+            return {**fields, "date": datetime.date.fromisoformat(date)}
+        except ValueError:
+            pass
+    return fields
+
+
+def _with_dates(entry: dict[str, Any]) -> dict[str, Any]:
+    """A window's ISO strings as dates, which YAML writes unquoted as 2021-09-01."""
+    if "window" not in entry:
+        return entry
+    window = [None if d is None else datetime.date.fromisoformat(d) for d in entry["window"]]
+    return {**entry, "window": window}

@@ -1,0 +1,394 @@
+"""A batch of new rows of one section, checked field by field into canonical columns.
+
+:class:`Batch` turns the raw columns of :mod:`datareach.model.ingest` into the typed
+columns a table stores: strings (ids, names, text, choices, regions) checked once per
+distinct value, numbers within their :data:`~datareach.model.fields.RANGES`, windows as
+dates, flags and free data; ids checked to be new, references resolved to the rows they
+name. The checks across fields and sections run afterwards
+(:mod:`datareach.model.validate`), on the batch's columns and resolved positions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from .. import dates
+from ..errors import ModelError, did_you_mean, where
+from .fields import Field, FieldType, left_out_column, range_of
+from .ingest import RawColumn, object_array
+from .tables import SMALL_LOOKUP, IdIndex
+from .values import (
+    describe,
+    fits_float,
+    is_number,
+    must_be_number,
+    must_be_string,
+    name_problem,
+    plain_data,
+    region_problem,
+    text_problem,
+)
+
+__all__ = ["Batch", "Context"]
+
+
+class Context(Protocol):
+    """What :func:`~datareach.model.validate.normalise` needs to know of the model the rows are added to."""
+
+    def ids(self, section: str) -> IdIndex:
+        """The ids of a section (``"sources"`` included)."""
+        ...
+
+    def column(self, section: str, name: str) -> np.ndarray:
+        """A canonical column of a section's table."""
+        ...
+
+
+class Batch:
+    """The rows being added to one section while they are checked."""
+
+    def __init__(self, section: str, first_row: int, context: Context) -> None:
+        self.section = section
+        self.first_row = first_row
+        self.context = context
+        self.columns: dict[str, np.ndarray] = {}
+        # Row (in the target section) of every REF value, -1 where left out.
+        self.positions: dict[str, np.ndarray] = {}
+        # For REFS: (rows that gave a list, offsets into flat, flat positions in target).
+        self.ragged_positions: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.ids: IdIndex | None = None  # the batch's own ids, for self-references
+
+    def locate(self, field: str) -> Callable[[int], str]:
+        return lambda i: where(self.section, self.first_row + int(i), field)
+
+    def fail(self, row: int, field: str, reason: str) -> ModelError:
+        return ModelError(reason, where=self.locate(field)(row))
+
+    def add_field(self, field: Field, raw: Mapping[str, RawColumn]) -> None:
+        if field.type is FieldType.WINDOW:
+            self._add_window(field, raw[field.columns[0]], raw[field.columns[1]])
+            return
+        column = raw[field.name]
+        if field.required and column.missing.any():
+            raise self.fail(int(np.argmax(column.missing)), field.name, "is required")
+        if column.missing.all():  # nothing given (common for one row from a builder)
+            self.columns[field.name] = left_out_column(field, len(column.values))
+            return
+        handler = {
+            FieldType.ID: self._add_id,
+            FieldType.NAME: self._add_name,
+            FieldType.TEXT: self._add_text,
+            FieldType.CHOICE: self._add_choice,
+            FieldType.REGION: self._add_region,
+            FieldType.NUMBER: self._add_number,
+            FieldType.REF: self._add_ref,
+            FieldType.REFS: self._add_refs,
+            FieldType.ATTRS: self._add_attrs,
+            FieldType.FLAG: self._add_flag,
+        }[field.type]
+        handler(field, column)
+
+    # -- strings -------------------------------------------------------------------------
+
+    def _strings(
+        self,
+        field: Field,
+        column: RawColumn,
+        check: Callable[[str], str | None],
+        rows: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, list[str]]:
+        """Factorise a string column: (codes with -1 where missing, distinct values).
+
+        ``check`` runs once per distinct value and returns why it is bad, or None.
+        ``rows`` maps each element to its batch row when the column is the flattened
+        elements of lists.
+        """
+
+        def fail(element: int, reason: str) -> ModelError:
+            row = element if rows is None else int(rows[element])
+            return self.fail(row, field.name, reason)
+
+        present = np.flatnonzero(~column.missing)
+        given = column.values[present]
+        if len(given) and pd.api.types.infer_dtype(given, skipna=False) != "string":
+            bad = next(i for i, value in enumerate(given) if not isinstance(value, str))
+            raise fail(int(present[bad]), must_be_string(given[bad]))
+        codes, uniques = _factorize(column.values, present)
+        canonical: list[str] = []
+        for code, value in enumerate(uniques):
+            reason = check(value)
+            if reason is not None:
+                raise fail(int(np.argmax(codes == code)), reason)
+            canonical.append(str(value))  # a plain str, not a numpy.str_ subclass
+        return codes, canonical
+
+    def _store_strings(self, field: Field, codes: np.ndarray, canonical: list[str]) -> None:
+        table = np.array([*canonical, None], dtype=object)
+        self.columns[field.name] = table[codes]  # code -1 picks the trailing None
+
+    def _add_id(self, field: Field, column: RawColumn) -> None:
+        codes, canonical = self._strings(field, column, name_problem)
+        counts = np.bincount(codes, minlength=len(canonical))
+        if (counts > 1).any():
+            code = int(np.argmax(counts > 1))
+            first, second = np.flatnonzero(codes == code)[:2]
+            earlier = where(self.section, self.first_row + int(first))
+            raise self.fail(
+                int(second), field.name, f"duplicate id {canonical[code]!r} (also {earlier})"
+            )
+        existing = self.context.ids(self.section)
+        known = existing.positions(object_array(canonical))
+        if (known >= 0).any():
+            code = int(np.argmax(known >= 0))
+            earlier = where(self.section, int(known[code]))
+            raise self.fail(
+                int(np.argmax(codes == code)),
+                field.name,
+                f"duplicate id {canonical[code]!r} (also {earlier})",
+            )
+        self._store_strings(field, codes, canonical)
+        self.ids = IdIndex(self.columns[field.name])
+
+    def _add_name(self, field: Field, column: RawColumn) -> None:
+        self._store_strings(field, *self._strings(field, column, name_problem))
+
+    def _add_text(self, field: Field, column: RawColumn) -> None:
+        self._store_strings(field, *self._strings(field, column, text_problem))
+
+    def _add_region(self, field: Field, column: RawColumn) -> None:
+        self._store_strings(field, *self._strings(field, column, region_problem))
+
+    def _add_choice(self, field: Field, column: RawColumn) -> None:
+        def check(value: str) -> str | None:
+            if value in field.choices:
+                return None
+            return (
+                f"unknown {field.name} {value!r}{did_you_mean(value, field.choices)}; "
+                f"one of {', '.join(field.choices)}"
+            )
+
+        self._store_strings(field, *self._strings(field, column, check))
+
+    # -- references ----------------------------------------------------------------------
+
+    def _resolve(self, field: Field, values: np.ndarray) -> np.ndarray:
+        """Rows (in field.target) of distinct id strings; -1 where unknown."""
+        assert field.target is not None
+        found = self.context.ids(field.target).positions(values)
+        if field.target == self.section and self.ids is not None:  # ids of this batch
+            own = self.ids.positions(values)
+            offset = len(self.context.ids(self.section))
+            found = np.where((found < 0) & (own >= 0), own + offset, found)
+        return found
+
+    def _unknown(self, field: Field, value: str) -> str:
+        assert field.target is not None
+        candidates = list(self.context.ids(field.target).array)
+        if field.target == self.section and self.ids is not None:
+            candidates += list(self.ids.array)
+        noun = _NOUN[field.target]
+        return f"unknown {noun} {value!r}{did_you_mean(value, candidates)}"
+
+    def _target_ids(self, field: Field) -> np.ndarray:
+        assert field.target is not None
+        ids = self.context.ids(field.target).array
+        if field.target == self.section and self.ids is not None:
+            ids = np.concatenate([ids, self.ids.array])
+        return ids
+
+    def _add_ref(self, field: Field, column: RawColumn) -> None:
+        codes, canonical = self._strings(field, column, _no_problem)
+        unique_positions = self._resolve(field, object_array(canonical))
+        if (unique_positions < 0).any():
+            code = int(np.argmax(unique_positions < 0))
+            raise self.fail(
+                int(np.argmax(codes == code)), field.name, self._unknown(field, canonical[code])
+            )
+        positions = np.append(unique_positions, -1)[codes]  # code -1 (left out) stays -1
+        self.positions[field.name] = positions
+        # Store the target's own id objects: one string object per id, however many rows.
+        ids = np.concatenate([self._target_ids(field), object_array([None])])
+        self.columns[field.name] = ids[positions]  # position -1 picks the trailing None
+
+    def _add_refs(self, field: Field, column: RawColumn) -> None:
+        noun = _NOUN[field.target or ""]
+        rows = np.flatnonzero(~column.missing)
+        lists = column.values[rows]
+        if not all(issubclass(kind, _LIST_TYPES) for kind in set(map(type, lists))):
+            bad = next(i for i, value in enumerate(lists) if not isinstance(value, _LIST_TYPES))
+            raise self.fail(
+                int(rows[bad]),
+                field.name,
+                f"must be a list of {noun} ids, got {describe(lists[bad])}",
+            )
+        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        if not field.empty_allowed and (lengths == 0).any():
+            reason = f"must name at least one {noun}"
+            if field.name == "classes":
+                reason += "; leave the field out to mean every class"
+            raise self.fail(int(rows[np.argmax(lengths == 0)]), field.name, reason)
+        keep = lengths > 0  # an allowed empty list means the same as no list
+        rows, lists, lengths = rows[keep], lists[keep], lengths[keep]
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        flat = np.fromiter(
+            itertools.chain.from_iterable(lists), dtype=object, count=int(offsets[-1])
+        )
+        flat_rows = np.repeat(rows, lengths)  # the batch row of every element
+        codes, canonical = self._strings(
+            field, RawColumn(flat, np.zeros(len(flat), bool)), _no_problem, flat_rows
+        )
+        unique_positions = self._resolve(field, object_array(canonical))
+        if (unique_positions < 0).any():
+            code = int(np.argmax(unique_positions < 0))
+            element = int(np.argmax(codes == code))
+            raise self.fail(
+                int(flat_rows[element]), field.name, self._unknown(field, canonical[code])
+            )
+        positions = unique_positions[codes]
+        targets = self._target_ids(field)
+        # The same id twice in one list is a slip (a copy-paste, or a typo for another id).
+        key = flat_rows.astype(np.int64) * (len(targets) + 1) + positions
+        _, first = np.unique(key, return_index=True)
+        if len(first) != len(key):
+            repeated = int(np.setdiff1d(np.arange(len(key)), first)[0])
+            raise self.fail(
+                int(flat_rows[repeated]),
+                field.name,
+                f"names {str(targets[positions[repeated]])!r} twice",
+            )
+        out = np.full(len(column.values), None, dtype=object)
+        if len(rows):
+            out[rows] = object_array(list(map(tuple, np.split(targets[positions], offsets[1:-1]))))
+        self.columns[field.name] = out
+        self.ragged_positions[field.name] = (rows, offsets, positions)
+
+    # -- numbers, dates, mappings --------------------------------------------------------
+
+    def _add_number(self, field: Field, column: RawColumn) -> None:
+        values = column.values
+        present = ~column.missing
+        numbers = np.full(len(values), np.nan)
+        if values.dtype.kind in "iuf":
+            numbers = values.astype(np.float64)
+        elif values.dtype.kind == "O":
+            given = values[present]
+            kind = pd.api.types.infer_dtype(given, skipna=False)
+            if kind not in ("integer", "floating", "mixed-integer-float"):
+                bad = next((i for i, v in enumerate(given) if not is_number(v)), None)
+                if bad is not None:
+                    row = int(np.flatnonzero(present)[bad])
+                    raise self.fail(row, field.name, must_be_number(given[bad]))
+            try:
+                numbers[present] = given.astype(np.float64)
+            except OverflowError:
+                bad = next(i for i, v in enumerate(given) if not fits_float(v))
+                row = int(np.flatnonzero(present)[bad])
+                raise self.fail(row, field.name, f"is too large a number: {given[bad]}") from None
+        else:  # bool, dates, ...
+            row = int(np.argmax(present))
+            raise self.fail(row, field.name, must_be_number(values[row]))
+        if field.default is not None:
+            numbers = np.where(column.missing, field.default, numbers)
+        rule = range_of(self.section, field.name)
+        if rule is not None:
+            bad_rows = present & ~rule.contains(numbers)
+            if bad_rows.any():
+                row = int(np.argmax(bad_rows))
+                value = numbers[row]
+                reason = (
+                    f"must be a finite number, got {value}"
+                    if not math.isfinite(value)
+                    else f"{rule.describe()}, got {value:g}"
+                )
+                raise self.fail(row, field.name, reason)
+        self.columns[field.name] = numbers
+
+    def _add_window(self, field: Field, start: RawColumn, end: RawColumn) -> None:
+        if start.missing.all() and end.missing.all():
+            for name in field.columns:
+                self.columns[name] = left_out_column(field, len(start.values))
+            return
+        bounds = []
+        for side, column in enumerate((start, end)):
+            values = column.values
+            if values.dtype.kind != "M":  # make every left-out value None
+                values = values.astype(object)  # a copy
+                values[column.missing] = None
+            bounds.append(dates.column_to_dates(values, self.locate(f"{field.name}[{side}]")))
+        first, last = bounds
+        inverted = ~np.isnat(first) & ~np.isnat(last) & (first >= last)
+        if inverted.any():
+            row = int(np.argmax(inverted))
+            raise self.fail(
+                row,
+                field.name,
+                f"start {first[row]} must come before end {last[row]} (the end is excluded)",
+            )
+        self.columns[field.columns[0]] = first
+        self.columns[field.columns[1]] = last
+
+    def _add_flag(self, field: Field, column: RawColumn) -> None:
+        values = column.values
+        if values.dtype.kind == "b":
+            self.columns[field.name] = values.copy()
+            return
+        out = np.zeros(len(values), dtype=bool)
+        for row in np.flatnonzero(~column.missing).tolist():
+            value = values[row]
+            if not isinstance(value, (bool, np.bool_)):
+                raise self.fail(row, field.name, f"must be true or false, got {describe(value)}")
+            out[row] = bool(value)
+        self.columns[field.name] = out
+
+    def _add_attrs(self, field: Field, column: RawColumn) -> None:
+        out = np.full(len(column.values), None, dtype=object)
+        for row in np.flatnonzero(~column.missing).tolist():
+            value = column.values[row]
+            location = self.locate(field.name)(row)
+            if not isinstance(value, Mapping):
+                raise ModelError(f"must be a mapping, got {describe(value)}", where=location)
+            out[row] = plain_data(value, location)
+        self.columns[field.name] = out
+
+
+# The noun of an entry of each section, for messages ("unknown node ...").
+_NOUN = {
+    "nodes": "node",
+    "classes": "class",
+    "events": "event",
+    "sources": "source",
+    "placements": "placement",
+    "flows": "flow",
+    "access": "arc",
+    "": "entry",
+}
+
+
+_LIST_TYPES = (list, tuple, np.ndarray)
+
+
+def _factorize(values: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """(code of each value, -1 where left out; the distinct values in order of first
+    appearance) for hashable ``values`` at rows ``present``."""
+    if len(values) > SMALL_LOOKUP:
+        column = values
+        if len(present) < len(values):  # left-out rows may hold NaN or NA: make them None
+            column = np.empty(len(values), dtype=object)
+            column[present] = values[present]
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        return np.asarray(codes, dtype=np.int64), list(uniques)
+    seen: dict[Any, int] = {}  # a few values: a dict beats pandas' set-up cost
+    codes = np.full(len(values), -1, dtype=np.int64)
+    for row in present.tolist():
+        codes[row] = seen.setdefault(values[row], len(seen))
+    return codes, list(seen)
+
+
+def _no_problem(value: str) -> str | None:
+    return None

@@ -1,0 +1,154 @@
+"""The two front ends of the model: entries (mappings, as in a scenario file or a builder
+call) and frames (DataFrames or mappings of arrays) become *raw columns*, the values as
+given plus which of them were left out.
+
+Every way into a model goes through one of them and then through the one validator,
+:func:`datareach.model.validate.normalise`, so that a rule is written once and holds for
+every entry point.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ModelError, did_you_mean, where
+from .fields import FIELDS, FieldType, columns_of
+from .values import describe
+
+__all__ = ["RawColumn", "frame_to_columns", "object_array", "records_to_columns"]
+
+
+@dataclasses.dataclass
+class RawColumn:
+    """Values of one column as given, and which of them were left out.
+
+    The front end decides what "left out" means: an absent key or ``None`` in a mapping;
+    also NaN/NA in a DataFrame, where pandas marks missing values that way.
+    """
+
+    values: np.ndarray
+    missing: np.ndarray
+
+
+def object_array(values: Sequence[Any]) -> np.ndarray:
+    """A 1-D object array of ``values``, keeping lists as single elements (np.array
+    would make them a second axis)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def records_to_columns(
+    section: str, records: Sequence[Any], first_row: int
+) -> dict[str, RawColumn]:
+    """Raw columns from a list of entries (mappings), as in a scenario file.
+
+    Checks the shape of each entry: a mapping, no unknown field, a window as a pair.
+    """
+    fields = FIELDS[section]
+    known = [field.name for field in fields]
+    values: dict[str, list[Any]] = {column: [] for column in columns_of(section)}
+    for offset, record in enumerate(records):
+        row = first_row + offset
+        if not isinstance(record, Mapping):
+            raise ModelError(
+                f"must be a mapping of fields, got {describe(record)}", where=where(section, row)
+            )
+        for key in record:
+            if key not in known:
+                name = key if isinstance(key, str) else repr(key)
+                raise ModelError(
+                    f"unknown field{did_you_mean(str(key), known)}",
+                    where=where(section, row, name),
+                )
+        for field in fields:
+            value = record.get(field.name)
+            if field.type is FieldType.WINDOW:
+                start, end = _split_window(value, where(section, row, field.name))
+                values[field.columns[0]].append(start)
+                values[field.columns[1]].append(end)
+            else:
+                values[field.name].append(value)
+    columns = {}
+    for column, items in values.items():
+        array = object_array(items)
+        columns[column] = RawColumn(array, array == None)  # noqa: E711 (elementwise)
+    return columns
+
+
+def _split_window(value: Any, location: str) -> tuple[Any, Any]:
+    if value is None:
+        return None, None
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return value[0], value[1]
+    raise ModelError(
+        f"must be [start, end] with dates YYYY-MM-DD (either may be null), got {describe(value)}",
+        where=location,
+    )
+
+
+def frame_to_columns(section: str, frame: pd.DataFrame | Mapping[str, Any]) -> dict[str, RawColumn]:
+    """Raw columns from a DataFrame (or a mapping of column name to array).
+
+    Column names are those of the section's table; NaN, None and NA mark missing values.
+    """
+    if not isinstance(frame, (pd.DataFrame, Mapping)):
+        raise ModelError(
+            f"must be a DataFrame or a mapping of column name to array, got {describe(frame)}",
+            where=section,
+        )
+    known = columns_of(section)
+    required = [f.name for f in FIELDS[section] if f.required]
+    names = list(frame.keys())
+    for name in names:
+        if name not in known:
+            raise ModelError(
+                f"unknown column{did_you_mean(str(name), known)}",
+                where=f"{section}.{name}",
+            )
+    for name in required:
+        if name not in names:
+            raise ModelError("missing required column", where=f"{section}.{name}")
+    arrays = {name: _column_array(frame[name], f"{section}.{name}") for name in names}
+    lengths = {len(array) for array in arrays.values()}
+    if len(lengths) > 1:
+        raise ModelError(f"columns have different lengths {sorted(lengths)}", where=section)
+    rows = lengths.pop() if lengths else 0
+    # One shared column stands for every column the frame leaves out (only read).
+    absent = RawColumn(np.empty(rows, dtype=object), np.ones(rows, dtype=bool))
+    columns = {}
+    for name in known:
+        if name in arrays:
+            array = arrays[name]
+            columns[name] = RawColumn(array, np.asarray(pd.isna(array), dtype=bool))
+        else:
+            columns[name] = absent
+    return columns
+
+
+def _column_array(values: Any, location: str) -> np.ndarray:
+    """One column as a 1-D NumPy array; pandas' nullable numbers become float with NaN."""
+    if isinstance(values, (pd.Series, pd.Index)):
+        dtype = values.dtype
+        if (
+            isinstance(dtype, pd.api.extensions.ExtensionDtype)
+            and pd.api.types.is_numeric_dtype(dtype)
+            and not pd.api.types.is_bool_dtype(dtype)
+        ):
+            return values.to_numpy(dtype=np.float64, na_value=np.nan)
+        array = values.to_numpy()
+    elif isinstance(values, (list, tuple)):
+        array = object_array(values)
+    else:
+        try:
+            array = np.asarray(values)
+        except (TypeError, ValueError) as error:
+            raise ModelError(f"not a column of values: {error}", where=location) from None
+    if array.ndim != 1:
+        raise ModelError(f"must be one-dimensional, got shape {array.shape}", where=location)
+    if array.dtype.kind in "US":
+        array = array.astype(object)
+    return array

@@ -1,0 +1,149 @@
+"""The one validator of new rows, :func:`normalise`, and the checks that span fields and
+sections (a jurisdiction's rule, placements in stores, composite classes without
+cycles).
+
+Every entry point (a scenario file, ``Model.from_dict``, a builder call, a bulk
+DataFrame, a what-if change) hands its raw columns to :func:`normalise`, which checks a
+whole batch of rows with array operations, against the rows already in the model, and
+returns the canonical columns the model stores. Errors always name
+``section[row].field``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from .batch import Batch, Context
+from .fields import FIELDS, empty_columns
+from .ingest import RawColumn
+
+__all__ = ["normalise"]
+
+
+def normalise(
+    section: str, raw: Mapping[str, RawColumn], first_row: int, context: Context
+) -> dict[str, np.ndarray]:
+    """Check a batch of new rows of ``section`` against the model and return its canonical
+    columns: strings and id lists as objects (None when left out), numbers as float64
+    (defaults filled, NaN for a left-out ``compels``), windows as ``datetime64[D]`` (NaT
+    for an open side).
+
+    Raises :class:`ModelError` naming ``section[row].field`` of the first problem found
+    (fields are checked in the order of :data:`FIELDS`).
+    """
+    if not len(next(iter(raw.values())).values):
+        return empty_columns(section)
+    batch = Batch(section, first_row, context)
+    for field in FIELDS[section]:
+        batch.add_field(field, raw)
+    _CROSS_CHECKS.get(section, _no_cross_check)(batch)
+    return batch.columns
+
+
+def _no_cross_check(batch: Batch) -> None:
+    return None
+
+
+def _check_nodes(batch: Batch) -> None:
+    kinds = batch.columns["kind"]
+    has_territory = batch.columns["territory"] != None  # noqa: E711 (elementwise)
+    has_rule = ~np.isnan(batch.columns["compels"])
+    jurisdiction = kinds == "jurisdiction"
+    for name, has in (("territory", has_territory), ("compels", has_rule)):
+        misplaced = has & ~jurisdiction
+        if misplaced.any():
+            row = int(np.argmax(misplaced))
+            raise batch.fail(
+                row, name, f"only a jurisdiction has {name}; this node is a {kinds[row]}"
+            )
+    for name, other, has, has_other in (
+        ("compels", "territory", has_rule, has_territory),
+        ("territory", "compels", has_territory, has_rule),
+    ):
+        lonely = has_other & ~has
+        if lonely.any():
+            raise batch.fail(
+                int(np.argmax(lonely)),
+                name,
+                f"a jurisdiction with {other} needs {name} too (give both or neither)",
+            )
+
+
+def _require_stores(batch: Batch, *fields: str) -> None:
+    node_kinds = batch.context.column("nodes", "kind")
+    for name in fields:
+        kinds = node_kinds[batch.positions[name]]
+        wrong = kinds != "store"
+        if wrong.any():
+            row = int(np.argmax(wrong))
+            raise batch.fail(
+                row,
+                name,
+                f"{batch.columns[name][row]!r} is a {kinds[row]}, not a store",
+            )
+
+
+def _check_placements(batch: Batch) -> None:
+    components = batch.context.column("classes", "components")[batch.positions["class"]]
+    composite = components != None  # noqa: E711 (elementwise)
+    if composite.any():
+        row = int(np.argmax(composite))
+        raise batch.fail(
+            row,
+            "class",
+            f"{batch.columns['class'][row]!r} is a composite class; place its components",
+        )
+    _require_stores(batch, "store")
+
+
+def _check_flows(batch: Batch) -> None:
+    _require_stores(batch, "from", "to")
+
+
+def _check_classes(batch: Batch) -> None:
+    """Composite classes may not contain themselves, directly or through others.
+
+    Rows already in the model only name classes added before them, so a cycle can only
+    run through the classes of this batch; a depth-first search over them finds it.
+    """
+    if "components" not in batch.ragged_positions:
+        return
+    rows, offsets, flat = batch.ragged_positions["components"]
+    base = len(batch.context.ids("classes"))
+    children: dict[int, list[int]] = {
+        int(row): [int(p) - base for p in flat[offsets[i] : offsets[i + 1]] if p >= base]
+        for i, row in enumerate(rows)
+    }
+    ids = batch.columns["id"]
+    on_path, done = 1, 2
+    state: dict[int, int] = {}
+    for root in children:
+        if root in state:
+            continue
+        path, pending = [root], [iter(children[root])]
+        state[root] = on_path
+        while pending:
+            child = next(pending[-1], None)
+            if child is None:
+                pending.pop()
+                state[path.pop()] = done
+            elif state.get(child) == on_path:
+                # Name the cycle from the class whose list closes it.
+                cycle = path[path.index(child) :]
+                cycle = cycle[-1:] + cycle[:-1]
+                names = " → ".join(str(ids[c]) for c in [*cycle, cycle[0]])
+                raise batch.fail(path[-1], "components", f"cycle {names}")
+            elif child not in state and child in children:
+                state[child] = on_path
+                path.append(child)
+                pending.append(iter(children[child]))
+
+
+_CROSS_CHECKS: dict[str, Callable[[Batch], None]] = {
+    "nodes": _check_nodes,
+    "classes": _check_classes,
+    "placements": _check_placements,
+    "flows": _check_flows,
+}

@@ -1,0 +1,159 @@
+"""Checks of single values: ids and labels, free text, region paths, numbers and free
+data, with the wording every error message uses for them.
+
+Column checks (:mod:`datareach.model.batch`) run these once per distinct value; the
+builders of :mod:`datareach.changes` and the model's own fields (its name, sources,
+adversaries) run them on values given one at a time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelError
+
+__all__ = [
+    "check_name",
+    "check_text",
+    "describe",
+    "fits_float",
+    "is_number",
+    "must_be_number",
+    "must_be_string",
+    "name_problem",
+    "plain_data",
+    "region_problem",
+    "text_problem",
+]
+
+
+def describe(value: Any) -> str:
+    """``type value`` for messages, NumPy scalars shown as the Python values they hold."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def must_be_number(value: Any) -> str:
+    return f"must be a number, got {describe(value)}"
+
+
+def fits_float(value: Any) -> bool:
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
+
+
+def must_be_string(value: Any) -> str:
+    return f"must be a string, got {describe(value)}"
+
+
+def name_problem(value: str) -> str | None:
+    """Why a string cannot be an id or label, or None.
+
+    Ids are written into files and messages as they are, so they must be visible text:
+    not empty, no control characters, no spaces around them.
+    """
+    if not value:
+        return "must not be empty"
+    if not value.isprintable():
+        return f"must be printable text without control characters, got {value!r}"
+    if value != value.strip():
+        return f"must not start or end with spaces, got {value!r}"
+    return None
+
+
+def text_problem(value: str) -> str | None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"must be valid Unicode text, got {value!r}"
+    return None
+
+
+def region_problem(value: str) -> str | None:
+    problem = name_problem(value)
+    if problem is None and any(part != part.strip() or not part for part in value.split("/")):
+        problem = f"must be a path of names separated by '/' such as 'US/VA', got {value!r}"
+    return problem
+
+
+def check_name(value: Any, location: str) -> str:
+    """An id or label given on its own (a source id, an adversary): a visible string."""
+    reason = must_be_string(value) if not isinstance(value, str) else name_problem(value)
+    if reason is not None:
+        raise ModelError(reason, where=location)
+    return str(value)
+
+
+def check_text(value: Any, location: str) -> str:
+    """Free text given on its own (a model's name)."""
+    reason = must_be_string(value) if not isinstance(value, str) else text_problem(value)
+    if reason is not None:
+        raise ModelError(reason, where=location)
+    return str(value)
+
+
+def plain_data(value: Any, location: str) -> Any:
+    """A deep copy of free data (node attrs, source fields) in the types every file format
+    writes back unchanged: str, int, finite float, bool, None, lists and str-keyed
+    mappings. Dates become ISO strings, NumPy scalars Python ones; anything else is an
+    error."""
+    try:
+        return _plain(value, location, [_MAX_PLAIN_ITEMS])
+    except RecursionError:
+        raise ModelError("is nested too deeply (or contains itself)", where=location) from None
+
+
+# YAML aliases can make a small file expand into an exponential amount of data ("billion
+# laughs"); free data beyond this many items is refused instead of copied.
+_MAX_PLAIN_ITEMS = 1_000_000
+
+
+def _plain(value: Any, location: str, budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ModelError(f"holds more than {_MAX_PLAIN_ITEMS} items", where=location)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return check_text(value, location)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            raise ModelError(f"must be a finite number, got {value}", where=location)
+        return float(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        copy = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ModelError(f"keys must be strings, got {describe(key)}", where=location)
+            copy[check_text(key, location)] = _plain(item, f"{location}.{key}", budget)
+        return copy
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, f"{location}[{i}]", budget) for i, item in enumerate(value)]
+    raise ModelError(
+        f"must be plain data (text, numbers, lists, mappings), got {describe(value)}",
+        where=location,
+    )
