@@ -99,7 +99,7 @@ def test_builders_make_frozen_dataclasses_with_file_forms() -> None:
     # equal and hashable: changes are values
     assert C.revoke("a", "b") == C.Revoke("a", "b")
     assert len({C.revoke("a", "b"), C.revoke("a", "b", effective=datetime.date(2022, 1, 1))}) == 2
-    assert "Migrate(class_='videos'" in repr(change)
+    assert "Migrate(data_class='videos'" in repr(change)
 
 
 def dataclasses_frozen_error() -> type[Exception]:

@@ -172,19 +172,19 @@ def apply(model: Model, changes: Iterable[Change | Mapping[str, Any]] | Change |
 # Builders
 
 
-def migrate(class_: str, from_: str, to: str, *, effective: Any = None, note: str | None = None) -> Migrate:
-    """Move the placements of ``class_`` in store ``from_`` to store ``to``."""
-    return Migrate(class_, from_, to, effective=effective, note=note)
+def migrate(data_class: str, from_: str, to: str, *, effective: Any = None, note: str | None = None) -> Migrate:
+    """Move the placements of ``data_class`` in store ``from_`` to store ``to``."""
+    return Migrate(data_class, from_, to, effective=effective, note=note)
 
 
-def copy(class_: str, to: str, share: float = 1.0, *, effective: Any = None, note: str | None = None) -> Copy:
-    """Place ``share`` of ``class_`` in store ``to`` as well."""
-    return Copy(class_, to, share, effective=effective, note=note)
+def copy(data_class: str, to: str, share: float = 1.0, *, effective: Any = None, note: str | None = None) -> Copy:
+    """Place ``share`` of ``data_class`` in store ``to`` as well."""
+    return Copy(data_class, to, share, effective=effective, note=note)
 
 
-def delete(class_: str, store: str, *, effective: Any = None, note: str | None = None) -> Delete:
-    """Remove the placements of ``class_`` in ``store``."""
-    return Delete(class_, store, effective=effective, note=note)
+def delete(data_class: str, store: str, *, effective: Any = None, note: str | None = None) -> Delete:
+    """Remove the placements of ``data_class`` in ``store``."""
+    return Delete(data_class, store, effective=effective, note=note)
 
 
 def revoke(from_: str, to: str, *, effective: Any = None, note: str | None = None) -> Revoke:

@@ -67,7 +67,7 @@ def _day_of(change: Change) -> np.datetime64 | None:
 
 @_apply_change.register
 def _apply_migrate(change: Migrate, state: State, where: str) -> None:
-    state.atomic_class(change.class_, f"{where}.class")
+    state.atomic_class(change.data_class, f"{where}.class")
     state.node(change.from_, f"{where}.from", store=True)
     state.node(change.to, f"{where}.to", store=True)
     if change.to == change.from_:
@@ -75,7 +75,7 @@ def _apply_migrate(change: Migrate, state: State, where: str) -> None:
             f"is the store the placement is in ({change.from_!r}); migrate to another store",
             where=f"{where}.to",
         )
-    rows = state.placements_of(change.class_, change.from_, _day_of(change), f"{where}.from")
+    rows = state.placements_of(change.data_class, change.from_, _day_of(change), f"{where}.from")
     day = _day_of(change)
     if day is None:
         state.set("placements", "store", rows, change.to)
@@ -89,10 +89,10 @@ def _apply_migrate(change: Migrate, state: State, where: str) -> None:
 
 @_apply_change.register
 def _apply_copy(change: Copy, state: State, where: str) -> None:
-    state.atomic_class(change.class_, f"{where}.class")
+    state.atomic_class(change.data_class, f"{where}.class")
     state.node(change.to, f"{where}.to", store=True)
     record = {
-        "class": change.class_,
+        "class": change.data_class,
         "store": change.to,
         "share": change.share,
         "window": _window_from(change.effective),
@@ -103,9 +103,9 @@ def _apply_copy(change: Copy, state: State, where: str) -> None:
 
 @_apply_change.register
 def _apply_delete(change: Delete, state: State, where: str) -> None:
-    state.atomic_class(change.class_, f"{where}.class")
+    state.atomic_class(change.data_class, f"{where}.class")
     state.node(change.store, f"{where}.store", store=True)
-    rows = state.placements_of(change.class_, change.store, _day_of(change), f"{where}.store")
+    rows = state.placements_of(change.data_class, change.store, _day_of(change), f"{where}.store")
     state.end_rows("placements", rows, _day_of(change))
 
 

@@ -85,17 +85,17 @@ class Change:
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class Migrate(Change):
-    """The placements of ``class_`` in store ``from_`` move to store ``to`` (shares and
+    """The placements of ``data_class`` in store ``from_`` move to store ``to`` (shares and
     windows kept). Dated: they stay in ``from_`` until ``effective`` and are in ``to``
     from then on (within their original window)."""
 
-    class_: str
+    data_class: str
     from_: str
     to: str
 
     op: ClassVar[str] = "migrate"
     _specs: ClassVar[tuple[Spec, ...]] = (
-        Spec("class", "class_", "id"),
+        Spec("class", "data_class", "id"),
         Spec("from", "from_", "id"),
         Spec("to", "to", "id"),
     )
@@ -103,16 +103,16 @@ class Migrate(Change):
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class Copy(Change):
-    """A new placement of ``class_`` in store ``to`` with ``share`` (default 1: the whole
+    """A new placement of ``data_class`` in store ``to`` with ``share`` (default 1: the whole
     class); dated: from ``effective`` on."""
 
-    class_: str
+    data_class: str
     to: str
     share: float = 1.0
 
     op: ClassVar[str] = "copy"
     _specs: ClassVar[tuple[Spec, ...]] = (
-        Spec("class", "class_", "id"),
+        Spec("class", "data_class", "id"),
         Spec("to", "to", "id"),
         Spec("share", "share", "share", required=False, default=1.0),
     )
@@ -120,15 +120,15 @@ class Copy(Change):
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class Delete(Change):
-    """The placements of ``class_`` in ``store`` are removed (dated: they end at
+    """The placements of ``data_class`` in ``store`` are removed (dated: they end at
     ``effective``). A flow that copies the class into the store keeps it there."""
 
-    class_: str
+    data_class: str
     store: str
 
     op: ClassVar[str] = "delete"
     _specs: ClassVar[tuple[Spec, ...]] = (
-        Spec("class", "class_", "id"),
+        Spec("class", "data_class", "id"),
         Spec("store", "store", "id"),
     )
 

@@ -132,7 +132,7 @@ class ModelBuilder:
 
     def place(
         self,
-        class_: str,
+        data_class: str,
         store: str,
         share: float = 1.0,
         window: Window = None,
@@ -143,7 +143,7 @@ class ModelBuilder:
         """Place a share of an atomic class's records in a store during ``window``
         (``(start, end)``, end excluded, either side None for open)."""
         record = {
-            "class": class_,
+            "class": data_class,
             "store": store,
             "share": share,
             "window": window,
