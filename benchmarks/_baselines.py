@@ -1,5 +1,5 @@
 """What a user would write without datareach: the model as NumPy arrays, and Monte Carlo
-exposure estimators on networkx and on python-igraph (DESIGN section 2, probabilities only).
+exposure estimators on networkx and on python-igraph (docs/design.md §2, probabilities only).
 
 Shared by ``bench_exposure.py`` and ``bench_reach.py``. The arrays are built from the
 model's own tables (``Model.access``, ``.nodes``, ``.placements``, ``.flows``), with the

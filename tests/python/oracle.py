@@ -1,8 +1,8 @@
-"""A brute-force reference implementation of DESIGN section 2, written straight from the text.
+"""A brute-force reference implementation of docs/design.md §2, written straight from the text.
 
 It is the oracle the engine is tested against, so it is plain Python, slow on purpose, and
 imports nothing from datareach. It works on a scenario as a plain dict in the file format of
-DESIGN section 3 (for example the output of ``yaml.safe_load``).
+docs/design.md §3 (for example the output of ``yaml.safe_load``).
 
 Functions:
 
@@ -20,7 +20,7 @@ Readings of the text this module commits to (each is a reading, stated so it can
 
 - The adversary itself belongs to its own ``Reach`` (it reaches itself over zero arcs).
 - ``share`` of a placement and of a flow, a class's ``records`` and ``sensitivity`` default
-  to 1 (DESIGN names no default; these are the Python layer's); a class filter that is
+  to 1 (the design names no default; these are the Python layer's); a class filter that is
   absent or null admits every class; a composite class named in a filter or a placement
   stands for its atomic components (flattened recursively).
 - Only placements, flows and access arcs carry windows; ``at`` is compared with
@@ -93,7 +93,7 @@ def region_and_ancestors(region):
 
 def _number(entry, field, default=1.0):
     """A numeric field; absent or null means ``default`` (1 for share, records, sensitivity:
-    DESIGN gives no default, these are the Python layer's)."""
+    the design gives no default, these are the Python layer's)."""
     value = entry.get(field)
     return default if value is None else float(value)
 
@@ -173,7 +173,7 @@ def present(model, at=None):
 
 
 def presence_shares(model, at=None):
-    """``{atomic class: {store: share}}`` with only shares > 0 listed (DESIGN 2.1)."""
+    """``{atomic class: {store: share}}`` with only shares > 0 listed (docs/design.md §2.1)."""
     m = present(model, at)
     atoms = class_atoms(m)
     shares = {d: {} for d in atomic_classes(m)}
@@ -313,7 +313,7 @@ class _Compiled:
 
 
 class _Tally:
-    """Weighted sums over worlds, turned into the scores of DESIGN 2.5."""
+    """Weighted sums over worlds, turned into the scores of docs/design.md §2.5."""
 
     def __init__(self, compiled):
         self.c = compiled
@@ -359,7 +359,7 @@ def random_variables(model, adversary, at=None):
 
 
 def enumerate_exposure(model, adversary, at=None):
-    """Exact scores by enumerating every world (DESIGN 2.2-2.5).
+    """Exact scores by enumerating every world (docs/design.md §2.2-2.5).
 
     ``{class: {"probability", "expected_share", "expected_records", "risk",
     "by_store": {store: p}, "by_region": {region: p}}}`` for atomic and composite classes.
@@ -413,7 +413,7 @@ def sample_exposure(model, adversary, at=None, samples=20_000, seed=0, z=1.95996
 
 
 def total_risk(result):
-    """The total risk of an adversary: the sum of risk over all classes (DESIGN 2.5)."""
+    """The total risk of an adversary: the sum of risk over all classes (docs/design.md §2.5)."""
     return sum(row["risk"] for row in result.values())
 
 

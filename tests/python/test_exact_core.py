@@ -1,5 +1,5 @@
 """The exact engine of the core (``_core.exact_exposure``) against the brute-force oracle
-(tests/python/oracle.py, straight from DESIGN section 2) on random small scenarios with
+(tests/python/oracle.py, straight from docs/design.md §2) on random small scenarios with
 events, class filters, flows with shares, composite classes, jurisdiction rules and
 windows; against published network reliabilities; and its limits, progress and Ctrl-C."""
 

@@ -1,6 +1,6 @@
 """The Monte Carlo engine through its binding, ``_core.monte_carlo_exposure``.
 
-Models are scenario dicts (DESIGN section 3) built into a ``Model`` and compiled by the Python
+Models are scenario dicts (docs/design.md §3) built into a ``Model`` and compiled by the Python
 layer; exact values come from the independent brute-force oracle (tests/python/oracle.py).
 Checked: interval coverage over many seeds, agreement with enumeration, published network
 reliabilities, identical results for 1 and 2 threads, tolerance stopping, progress,
