@@ -14,8 +14,8 @@
 namespace py = pybind11;
 using namespace datareach;
 
-using datareach_bindings::PythonProgress;
 using datareach_bindings::monte_carlo_options;
+using datareach_bindings::PythonProgress;
 
 void register_monte_carlo(py::module_& m) {
     m.def(

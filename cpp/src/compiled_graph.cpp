@@ -34,7 +34,8 @@ RaggedIndex flatten_classes(const RaggedIndex& components, std::vector<std::uint
                 const std::int32_t child = components.values[first + next];
                 ++next;
                 if (state[child] == active)
-                    throw ModelError("classes[" + std::to_string(c) + "].components: composite classes form a cycle through classes[" +
+                    throw ModelError("classes[" + std::to_string(c) +
+                                     "].components: composite classes form a cycle through classes[" +
                                      std::to_string(child) + "]");
                 if (state[child] == unseen) {
                     state[child] = active;
@@ -96,8 +97,11 @@ CompiledGraph CompiledGraph::compile(const ModelData& model, std::optional<Day> 
     g.region_parent_ = model.region_parent;
     g.event_p_ = model.event_p;
     g.event_key_.resize(model.event_count());
-    for (std::size_t e = 0; e < model.event_count(); ++e) g.event_key_[e] = model.event_key.empty() ? e : model.event_key[e];
-    const auto node_key = [&](std::size_t v) -> std::uint64_t { return model.node_key.empty() ? v : model.node_key[v]; };
+    for (std::size_t e = 0; e < model.event_count(); ++e)
+        g.event_key_[e] = model.event_key.empty() ? e : model.event_key[e];
+    const auto node_key = [&](std::size_t v) -> std::uint64_t {
+        return model.node_key.empty() ? v : model.node_key[v];
+    };
     g.class_sensitivity_ = model.class_sensitivity;
     g.class_records_ = model.class_records;
     g.class_atoms_ = flatten_classes(model.class_components, g.composite_);
@@ -109,7 +113,8 @@ CompiledGraph CompiledGraph::compile(const ModelData& model, std::optional<Day> 
     arcs.reserve(model.arc_count());
     for (std::size_t i = 0; i < model.arc_count(); ++i) {
         if (!present(model.arc_window[i], at)) continue;
-        arcs.push_back({model.arc_from[i], model.arc_to[i], model.arc_p[i], model.arc_cost[i], static_cast<std::int64_t>(i)});
+        arcs.push_back(
+            {model.arc_from[i], model.arc_to[i], model.arc_p[i], model.arc_cost[i], static_cast<std::int64_t>(i)});
     }
     for (std::size_t j = 0; j < nodes; ++j) {
         if (std::isnan(model.node_compels[j])) continue;
@@ -150,15 +155,19 @@ CompiledGraph CompiledGraph::compile(const ModelData& model, std::optional<Day> 
         if (is_jurisdiction_origin(a.origin))
             g.arc_key_.push_back(mix_keys(mix_keys(node_key(a.from), node_key(a.to)), 0x6A75726973ull));
         else
-            g.arc_key_.push_back(model.arc_key.empty() ? static_cast<std::uint64_t>(a.origin) : model.arc_key[a.origin]);
+            g.arc_key_.push_back(model.arc_key.empty() ? static_cast<std::uint64_t>(a.origin)
+                                                       : model.arc_key[a.origin]);
         if (is_jurisdiction_origin(a.origin)) {
             g.arc_classes_.push_row(no_indices);
             g.arc_requires_.push_row(no_indices);
         } else {
             const auto row = static_cast<std::size_t>(a.origin);
-            if (model.arc_classes.size(row) == 0) g.arc_classes_.push_row(no_indices);
-            else g.arc_classes_.push_row(atomic_filter(model.arc_classes, row, g.class_atoms_));
-            g.arc_requires_.values.insert(g.arc_requires_.values.end(), model.arc_requires.begin(row), model.arc_requires.end(row));
+            if (model.arc_classes.size(row) == 0)
+                g.arc_classes_.push_row(no_indices);
+            else
+                g.arc_classes_.push_row(atomic_filter(model.arc_classes, row, g.class_atoms_));
+            g.arc_requires_.values.insert(g.arc_requires_.values.end(), model.arc_requires.begin(row),
+                                          model.arc_requires.end(row));
             g.arc_requires_.offsets.push_back(static_cast<std::int64_t>(g.arc_requires_.values.size()));
         }
     }
@@ -200,7 +209,9 @@ CompiledGraph CompiledGraph::compile(const ModelData& model, std::optional<Day> 
                 if (width < best[s]) continue;
                 for (const auto& [f, share] : flows_from[s]) {
                     const auto& filter = flow_filter[f];
-                    if (!filter.empty() && !std::binary_search(filter.begin(), filter.end(), static_cast<std::int32_t>(d))) continue;
+                    if (!filter.empty() &&
+                        !std::binary_search(filter.begin(), filter.end(), static_cast<std::int32_t>(d)))
+                        continue;
                     const NodeIndex t = model.flow_to[f];
                     const double candidate = width * share;
                     if (candidate > best[t]) {

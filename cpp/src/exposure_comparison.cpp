@@ -25,12 +25,16 @@ long double tango_statistic(long double b, long double c, long double n, long do
     const long double k = 8.0L * n * c * d0 * (1.0L - d0);
     const long double root = std::sqrt(std::max(0.0L, w * w + k));
     long double q;
-    if (w > 0) q = 2.0L * c * d0 * (1.0L - d0) / (root + w);  // the same root, without cancellation
-    else q = (root - w) / (4.0L * n);
+    if (w > 0)
+        q = 2.0L * c * d0 * (1.0L - d0) / (root + w);  // the same root, without cancellation
+    else
+        q = (root - w) / (4.0L * n);
     const long double variance = n * (2.0L * q + d0 * (1.0L - d0));
     const long double numerator = b - c - n * d0;
-    if (!(variance > 0)) return numerator == 0 ? 0.0L : numerator > 0 ? std::numeric_limits<long double>::infinity()
-                                                                      : -std::numeric_limits<long double>::infinity();
+    if (!(variance > 0))
+        return numerator == 0  ? 0.0L
+               : numerator > 0 ? std::numeric_limits<long double>::infinity()
+                               : -std::numeric_limits<long double>::infinity();
     return numerator / std::sqrt(variance);
 }
 
@@ -54,8 +58,10 @@ void paired_difference_interval(std::uint64_t n01, std::uint64_t n10, std::uint6
             const long double mid = (inside + outside) / 2.0L;
             if (mid == inside || mid == outside) break;
             const long double t = tango_statistic(b, c, total, mid);
-            if (lower ? t > zz : t < -zz) outside = mid;
-            else inside = mid;
+            if (lower ? t > zz : t < -zz)
+                outside = mid;
+            else
+                inside = mid;
         }
         return outside;
     };
@@ -90,12 +96,14 @@ public:
     explicit Side(const CompiledGraph& g) : g_(g), partner_(g.node_count(), -1) {
         const std::size_t nodes = g.node_count(), arcs = g.arc_count();
         reverse_begin_.assign(nodes + 1, 0);
-        for (std::size_t a = 0; a < arcs; ++a) ++reverse_begin_[static_cast<std::size_t>(g.arc_target(static_cast<ArcIndex>(a))) + 1];
+        for (std::size_t a = 0; a < arcs; ++a)
+            ++reverse_begin_[static_cast<std::size_t>(g.arc_target(static_cast<ArcIndex>(a))) + 1];
         for (std::size_t v = 0; v < nodes; ++v) reverse_begin_[v + 1] += reverse_begin_[v];
         reverse_arc_.resize(arcs);
         std::vector<std::int64_t> next(reverse_begin_.begin(), reverse_begin_.end() - 1);
         for (std::size_t a = 0; a < arcs; ++a)
-            reverse_arc_[static_cast<std::size_t>(next[static_cast<std::size_t>(g.arc_target(static_cast<ArcIndex>(a)))]++)] = static_cast<ArcIndex>(a);
+            reverse_arc_[static_cast<std::size_t>(
+                next[static_cast<std::size_t>(g.arc_target(static_cast<ArcIndex>(a)))]++)] = static_cast<ArcIndex>(a);
         relevant_.assign(nodes, 0);
         live_.resize(arcs);
         for (std::size_t a = 0; a < arcs; ++a) live_[a] = g.arc_possible(static_cast<ArcIndex>(a));
@@ -108,7 +116,8 @@ public:
         std::vector<std::int64_t> at(held_begin_.begin(), held_begin_.end() - 1);
         for (std::size_t d = 0; d < presence.rows(); ++d)
             for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e)
-                held_[static_cast<std::size_t>(at[static_cast<std::size_t>(presence.values[e])]++)] = {static_cast<ClassIndex>(d), g.presence_shares()[e]};
+                held_[static_cast<std::size_t>(at[static_cast<std::size_t>(presence.values[e])]++)] = {
+                    static_cast<ClassIndex>(d), g.presence_shares()[e]};
     }
 
     bool live(ArcIndex a) const { return live_[a] != 0; }
@@ -202,7 +211,8 @@ private:
 
     bool same_presence(NodeIndex u, NodeIndex w, ClassIndex cls) const {
         if (cls >= 0) return side_[0]->share(u, cls) == side_[1]->share(w, cls);
-        return std::equal(side_[0]->held_begin(u), side_[0]->held_end(u), side_[1]->held_begin(w), side_[1]->held_end(w));
+        return std::equal(side_[0]->held_begin(u), side_[0]->held_end(u), side_[1]->held_begin(w),
+                          side_[1]->held_end(w));
     }
 
     bool pair(NodeIndex u, NodeIndex w) {
@@ -231,7 +241,8 @@ private:
                 for (ArcIndex a = g.out_begin(node[k]); a < g.out_end(node[k]); ++a) {
                     if (budget == 0) return false;
                     --budget;
-                    if (!side_[k]->relevant(g.arc_target(a)) || !side_[k]->live(a) || (cls >= 0 && !g.admits(a, cls))) continue;
+                    if (!side_[k]->relevant(g.arc_target(a)) || !side_[k]->live(a) || (cls >= 0 && !g.admits(a, cls)))
+                        continue;
                     arcs_[k].push_back({g.arc_key(a), g.arc_p(a), a});
                 }
                 std::sort(arcs_[k].begin(), arcs_[k].end());
@@ -266,10 +277,12 @@ bool graphs_equal(const CompiledGraph& a, const CompiledGraph& b) {
     if (a.node_count() != b.node_count() || a.arc_count() != b.arc_count() || a.event_count() != b.event_count() ||
         a.class_count() != b.class_count())
         return false;
-    auto same_rows = [](const RaggedIndex& x, const RaggedIndex& y) { return x.offsets == y.offsets && x.values == y.values; };
-    if (a.event_p() != b.event_p() || !same_rows(a.arc_requires(), b.arc_requires()) || !same_rows(a.arc_classes(), b.arc_classes()) ||
-        !same_rows(a.presence_stores(), b.presence_stores()) || a.presence_shares() != b.presence_shares() ||
-        !same_rows(a.class_atoms(), b.class_atoms()))
+    auto same_rows = [](const RaggedIndex& x, const RaggedIndex& y) {
+        return x.offsets == y.offsets && x.values == y.values;
+    };
+    if (a.event_p() != b.event_p() || !same_rows(a.arc_requires(), b.arc_requires()) ||
+        !same_rows(a.arc_classes(), b.arc_classes()) || !same_rows(a.presence_stores(), b.presence_stores()) ||
+        a.presence_shares() != b.presence_shares() || !same_rows(a.class_atoms(), b.class_atoms()))
         return false;
     for (std::size_t e = 0; e < a.event_count(); ++e)
         if (a.event_key(static_cast<std::int32_t>(e)) != b.event_key(static_cast<std::int32_t>(e))) return false;
@@ -277,7 +290,8 @@ bool graphs_equal(const CompiledGraph& a, const CompiledGraph& b) {
         if (a.out_begin(static_cast<NodeIndex>(v)) != b.out_begin(static_cast<NodeIndex>(v))) return false;
     for (std::size_t k = 0; k < a.arc_count(); ++k) {
         const auto arc = static_cast<ArcIndex>(k);
-        if (a.arc_target(arc) != b.arc_target(arc) || a.arc_p(arc) != b.arc_p(arc) || a.arc_key(arc) != b.arc_key(arc)) return false;
+        if (a.arc_target(arc) != b.arc_target(arc) || a.arc_p(arc) != b.arc_p(arc) || a.arc_key(arc) != b.arc_key(arc))
+            return false;
     }
     return true;
 }
@@ -286,7 +300,8 @@ bool graphs_equal(const CompiledGraph& a, const CompiledGraph& b) {
 // same in the variant as in the base. The searches are bounded so that they cost a fraction
 // of the sampling (`blocks` blocks per graph); past the bound the answer is "not the same".
 std::vector<std::uint8_t> identical_views(const std::vector<const CompiledGraph*>& graphs,
-                                          const std::vector<std::vector<NodeIndex>>& adversaries, std::uint64_t blocks) {
+                                          const std::vector<std::vector<NodeIndex>>& adversaries,
+                                          std::uint64_t blocks) {
     const std::size_t variants = graphs.size() - 1, rows = adversaries[0].size();
     const CompiledGraph& base = *graphs[0];
     const std::size_t classes = base.class_count();
@@ -305,28 +320,33 @@ std::vector<std::uint8_t> identical_views(const std::vector<const CompiledGraph*
         ViewMatcher matcher(base_side, variant_side);
         // At most a few searches of both graphs per class, and a fraction of the sampling.
         const std::uint64_t size = base.arc_count() + variant.arc_count() + base.node_count() + variant.node_count();
-        std::uint64_t budget = std::min(4 * (classes + 2) * size + (std::uint64_t{1} << 22), (std::uint64_t{1} << 20) + blocks * size / 8);
+        std::uint64_t budget =
+            std::min(4 * (classes + 2) * size + (std::uint64_t{1} << 22), (std::uint64_t{1} << 20) + blocks * size / 8);
         std::fill(atom_same.begin(), atom_same.end(), 0);
         // Every class at once first; class by class for the adversaries where that fails.
         std::vector<std::uint8_t> all_same(rows, 0);
         if (base_side.mark_relevant(-1, budget) && variant_side.mark_relevant(-1, budget))
-            for (std::size_t i = 0; i < rows; ++i) all_same[i] = matcher.same(adversaries[0][i], adversaries[v + 1][i], -1, budget);
+            for (std::size_t i = 0; i < rows; ++i)
+                all_same[i] = matcher.same(adversaries[0][i], adversaries[v + 1][i], -1, budget);
         const bool any_left = std::find(all_same.begin(), all_same.end(), 0) != all_same.end();
         for (std::size_t d = 0; d < classes && any_left; ++d) {
             const auto atom = static_cast<ClassIndex>(d);
             if (base.is_composite(atom) || variant.is_composite(atom)) continue;
             if (!base_side.mark_relevant(atom, budget) || !variant_side.mark_relevant(atom, budget)) break;
             for (std::size_t i = 0; i < rows; ++i)
-                if (!all_same[i]) atom_same[i * classes + d] = matcher.same(adversaries[0][i], adversaries[v + 1][i], atom, budget);
+                if (!all_same[i])
+                    atom_same[i * classes + d] = matcher.same(adversaries[0][i], adversaries[v + 1][i], atom, budget);
         }
         for (std::size_t i = 0; i < rows; ++i) {
             for (std::size_t c = 0; c < classes; ++c) {
                 const auto& a = base.class_atoms();
                 const auto& b = variant.class_atoms();
                 // Classes must decompose alike for the verdicts on their parts to carry over.
-                bool same = base.is_composite(static_cast<ClassIndex>(c)) == variant.is_composite(static_cast<ClassIndex>(c)) &&
-                            std::equal(a.begin(c), a.end(c), b.begin(c), b.end(c));
-                for (auto it = a.begin(c); same && it != a.end(c); ++it) same = all_same[i] || atom_same[i * classes + *it];
+                bool same =
+                    base.is_composite(static_cast<ClassIndex>(c)) == variant.is_composite(static_cast<ClassIndex>(c)) &&
+                    std::equal(a.begin(c), a.end(c), b.begin(c), b.end(c));
+                for (auto it = a.begin(c); same && it != a.end(c); ++it)
+                    same = all_same[i] || atom_same[i * classes + *it];
                 out[(v * rows + i) * classes + c] = same;
             }
         }
@@ -346,7 +366,9 @@ struct Sum128 {
         add(o.low);
         high += o.high;
     }
-    long double value() const { return static_cast<long double>(high) * 18446744073709551616.0L + static_cast<long double>(low); }
+    long double value() const {
+        return static_cast<long double>(high) * 18446744073709551616.0L + static_cast<long double>(low);
+    }
 };
 
 // D = X_v - X_base per world in fixed point: round(D * 2^62).
@@ -375,7 +397,8 @@ struct PairLayout {
 // X of one world from the class level masks (descending shares): the share of the first level
 // holding it. Written for the worlds of `worlds` only.
 template <int W>
-void fill_shares(const std::uint64_t* masks, const double* shares, std::int64_t levels, const std::uint64_t* worlds, double* x) {
+void fill_shares(const std::uint64_t* masks, const double* shares, std::int64_t levels, const std::uint64_t* worlds,
+                 double* x) {
     std::uint64_t left[W];
     std::uint64_t open = 0;
     for (int w = 0; w < W; ++w) open |= left[w] = worlds[w];
@@ -442,8 +465,10 @@ struct PairSpace {
                             const double d = variant_x[world] - base_x[world];
                             if (d == 0.0) continue;
                             const auto fixed = static_cast<std::int64_t>(std::llround(d * kFixedScale));
-                            if (fixed >= 0) s.positive.add(static_cast<std::uint64_t>(fixed));
-                            else s.negative.add(static_cast<std::uint64_t>(-fixed));
+                            if (fixed >= 0)
+                                s.positive.add(static_cast<std::uint64_t>(fixed));
+                            else
+                                s.negative.add(static_cast<std::uint64_t>(-fixed));
                             s.squares.add(static_cast<std::uint64_t>(std::llround(d * d * kFixedScale)));
                         }
                     }
@@ -486,7 +511,8 @@ void difference_interval(const PairLayout& layout, const Plan& base, const Plan&
 // in every block (same coin stream, i.e. key and seed; same p; the same random events with
 // the same streams and p), or -1.
 std::vector<std::int32_t> shared_arcs(const Plan& base, const Plan& variant) {
-    auto signature = [](const Plan& plan, std::size_t k, std::vector<std::tuple<std::uint64_t, std::uint64_t, std::int32_t>>& out) {
+    auto signature = [](const Plan& plan, std::size_t k,
+                        std::vector<std::tuple<std::uint64_t, std::uint64_t, std::int32_t>>& out) {
         out.clear();
         const ArcCold& info = plan.arc_cold[k];
         for (std::uint32_t j = 0; j < info.events_count; ++j) {
@@ -508,8 +534,8 @@ std::vector<std::int32_t> shared_arcs(const Plan& base, const Plan& variant) {
         bool signed_ = false;
         for (; it != by_stream.end() && it->first == info.stream; ++it) {
             const ArcCold& other = base.arc_cold[static_cast<std::size_t>(it->second)];
-            if (other.mantissa != info.mantissa || other.zero_bits != info.zero_bits || other.has_coin != info.has_coin ||
-                other.events_count != info.events_count)
+            if (other.mantissa != info.mantissa || other.zero_bits != info.zero_bits ||
+                other.has_coin != info.has_coin || other.events_count != info.events_count)
                 continue;
             if (!signed_) {
                 signature(variant, k, mine);
@@ -526,8 +552,8 @@ std::vector<std::int32_t> shared_arcs(const Plan& base, const Plan& variant) {
 }
 
 template <int W>
-ComparisonTable run(const std::vector<const CompiledGraph*>& graphs, const std::vector<std::vector<NodeIndex>>& adversaries,
-                    const MonteCarloOptions& options) {
+ComparisonTable run(const std::vector<const CompiledGraph*>& graphs,
+                    const std::vector<std::vector<NodeIndex>>& adversaries, const MonteCarloOptions& options) {
     const std::size_t count = graphs.size();
     std::vector<Plan> plan_store;
     plan_store.reserve(count);
@@ -545,8 +571,10 @@ ComparisonTable run(const std::vector<const CompiledGraph*>& graphs, const std::
         for (std::size_t c = 0; c < layout.classes; ++c) {
             const Plan &b = *plans[0], &p = *plans[v + 1];
             layout.same_levels[v * layout.classes + c] =
-                std::equal(b.class_level_share.begin() + b.class_level_begin[c], b.class_level_share.begin() + b.class_level_begin[c + 1],
-                           p.class_level_share.begin() + p.class_level_begin[c], p.class_level_share.begin() + p.class_level_begin[c + 1]);
+                std::equal(b.class_level_share.begin() + b.class_level_begin[c],
+                           b.class_level_share.begin() + b.class_level_begin[c + 1],
+                           p.class_level_share.begin() + p.class_level_begin[c],
+                           p.class_level_share.begin() + p.class_level_begin[c + 1]);
         }
     const std::size_t pair_size = layout.variants * layout.rows * layout.classes;
 
@@ -600,14 +628,17 @@ ComparisonTable run(const std::vector<const CompiledGraph*>& graphs, const std::
                     }
                     pairs[t] = std::make_unique<PairSpace<W>>(pair_size);
                 }
-                if (!Kernel<W>(*graphs[0], *plans[0], *scratch[t], *thread_tallies[t][0], stop, base_cache[t].get()).compute_block(block))
+                if (!Kernel<W>(*graphs[0], *plans[0], *scratch[t], *thread_tallies[t][0], stop, base_cache[t].get())
+                         .compute_block(block))
                     return false;
                 for (std::size_t g = 1; g < count; ++g) {
                     const Donor donor{base_cache[t].get(), donor_arcs[g].data()};
-                    if (!Kernel<W>(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop, nullptr, donor).compute_block(block))
+                    if (!Kernel<W>(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop, nullptr, donor)
+                             .compute_block(block))
                         return false;
                 }
-                for (std::size_t g = 0; g < count; ++g) Kernel<W>(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop).commit();
+                for (std::size_t g = 0; g < count; ++g)
+                    Kernel<W>(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop).commit();
                 pairs[t]->tally(plans, thread_tallies[t], layout);
                 return true;
             },
@@ -632,9 +663,9 @@ ComparisonTable run(const std::vector<const CompiledGraph*>& graphs, const std::
     out.samples = worlds;
     out.seed = options.seed;
     out.identical = layout.identical;
-    for (auto* column : {&out.probability_difference, &out.probability_difference_ci_low, &out.probability_difference_ci_high,
-                         &out.expected_share_difference, &out.expected_share_difference_ci_low,
-                         &out.expected_share_difference_ci_high})
+    for (auto* column : {&out.probability_difference, &out.probability_difference_ci_low,
+                         &out.probability_difference_ci_high, &out.expected_share_difference,
+                         &out.expected_share_difference_ci_low, &out.expected_share_difference_ci_high})
         column->assign(pair_size, 0.0);
     out.base_only.assign(pair_size, 0);
     out.variant_only.assign(pair_size, 0);
@@ -650,18 +681,21 @@ ComparisonTable run(const std::vector<const CompiledGraph*>& graphs, const std::
                 const PairSums& s = sums[at];
                 out.base_only[at] = s.base_only;
                 out.variant_only[at] = s.variant_only;
-                const std::uint8_t kb = base.class_known[i * layout.classes + c], kv = variant.class_known[i * layout.classes + c];
-                const double top_b = base.class_top[i * layout.classes + c], top_v = variant.class_top[i * layout.classes + c];
+                const std::uint8_t kb = base.class_known[i * layout.classes + c],
+                                   kv = variant.class_known[i * layout.classes + c];
+                const double top_b = base.class_top[i * layout.classes + c],
+                             top_v = variant.class_top[i * layout.classes + c];
 
                 // Probability.
                 double low, high;
                 difference_interval(layout, base, variant, at, i, c, s, worlds, z, low, high);
-                if (layout.identical[at]) out.probability_difference[at] = 0.0;
+                if (layout.identical[at])
+                    out.probability_difference[at] = 0.0;
                 else if (worlds == 0 || (probability_settled(kb) && probability_settled(kv)))
                     out.probability_difference[at] = variant_table.probability(r, k) - base_table.probability(r, k);
                 else
-                    out.probability_difference[at] =
-                        static_cast<double>((static_cast<long double>(s.variant_only) - static_cast<long double>(s.base_only)) / n);
+                    out.probability_difference[at] = static_cast<double>(
+                        (static_cast<long double>(s.variant_only) - static_cast<long double>(s.base_only)) / n);
                 if (worlds == 0 && !layout.identical[at] && !(probability_settled(kb) && probability_settled(kv))) {
                     low = variant_table.ci_low(r, k) - base_table.ci_high(r, k);
                     high = variant_table.ci_high(r, k) - base_table.ci_low(r, k);
@@ -683,7 +717,8 @@ ComparisonTable run(const std::vector<const CompiledGraph*>& graphs, const std::
                     es_low = variant_table.expected_share_ci_low(r, k) - base_table.expected_share_ci_high(r, k);
                     es_high = variant_table.expected_share_ci_high(r, k) - base_table.expected_share_ci_low(r, k);
                 } else {
-                    const long double sum = (s.positive.value() - s.negative.value()) / static_cast<long double>(kFixedScale);
+                    const long double sum =
+                        (s.positive.value() - s.negative.value()) / static_cast<long double>(kFixedScale);
                     const long double squares = s.squares.value() / static_cast<long double>(kFixedScale);
                     const long double m = sum / n;
                     mean = static_cast<double>(m);
@@ -723,8 +758,9 @@ ComparisonTable monte_carlo_compare(const std::vector<const CompiledGraph*>& gra
             throw ModelError("graphs[" + std::to_string(g) + "]: " + std::to_string(graphs[g]->class_count()) +
                              " classes, the base has " + std::to_string(graphs[0]->class_count()));
         if (adversaries_per_graph[g].size() != adversaries_per_graph[0].size())
-            throw ModelError("adversaries[" + std::to_string(g) + "]: " + std::to_string(adversaries_per_graph[g].size()) +
-                             " adversaries, the base has " + std::to_string(adversaries_per_graph[0].size()));
+            throw ModelError("adversaries[" + std::to_string(g) +
+                             "]: " + std::to_string(adversaries_per_graph[g].size()) + " adversaries, the base has " +
+                             std::to_string(adversaries_per_graph[0].size()));
         for (NodeIndex a : adversaries_per_graph[g])
             if (a < 0 || static_cast<std::size_t>(a) >= graphs[g]->node_count())
                 throw ModelError("adversaries[" + std::to_string(g) + "]: no node #" + std::to_string(a));

@@ -17,7 +17,7 @@
 namespace datareach {
 namespace {
 
-constexpr std::uint64_t kCheckEvery = 4096;  // steps between cancel / progress checks
+constexpr std::uint64_t kCheckEvery = 4096;    // steps between cancel / progress checks
 constexpr std::int64_t kMaxVariables = 20000;  // recursion depth bound (one level per variable)
 
 // ---------------------------------------------------------------------------------------
@@ -26,8 +26,8 @@ constexpr std::int64_t kMaxVariables = 20000;  // recursion depth bound (one lev
 
 struct Plan {
     // Profiles: atomic classes (with stores) admitted by exactly the same arcs.
-    std::vector<int> profile_of;             // per class; -1 for composites / no stores
-    std::vector<ClassIndex> profile_rep;     // a representative class per profile
+    std::vector<int> profile_of;          // per class; -1 for composites / no stores
+    std::vector<ClassIndex> profile_rep;  // a representative class per profile
     std::vector<std::vector<ClassIndex>> profile_classes;
     // Runs: unions of profiles, joined by composites.
     std::vector<std::vector<int>> run_profiles;
@@ -80,7 +80,8 @@ Plan make_plan(const CompiledGraph& g) {
         if (!complete) continue;  // some part is held nowhere: X_c = 0 in every world
         composites.push_back(c);
         const int first = find_root(parent, plan.profile_of[*atoms.begin(c)]);
-        for (auto it = atoms.begin(c); it != atoms.end(c); ++it) parent[find_root(parent, plan.profile_of[*it])] = first;
+        for (auto it = atoms.begin(c); it != atoms.end(c); ++it)
+            parent[find_root(parent, plan.profile_of[*it])] = first;
     }
     std::vector<int> run_of_root(profiles, -1);
     std::vector<int> run_of_profile(profiles);
@@ -141,7 +142,8 @@ struct Globals {
         std::partial_sum(in_off.begin(), in_off.end(), in_off.begin());
         in_arc.resize(m);
         auto cursor = in_off;
-        for (std::size_t a = 0; a < m; ++a) in_arc[cursor[g.arc_target(static_cast<ArcIndex>(a))]++] = static_cast<ArcIndex>(a);
+        for (std::size_t a = 0; a < m; ++a)
+            in_arc[cursor[g.arc_target(static_cast<ArcIndex>(a))]++] = static_cast<ArcIndex>(a);
         live.resize(m);
         for (std::size_t a = 0; a < m; ++a) live[a] = g.arc_live_probability(static_cast<ArcIndex>(a));
         fmark.assign(n, 0);
@@ -187,7 +189,8 @@ bool open_p(double p) { return p > 0.0 && p < 1.0; }
 // Every world of the merged coins maps to the same reach of the nodes that remain, so the
 // scores are unchanged; fewer variables remain to factor on.
 template <class Work>
-void reduce_series_parallel(std::vector<Work>& work, std::vector<std::uint8_t>& adm, int P, const std::vector<std::uint8_t>& holds) {
+void reduce_series_parallel(std::vector<Work>& work, std::vector<std::uint8_t>& adm, int P,
+                            const std::vector<std::uint8_t>& holds) {
     const int n = static_cast<int>(holds.size());
     auto row = [&](int w) { return adm.data() + static_cast<std::size_t>(w) * P; };
     std::vector<int> order, indeg(n), outdeg(n), in_of(n), out_of(n);
@@ -362,7 +365,8 @@ Local build_local(const CompiledGraph& g, const Plan& plan, Globals& gl, NodeInd
                     L.node_global.push_back(v);
                 }
             bool pure = true;
-            for (auto it = g.arc_requires().begin(a); it != g.arc_requires().end(a); ++it) pure = pure && !open_p(g.event_p(*it));
+            for (auto it = g.arc_requires().begin(a); it != g.arc_requires().end(a); ++it)
+                pure = pure && !open_p(g.event_p(*it));
             const int from = gl.node_local[g.arc_source(a)], to = gl.node_local[g.arc_target(a)];
             work.push_back({from, to, g.arc_p(a), a, pure, from != to});  // a loop never matters
             adm.resize(adm.size() + static_cast<std::size_t>(P), 0);
@@ -435,7 +439,8 @@ Local build_local(const CompiledGraph& g, const Plan& plan, Globals& gl, NodeInd
             }
         }
         if (open_p(w.p))
-            arc_vars[a].push_back(add_var(w.p, w.origin >= 0 ? static_cast<std::int64_t>(g.event_count()) + w.origin : -1 - made++));
+            arc_vars[a].push_back(
+                add_var(w.p, w.origin >= 0 ? static_cast<std::int64_t>(g.event_count()) + w.origin : -1 - made++));
     };
     // Nodes ranked breadth-first from the adversary; an arc is decided when the later of its
     // two ends comes up, so that both arcs between two nodes are decided together and a node
@@ -503,12 +508,12 @@ struct Output {
 
 struct RunClass {
     ClassIndex global;
-    int profile;                   // local profile
-    std::vector<int> store_node;   // local node, -1 when never reachable
+    int profile;                  // local profile
+    std::vector<int> store_node;  // local node, -1 when never reachable
     std::vector<double> share;
     std::vector<NodeIndex> store_global;
     int prob_out = -1, expect_out = -1;
-    std::vector<int> store_out;                 // per store, or -1
+    std::vector<int> store_out;                   // per store, or -1
     std::vector<std::vector<int>> store_regions;  // per store: its region outputs
     std::vector<int> composites;                  // local composites containing the class
 };
@@ -810,10 +815,8 @@ private:
                 }
                 return {lo, hi};
             }
-            case Kind::prob:
-                return {any_c_[o.cls] ? 1.0 : 0.0, any_p_[o.cls] ? 1.0 : 0.0};
-            case Kind::expect:
-                return {lo_[o.cls], hi_[o.cls]};
+            case Kind::prob: return {any_c_[o.cls] ? 1.0 : 0.0, any_p_[o.cls] ? 1.0 : 0.0};
+            case Kind::expect: return {lo_[o.cls], hi_[o.cls]};
             case Kind::cprob: {
                 bool lo = true, hi = true;
                 for (int d : composites_[o.cls].atoms) {
@@ -849,7 +852,8 @@ private:
             const auto& rc = classes_[d];
             bool need = out_mark_[rc.expect_out] == stamp_;
             for (int c : rc.composites)
-                need = need || out_mark_[composites_[c].prob_out] == stamp_ || out_mark_[composites_[c].expect_out] == stamp_;
+                need = need || out_mark_[composites_[c].prob_out] == stamp_ ||
+                       out_mark_[composites_[c].expect_out] == stamp_;
             need_e_[d] = need;
             // The current lower bound of X_d when it still matters (a share in [0, 1] never
             // has the all-ones bit pattern used otherwise).
@@ -948,7 +952,8 @@ private:
                 }
                 if (bit) key.push_back(bits);
                 key.push_back(static_cast<std::uint32_t>(closure_len_[t]));
-                for (int i = 0; i < closure_len_[t]; ++i) key.push_back(static_cast<std::uint32_t>(closure_[closure_first_[t] + i]));
+                for (int i = 0; i < closure_len_[t]; ++i)
+                    key.push_back(static_cast<std::uint32_t>(closure_[closure_first_[t] + i]));
             }
             key[count_at] = spelled;
             closure_.clear();
@@ -982,8 +987,8 @@ private:
         ++budget_.steps;
         if (budget_.max_steps && budget_.steps > budget_.max_steps)
             throw ModelError("exact method: more than " + std::to_string(budget_.max_steps) +
-                             " factoring steps needed for adversary #" + std::to_string(budget_.adversary_row) +
-                             " (" + std::to_string(nv_) + " random variables after pruning); use method='monte_carlo'");
+                             " factoring steps needed for adversary #" + std::to_string(budget_.adversary_row) + " (" +
+                             std::to_string(nv_) + " random variables after pruning); use method='monte_carlo'");
         if (budget_.steps % kCheckEvery == 1) {  // the first step, then every kCheckEvery
             const auto& opt = *budget_.options;
             if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) throw ExactCancelled();
@@ -1009,8 +1014,10 @@ private:
         long double* r = res_.data() + static_cast<std::size_t>(k) * outs;
         for (int o : in) {
             const auto [lo, hi] = bounds(outputs_[o]);
-            if (lo == hi) r[o] = lo;
-            else out.push_back(o);
+            if (lo == hi)
+                r[o] = lo;
+            else
+                out.push_back(o);
         }
         if (out.empty()) return;
 
@@ -1076,13 +1083,15 @@ void check_adversaries(const CompiledGraph& g, const std::vector<NodeIndex>& adv
 }
 
 double saturating_work(std::size_t arcs, std::size_t vars) {
-    const double w = static_cast<double>(arcs + 1) * std::ldexp(1.0, static_cast<int>(std::min<std::size_t>(vars, 990)));
+    const double w =
+        static_cast<double>(arcs + 1) * std::ldexp(1.0, static_cast<int>(std::min<std::size_t>(vars, 990)));
     return std::min(w, 1e300);
 }
 
 }  // namespace
 
-ExactComplexity exact_complexity(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries, std::int64_t cap) {
+ExactComplexity exact_complexity(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries,
+                                 std::int64_t cap) {
     check_adversaries(graph, adversaries);
     const Plan plan = make_plan(graph);
     Globals gl(graph);
@@ -1149,9 +1158,10 @@ ExposureTable exact_exposure(const CompiledGraph& graph, const std::vector<NodeI
             const auto vars = L.truncated ? L.counted : static_cast<std::int64_t>(L.var_count());
             most_variables = std::max<std::uint64_t>(most_variables, static_cast<std::uint64_t>(vars));
             if (vars > limit)
-                throw ModelError("exact method: " + std::string(L.truncated ? "more than " : "") + std::to_string(vars) +
-                                 " random variables remain after pruning for adversary #" + std::to_string(i) + " (limit " +
-                                 std::to_string(limit) + "); use method='monte_carlo'");
+                throw ModelError("exact method: " + std::string(L.truncated ? "more than " : "") +
+                                 std::to_string(vars) + " random variables remain after pruning for adversary #" +
+                                 std::to_string(i) + " (limit " + std::to_string(limit) +
+                                 "); use method='monte_carlo'");
         }
     }
 
@@ -1187,20 +1197,23 @@ ExposureTable exact_exposure(const CompiledGraph& graph, const std::vector<NodeI
                 table.expected_share(row, rc.global) = static_cast<double>(solver.result(rc.expect_out));
                 for (std::size_t s = 0; s < rc.store_out.size(); ++s)
                     if (rc.store_out[s] >= 0)
-                        store_rows.push_back({rc.global, rc.store_global[s], static_cast<double>(solver.result(rc.store_out[s]))});
+                        store_rows.push_back(
+                            {rc.global, rc.store_global[s], static_cast<double>(solver.result(rc.store_out[s]))});
             }
             for (const auto& comp : solver.composites()) {
                 table.probability(row, comp.global) = static_cast<double>(solver.result(comp.prob_out));
                 table.expected_share(row, comp.global) = static_cast<double>(solver.result(comp.expect_out));
             }
             for (const auto& reg : solver.regions())
-                region_rows.push_back({solver.classes()[reg.cls].global, reg.region, static_cast<double>(solver.result(reg.out))});
+                region_rows.push_back(
+                    {solver.classes()[reg.cls].global, reg.region, static_cast<double>(solver.result(reg.out))});
             ++budget.runs_done;
             locals[i][run] = Local{};  // free as we go
         }
         std::sort(store_rows.begin(), store_rows.end());
         std::sort(region_rows.begin(), region_rows.end());
-        for (auto [rows, place] : {std::pair{&store_rows, &table.by_store}, std::pair{&region_rows, &table.by_region}}) {
+        for (auto [rows, place] :
+             {std::pair{&store_rows, &table.by_store}, std::pair{&region_rows, &table.by_region}}) {
             for (const auto& r : *rows) {
                 place->adversary_row.push_back(static_cast<std::int32_t>(i));
                 place->class_index.push_back(r.cls);

@@ -30,7 +30,7 @@ BernoulliP BernoulliP::of(double p) {
     }
     int exponent = 0;
     const double fraction = std::frexp(p, &exponent);  // p = fraction * 2^exponent, fraction in [0.5, 1)
-    out.zero_bits = -exponent;                          // exponent <= 0 since p < 1
+    out.zero_bits = -exponent;                         // exponent <= 0 since p < 1
     out.mantissa = static_cast<std::uint64_t>(std::ldexp(fraction, 64));  // exact: 53 significant bits
     return out;
 }
@@ -81,12 +81,12 @@ std::uint64_t bernoulli_word(const BernoulliP& p, std::uint64_t base, unsigned* 
 double normal_quantile(double q) {
     if (!(q > 0.0 && q < 1.0)) throw ModelError("confidence: must lie in (0, 1)");
     // Acklam's rational approximation, then one Halley step against erfc.
-    static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-                               1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
+    static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
+                               1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
     static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
                                6.680131188771972e+01, -1.328068155288572e+01};
     static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                               -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
+                               -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
     static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
                                3.754408661907416e+00};
     const double low = 0.02425;
@@ -126,7 +126,6 @@ void wilson_interval(std::uint64_t successes, std::uint64_t n, double z, double&
     high = successes == n ? 1.0 : std::clamp(center + half, p, 1.0);
 }
 
-
 namespace detail {
 
 // Fills class_known, class_top and place_known: per adversary and group, one search over the
@@ -139,7 +138,8 @@ static void settle(Plan& plan, const CompiledGraph& g) {
     plan.place_known.assign(adversaries * places, 0);
     const auto& presence = g.presence_stores();
     const auto& shares = g.presence_shares();
-    std::vector<std::uint8_t> seen[2] = {std::vector<std::uint8_t>(plan.nodes, 0), std::vector<std::uint8_t>(plan.nodes, 0)};
+    std::vector<std::uint8_t> seen[2] = {std::vector<std::uint8_t>(plan.nodes, 0),
+                                         std::vector<std::uint8_t>(plan.nodes, 0)};
     std::vector<NodeIndex> visited[2], stack;
     std::vector<double> top[2];  // per atomic class: largest share possibly / certainly reached
     std::vector<std::uint8_t> slot_seen[2];
@@ -178,13 +178,16 @@ static void settle(Plan& plan, const CompiledGraph& g) {
                 }
                 if (!plan.places) continue;
                 const auto slot0 = plan.region_slot_begin[d], slots = plan.region_slot_begin[d + 1] - slot0;
-                for (int certain = 0; certain < 2; ++certain) slot_seen[certain].assign(static_cast<std::size_t>(slots), 0);
+                for (int certain = 0; certain < 2; ++certain)
+                    slot_seen[certain].assign(static_cast<std::size_t>(slots), 0);
                 for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e)
                     for (auto slot = plan.entry_slots.begin(e); slot != plan.entry_slots.end(e); ++slot)
                         for (int certain = 0; certain < 2; ++certain)
                             slot_seen[certain][*slot - slot0] |= seen[certain][plan.entry_node[e]];
                 for (std::int64_t k = 0; k < slots; ++k)
-                    known_places[plan.entry_count + slot0 + k] = slot_seen[1][k] ? kAlways : slot_seen[0][k] ? 0 : kNever;
+                    known_places[plan.entry_count + slot0 + k] = slot_seen[1][k]   ? kAlways
+                                                                 : slot_seen[0][k] ? 0
+                                                                                   : kNever;
             }
             for (int certain = 0; certain < 2; ++certain) {
                 for (NodeIndex v : visited[certain]) seen[certain][v] = 0;
@@ -220,11 +223,13 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
     // Events.
     plan.events.resize(g.event_count());
     for (std::size_t e = 0; e < g.event_count(); ++e)
-        plan.events[e] = {event_stream_key(options.seed, g.event_key(static_cast<std::int32_t>(e))), BernoulliP::of(g.event_p(static_cast<std::int32_t>(e)))};
+        plan.events[e] = {event_stream_key(options.seed, g.event_key(static_cast<std::int32_t>(e))),
+                          BernoulliP::of(g.event_p(static_cast<std::int32_t>(e)))};
 
     // Arcs.
     if (plan.nodes > kTargetMask) throw ModelError("nodes: the Monte Carlo engine handles at most 2^29 nodes");
-    if (arc_count > std::numeric_limits<std::uint32_t>::max()) throw ModelError("access: the Monte Carlo engine handles at most 2^32 arcs");
+    if (arc_count > std::numeric_limits<std::uint32_t>::max())
+        throw ModelError("access: the Monte Carlo engine handles at most 2^32 arcs");
     std::vector<std::uint32_t> hot_by_arc(arc_count);
     std::vector<ArcCold> cold_by_arc(arc_count);
     const auto& requires_ = g.arc_requires();
@@ -241,8 +246,10 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
         info.events_begin = static_cast<std::uint32_t>(plan.arc_events.size());
         for (auto it = requires_.begin(a); it != requires_.end(a) && !dead; ++it) {
             const auto& ev = plan.events[*it].p;
-            if (ev.zero) dead = true;
-            else if (!ev.one && std::find(plan.arc_events.begin() + info.events_begin, plan.arc_events.end(), *it) == plan.arc_events.end())
+            if (ev.zero)
+                dead = true;
+            else if (!ev.one && std::find(plan.arc_events.begin() + info.events_begin, plan.arc_events.end(), *it) ==
+                                    plan.arc_events.end())
                 plan.arc_events.push_back(*it);
         }
         if (dead) plan.arc_events.resize(info.events_begin);
@@ -251,8 +258,10 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
             throw ModelError("access: too many required events for the Monte Carlo engine");
         std::uint32_t hot = static_cast<std::uint32_t>(g.arc_target(arc));
         if (filters.size(a)) hot |= kFiltered;
-        if (dead) hot |= kDead;
-        else if (!p.one || info.events_count) hot |= kRandom;
+        if (dead)
+            hot |= kDead;
+        else if (!p.one || info.events_count)
+            hot |= kRandom;
         hot_by_arc[a] = hot;
     }
 
@@ -316,7 +325,8 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
     for (std::size_t i = 0; i < present_atoms.size();) {
         std::size_t j = i;
         std::vector<std::int32_t> members;
-        while (j < present_atoms.size() && named_by[present_atoms[j]] == named_by[present_atoms[i]]) members.push_back(present_atoms[j++]);
+        while (j < present_atoms.size() && named_by[present_atoms[j]] == named_by[present_atoms[i]])
+            members.push_back(present_atoms[j++]);
         std::sort(members.begin(), members.end());
         plan.group_rep.push_back(members.front());
         plan.group_atoms.push_row(members);
@@ -349,7 +359,8 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
         if (g.is_composite(d)) continue;
         std::vector<std::int64_t> entries(static_cast<std::size_t>(presence.size(d)));
         std::iota(entries.begin(), entries.end(), presence.offsets[d]);
-        std::stable_sort(entries.begin(), entries.end(), [&](std::int64_t x, std::int64_t y) { return shares[x] > shares[y]; });
+        std::stable_sort(entries.begin(), entries.end(),
+                         [&](std::int64_t x, std::int64_t y) { return shares[x] > shares[y]; });
         for (std::size_t i = 0; i < entries.size(); ++i) {
             if (i == 0 || shares[entries[i]] != shares[entries[i - 1]]) {
                 if (i) plan.level_entry_begin.push_back(static_cast<std::int64_t>(plan.level_entry_store.size()));
@@ -357,7 +368,8 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
             }
             plan.level_entry_store.push_back(plan.rank[presence.values[entries[i]]]);
         }
-        if (!entries.empty()) plan.level_entry_begin.push_back(static_cast<std::int64_t>(plan.level_entry_store.size()));
+        if (!entries.empty())
+            plan.level_entry_begin.push_back(static_cast<std::int64_t>(plan.level_entry_store.size()));
     }
     plan.atom_level_begin[classes] = static_cast<std::int64_t>(plan.atom_level_share.size());
     plan.entry_node.reserve(presence.values.size());
@@ -414,7 +426,8 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
             for (std::size_t i = 0; i < presence.size(d); ++i) {
                 std::int32_t r = g.node_region(presence.values[presence.offsets[d] + i]);
                 // A step limit keeps a (never validated) cycle of region parents from hanging.
-                for (std::size_t steps = 0; r >= 0 && static_cast<std::size_t>(r) < parent.size() && steps <= parent.size(); ++steps) {
+                for (std::size_t steps = 0;
+                     r >= 0 && static_cast<std::size_t>(r) < parent.size() && steps <= parent.size(); ++steps) {
                     chains[i].push_back(r);
                     regions.push_back(r);
                     r = parent[r];
@@ -468,13 +481,18 @@ Tally sum_counts(const std::vector<std::unique_ptr<Tallies>>& spaces, std::size_
     return t;
 }
 
-void probability_interval(std::uint8_t known, std::uint64_t hits, std::uint64_t worlds, double z, double& low, double& high) {
-    if (known & kNever) low = high = 0.0;
-    else if (known & kAlways) low = high = 1.0;
-    else wilson_interval(hits, worlds, z, low, high);
+void probability_interval(std::uint8_t known, std::uint64_t hits, std::uint64_t worlds, double z, double& low,
+                          double& high) {
+    if (known & kNever)
+        low = high = 0.0;
+    else if (known & kAlways)
+        low = high = 1.0;
+    else
+        wilson_interval(hits, worlds, z, low, high);
 }
 
-static double class_max_half_width(const CompiledGraph& g, const Plan& plan, const Tally& tally, std::uint64_t worlds, double z) {
+static double class_max_half_width(const CompiledGraph& g, const Plan& plan, const Tally& tally, std::uint64_t worlds,
+                                   double z) {
     double widest = 0.0;
     const std::size_t classes = g.class_count();
     for (std::size_t i = 0; i < plan.adversaries.size(); ++i) {
@@ -526,7 +544,8 @@ ExposureTable make_table(const CompiledGraph& g, const Plan& plan, const Tally& 
             table.max_half_width = std::max(table.max_half_width, (high - low) / 2.0);
             if (known & kFixedShare) {  // X_c is the same in every world
                 table.probability(r, k) = (known & kNever) ? 0.0 : 1.0;
-                table.expected_share(r, k) = table.expected_share_ci_low(r, k) = table.expected_share_ci_high(r, k) = top;
+                table.expected_share(r, k) = table.expected_share_ci_low(r, k) = table.expected_share_ci_high(r, k) =
+                    top;
                 continue;
             }
             if (worlds == 0) {  // stopped before the first block: know little
@@ -580,7 +599,6 @@ ExposureTable make_table(const CompiledGraph& g, const Plan& plan, const Tally& 
     return table;
 }
 
-
 void check_options(const MonteCarloOptions& options) {
     if (options.samples == 0) throw ModelError("samples: must be > 0");
     if (options.samples > (std::uint64_t{1} << 62)) throw ModelError("samples: must be at most 2^62");
@@ -597,7 +615,10 @@ void check_options(const MonteCarloOptions& options) {
 unsigned block_words_for(std::size_t nodes, const MonteCarloOptions& options) {
     if (options.block_words) return options.block_words;
     // auto: 8, fewer when the per-thread node rows (16 bytes a word) grow large
-    return nodes <= (std::size_t{1} << 21) ? 8 : nodes <= (std::size_t{1} << 22) ? 4 : nodes <= (std::size_t{1} << 23) ? 2 : 1;
+    return nodes <= (std::size_t{1} << 21)   ? 8
+           : nodes <= (std::size_t{1} << 22) ? 4
+           : nodes <= (std::size_t{1} << 23) ? 2
+                                             : 1;
 }
 
 }  // namespace detail
@@ -609,7 +630,8 @@ using namespace monte_carlo;
 using namespace monte_carlo::detail;
 
 template <int W>
-ExposureTable run(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries, const MonteCarloOptions& options) {
+ExposureTable run(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries,
+                  const MonteCarloOptions& options) {
     const Plan plan = build_plan(graph, adversaries, options);
     const double z = normal_quantile(0.5 + options.confidence / 2.0);
     const std::uint64_t block_worlds = 64 * W;

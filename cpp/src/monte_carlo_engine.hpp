@@ -34,8 +34,8 @@ constexpr std::uint32_t kFiltered = std::uint32_t{1} << 30;  // has a class filt
 constexpr std::uint32_t kRandom = std::uint32_t{1} << 31;    // neither dead nor certain: needs a mask
 
 struct ArcCold {
-    std::uint64_t stream;    // arc_stream_key(seed, arc_key)
-    std::uint64_t mantissa;  // BernoulliP of the arc's own p
+    std::uint64_t stream;        // arc_stream_key(seed, arc_key)
+    std::uint64_t mantissa;      // BernoulliP of the arc's own p
     std::uint32_t events_begin;  // random events (0 < p < 1) it requires, in Plan::arc_events
     std::uint32_t events_count;
     std::int16_t zero_bits;
@@ -63,11 +63,11 @@ struct EventInfo {
 // no random number.
 struct Plan {
     std::size_t nodes = 0;
-    std::vector<NodeIndex> adversaries;     // model node ids
-    std::vector<NodeIndex> rank;            // model node id -> internal id
-    std::vector<std::uint64_t> row_start;   // internal CSR: out-arcs of internal node r
-    std::vector<std::uint32_t> arc_hot;     // per internal arc: internal target | flags
-    std::vector<ArcCold> arc_cold;          // per internal arc
+    std::vector<NodeIndex> adversaries;       // model node ids
+    std::vector<NodeIndex> rank;              // model node id -> internal id
+    std::vector<std::uint64_t> row_start;     // internal CSR: out-arcs of internal node r
+    std::vector<std::uint32_t> arc_hot;       // per internal arc: internal target | flags
+    std::vector<ArcCold> arc_cold;            // per internal arc
     std::vector<std::uint32_t> arc_original;  // per internal arc: its compiled arc index
     std::vector<std::int32_t> arc_events;
     std::vector<EventInfo> events;
@@ -111,9 +111,9 @@ struct Plan {
 
     // What deterministic reach (DESIGN 2.6) settles for each adversary: a probability that is
     // 0 or 1 in every world gets a zero-width interval, and so does a fixed exposed share.
-    std::vector<std::uint8_t> class_known;   // adversaries x classes: kNever | kAlways | kFixedShare
-    std::vector<double> class_top;           // adversaries x classes: largest possible X_c
-    std::vector<std::uint8_t> place_known;   // adversaries x (entries + slots): kNever | kAlways
+    std::vector<std::uint8_t> class_known;  // adversaries x classes: kNever | kAlways | kFixedShare
+    std::vector<double> class_top;          // adversaries x classes: largest possible X_c
+    std::vector<std::uint8_t> place_known;  // adversaries x (entries + slots): kNever | kAlways
 };
 
 // Does internal arc k admit the classes of `group`? (Only asked of filtered arcs.)
@@ -123,7 +123,6 @@ inline bool admits_group(const Plan& plan, const CompiledGraph& g, std::size_t k
     const std::size_t original = plan.arc_original[k];
     return std::binary_search(f.begin(original), f.end(original), plan.group_rep[group]);
 }
-
 
 // The plan of one graph and its adversaries (model node ids, checked by the caller).
 Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversaries, const MonteCarloOptions& options);
@@ -152,7 +151,6 @@ constexpr std::size_t kMaxCachedMaskWords = std::size_t{1} << 24;
 
 // Samples are drawn in whole quanta of this many worlds (the largest block).
 constexpr std::uint64_t kWorldQuantum = 512;
-
 
 // A direct-mapped cache of the live masks drawn in one block of one graph: arc a lives in
 // slot a & slot_mask, tagged (epoch << 32) | a. Dense (one slot per arc) up to a memory cap;
@@ -187,15 +185,16 @@ struct ArcCache {
     // The mask of arc a if drawn in the current epoch, else null.
     const std::uint64_t* find(std::size_t a, unsigned words) const {
         const std::size_t slot = a & slot_mask;
-        return arc_tag[slot] == ((static_cast<std::uint64_t>(epoch) << 32) | a) ? arc_mask.data() + slot * words : nullptr;
+        return arc_tag[slot] == ((static_cast<std::uint64_t>(epoch) << 32) | a) ? arc_mask.data() + slot * words
+                                                                                : nullptr;
     }
 };
 
 // Per-thread scratch of the kernel, reused across blocks and segments, and across graphs
 // (a comparison evaluates its graphs one after another on each block): sized for the largest.
 struct Scratch {
-    AlignedWords reached;  // per node: W words, the worlds in which it is reached
-    AlignedWords pending;  // per node: W words reached but not yet pushed on
+    AlignedWords reached;                // per node: W words, the worlds in which it is reached
+    AlignedWords pending;                // per node: W words reached but not yet pushed on
     std::vector<std::uint64_t> marks;    // per node: a bit, it has pending worlds
     std::vector<std::uint64_t> summary;  // per word of marks: a bit, the word is non-zero
     std::vector<std::uint8_t> watched;   // stores of the group being propagated
@@ -209,7 +208,8 @@ struct Scratch {
         summary.assign(marks.size() / 64 + 1, 0);
         watched.assign(nodes, 0);
     }
-    explicit Scratch(const Plan& plan, unsigned words) : Scratch(plan.nodes, plan.arc_hot.size(), plan.events.size(), words) {}
+    explicit Scratch(const Plan& plan, unsigned words)
+        : Scratch(plan.nodes, plan.arc_hot.size(), plan.events.size(), words) {}
 };
 
 // Masks another graph drew in the same block (the same global worlds) that this graph may
@@ -225,11 +225,11 @@ struct Donor {
 struct Tallies {
     std::vector<std::uint64_t> atom_level_mask;  // per atom level: W words
     std::vector<std::uint64_t> region_acc;
-    std::vector<std::uint32_t> block_counts;     // adversaries x stride: the block just evaluated
+    std::vector<std::uint32_t> block_counts;  // adversaries x stride: the block just evaluated
     // Empty, or per adversary and class level the W words of worlds with X_c >= the level
     // (adversaries x level_count x W), for the block just evaluated.
     std::vector<std::uint64_t> class_masks;
-    std::vector<std::uint64_t> counts;           // adversaries x stride, summed over blocks
+    std::vector<std::uint64_t> counts;  // adversaries x stride, summed over blocks
     std::uint64_t blocks_done = 0;
 
     Tallies(const Plan& plan, unsigned words, bool keep_class_masks = false) {
@@ -246,9 +246,15 @@ class Kernel {
 public:
     // `cache` (default: the scratch's) holds the masks drawn for this graph; `donor`, when
     // given, masks of another graph in the same block to copy rather than draw.
-    Kernel(const CompiledGraph& graph, const Plan& plan, Scratch& scratch, Tallies& tallies, const std::atomic<bool>& stop,
-           ArcCache* cache = nullptr, Donor donor = {})
-        : graph_(graph), plan_(plan), s_(scratch), c_(cache ? *cache : scratch.cache), t_(tallies), stop_(stop), donor_(donor) {}
+    Kernel(const CompiledGraph& graph, const Plan& plan, Scratch& scratch, Tallies& tallies,
+           const std::atomic<bool>& stop, ArcCache* cache = nullptr, Donor donor = {})
+        : graph_(graph),
+          plan_(plan),
+          s_(scratch),
+          c_(cache ? *cache : scratch.cache),
+          t_(tallies),
+          stop_(stop),
+          donor_(donor) {}
 
     // Evaluates one block of 64 * W worlds (global words block * W ..): its counts into
     // tallies.block_counts and, if the tallies keep them, the class level masks of every
@@ -263,7 +269,8 @@ public:
             for (std::size_t group = 0; group < plan_.group_rep.size(); ++group) {
                 const bool finished = propagate(plan_.rank[plan_.adversaries[i]], group);
                 if (finished)
-                    for (auto it = group_atoms.begin(group); it != group_atoms.end(group); ++it) tally_atom(*it, counts);
+                    for (auto it = group_atoms.begin(group); it != group_atoms.end(group); ++it)
+                        tally_atom(*it, counts);
                 clear_reached();
                 if (!finished) return false;
             }
@@ -364,7 +371,9 @@ private:
         for (int w = 0; w < W; ++w) lanes[w] = result[w];
     }
 
-    bool admits(ArcIndex a, std::size_t group) const { return admits_group(plan_, graph_, static_cast<std::size_t>(a), group); }
+    bool admits(ArcIndex a, std::size_t group) const {
+        return admits_group(plan_, graph_, static_cast<std::size_t>(a), group);
+    }
 
     void mark(NodeIndex r) {
         const auto u = static_cast<std::size_t>(r);
@@ -435,7 +444,8 @@ private:
                 pv[w] = 0;
             }
             const auto begin = static_cast<ArcIndex>(row_start[v]), end = static_cast<ArcIndex>(row_start[v + 1]);
-            for (ArcIndex a = begin; a < end; ++a) __builtin_prefetch(reached(static_cast<NodeIndex>(hot[a] & kTargetMask)));
+            for (ArcIndex a = begin; a < end; ++a)
+                __builtin_prefetch(reached(static_cast<NodeIndex>(hot[a] & kTargetMask)));
             for (ArcIndex a = begin; a < end; ++a) {
                 const std::uint32_t arc = hot[a];
                 if (arc & kDead) continue;
@@ -570,7 +580,8 @@ struct Tally {
 Tally sum_counts(const std::vector<std::unique_ptr<Tallies>>& tallies, std::size_t size);
 
 // A probability's interval: exact where deterministic reach settles it, Wilson otherwise.
-void probability_interval(std::uint8_t known, std::uint64_t hits, std::uint64_t worlds, double z, double& low, double& high);
+void probability_interval(std::uint8_t known, std::uint64_t hits, std::uint64_t worlds, double z, double& low,
+                          double& high);
 
 // The table of one graph from its summed counts.
 ExposureTable make_table(const CompiledGraph& g, const Plan& plan, const Tally& tally, std::uint64_t worlds,
@@ -598,8 +609,8 @@ inline std::uint64_t total_blocks_for(std::uint64_t samples, std::uint64_t block
 // Exceptions of the workers or of progress stop the run and are rethrown once every worker
 // has been joined.
 template <class Work, class Converged>
-void run_blocks(unsigned threads, std::uint64_t total_blocks, std::uint64_t block_worlds, const MonteCarloOptions& options,
-                Work&& work, Converged&& converged) {
+void run_blocks(unsigned threads, std::uint64_t total_blocks, std::uint64_t block_worlds,
+                const MonteCarloOptions& options, Work&& work, Converged&& converged) {
     using Clock = std::chrono::steady_clock;
     const std::uint64_t total_worlds = total_blocks * block_worlds;
     std::atomic<bool> stop{false};

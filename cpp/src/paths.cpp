@@ -18,7 +18,6 @@ namespace {
 
 using Edge = boost::graph_traits<ArcGraph>::edge_descriptor;
 
-
 // -log of the arc's live probability, summed term by term so that it stays finite (and
 // exact up to rounding) where the product itself would underflow.
 double arc_weight(const CompiledGraph& graph, ArcIndex a) {
@@ -99,16 +98,16 @@ std::optional<AccessPath> most_likely_path(const CompiledGraph& graph, NodeIndex
     std::vector<std::uint8_t> holds(n, 0);
     for (auto it = stores.begin(atomic_class); it != stores.end(atomic_class); ++it) holds[*it] = 1;
     double nearest = std::numeric_limits<double>::infinity();
-    auto weight = boost::make_function_property_map<Edge, double>([&](const Edge& e) {
-        return arc_weight(graph, static_cast<ArcIndex>(boost::get(boost::edge_index, g, e)));
-    });
+    auto weight = boost::make_function_property_map<Edge, double>(
+        [&](const Edge& e) { return arc_weight(graph, static_cast<ArcIndex>(boost::get(boost::edge_index, g, e))); });
     try {
         boost::dijkstra_shortest_paths(
             usable, static_cast<std::size_t>(adversary),
             boost::weight_map(weight)
                 .distance_inf(std::numeric_limits<double>::infinity())
                 .distance_map(boost::make_iterator_property_map(distance.begin(), boost::get(boost::vertex_index, g)))
-                .predecessor_map(boost::make_iterator_property_map(predecessor.begin(), boost::get(boost::vertex_index, g)))
+                .predecessor_map(
+                    boost::make_iterator_property_map(predecessor.begin(), boost::get(boost::vertex_index, g)))
                 .visitor(RecordWinningArc{{}, &winner, &g, &holds, &distance, &nearest}));
     } catch (const SearchDone&) {
         // Every node with distance <= nearest is settled; others keep tentative distances

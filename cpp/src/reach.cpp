@@ -9,8 +9,7 @@ namespace {
 // Breadth-first search straight over the CSR arrays: the inner loop of every deterministic
 // view, so it avoids property-map indirection.
 template <class ArcUsable>
-void search_from(const CompiledGraph& graph, NodeIndex source, std::vector<std::uint8_t>& reached,
-                 ArcUsable&& usable) {
+void search_from(const CompiledGraph& graph, NodeIndex source, std::vector<std::uint8_t>& reached, ArcUsable&& usable) {
     std::vector<NodeIndex> frontier{source};
     reached[source] = 1;
     while (!frontier.empty()) {
@@ -35,7 +34,8 @@ std::vector<ClassIndex> search_representatives(const CompiledGraph& graph) {
     ClassIndex shared = -1;
     for (ClassIndex d = 0; d < classes; ++d) {
         if (graph.is_composite(d)) continue;
-        if (named[d]) representative[d] = d;
+        if (named[d])
+            representative[d] = d;
         else {
             if (shared < 0) shared = d;
             representative[d] = shared;
@@ -43,7 +43,6 @@ std::vector<ClassIndex> search_representatives(const CompiledGraph& graph) {
     }
     return representative;
 }
-
 
 }  // namespace
 
@@ -54,7 +53,8 @@ std::vector<std::uint8_t> reachable_nodes(const CompiledGraph& graph, NodeIndex 
         search_from(graph, source, reached,
                     [&](ArcIndex a) { return graph.admits(a, atomic_class) && graph.arc_possible(a); });
     else
-        search_from(graph, source, reached, [&](ArcIndex a) { return graph.admits(a, atomic_class) && graph.arc_certain(a); });
+        search_from(graph, source, reached,
+                    [&](ArcIndex a) { return graph.admits(a, atomic_class) && graph.arc_certain(a); });
     return reached;
 }
 

@@ -65,7 +65,8 @@ inline BruteForce brute_force(const CompiledGraph& g, const std::vector<NodeInde
 
     const bool enumerate = V <= kBruteForceMaxVariables;
     if (!enumerate)
-        ADD_FAILURE() << "brute force too large: " << V << " random variables (limit " << kBruteForceMaxVariables << ")";
+        ADD_FAILURE() << "brute force too large: " << V << " random variables (limit " << kBruteForceMaxVariables
+                      << ")";
     std::vector<char> event_up(E), coin(M), arc_live(M), reached(N);
     std::vector<double> x(C);
     std::vector<NodeIndex> stack;
@@ -123,7 +124,8 @@ inline BruteForce brute_force(const CompiledGraph& g, const std::vector<NodeInde
                 double v = x[c];
                 if (g.is_composite(c)) {  // the mosaic: every part in the same world
                     v = g.class_atoms().size(c) ? std::numeric_limits<double>::infinity() : 0.0;
-                    for (auto it = g.class_atoms().begin(c); it != g.class_atoms().end(c); ++it) v = std::min(v, x[*it]);
+                    for (auto it = g.class_atoms().begin(c); it != g.class_atoms().end(c); ++it)
+                        v = std::min(v, x[*it]);
                 }
                 if (v > 0) P[i][c] += weight;
                 X[i][c] += weight * v;

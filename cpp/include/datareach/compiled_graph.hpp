@@ -33,9 +33,7 @@ inline constexpr std::uint64_t mix_keys(std::uint64_t a, std::uint64_t b) {
     return z ^ (z >> 31);
 }
 
-inline constexpr NodeIndex jurisdiction_of_origin(std::int64_t origin) {
-    return static_cast<NodeIndex>(-1 - origin);
-}
+inline constexpr NodeIndex jurisdiction_of_origin(std::int64_t origin) { return static_cast<NodeIndex>(-1 - origin); }
 
 class CompiledGraph {
 public:

@@ -27,25 +27,25 @@ struct PlaceExposure {
     std::vector<ClassIndex> class_index;      // atomic classes only
     std::vector<std::int32_t> place;
     std::vector<double> probability;
-    std::vector<double> ci_low;   // equal to probability for exact results
+    std::vector<double> ci_low;  // equal to probability for exact results
     std::vector<double> ci_high;
 };
 
 struct ExposureTable {
     std::vector<NodeIndex> adversaries;
     // adversaries x classes, composite classes included.
-    ScoreMatrix probability;      // P(X > 0)
-    ScoreMatrix ci_low;           // Wilson interval (exact: equal to probability)
+    ScoreMatrix probability;  // P(X > 0)
+    ScoreMatrix ci_low;       // Wilson interval (exact: equal to probability)
     ScoreMatrix ci_high;
-    ScoreMatrix expected_share;   // E[X]
-    ScoreMatrix expected_share_ci_low;   // interval for E[X] (exact: equal to E[X])
+    ScoreMatrix expected_share;         // E[X]
+    ScoreMatrix expected_share_ci_low;  // interval for E[X] (exact: equal to E[X])
     ScoreMatrix expected_share_ci_high;
     // Rows for every (adversary, atomic class, place holding the class with share > 0),
     // sorted by adversary row, class, place; probability 0 included.
     PlaceExposure by_store;
     PlaceExposure by_region;
-    std::string method;           // "exact" or "monte_carlo"
-    std::uint64_t samples = 0;    // worlds drawn (Monte Carlo) or 0
+    std::string method;         // "exact" or "monte_carlo"
+    std::uint64_t samples = 0;  // worlds drawn (Monte Carlo) or 0
     std::uint64_t seed = 0;
     double max_half_width = 0.0;  // widest probability interval half-width (0 for exact)
 };

@@ -54,10 +54,10 @@ struct ComparisonTable {
     std::size_t adversaries = 0;  // per graph
     std::size_t classes = 0;
     // variants x adversaries x classes, row-major (index(v, i, c), v = 0 is graph 1).
-    std::vector<double> probability_difference;          // P_v(X > 0) - P_base(X > 0)
-    std::vector<double> probability_difference_ci_low;   // Tango's paired score interval
+    std::vector<double> probability_difference;         // P_v(X > 0) - P_base(X > 0)
+    std::vector<double> probability_difference_ci_low;  // Tango's paired score interval
     std::vector<double> probability_difference_ci_high;
-    std::vector<double> expected_share_difference;       // E[X_v - X_base]
+    std::vector<double> expected_share_difference;  // E[X_v - X_base]
     std::vector<double> expected_share_difference_ci_low;
     std::vector<double> expected_share_difference_ci_high;
     std::vector<std::uint64_t> base_only;     // n10: worlds exposed in the base, not in the variant

@@ -60,12 +60,12 @@ struct ExactComplexity {
 
 // What a run of exact_exposure did (optional output, see ExactOptions::stats).
 struct ExactStats {
-    std::uint64_t runs = 0;          // factoring runs (adversary x independent class group)
-    std::uint64_t steps = 0;         // conditioning steps over all runs
-    std::uint64_t memo_hits = 0;     // sub-problems answered from the memo
-    std::uint64_t memo_entries = 0;  // sub-problems stored (summed over runs)
-    std::uint64_t memo_restarts = 0; // times the memo was full and started afresh
-    std::uint64_t max_variables = 0; // the most variables of one run
+    std::uint64_t runs = 0;           // factoring runs (adversary x independent class group)
+    std::uint64_t steps = 0;          // conditioning steps over all runs
+    std::uint64_t memo_hits = 0;      // sub-problems answered from the memo
+    std::uint64_t memo_entries = 0;   // sub-problems stored (summed over runs)
+    std::uint64_t memo_restarts = 0;  // times the memo was full and started afresh
+    std::uint64_t max_variables = 0;  // the most variables of one run
 };
 
 struct ExactOptions {

@@ -32,9 +32,7 @@ struct RaggedIndex {
     std::vector<std::int32_t> values;
 
     std::size_t rows() const { return offsets.size() - 1; }
-    std::size_t size(std::size_t row) const {
-        return static_cast<std::size_t>(offsets[row + 1] - offsets[row]);
-    }
+    std::size_t size(std::size_t row) const { return static_cast<std::size_t>(offsets[row + 1] - offsets[row]); }
     const std::int32_t* begin(std::size_t row) const { return values.data() + offsets[row]; }
     const std::int32_t* end(std::size_t row) const { return values.data() + offsets[row + 1]; }
     void push_row(const std::vector<std::int32_t>& row) {
