@@ -1,3 +1,5 @@
+// Validation of ModelData before compilation: every error names the scenario-file entry and
+// field, so a front end can report it without knowing the core's indices.
 #include "datareach/model_data.hpp"
 
 #include <cmath>
