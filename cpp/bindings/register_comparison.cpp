@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "datareach/errors.hpp"
-#include "datareach/exposure_comparison.hpp"
+#include "datareach/comparison.hpp"
 #include "progress.hpp"
 
 namespace py = pybind11;

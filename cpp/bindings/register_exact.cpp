@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "datareach/exposure_exact.hpp"
+#include "datareach/exact.hpp"
 
 namespace py = pybind11;
 using namespace datareach;

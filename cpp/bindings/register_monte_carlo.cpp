@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "datareach/errors.hpp"
-#include "datareach/exposure_monte_carlo.hpp"
+#include "datareach/monte_carlo.hpp"
 #include "progress.hpp"
 
 namespace py = pybind11;

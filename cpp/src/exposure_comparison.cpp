@@ -1,4 +1,4 @@
-#include "datareach/exposure_comparison.hpp"
+#include "datareach/comparison.hpp"
 
 #include <algorithm>
 #include <cmath>

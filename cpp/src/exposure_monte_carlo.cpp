@@ -1,4 +1,4 @@
-#include "datareach/exposure_monte_carlo.hpp"
+#include "datareach/monte_carlo.hpp"
 
 #include <algorithm>
 #include <chrono>

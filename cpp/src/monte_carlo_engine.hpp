@@ -20,7 +20,7 @@
 
 #include "datareach/compiled_graph.hpp"
 #include "datareach/exposure.hpp"
-#include "datareach/exposure_monte_carlo.hpp"
+#include "datareach/monte_carlo.hpp"
 
 namespace datareach {
 namespace monte_carlo {
@@ -109,7 +109,7 @@ struct Plan {
     std::size_t slot_count = 0;
     std::size_t stride = 0;
 
-    // What deterministic reach (DESIGN 2.6) settles for each adversary: a probability that is
+    // What deterministic reach (docs/design.md §2.6) settles for each adversary: a probability that is
     // 0 or 1 in every world gets a zero-width interval, and so does a fixed exposed share.
     std::vector<std::uint8_t> class_known;  // adversaries x classes: kNever | kAlways | kFixedShare
     std::vector<double> class_top;          // adversaries x classes: largest possible X_c

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "datareach/errors.hpp"
-#include "datareach/exposure_comparison.hpp"
-#include "datareach/exposure_exact.hpp"
-#include "datareach/exposure_monte_carlo.hpp"
+#include "datareach/comparison.hpp"
+#include "datareach/exact.hpp"
+#include "datareach/monte_carlo.hpp"
 #include "table_checks.hpp"
 #include "test_models.hpp"
 

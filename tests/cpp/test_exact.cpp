@@ -1,5 +1,5 @@
 // The exact exposure engine against hand-computed values, published network reliabilities
-// and a brute-force enumeration of all worlds written straight from DESIGN section 2.
+// and a brute-force enumeration of all worlds written straight from docs/design.md §2.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,7 +15,7 @@
 #include "brute_force.hpp"
 #include "datareach/compiled_graph.hpp"
 #include "datareach/errors.hpp"
-#include "datareach/exposure_exact.hpp"
+#include "datareach/exact.hpp"
 #include "test_models.hpp"
 
 namespace dr = datareach;

@@ -12,7 +12,7 @@
 
 #include "brute_force.hpp"
 #include "datareach/errors.hpp"
-#include "datareach/exposure_monte_carlo.hpp"
+#include "datareach/monte_carlo.hpp"
 #include "table_checks.hpp"
 #include "test_models.hpp"
 

@@ -1,7 +1,7 @@
-// Exposure scores (DESIGN 2.4-2.5): for every adversary and class, the probability that the
+// Exposure scores (docs/design.md §2.4-2.5): for every adversary and class, the probability that the
 // adversary reaches some share of the class, the expected exposed share, and per store the
 // probability that the store is reached while holding the class. Two engines fill the same
-// table: exact (exposure_exact.hpp) and Monte Carlo (exposure_monte_carlo.hpp).
+// table: exact (exact.hpp) and Monte Carlo (monte_carlo.hpp).
 #pragma once
 
 #include <atomic>

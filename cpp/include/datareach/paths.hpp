@@ -1,4 +1,4 @@
-// The most likely access path from an adversary to any store holding a class (DESIGN 2.6).
+// The most likely access path from an adversary to any store holding a class (docs/design.md §2.6).
 #pragma once
 
 #include <cstdint>

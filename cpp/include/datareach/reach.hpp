@@ -1,4 +1,4 @@
-// Deterministic reachability (DESIGN 2.6): which classes each adversary can possibly reach
+// Deterministic reachability (docs/design.md §2.6): which classes each adversary can possibly reach
 // (every arc with a live probability > 0) and certainly reaches (arcs live in every world).
 #pragma once
 

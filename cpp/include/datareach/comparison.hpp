@@ -1,8 +1,8 @@
-// Paired Monte Carlo comparison of a base model with variants (DESIGN 5, `compare`).
+// Paired Monte Carlo comparison of a base model with variants (docs/design.md §5, `compare`).
 //
 // Every graph is evaluated on the same worlds: the same seed and the same global world index
 // give the same coin to every arc and event that has the same key in two graphs (common
-// random numbers; see exposure_monte_carlo.hpp). So for each world the engine knows the
+// random numbers; see monte_carlo.hpp). So for each world the engine knows the
 // exposed share X of each class in the base and in every variant, and estimates the
 // DIFFERENCE from the per-world pairs rather than from two independent estimates: where a
 // change touches little, the two models agree in almost every world and the difference is
@@ -30,7 +30,7 @@
 // in every world and the difference is exactly 0.
 //
 // Cost: each block is evaluated for every graph (the bit-parallel kernel of
-// exposure_monte_carlo, shared), the base first; a variant copies the live masks of the arcs
+// monte_carlo/kernel.hpp, shared), the base first; a variant copies the live masks of the arcs
 // it shares with the base (same key, p and events) from the base's evaluation of the block
 // instead of drawing them again, so a variant costs less than a separate run of it. The view
 // checks are bounded to a fraction of the sampling work.
@@ -42,7 +42,7 @@
 
 #include "datareach/compiled_graph.hpp"
 #include "datareach/exposure.hpp"
-#include "datareach/exposure_monte_carlo.hpp"
+#include "datareach/monte_carlo.hpp"
 
 namespace datareach {
 

@@ -1,4 +1,4 @@
-// The exact exposure engine (DESIGN 2): every score computed without sampling.
+// The exact exposure engine (docs/design.md §2): every score computed without sampling.
 //
 // Per adversary, the atomic classes are split into independent factoring runs: classes
 // that the same arcs admit share a run (one reach search serves them all), and a composite
@@ -68,10 +68,17 @@ struct ExactStats {
     std::uint64_t max_variables = 0;  // the most variables of one run
 };
 
+// The default limit on the random variables of one factoring run (ExactOptions::max_variables
+// and the binding's default): past it the exact method is refused, since its cost can double
+// with every variable.
+inline constexpr std::int64_t kExactVariableLimit = 128;
+// The hard bound on any limit: the recursion goes one level deeper per variable.
+inline constexpr std::int64_t kMaxExactVariables = 20000;
+
 struct ExactOptions {
     // A run with more variables than this after pruning throws ModelError before starting
-    // (at most 20,000: the recursion is that deep).
-    std::int64_t max_variables = 64;
+    // (clamped to kMaxExactVariables).
+    std::int64_t max_variables = kExactVariableLimit;
     // Factoring steps allowed over the whole call (0: unlimited); exceeding it throws
     // ModelError. A cheap way to try exact first and fall back to Monte Carlo.
     std::uint64_t max_steps = 0;

@@ -1,4 +1,4 @@
-// Monte Carlo exposure (DESIGN 2.2-2.5): bit-parallel sampling of random worlds.
+// Monte Carlo exposure (docs/design.md §2.2-2.5): bit-parallel sampling of random worlds.
 //
 // 64 worlds live in the lanes of one 64-bit word, a block is `block_words` such words, and
 // reachability is propagated as world masks along the arcs the search from the adversary
