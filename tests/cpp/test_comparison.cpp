@@ -128,19 +128,19 @@ TEST(PairedInterval, NoDiscordantWorldsGiveTheScoreBound) {
     const double z = 1.959963984540054;
     for (std::uint64_t n : {10ull, 1000ull, 100000ull}) {
         double low, high;
-        mc::paired_difference_interval(0, 0, n, z, low, high);
+        stats::paired_difference_interval(0, 0, n, z, low, high);
         const double bound = z * z / (static_cast<double>(n) + z * z);
         EXPECT_NEAR(high, bound, 1e-12 * bound + 1e-15);
         EXPECT_NEAR(low, -bound, 1e-12 * bound + 1e-15);
     }
     double low, high;
-    mc::paired_difference_interval(0, 0, 0, z, low, high);
+    stats::paired_difference_interval(0, 0, 0, z, low, high);
     EXPECT_EQ(low, -1.0);
     EXPECT_EQ(high, 1.0);
-    mc::paired_difference_interval(50, 0, 50, z, low, high);  // every world variant-only
+    stats::paired_difference_interval(50, 0, 50, z, low, high);  // every world variant-only
     EXPECT_EQ(high, 1.0);
     EXPECT_GT(low, 0.8);
-    mc::paired_difference_interval(0, 50, 50, z, low, high);
+    stats::paired_difference_interval(0, 50, 50, z, low, high);
     EXPECT_EQ(low, -1.0);
     EXPECT_LT(high, -0.8);
 }
@@ -174,7 +174,7 @@ TEST(PairedInterval, EndpointsSolveTheScoreEquation) {
                                       {0, 5, 400}, {3, 0, 100000}, {250, 260, 5000}};
     for (const auto& k : cases) {
         double low, high;
-        mc::paired_difference_interval(k[0], k[1], k[2], z, low, high);
+        stats::paired_difference_interval(k[0], k[1], k[2], z, low, high);
         const double b = static_cast<double>(k[0]), c = static_cast<double>(k[1]), n = static_cast<double>(k[2]);
         EXPECT_LT(low, (b - c) / n);
         EXPECT_GT(high, (b - c) / n);
@@ -200,7 +200,7 @@ TEST(PairedInterval, CoversAtTheStatedRate) {
             std::binomial_distribution<std::uint64_t> second(n - b, q10 / (1 - q01));
             const std::uint64_t c = second(rng);
             double low, high;
-            mc::paired_difference_interval(b, c, n, z, low, high);
+            stats::paired_difference_interval(b, c, n, z, low, high);
             covered += low <= q01 - q10 && q01 - q10 <= high;
         }
         EXPECT_GE(covered, reps * 93 / 100) << q01 << " " << q10 << " " << n;

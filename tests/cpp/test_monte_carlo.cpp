@@ -135,17 +135,17 @@ TEST(MonteCarloBernoulli, LanesAreMonotoneInP) {
 }
 
 TEST(MonteCarloBernoulli, NormalQuantileAndWilson) {
-    EXPECT_NEAR(mc::normal_quantile(0.975), 1.959963984540054, 1e-12);
-    EXPECT_NEAR(mc::normal_quantile(0.5), 0.0, 1e-15);
-    EXPECT_NEAR(mc::normal_quantile(0.995), 2.5758293035489004, 1e-12);
-    EXPECT_NEAR(mc::normal_quantile(1e-10), -6.361340902404056, 1e-9);
+    EXPECT_NEAR(stats::normal_quantile(0.975), 1.959963984540054, 1e-12);
+    EXPECT_NEAR(stats::normal_quantile(0.5), 0.0, 1e-15);
+    EXPECT_NEAR(stats::normal_quantile(0.995), 2.5758293035489004, 1e-12);
+    EXPECT_NEAR(stats::normal_quantile(1e-10), -6.361340902404056, 1e-9);
     double lo, hi;
-    mc::wilson_interval(0, 100, 1.96, lo, hi);
+    stats::wilson_interval(0, 100, 1.96, lo, hi);
     EXPECT_EQ(lo, 0.0);
     EXPECT_NEAR(hi, 0.036994, 1e-5);
-    mc::wilson_interval(100, 100, 1.96, lo, hi);
+    stats::wilson_interval(100, 100, 1.96, lo, hi);
     EXPECT_EQ(hi, 1.0);
-    mc::wilson_interval(50, 100, 1.96, lo, hi);
+    stats::wilson_interval(50, 100, 1.96, lo, hi);
     EXPECT_NEAR(lo, 0.403832, 1e-5);
     EXPECT_NEAR(hi, 0.596168, 1e-5);
 }

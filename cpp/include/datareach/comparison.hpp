@@ -42,6 +42,7 @@
 
 #include "datareach/compiled_graph.hpp"
 #include "datareach/exposure.hpp"
+#include "datareach/intervals.hpp"
 #include "datareach/monte_carlo.hpp"
 
 namespace datareach {
@@ -86,12 +87,4 @@ ComparisonTable monte_carlo_compare(const std::vector<const CompiledGraph*>& gra
                                     const std::vector<std::vector<NodeIndex>>& adversaries_per_graph,
                                     const MonteCarloOptions& options);
 
-namespace monte_carlo {
-
-// Tango's asymptotic score interval for the paired difference d = (n01 - n10) / n at two-sided
-// z: the d0 in [-1, 1] with |T(d0)| <= z. n == 0 gives [-1, 1].
-void paired_difference_interval(std::uint64_t n01, std::uint64_t n10, std::uint64_t n, double z, double& low,
-                                double& high);
-
-}  // namespace monte_carlo
 }  // namespace datareach
