@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "datareach/errors.hpp"
 #include "datareach/comparison.hpp"
+#include "datareach/errors.hpp"
 #include "progress.hpp"
 
 namespace py = pybind11;

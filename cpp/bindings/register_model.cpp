@@ -92,20 +92,24 @@ void register_model(py::module_& m) {
         .def_property_readonly("arc_count", &CompiledGraph::arc_count)
         .def_property_readonly("class_count", &CompiledGraph::class_count)
         .def_property_readonly("at", &CompiledGraph::at)
-        .def("arc_origin",
-             [](const CompiledGraph& g, ArcIndex a) {
-                 if (a < 0 || static_cast<std::size_t>(a) >= g.arc_count())
-                     throw py::index_error("no compiled arc #" + std::to_string(a));
-                 return g.arc_origin(a);
-             })
-        .def("presence_share",
-             [](const CompiledGraph& g, ClassIndex c, NodeIndex s) {
-                 if (c < 0 || static_cast<std::size_t>(c) >= g.class_count())
-                     throw py::index_error("no class #" + std::to_string(c));
-                 if (s < 0 || static_cast<std::size_t>(s) >= g.node_count())
-                     throw py::index_error("no node #" + std::to_string(s));
-                 return g.presence_share(c, s);
-             })
+        .def(
+            "arc_origin",
+            [](const CompiledGraph& g, ArcIndex a) {
+                if (a < 0 || static_cast<std::size_t>(a) >= g.arc_count())
+                    throw py::index_error("no compiled arc #" + std::to_string(a));
+                return g.arc_origin(a);
+            },
+            py::arg("arc"))
+        .def(
+            "presence_share",
+            [](const CompiledGraph& g, ClassIndex c, NodeIndex s) {
+                if (c < 0 || static_cast<std::size_t>(c) >= g.class_count())
+                    throw py::index_error("no class #" + std::to_string(c));
+                if (s < 0 || static_cast<std::size_t>(s) >= g.node_count())
+                    throw py::index_error("no node #" + std::to_string(s));
+                return g.presence_share(c, s);
+            },
+            py::arg("atomic_class"), py::arg("store"))
         .def_property_readonly(
             "presence_offsets",
             [](py::object self) { return view_of(self.cast<const CompiledGraph&>().presence_stores().offsets, self); })
