@@ -1,3 +1,5 @@
+// Binding of the paired comparison: ComparisonTable as NumPy views (variants x adversaries x
+// classes) and monte_carlo_compare, run without the GIL with progress and Ctrl-C forwarded.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>

@@ -1,3 +1,5 @@
+// Binding of the exact engine: exact_complexity (to choose a method cheaply) and
+// exact_exposure, run without the GIL with progress and Ctrl-C forwarded.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 

@@ -1,3 +1,5 @@
+// Binding of the common result table: ExposureTable's matrices and place rows as read-only
+// NumPy views that keep the table alive, so results cross into Python without copies.
 #include <pybind11/eigen.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>

@@ -1,3 +1,5 @@
+// Binding of the model: ModelData from the columnar tables the Python layer lowers a
+// scenario to, and CompiledGraph with the few accessors the Python layer reads.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 

@@ -1,3 +1,5 @@
+// Binding of Monte Carlo exposure: monte_carlo_exposure, run without the GIL with progress
+// and Ctrl-C forwarded; seeds of any Python int size are folded to 64 bits.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 

@@ -12,8 +12,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "datareach/errors.hpp"
 #include "datareach/comparison.hpp"
+#include "datareach/errors.hpp"
 #include "datareach/exact.hpp"
 #include "datareach/monte_carlo.hpp"
 #include "table_checks.hpp"

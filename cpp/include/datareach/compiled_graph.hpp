@@ -38,7 +38,7 @@ public:
     // Validates the model (ModelError) and compiles it as of `at` (nullopt: ignore windows).
     static CompiledGraph compile(const ModelData& model, std::optional<Day> at = std::nullopt);
 
-    std::size_t node_count() const { return node_kind_.size(); }
+    std::size_t node_count() const { return out_offsets_.empty() ? 0 : out_offsets_.size() - 1; }
     std::size_t arc_count() const { return arc_p_.size(); }
     std::size_t class_count() const { return class_atoms_.rows(); }
     std::size_t event_count() const { return event_p_.size(); }
@@ -56,7 +56,6 @@ public:
     NodeIndex arc_source(ArcIndex a) const { return arc_source_[a]; }
     NodeIndex arc_target(ArcIndex a) const { return arc_target_[a]; }
     double arc_p(ArcIndex a) const { return arc_p_[a]; }
-    double arc_cost(ArcIndex a) const { return arc_cost_[a]; }
     std::int64_t arc_origin(ArcIndex a) const { return arc_origin_[a]; }
     const RaggedIndex& arc_requires() const { return arc_requires_; }
     // Stable identities for common random numbers (see ModelData::arc_key).
@@ -73,15 +72,12 @@ public:
     // True iff the arc is live in every world (its p and all its events are 1).
     bool arc_certain(ArcIndex a) const;
 
-    NodeKind node_kind(NodeIndex v) const { return node_kind_[v]; }
     std::int32_t node_region(NodeIndex v) const { return node_region_[v]; }
     const std::vector<std::int32_t>& region_parent() const { return region_parent_; }
 
     double event_p(std::int32_t e) const { return event_p_[e]; }
     const std::vector<double>& event_p() const { return event_p_; }
 
-    double class_sensitivity(ClassIndex c) const { return class_sensitivity_[c]; }
-    double class_records(ClassIndex c) const { return class_records_[c]; }
     bool is_composite(ClassIndex c) const { return composite_[c] != 0; }
     // The atomic classes of c: c itself if atomic, its flattened components otherwise.
     const RaggedIndex& class_atoms() const { return class_atoms_; }
@@ -110,20 +106,16 @@ private:
     std::vector<ArcIndex> in_arcs_;     // arc indices grouped by target
     std::vector<NodeIndex> arc_source_;
     std::vector<double> arc_p_;
-    std::vector<double> arc_cost_;
     std::vector<std::int64_t> arc_origin_;
     std::vector<std::uint64_t> arc_key_;
     std::vector<std::uint64_t> event_key_;
     RaggedIndex arc_classes_;
     RaggedIndex arc_requires_;
 
-    std::vector<NodeKind> node_kind_;
     std::vector<std::int32_t> node_region_;
     std::vector<std::int32_t> region_parent_;
     std::vector<double> event_p_;
 
-    std::vector<double> class_sensitivity_;
-    std::vector<double> class_records_;
     std::vector<std::uint8_t> composite_;
     RaggedIndex class_atoms_;
 

@@ -25,7 +25,7 @@ namespace {
 // One graph's side: its reverse arcs and the nodes that can reach a store holding the class.
 class Side {
 public:
-    explicit Side(const CompiledGraph& g) : g_(g), partner_(g.node_count(), -1), relevant_(g.node_count()) {
+    explicit Side(const CompiledGraph& g) : graph_(g), partner_(g.node_count(), -1), relevant_(g.node_count()) {
         const std::size_t nodes = g.node_count(), arcs = g.arc_count();
         live_.resize(arcs);
         for (std::size_t a = 0; a < arcs; ++a) live_[a] = g.arc_possible(static_cast<ArcIndex>(a));
@@ -52,7 +52,7 @@ public:
         return 0.0;
     }
 
-    const CompiledGraph& graph() const { return g_; }
+    const CompiledGraph& graph() const { return graph_; }
     bool relevant(NodeIndex v) const { return relevant_.reached(v); }
     NodeIndex& partner(NodeIndex v) { return partner_[v]; }
 
@@ -60,22 +60,22 @@ public:
     // arcs that can be live and admit it. False if the budget ran out.
     bool mark_relevant(ClassIndex cls, std::uint64_t& budget) {
         relevant_.restart();
-        const auto& presence = g_.presence_stores();
-        for (std::size_t d = 0; d < g_.class_count(); ++d) {
+        const auto& presence = graph_.presence_stores();
+        for (std::size_t d = 0; d < graph_.class_count(); ++d) {
             if (cls >= 0 && d != static_cast<std::size_t>(cls)) continue;
             for (NodeIndex store : presence.row(d)) relevant_.seed(store);
         }
-        return relevant_.run(g_, Direction::reverse, ArcsAsked::all, [&](NodeIndex, ArcIndex a, NodeIndex) {
+        return relevant_.run(graph_, Direction::reverse, ArcsAsked::all, [&](NodeIndex, ArcIndex a, NodeIndex) {
             if (budget == 0) return Step::stop;
             --budget;
-            return live_[a] && (cls < 0 || g_.admits(a, cls)) ? Step::take : Step::skip;
+            return live_[a] && (cls < 0 || graph_.admits(a, cls)) ? Step::take : Step::skip;
         });
     }
 
     std::vector<NodeIndex> paired;
 
 private:
-    const CompiledGraph& g_;
+    const CompiledGraph& graph_;
     std::vector<NodeIndex> partner_;
     NodeSearch relevant_;
     std::vector<std::uint8_t> live_;

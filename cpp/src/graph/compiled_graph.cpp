@@ -23,7 +23,6 @@ struct PendingArc {
     NodeIndex from;
     NodeIndex to;
     double p;
-    double cost;
     std::int64_t origin;  // access row, or a jurisdiction origin (rule arcs: no filter, no events)
 };
 
@@ -33,7 +32,6 @@ CompiledGraph CompiledGraph::compile(const ModelData& model, std::optional<Day> 
     model.validate();
     CompiledGraph g;
     g.at_ = at;
-    g.node_kind_ = model.node_kind;
     g.node_region_ = model.node_region;
     g.region_parent_ = model.region_parent;
     g.event_p_ = model.event_p;
@@ -43,8 +41,6 @@ CompiledGraph CompiledGraph::compile(const ModelData& model, std::optional<Day> 
     const auto node_key = [&](std::size_t v) -> std::uint64_t {
         return model.node_key.empty() ? v : model.node_key[v];
     };
-    g.class_sensitivity_ = model.class_sensitivity;
-    g.class_records_ = model.class_records;
     g.class_atoms_ = compile_steps::flatten_classes(model.class_components, g.composite_);
 
     const std::size_t nodes = model.node_count();
@@ -54,8 +50,7 @@ CompiledGraph CompiledGraph::compile(const ModelData& model, std::optional<Day> 
     arcs.reserve(model.arc_count());
     for (std::size_t i = 0; i < model.arc_count(); ++i) {
         if (!compile_steps::present(model.arc_window[i], at)) continue;
-        arcs.push_back(
-            {model.arc_from[i], model.arc_to[i], model.arc_p[i], model.arc_cost[i], static_cast<std::int64_t>(i)});
+        arcs.push_back({model.arc_from[i], model.arc_to[i], model.arc_p[i], static_cast<std::int64_t>(i)});
     }
     for (std::size_t j = 0; j < nodes; ++j) {
         if (std::isnan(model.node_compels[j])) continue;
@@ -63,7 +58,7 @@ CompiledGraph CompiledGraph::compile(const ModelData& model, std::optional<Day> 
         for (std::size_t v = 0; v < nodes; ++v) {
             if (v == j || (!model.node_rule_exempt.empty() && model.node_rule_exempt[v])) continue;
             if (!within(model.region_parent, model.node_region[v], territory)) continue;
-            arcs.push_back({static_cast<NodeIndex>(j), static_cast<NodeIndex>(v), model.node_compels[j], 1.0,
+            arcs.push_back({static_cast<NodeIndex>(j), static_cast<NodeIndex>(v), model.node_compels[j],
                             jurisdiction_origin(static_cast<NodeIndex>(j))});
         }
     }
@@ -82,7 +77,6 @@ CompiledGraph CompiledGraph::compile(const ModelData& model, std::optional<Day> 
     g.arc_source_.reserve(arcs.size());
     g.arc_target_.reserve(arcs.size());
     g.arc_p_.reserve(arcs.size());
-    g.arc_cost_.reserve(arcs.size());
     g.arc_origin_.reserve(arcs.size());
     g.arc_key_.reserve(arcs.size());
     const std::vector<std::int32_t> no_indices;
@@ -91,7 +85,6 @@ CompiledGraph CompiledGraph::compile(const ModelData& model, std::optional<Day> 
         g.arc_target_.push_back(a.to);
         g.arc_source_.push_back(a.from);
         g.arc_p_.push_back(a.p);
-        g.arc_cost_.push_back(a.cost);
         g.arc_origin_.push_back(a.origin);
         if (is_jurisdiction_origin(a.origin))
             g.arc_key_.push_back(mix_keys(mix_keys(node_key(a.from), node_key(a.to)), 0x6A75726973ull));

@@ -24,9 +24,9 @@ public:
            const std::atomic<bool>& stop, ArcCache* cache = nullptr, Donor donor = {})
         : graph_(graph),
           plan_(plan),
-          s_(scratch),
-          c_(cache ? *cache : scratch.cache),
-          t_(tallies),
+          scratch_(scratch),
+          cache_(cache ? *cache : scratch.cache),
+          tallies_(tallies),
           stop_(stop),
           donor_(donor) {}
 
@@ -35,11 +35,11 @@ public:
     // adversary into tallies.class_masks. Nothing is added to the running counts (commit()
     // does that). False if the run was stopped meanwhile.
     bool compute_block(std::uint64_t block) {
-        c_.next_epoch();
+        cache_.next_epoch();
         first_word_ = block * W;
         const auto& group_atoms = graph_.filter_groups();
         for (std::size_t i = 0; i < plan_.adversaries.size(); ++i) {
-            std::uint32_t* counts = t_.block_counts.data() + i * plan_.stride;
+            std::uint32_t* counts = tallies_.block_counts.data() + i * plan_.stride;
             for (std::size_t group = 0; group < graph_.filter_group_count(); ++group) {
                 const bool finished = propagate(plan_.rank[plan_.adversaries[i]], group);
                 if (finished)
@@ -48,16 +48,18 @@ public:
                 clear_reached();
                 if (!finished) return false;
             }
-            tally_classes(counts, t_.class_masks.empty() ? nullptr : t_.class_masks.data() + i * plan_.level_count * W);
+            tally_classes(counts, tallies_.class_masks.empty()
+                                      ? nullptr
+                                      : tallies_.class_masks.data() + i * plan_.level_count * W);
         }
         return true;
     }
 
     // Adds the block just computed to the running counts.
     void commit() {
-        const std::size_t n = t_.counts.size();
-        for (std::size_t k = 0; k < n; ++k) t_.counts[k] += t_.block_counts[k];
-        ++t_.blocks_done;
+        const std::size_t n = tallies_.counts.size();
+        for (std::size_t k = 0; k < n; ++k) tallies_.counts[k] += tallies_.block_counts[k];
+        ++tallies_.blocks_done;
     }
 
     // Tallies one block into the running counts; false (and nothing tallied) if stopped.
@@ -68,13 +70,13 @@ public:
     }
 
 private:
-    std::uint64_t* reached(NodeIndex v) { return s_.reached.data() + static_cast<std::size_t>(v) * W; }
-    std::uint64_t* pending(NodeIndex v) { return s_.pending.data() + static_cast<std::size_t>(v) * W; }
+    std::uint64_t* reached(NodeIndex v) { return scratch_.reached.data() + static_cast<std::size_t>(v) * W; }
+    std::uint64_t* pending(NodeIndex v) { return scratch_.pending.data() + static_cast<std::size_t>(v) * W; }
 
     const std::uint64_t* event_mask(std::int32_t e) {
-        std::uint64_t* mask = c_.event_mask.data() + static_cast<std::size_t>(e) * W;
-        if (c_.event_stamp[e] != c_.epoch) {
-            c_.event_stamp[e] = c_.epoch;
+        std::uint64_t* mask = cache_.event_mask.data() + static_cast<std::size_t>(e) * W;
+        if (cache_.event_stamp[e] != cache_.epoch) {
+            cache_.event_stamp[e] = cache_.epoch;
             const EventInfo& ev = plan_.events[e];
             for (int w = 0; w < W; ++w) mask[w] = bernoulli_word(ev.p, stream_base(ev.stream, first_word_ + w));
         }
@@ -83,11 +85,11 @@ private:
 
     // The live mask of a random arc in this block, drawn at first use.
     const std::uint64_t* live_mask(ArcIndex a) {
-        const std::size_t slot = static_cast<std::size_t>(a) & c_.slot_mask;
-        std::uint64_t* mask = c_.arc_mask.data() + slot * W;
-        const std::uint64_t tag = (static_cast<std::uint64_t>(c_.epoch) << 32) | static_cast<std::uint64_t>(a);
-        if (c_.arc_tag[slot] == tag) return mask;
-        c_.arc_tag[slot] = tag;
+        const std::size_t slot = static_cast<std::size_t>(a) & cache_.slot_mask;
+        std::uint64_t* mask = cache_.arc_mask.data() + slot * W;
+        const std::uint64_t tag = (static_cast<std::uint64_t>(cache_.epoch) << 32) | static_cast<std::uint64_t>(a);
+        if (cache_.arc_tag[slot] == tag) return mask;
+        cache_.arc_tag[slot] = tag;
         if (donor_.arc && donor_.arc[a] >= 0) {
             if (const std::uint64_t* drawn = donor_.cache->find(static_cast<std::size_t>(donor_.arc[a]), W)) {
                 for (int w = 0; w < W; ++w) mask[w] = drawn[w];
@@ -151,31 +153,32 @@ private:
 
     void mark(NodeIndex r) {
         const auto u = static_cast<std::size_t>(r);
-        s_.marks[u >> 6] |= std::uint64_t{1} << (u & 63);
-        s_.summary[u >> 12] |= std::uint64_t{1} << ((u >> 6) & 63);
+        scratch_.marks[u >> 6] |= std::uint64_t{1} << (u & 63);
+        scratch_.summary[u >> 12] |= std::uint64_t{1} << ((u >> 6) & 63);
     }
 
     // The smallest marked node >= from, unmarked; -1 if none.
     std::int64_t take_marked(std::size_t from) {
         std::size_t word = from >> 6;
-        if (word >= s_.marks.size()) return -1;
-        std::uint64_t bits = s_.marks[word] & (~std::uint64_t{0} << (from & 63));
+        if (word >= scratch_.marks.size()) return -1;
+        std::uint64_t bits = scratch_.marks[word] & (~std::uint64_t{0} << (from & 63));
         if (!bits) {
             // The next non-zero word after `word`, found through the summary.
             std::size_t next = word + 1;
             std::size_t s = next >> 6;
-            if (s >= s_.summary.size()) return -1;
-            std::uint64_t sbits = (next & 63) ? s_.summary[s] & (~std::uint64_t{0} << (next & 63)) : s_.summary[s];
+            if (s >= scratch_.summary.size()) return -1;
+            std::uint64_t sbits =
+                (next & 63) ? scratch_.summary[s] & (~std::uint64_t{0} << (next & 63)) : scratch_.summary[s];
             while (!sbits) {
-                if (++s >= s_.summary.size()) return -1;
-                sbits = s_.summary[s];
+                if (++s >= scratch_.summary.size()) return -1;
+                sbits = scratch_.summary[s];
             }
             word = (s << 6) + static_cast<std::size_t>(__builtin_ctzll(sbits));
-            bits = s_.marks[word];
+            bits = scratch_.marks[word];
         }
         const std::size_t r = (word << 6) + static_cast<std::size_t>(__builtin_ctzll(bits));
-        s_.marks[word] &= ~(std::uint64_t{1} << (r & 63));
-        if (!s_.marks[word]) s_.summary[word >> 6] &= ~(std::uint64_t{1} << (word & 63));
+        scratch_.marks[word] &= ~(std::uint64_t{1} << (r & 63));
+        if (!scratch_.marks[word]) scratch_.summary[word >> 6] &= ~(std::uint64_t{1} << (word & 63));
         return static_cast<std::int64_t>(r);
     }
 
@@ -187,19 +190,19 @@ private:
     bool propagate(NodeIndex source, std::size_t group) {
         const auto& stores = plan_.group_stores;
         std::size_t unsaturated = stores.size(group);
-        for (auto it = stores.begin(group); it != stores.end(group); ++it) s_.watched[*it] = 1;
+        for (auto it = stores.begin(group); it != stores.end(group); ++it) scratch_.watched[*it] = 1;
         struct Unwatch {
             Scratch& ws;
             const std::int32_t *first, *last;
             ~Unwatch() {
                 for (auto it = first; it != last; ++it) ws.watched[*it] = 0;
             }
-        } unwatch{s_, stores.begin(group), stores.end(group)};
+        } unwatch{scratch_, stores.begin(group), stores.end(group)};
         std::uint64_t* src = reached(source);
         std::uint64_t* src_pending = pending(source);
         for (int w = 0; w < W; ++w) src[w] = src_pending[w] = ~std::uint64_t{0};
-        s_.touched.push_back(source);
-        if (s_.watched[source] && --unsaturated == 0) return true;
+        scratch_.touched.push_back(source);
+        if (scratch_.watched[source] && --unsaturated == 0) return true;
         mark(source);
         std::uint32_t pops = 0;
         const std::uint32_t* hot = plan_.arc_hot.data();
@@ -251,9 +254,9 @@ private:
                     pt[w] |= add[w];
                     full &= rt[w];
                 }
-                if (was_empty) s_.touched.push_back(t);
+                if (was_empty) scratch_.touched.push_back(t);
                 mark(t);
-                if (s_.watched[t] && full == ~std::uint64_t{0} && --unsaturated == 0) return true;
+                if (scratch_.watched[t] && full == ~std::uint64_t{0} && --unsaturated == 0) return true;
             }
         }
         return true;
@@ -261,15 +264,15 @@ private:
 
     // Forgets the propagation: reached, pending and marks of every node it touched.
     void clear_reached() {
-        for (NodeIndex v : s_.touched) {
+        for (NodeIndex v : scratch_.touched) {
             std::uint64_t* r = reached(v);
             std::uint64_t* p = pending(v);
             for (int w = 0; w < W; ++w) r[w] = p[w] = 0;
             const auto u = static_cast<std::size_t>(v);
-            s_.marks[u >> 6] = 0;
-            s_.summary[u >> 12] = 0;
+            scratch_.marks[u >> 6] = 0;
+            scratch_.summary[u >> 12] = 0;
         }
-        s_.touched.clear();
+        scratch_.touched.clear();
     }
 
     static std::uint32_t popcount(const std::uint64_t* words) {
@@ -287,7 +290,7 @@ private:
                 const std::uint64_t* r = reached(plan_.level_entry_store[e]);
                 for (int w = 0; w < W; ++w) cumulative[w] |= r[w];
             }
-            std::uint64_t* out = t_.atom_level_mask.data() + k * W;
+            std::uint64_t* out = tallies_.atom_level_mask.data() + k * W;
             for (int w = 0; w < W; ++w) out[w] = cumulative[w];
         }
         if (!plan_.places) return;
@@ -296,7 +299,7 @@ private:
         std::uint32_t* slot_counts = counts + plan_.level_count + plan_.entry_count;
         const auto slot0 = plan_.region_slot_begin[d];
         const auto slots = plan_.region_slot_begin[d + 1] - slot0;
-        std::uint64_t* acc = t_.region_acc.data();
+        std::uint64_t* acc = tallies_.region_acc.data();
         std::fill(acc, acc + slots * W, 0);
         for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e) {
             const std::uint64_t* r = reached(plan_.entry_node[e]);
@@ -313,7 +316,7 @@ private:
     // the masks themselves into `masks` (level_count x W words) when given.
     void tally_classes(std::uint32_t* counts, std::uint64_t* masks) {
         const auto classes = static_cast<ClassIndex>(graph_.class_count());
-        const std::uint64_t* level_mask = t_.atom_level_mask.data();
+        const std::uint64_t* level_mask = tallies_.atom_level_mask.data();
         for (ClassIndex c = 0; c < classes; ++c) {
             const auto arity = plan_.class_arity[c];
             const std::int32_t* atoms = plan_.class_level_atoms.data() + plan_.class_level_atoms_begin[c];
@@ -333,9 +336,9 @@ private:
 
     const CompiledGraph& graph_;
     const Plan& plan_;
-    Scratch& s_;
-    ArcCache& c_;
-    Tallies& t_;
+    Scratch& scratch_;
+    ArcCache& cache_;
+    Tallies& tallies_;
     const std::atomic<bool>& stop_;
     Donor donor_;
     std::uint64_t first_word_ = 0;
