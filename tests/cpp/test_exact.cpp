@@ -213,7 +213,7 @@ TEST(Exact, SeriesParallelReductions) {
     b.arc(nb, s, 0.8);
     const auto g = b.compile();
     const auto c = dr::exact_complexity(g, {adv});
-    // The filter gives the two classes different profiles, hence a run each; in each run the
+    // The filter gives the two classes different filter groups, hence a run each; in each run the
     // parallel arcs and then the chain reduce to a single coin.
     EXPECT_EQ(c.max_run_variables[0], 1);
     const auto t = dr::exact_exposure(g, {adv});

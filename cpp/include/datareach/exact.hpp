@@ -101,8 +101,8 @@ public:
     ExactCancelled() : std::runtime_error("exact method: cancelled") {}
 };
 
-// Linear in the arcs reachable from each adversary, times the number of distinct class
-// filter profiles. `cap` >= 0 stops the count of a run as soon as it passes cap random
+// Linear in the arcs reachable from each adversary, times the number of filter groups
+// (CompiledGraph::filter_groups). `cap` >= 0 stops the count of a run as soon as it passes cap random
 // variables (before series-parallel reduction): cheap on huge models, enough to decide
 // whether exact is affordable. Throws ModelError for an adversary that is not a node.
 ExactComplexity exact_complexity(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries,
