@@ -505,20 +505,22 @@ private:
     std::vector<int> region_stores_;
     std::vector<Output> outputs_;
 
-    std::vector<int> unfixed_, dead_;
-    std::vector<std::uint8_t> fixed_;
-    std::uint64_t stamp_ = 0;
+    std::vector<int> unfixed_, dead_;  // per arc: its variables not fixed yet / fixed down
+    std::vector<std::uint8_t> fixed_;  // per variable
+    std::uint64_t stamp_ = 0;          // the current step's marks
+    // groups x nodes: certainly / possibly reached, can still change an active output;
+    // per output: active in this step.
     std::vector<std::uint64_t> certain_mark_, possible_mark_, matters_mark_, active_mark_;
     std::vector<int> queue_, closure_queue_;
     std::uint64_t key_stamp_ = 0;  // fresh marks for the key's closures
     std::vector<std::uint64_t> interesting_, visited_, closure_at_;
     std::vector<int> closure_first_, closure_len_, closure_;
-    std::vector<double> share_low_, share_high_;
+    std::vector<double> share_low_, share_high_;  // per class: bounds of X in this step
     std::vector<std::uint8_t> certainly_exposed_, possibly_exposed_, share_matters_;
-    std::vector<std::vector<int>> open_arcs_;
-    std::vector<std::vector<int>> active_;
-    std::vector<std::vector<std::uint32_t>> keys_;
-    std::vector<long double> results_;
+    std::vector<std::vector<int>> open_arcs_;       // per group: the arcs that can still matter
+    std::vector<std::vector<int>> active_;          // per depth: the unsettled outputs
+    std::vector<std::vector<std::uint32_t>> keys_;  // per depth: the memo key of the residual problem
+    std::vector<long double> results_;              // depth x outputs: the values found at that depth
 
     Memo memo_;
     std::vector<long double> memo_scratch_;
