@@ -36,7 +36,8 @@ template <class T>
 std::vector<T> column(const py::dict& tables, const char* key) {
     if (!tables.contains(key)) throw datareach::ModelError(std::string("internal: missing column ") + key);
     auto array = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(tables[key]);
-    if (!array || array.ndim() != 1) throw datareach::ModelError(std::string("internal: column ") + key + " is not a 1-d array");
+    if (!array || array.ndim() != 1)
+        throw datareach::ModelError(std::string("internal: column ") + key + " is not a 1-d array");
     return std::vector<T>(array.data(), array.data() + array.size());
 }
 

@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "datareach/errors.hpp"
-#include "datareach/exposure_monte_carlo.hpp"
+#include "datareach/monte_carlo.hpp"
 
 namespace datareach_bindings {
 

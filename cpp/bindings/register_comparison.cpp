@@ -1,3 +1,5 @@
+// Binding of the paired comparison: ComparisonTable as NumPy views (variants x adversaries x
+// classes) and monte_carlo_compare, run without the GIL with progress and Ctrl-C forwarded.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -8,14 +10,14 @@
 #include <utility>
 #include <vector>
 
+#include "datareach/comparison.hpp"
 #include "datareach/errors.hpp"
-#include "datareach/exposure_comparison.hpp"
 #include "progress.hpp"
 
 namespace py = pybind11;
 using namespace datareach;
-using datareach_bindings::PythonProgress;
 using datareach_bindings::monte_carlo_options;
+using datareach_bindings::PythonProgress;
 
 namespace {
 
@@ -32,7 +34,7 @@ py::array cube(py::object self, const std::vector<T>& values) {
     return std::move(view);
 }
 
-template <std::vector<double> ComparisonTable::*column>
+template <std::vector<double> ComparisonTable::* column>
 py::array double_cube(py::object self) {
     return cube(self, self.cast<const ComparisonTable&>().*column);
 }
@@ -54,13 +56,20 @@ void register_comparison(py::module_& m) {
                                    return out;
                                })
         .def_property_readonly("probability_difference", &double_cube<&ComparisonTable::probability_difference>)
-        .def_property_readonly("probability_difference_ci_low", &double_cube<&ComparisonTable::probability_difference_ci_low>)
-        .def_property_readonly("probability_difference_ci_high", &double_cube<&ComparisonTable::probability_difference_ci_high>)
+        .def_property_readonly("probability_difference_ci_low",
+                               &double_cube<&ComparisonTable::probability_difference_ci_low>)
+        .def_property_readonly("probability_difference_ci_high",
+                               &double_cube<&ComparisonTable::probability_difference_ci_high>)
         .def_property_readonly("expected_share_difference", &double_cube<&ComparisonTable::expected_share_difference>)
-        .def_property_readonly("expected_share_difference_ci_low", &double_cube<&ComparisonTable::expected_share_difference_ci_low>)
-        .def_property_readonly("expected_share_difference_ci_high", &double_cube<&ComparisonTable::expected_share_difference_ci_high>)
-        .def_property_readonly("base_only", [](py::object self) { return cube(self, self.cast<const ComparisonTable&>().base_only); })
-        .def_property_readonly("variant_only", [](py::object self) { return cube(self, self.cast<const ComparisonTable&>().variant_only); })
+        .def_property_readonly("expected_share_difference_ci_low",
+                               &double_cube<&ComparisonTable::expected_share_difference_ci_low>)
+        .def_property_readonly("expected_share_difference_ci_high",
+                               &double_cube<&ComparisonTable::expected_share_difference_ci_high>)
+        .def_property_readonly(
+            "base_only", [](py::object self) { return cube(self, self.cast<const ComparisonTable&>().base_only); })
+        .def_property_readonly(
+            "variant_only",
+            [](py::object self) { return cube(self, self.cast<const ComparisonTable&>().variant_only); })
         .def_property_readonly("identical",
                                [](py::object self) {
                                    // uint8 0/1 viewed as NumPy bool (same size, same layout).
@@ -73,7 +82,8 @@ void register_comparison(py::module_& m) {
     m.def(
         "monte_carlo_compare",
         [](const py::sequence& graphs, const std::vector<std::vector<std::int64_t>>& adversaries, std::int64_t samples,
-           const py::int_& seed, double tolerance, std::int64_t threads, double confidence, bool places, py::object progress) {
+           const py::int_& seed, double tolerance, std::int64_t threads, double confidence, bool places,
+           py::object progress) {
             PythonProgress hook{std::move(progress), std::nullopt};
             const MonteCarloOptions options =
                 monte_carlo_options(samples, seed, tolerance, threads, confidence, places, hook);

@@ -1,3 +1,5 @@
+// Binding of the core's one error type: ModelError surfaces in Python as datareach's
+// ModelError (a ValueError), so callers catch one exception for a bad model or request.
 #include <pybind11/pybind11.h>
 
 #include "datareach/errors.hpp"

@@ -1,3 +1,5 @@
+// Binding of the exact engine: exact_complexity (to choose a method cheaply) and
+// exact_exposure, run without the GIL with progress and Ctrl-C forwarded.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -6,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "datareach/exposure_exact.hpp"
+#include "datareach/exact.hpp"
 
 namespace py = pybind11;
 using namespace datareach;
@@ -76,8 +78,8 @@ void register_exact(py::module_& m) {
             }
             return table;
         },
-        py::arg("graph"), py::arg("adversaries"), py::arg("max_variables") = 128, py::arg("max_steps") = 20'000'000,
-        py::arg("places") = true, py::arg("progress") = py::none(),
+        py::arg("graph"), py::arg("adversaries"), py::arg("max_variables") = kExactVariableLimit,
+        py::arg("max_steps") = 20'000'000, py::arg("places") = true, py::arg("progress") = py::none(),
         "Exact exposure scores (an ExposureTable). Raises ModelError when a factoring run has "
         "more than max_variables random variables after pruning or needs more than max_steps "
         "conditioning steps (0: unlimited). progress(done, total) is called now and then with "

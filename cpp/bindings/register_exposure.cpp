@@ -1,3 +1,5 @@
+// Binding of the common result table: ExposureTable's matrices and place rows as read-only
+// NumPy views that keep the table alive, so results cross into Python without copies.
 #include <pybind11/eigen.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -35,15 +37,30 @@ py::dict place_columns(py::object self, const PlaceExposure& rows, const char* p
 void register_exposure(py::module_& m) {
     py::class_<ExposureTable, std::shared_ptr<ExposureTable>>(
         m, "ExposureTable", "Exposure scores of one run; matrices are adversaries x classes, read-only views.")
-        .def_property_readonly("adversaries", [](py::object self) { return view_of(self.cast<const ExposureTable&>().adversaries, self); })
-        .def_property_readonly("probability", [](py::object self) { return matrix_view(self, self.cast<const ExposureTable&>().probability); })
-        .def_property_readonly("ci_low", [](py::object self) { return matrix_view(self, self.cast<const ExposureTable&>().ci_low); })
-        .def_property_readonly("ci_high", [](py::object self) { return matrix_view(self, self.cast<const ExposureTable&>().ci_high); })
-        .def_property_readonly("expected_share", [](py::object self) { return matrix_view(self, self.cast<const ExposureTable&>().expected_share); })
-        .def_property_readonly("expected_share_ci_low", [](py::object self) { return matrix_view(self, self.cast<const ExposureTable&>().expected_share_ci_low); })
-        .def_property_readonly("expected_share_ci_high", [](py::object self) { return matrix_view(self, self.cast<const ExposureTable&>().expected_share_ci_high); })
-        .def_property_readonly("by_store", [](py::object self) { return place_columns(self, self.cast<const ExposureTable&>().by_store, "store"); })
-        .def_property_readonly("by_region", [](py::object self) { return place_columns(self, self.cast<const ExposureTable&>().by_region, "region"); })
+        .def_property_readonly(
+            "adversaries", [](py::object self) { return view_of(self.cast<const ExposureTable&>().adversaries, self); })
+        .def_property_readonly(
+            "probability",
+            [](py::object self) { return matrix_view(self, self.cast<const ExposureTable&>().probability); })
+        .def_property_readonly(
+            "ci_low", [](py::object self) { return matrix_view(self, self.cast<const ExposureTable&>().ci_low); })
+        .def_property_readonly(
+            "ci_high", [](py::object self) { return matrix_view(self, self.cast<const ExposureTable&>().ci_high); })
+        .def_property_readonly(
+            "expected_share",
+            [](py::object self) { return matrix_view(self, self.cast<const ExposureTable&>().expected_share); })
+        .def_property_readonly(
+            "expected_share_ci_low",
+            [](py::object self) { return matrix_view(self, self.cast<const ExposureTable&>().expected_share_ci_low); })
+        .def_property_readonly(
+            "expected_share_ci_high",
+            [](py::object self) { return matrix_view(self, self.cast<const ExposureTable&>().expected_share_ci_high); })
+        .def_property_readonly(
+            "by_store",
+            [](py::object self) { return place_columns(self, self.cast<const ExposureTable&>().by_store, "store"); })
+        .def_property_readonly(
+            "by_region",
+            [](py::object self) { return place_columns(self, self.cast<const ExposureTable&>().by_region, "region"); })
         .def_readonly("method", &ExposureTable::method)
         .def_readonly("samples", &ExposureTable::samples)
         .def_readonly("seed", &ExposureTable::seed)

@@ -1,3 +1,5 @@
+// Binding of the model: ModelData from the columnar tables the Python layer lowers a
+// scenario to, and CompiledGraph with the few accessors the Python layer reads.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -74,8 +76,8 @@ std::shared_ptr<ModelData> model_from_tables(const py::dict& tables) {
 }  // namespace
 
 void register_model(py::module_& m) {
-    py::class_<ModelData, std::shared_ptr<ModelData>>(m, "ModelData",
-                                                      "The model as validated columnar tables, ids replaced by indices.")
+    py::class_<ModelData, std::shared_ptr<ModelData>>(
+        m, "ModelData", "The model as validated columnar tables, ids replaced by indices.")
         .def(py::init(&model_from_tables), py::arg("tables"))
         .def_property_readonly("node_count", &ModelData::node_count)
         .def_property_readonly("class_count", &ModelData::class_count)
@@ -92,21 +94,30 @@ void register_model(py::module_& m) {
         .def_property_readonly("arc_count", &CompiledGraph::arc_count)
         .def_property_readonly("class_count", &CompiledGraph::class_count)
         .def_property_readonly("at", &CompiledGraph::at)
-        .def("arc_origin", [](const CompiledGraph& g, ArcIndex a) {
-            if (a < 0 || static_cast<std::size_t>(a) >= g.arc_count()) throw py::index_error("no compiled arc #" + std::to_string(a));
-            return g.arc_origin(a);
-        })
-        .def("presence_share", [](const CompiledGraph& g, ClassIndex c, NodeIndex s) {
-            if (c < 0 || static_cast<std::size_t>(c) >= g.class_count()) throw py::index_error("no class #" + std::to_string(c));
-            if (s < 0 || static_cast<std::size_t>(s) >= g.node_count()) throw py::index_error("no node #" + std::to_string(s));
-            return g.presence_share(c, s);
-        })
-        .def_property_readonly("presence_offsets", [](py::object self) {
-            return view_of(self.cast<const CompiledGraph&>().presence_stores().offsets, self);
-        })
-        .def_property_readonly("presence_stores", [](py::object self) {
-            return view_of(self.cast<const CompiledGraph&>().presence_stores().values, self);
-        })
+        .def(
+            "arc_origin",
+            [](const CompiledGraph& g, ArcIndex a) {
+                if (a < 0 || static_cast<std::size_t>(a) >= g.arc_count())
+                    throw py::index_error("no compiled arc #" + std::to_string(a));
+                return g.arc_origin(a);
+            },
+            py::arg("arc"))
+        .def(
+            "presence_share",
+            [](const CompiledGraph& g, ClassIndex c, NodeIndex s) {
+                if (c < 0 || static_cast<std::size_t>(c) >= g.class_count())
+                    throw py::index_error("no class #" + std::to_string(c));
+                if (s < 0 || static_cast<std::size_t>(s) >= g.node_count())
+                    throw py::index_error("no node #" + std::to_string(s));
+                return g.presence_share(c, s);
+            },
+            py::arg("atomic_class"), py::arg("store"))
+        .def_property_readonly(
+            "presence_offsets",
+            [](py::object self) { return view_of(self.cast<const CompiledGraph&>().presence_stores().offsets, self); })
+        .def_property_readonly(
+            "presence_stores",
+            [](py::object self) { return view_of(self.cast<const CompiledGraph&>().presence_stores().values, self); })
         .def_property_readonly("presence_shares", [](py::object self) {
             return view_of(self.cast<const CompiledGraph&>().presence_shares(), self);
         });

@@ -1,3 +1,5 @@
+// Binding of Monte Carlo exposure: monte_carlo_exposure, run without the GIL with progress
+// and Ctrl-C forwarded; seeds of any Python int size are folded to 64 bits.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -8,14 +10,14 @@
 #include <vector>
 
 #include "datareach/errors.hpp"
-#include "datareach/exposure_monte_carlo.hpp"
+#include "datareach/monte_carlo.hpp"
 #include "progress.hpp"
 
 namespace py = pybind11;
 using namespace datareach;
 
-using datareach_bindings::PythonProgress;
 using datareach_bindings::monte_carlo_options;
+using datareach_bindings::PythonProgress;
 
 void register_monte_carlo(py::module_& m) {
     m.def(

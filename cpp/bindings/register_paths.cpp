@@ -1,3 +1,5 @@
+// Binding of the most likely path: nodes, compiled arcs and their origins as NumPy arrays,
+// so the Python layer can name each step by the scenario entries it came from.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 

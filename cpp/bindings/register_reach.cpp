@@ -1,3 +1,5 @@
+// Binding of deterministic reach: the reach table as flat NumPy columns (ragged store lists
+// as offsets and values), which the Python layer turns into a DataFrame.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 

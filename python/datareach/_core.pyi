@@ -1,16 +1,19 @@
 """Type stubs of the compiled core (cpp/bindings). Indices, not ids: the Python layer
 translates. Arrays returned are NumPy views or arrays handed over without copying."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-class ModelData:
+# Every bound class has pybind11's metaclass (pybind11_builtins.pybind11_type, a subclass of
+# type that has no stub); `metaclass=type` says the class has an explicit one.
+
+class ModelData(metaclass=type):
     """The model as validated columnar tables (see datareach.lowering.lower)."""
 
-    def __init__(self, tables: Mapping[str, Any]) -> None: ...
+    def __init__(self, tables: dict[str, Any]) -> None: ...
     @property
     def node_count(self) -> int: ...
     @property
@@ -18,7 +21,7 @@ class ModelData:
     @property
     def arc_count(self) -> int: ...
 
-class CompiledGraph:
+class CompiledGraph(metaclass=type):
     """The model as of one date (days since 1970-01-01; None ignores windows), as a CSR graph."""
 
     def __init__(self, model: ModelData, at: int | None = None) -> None: ...
@@ -39,9 +42,11 @@ class CompiledGraph:
     @property
     def presence_shares(self) -> npt.NDArray[np.float64]: ...
 
-class ExposureTable:
+class ExposureTable(metaclass=type):
     """Scores of one run; matrices are adversaries x classes, read-only views."""
 
+    # Made by the engines only: calling the class raises TypeError (no constructor is bound).
+    def __init__(self, *args: Any, **kwargs: Any) -> None: ...
     @property
     def adversaries(self) -> npt.NDArray[np.int32]: ...
     @property
@@ -69,12 +74,14 @@ class ExposureTable:
     @property
     def max_half_width(self) -> float: ...
 
-class ComparisonTable:
+class ComparisonTable(metaclass=type):
     """A paired Monte Carlo comparison of a base (graph 0) with variants on the same worlds.
     Arrays are read-only (variants, adversaries, classes) views; differences are variant minus
     base, with Tango's score interval (probability) and a normal interval from the per-world
     differences (expected share); exactly 0 where ``identical``."""
 
+    # Made by the engines only: calling the class raises TypeError (no constructor is bound).
+    def __init__(self, *args: Any, **kwargs: Any) -> None: ...
     @property
     def tables(self) -> list[ExposureTable]: ...
     @property
@@ -102,7 +109,7 @@ class ComparisonTable:
     @property
     def max_half_width(self) -> float: ...
 
-ProgressCallback = Callable[[int, int], bool | None]
+_ProgressCallback = Callable[[int, int], bool | None]
 
 def reach(graph: CompiledGraph, adversaries: Sequence[int]) -> dict[str, npt.NDArray[Any]]: ...
 def most_likely_path(
@@ -115,7 +122,7 @@ def exact_exposure(
     max_variables: int = 128,
     max_steps: int = 20_000_000,
     places: bool = True,
-    progress: ProgressCallback | None = None,
+    progress: _ProgressCallback | None = None,
 ) -> ExposureTable: ...
 def monte_carlo_exposure(
     graph: CompiledGraph,
@@ -126,7 +133,7 @@ def monte_carlo_exposure(
     threads: int = 0,
     confidence: float = 0.95,
     places: bool = True,
-    progress: ProgressCallback | None = None,
+    progress: _ProgressCallback | None = None,
 ) -> ExposureTable: ...
 def monte_carlo_compare(
     graphs: Sequence[CompiledGraph],
@@ -137,5 +144,5 @@ def monte_carlo_compare(
     threads: int = 0,
     confidence: float = 0.95,
     places: bool = False,
-    progress: ProgressCallback | None = None,
+    progress: _ProgressCallback | None = None,
 ) -> ComparisonTable: ...

@@ -1,5 +1,5 @@
 // Brute-force enumeration of every world of a small compiled model, written straight from
-// DESIGN section 2: the reference the exact and Monte Carlo engines are checked against.
+// docs/design.md §2: the reference the exact and Monte Carlo engines are checked against.
 //
 // Every assignment of the random events and arc coins (those with 0 < p < 1; p = 0 is
 // always down and p = 1 always up) is one world, weighted by the product of its p and
@@ -65,14 +65,15 @@ inline BruteForce brute_force(const CompiledGraph& g, const std::vector<NodeInde
 
     const bool enumerate = V <= kBruteForceMaxVariables;
     if (!enumerate)
-        ADD_FAILURE() << "brute force too large: " << V << " random variables (limit " << kBruteForceMaxVariables << ")";
+        ADD_FAILURE() << "brute force too large: " << V << " random variables (limit " << kBruteForceMaxVariables
+                      << ")";
     std::vector<char> event_up(E), coin(M), arc_live(M), reached(N);
     std::vector<double> x(C);
     std::vector<NodeIndex> stack;
     std::set<std::int32_t> regions_hit;
     const std::uint64_t worlds = enumerate ? std::uint64_t{1} << V : 0;
     for (std::uint64_t w = 0; w < worlds; ++w) {
-        // DESIGN 2.2: the world and its weight.
+        // docs/design.md §2.2: the world and its weight.
         long double weight = 1;
         for (int e = 0; e < E; ++e) event_up[e] = g.event_p(e) == 1.0;
         for (int a = 0; a < M; ++a) coin[a] = g.arc_p(a) == 1.0;
@@ -96,7 +97,7 @@ inline BruteForce brute_force(const CompiledGraph& g, const std::vector<NodeInde
             std::fill(x.begin(), x.end(), 0.0);
             for (ClassIndex d = 0; d < C; ++d) {
                 if (g.is_composite(d)) continue;
-                // DESIGN 2.3: reach over live arcs that admit d.
+                // docs/design.md §2.3: reach over live arcs that admit d.
                 std::fill(reached.begin(), reached.end(), 0);
                 stack.assign(1, adversaries[i]);
                 reached[adversaries[i]] = 1;
@@ -109,7 +110,7 @@ inline BruteForce brute_force(const CompiledGraph& g, const std::vector<NodeInde
                             stack.push_back(g.arc_target(a));
                         }
                 }
-                // DESIGN 2.4 and 2.5: the exposed share and the stores and regions reached.
+                // docs/design.md §2.4 and §2.5: the exposed share and the stores and regions reached.
                 regions_hit.clear();
                 for (auto it = g.presence_stores().begin(d); it != g.presence_stores().end(d); ++it) {
                     if (!reached[*it]) continue;
@@ -123,7 +124,8 @@ inline BruteForce brute_force(const CompiledGraph& g, const std::vector<NodeInde
                 double v = x[c];
                 if (g.is_composite(c)) {  // the mosaic: every part in the same world
                     v = g.class_atoms().size(c) ? std::numeric_limits<double>::infinity() : 0.0;
-                    for (auto it = g.class_atoms().begin(c); it != g.class_atoms().end(c); ++it) v = std::min(v, x[*it]);
+                    for (auto it = g.class_atoms().begin(c); it != g.class_atoms().end(c); ++it)
+                        v = std::min(v, x[*it]);
                 }
                 if (v > 0) P[i][c] += weight;
                 X[i][c] += weight * v;

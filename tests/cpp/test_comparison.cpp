@@ -12,10 +12,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include "datareach/comparison.hpp"
 #include "datareach/errors.hpp"
-#include "datareach/exposure_comparison.hpp"
-#include "datareach/exposure_exact.hpp"
-#include "datareach/exposure_monte_carlo.hpp"
+#include "datareach/exact.hpp"
+#include "datareach/monte_carlo.hpp"
 #include "table_checks.hpp"
 #include "test_models.hpp"
 
@@ -79,7 +79,8 @@ ModelData random_model(std::mt19937_64& rng) {
     for (int c = 0; c < atoms; ++c) b.atomic_class();
     if (atoms >= 2) b.composite_class({0, 1});
     const double shares[] = {1.0, 0.5, 0.25, 0.6};
-    for (int k = 0; k < 2 + pick(3); ++k) b.place(pick(atoms), stores[pick(static_cast<int>(stores.size()))], shares[pick(4)]);
+    for (int k = 0; k < 2 + pick(3); ++k)
+        b.place(pick(atoms), stores[pick(static_cast<int>(stores.size()))], shares[pick(4)]);
     if (pick(2)) b.flow(stores[0], stores[1], shares[pick(4)]);
     const int events = pick(3);
     for (int e = 0; e < events; ++e) b.event(0.2 + 0.7 * unit(rng));
@@ -88,8 +89,8 @@ ModelData random_model(std::mt19937_64& rng) {
         std::vector<std::int32_t> filter, req;
         if (pick(4) == 0) filter.push_back(pick(atoms));
         if (events && pick(2)) req.push_back(pick(events));
-        b.arc(pick(3) ? nodes[pick(2)] : nodes[pick(static_cast<int>(nodes.size()))], nodes[pick(static_cast<int>(nodes.size()))],
-              ps[pick(6)], filter, req);
+        b.arc(pick(3) ? nodes[pick(2)] : nodes[pick(static_cast<int>(nodes.size()))],
+              nodes[pick(static_cast<int>(nodes.size()))], ps[pick(6)], filter, req);
     }
     if (pick(2)) b.jurisdiction("CN", 0.4);
     key_rows(b.data);
@@ -127,19 +128,19 @@ TEST(PairedInterval, NoDiscordantWorldsGiveTheScoreBound) {
     const double z = 1.959963984540054;
     for (std::uint64_t n : {10ull, 1000ull, 100000ull}) {
         double low, high;
-        mc::paired_difference_interval(0, 0, n, z, low, high);
+        stats::paired_difference_interval(0, 0, n, z, low, high);
         const double bound = z * z / (static_cast<double>(n) + z * z);
         EXPECT_NEAR(high, bound, 1e-12 * bound + 1e-15);
         EXPECT_NEAR(low, -bound, 1e-12 * bound + 1e-15);
     }
     double low, high;
-    mc::paired_difference_interval(0, 0, 0, z, low, high);
+    stats::paired_difference_interval(0, 0, 0, z, low, high);
     EXPECT_EQ(low, -1.0);
     EXPECT_EQ(high, 1.0);
-    mc::paired_difference_interval(50, 0, 50, z, low, high);  // every world variant-only
+    stats::paired_difference_interval(50, 0, 50, z, low, high);  // every world variant-only
     EXPECT_EQ(high, 1.0);
     EXPECT_GT(low, 0.8);
-    mc::paired_difference_interval(0, 50, 50, z, low, high);
+    stats::paired_difference_interval(0, 50, 50, z, low, high);
     EXPECT_EQ(low, -1.0);
     EXPECT_LT(high, -0.8);
 }
@@ -160,17 +161,20 @@ TEST(PairedInterval, EndpointsSolveTheScoreEquation) {
         const double g = (std::sqrt(5.0) - 1) / 2;
         for (int k = 0; k < 200; ++k) {
             const double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
-            if (loglik(x1) < loglik(x2)) lo = x1;
-            else hi = x2;
+            if (loglik(x1) < loglik(x2))
+                lo = x1;
+            else
+                hi = x2;
         }
         const double q = (lo + hi) / 2;
         return (b - c - n * d0) / std::sqrt(n * (2 * q + d0 * (1 - d0)));
     };
     const double z = 1.959963984540054;
-    const std::uint64_t cases[][3] = {{1, 7, 21}, {7, 1, 21}, {30, 12, 1000}, {0, 5, 400}, {3, 0, 100000}, {250, 260, 5000}};
+    const std::uint64_t cases[][3] = {{1, 7, 21},  {7, 1, 21},     {30, 12, 1000},
+                                      {0, 5, 400}, {3, 0, 100000}, {250, 260, 5000}};
     for (const auto& k : cases) {
         double low, high;
-        mc::paired_difference_interval(k[0], k[1], k[2], z, low, high);
+        stats::paired_difference_interval(k[0], k[1], k[2], z, low, high);
         const double b = static_cast<double>(k[0]), c = static_cast<double>(k[1]), n = static_cast<double>(k[2]);
         EXPECT_LT(low, (b - c) / n);
         EXPECT_GT(high, (b - c) / n);
@@ -183,7 +187,8 @@ TEST(PairedInterval, CoversAtTheStatedRate) {
     // Multinomial draws of (variant only, base only, agree) including rare discordance.
     std::mt19937_64 rng(11);
     const double z = 1.959963984540054;
-    const double settings[][3] = {{0.002, 0.0, 5000}, {0.01, 0.004, 2000}, {0.2, 0.15, 200}, {0.0005, 0.0002, 20000}, {0.3, 0.0, 100}};
+    const double settings[][3] = {
+        {0.002, 0.0, 5000}, {0.01, 0.004, 2000}, {0.2, 0.15, 200}, {0.0005, 0.0002, 20000}, {0.3, 0.0, 100}};
     for (const auto& s : settings) {
         const double q01 = s[0], q10 = s[1];
         const auto n = static_cast<std::uint64_t>(s[2]);
@@ -195,7 +200,7 @@ TEST(PairedInterval, CoversAtTheStatedRate) {
             std::binomial_distribution<std::uint64_t> second(n - b, q10 / (1 - q01));
             const std::uint64_t c = second(rng);
             double low, high;
-            mc::paired_difference_interval(b, c, n, z, low, high);
+            stats::paired_difference_interval(b, c, n, z, low, high);
             covered += low <= q01 - q10 && q01 - q10 <= high;
         }
         EXPECT_GE(covered, reps * 93 / 100) << q01 << " " << q10 << " " << n;
@@ -262,7 +267,8 @@ TEST(Comparison, RevokingAnArcNeverAddsExposure) {
         const ModelData m = random_model(rng);
         ModelData revoked = m;  // drop one arc row (keys keep the others' coins)
         const std::size_t drop = rng() % m.arc_count();
-        for (auto* column : {&revoked.arc_from, &revoked.arc_to}) column->erase(column->begin() + static_cast<std::ptrdiff_t>(drop));
+        for (auto* column : {&revoked.arc_from, &revoked.arc_to})
+            column->erase(column->begin() + static_cast<std::ptrdiff_t>(drop));
         revoked.arc_p.erase(revoked.arc_p.begin() + static_cast<std::ptrdiff_t>(drop));
         revoked.arc_cost.erase(revoked.arc_cost.begin() + static_cast<std::ptrdiff_t>(drop));
         revoked.arc_window.erase(revoked.arc_window.begin() + static_cast<std::ptrdiff_t>(drop));
@@ -303,7 +309,8 @@ TEST(Comparison, KnownDifferenceIsCovered) {
         const auto t = compare({&g0, &g1}, {adv}, options(2048, static_cast<std::uint64_t>(seed)));
         EXPECT_EQ(t.base_only[0], 0u);  // common random numbers: raising p only adds worlds
         covered += t.probability_difference_ci_low[0] <= 0.1 && 0.1 <= t.probability_difference_ci_high[0];
-        share_covered += t.expected_share_difference_ci_low[0] <= 0.05 && 0.05 <= t.expected_share_difference_ci_high[0];
+        share_covered +=
+            t.expected_share_difference_ci_low[0] <= 0.05 && 0.05 <= t.expected_share_difference_ci_high[0];
     }
     EXPECT_GE(covered, seeds * 92 / 100);
     EXPECT_GE(share_covered, seeds * 92 / 100);
@@ -339,9 +346,10 @@ TEST(Comparison, CoversExactDifferencesOnRandomModels) {
                     continue;
                 }
                 ++entries;
-                covered += t.probability_difference_ci_low[at] - 1e-12 <= dp && dp <= t.probability_difference_ci_high[at] + 1e-12;
-                share_covered +=
-                    t.expected_share_difference_ci_low[at] - 1e-12 <= ds && ds <= t.expected_share_difference_ci_high[at] + 1e-12;
+                covered += t.probability_difference_ci_low[at] - 1e-12 <= dp &&
+                           dp <= t.probability_difference_ci_high[at] + 1e-12;
+                share_covered += t.expected_share_difference_ci_low[at] - 1e-12 <= ds &&
+                                 ds <= t.expected_share_difference_ci_high[at] + 1e-12;
             }
     }
     EXPECT_GT(entries, 100);
@@ -393,7 +401,8 @@ TEST(Comparison, TablesEqualMonteCarloExposure) {
             for (std::size_t i = 0; i < 2; ++i)
                 for (std::size_t c = 0; c < t.classes; ++c) {
                     const auto r = static_cast<Eigen::Index>(i), k = static_cast<Eigen::Index>(c);
-                    EXPECT_NEAR(t.probability_difference[t.index(0, i, c)], t.tables[1].probability(r, k) - t.tables[0].probability(r, k), 1e-12);
+                    EXPECT_NEAR(t.probability_difference[t.index(0, i, c)],
+                                t.tables[1].probability(r, k) - t.tables[0].probability(r, k), 1e-12);
                     EXPECT_NEAR(t.expected_share_difference[t.index(0, i, c)],
                                 t.tables[1].expected_share(r, k) - t.tables[0].expected_share(r, k), 1e-12);
                 }
@@ -435,7 +444,8 @@ TEST(Comparison, IdenticalForAnyThreadCountAndBlockSize) {
     const auto reference = compare({&g0, &g1, &g2}, adversaries, o);
     EXPECT_EQ(reference.samples, 20480u);
     std::uint64_t discordant = 0;
-    for (std::size_t k = 0; k < reference.base_only.size(); ++k) discordant += reference.base_only[k] + reference.variant_only[k];
+    for (std::size_t k = 0; k < reference.base_only.size(); ++k)
+        discordant += reference.base_only[k] + reference.variant_only[k];
     EXPECT_GT(discordant, 1000u);
     for (unsigned threads : {2u, 3u, 8u}) {
         o.threads = threads;

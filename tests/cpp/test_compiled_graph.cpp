@@ -1,3 +1,5 @@
+// Compilation checks: validation messages, rule expansion, windows, presence over flows and
+// both CSR orders, on small hand-made models whose answers are known.
 #include <gtest/gtest.h>
 
 #include "datareach/compiled_graph.hpp"

@@ -1,5 +1,5 @@
 // The exact exposure engine against hand-computed values, published network reliabilities
-// and a brute-force enumeration of all worlds written straight from DESIGN section 2.
+// and a brute-force enumeration of all worlds written straight from docs/design.md §2.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,7 +15,7 @@
 #include "brute_force.hpp"
 #include "datareach/compiled_graph.hpp"
 #include "datareach/errors.hpp"
-#include "datareach/exposure_exact.hpp"
+#include "datareach/exact.hpp"
 #include "test_models.hpp"
 
 namespace dr = datareach;
@@ -26,15 +26,18 @@ using datareach::testing::bridge;
 using datareach::testing::grid;
 using datareach::testing::ModelBuilder;
 
-void expect_matches_brute(const dr::CompiledGraph& g, const std::vector<dr::NodeIndex>& adversaries, const std::string& what) {
+void expect_matches_brute(const dr::CompiledGraph& g, const std::vector<dr::NodeIndex>& adversaries,
+                          const std::string& what) {
     const auto table = dr::exact_exposure(g, adversaries);
     const auto brute = dr::testing::brute_force(g, adversaries);
     const std::size_t C = g.class_count();
     ASSERT_EQ(table.method, "exact");
     for (std::size_t i = 0; i < adversaries.size(); ++i)
         for (std::size_t c = 0; c < C; ++c) {
-            EXPECT_NEAR(table.probability(i, c), brute.probability[i][c], 1e-12) << what << " adversary " << i << " class " << c;
-            EXPECT_NEAR(table.expected_share(i, c), brute.expected_share[i][c], 1e-12) << what << " adversary " << i << " class " << c;
+            EXPECT_NEAR(table.probability(i, c), brute.probability[i][c], 1e-12)
+                << what << " adversary " << i << " class " << c;
+            EXPECT_NEAR(table.expected_share(i, c), brute.expected_share[i][c], 1e-12)
+                << what << " adversary " << i << " class " << c;
             EXPECT_EQ(table.ci_low(i, c), table.probability(i, c));
             EXPECT_EQ(table.ci_high(i, c), table.probability(i, c));
             EXPECT_EQ(table.expected_share_ci_low(i, c), table.expected_share(i, c));
@@ -210,7 +213,7 @@ TEST(Exact, SeriesParallelReductions) {
     b.arc(nb, s, 0.8);
     const auto g = b.compile();
     const auto c = dr::exact_complexity(g, {adv});
-    // The filter gives the two classes different profiles, hence a run each; in each run the
+    // The filter gives the two classes different filter groups, hence a run each; in each run the
     // parallel arcs and then the chain reduce to a single coin.
     EXPECT_EQ(c.max_run_variables[0], 1);
     const auto t = dr::exact_exposure(g, {adv});
@@ -256,7 +259,8 @@ TEST(Exact, LimitsAndCancel) {
         dr::exact_exposure(g, {s}, small);
         FAIL() << "expected ModelError";
     } catch (const dr::ModelError& e) {
-        EXPECT_NE(std::string(e.what()).find("40 random variables remain after pruning for adversary #0 (limit 30)"), std::string::npos)
+        EXPECT_NE(std::string(e.what()).find("40 random variables remain after pruning for adversary #0 (limit 30)"),
+                  std::string::npos)
             << e.what();
     }
     dr::ExactOptions steps;
@@ -360,13 +364,16 @@ TEST(Exact, RandomModelsMatchBruteForce) {
     for (int model = 0; model < 400; ++model) {
         ModelBuilder b;
         for (const char* path : {"A", "A/x", "B"}) b.region(path);  // region rows 0, 1, 2
-        const char* regions[] = {"", "A", "A/x", "B"};                  // "": no region
+        const char* regions[] = {"", "A", "A/x", "B"};              // "": no region
         const int nodes = 2 + pick(6);
         std::vector<int> stores;
         for (int v = 0; v < nodes; ++v) {
-            if (v > 0 && pick(2) == 0) stores.push_back(b.store(regions[pick(4)]));
-            else if (pick(8) == 0) b.jurisdiction(regions[1 + pick(3)], prob(), regions[pick(4)]);
-            else b.role(regions[pick(4)]);
+            if (v > 0 && pick(2) == 0)
+                stores.push_back(b.store(regions[pick(4)]));
+            else if (pick(8) == 0)
+                b.jurisdiction(regions[1 + pick(3)], prob(), regions[pick(4)]);
+            else
+                b.role(regions[pick(4)]);
         }
         if (stores.empty()) stores.push_back(b.store(regions[pick(4)]));
         const int n = static_cast<int>(b.data.node_count());
@@ -379,9 +386,10 @@ TEST(Exact, RandomModelsMatchBruteForce) {
         if (atoms >= 3 && pick(3) == 0) b.composite_class({0, 1, 2}, 2, 10);
         const int events = pick(4);
         for (int e = 0; e < events; ++e) b.event(prob());
-        for (int i = 0, k = 1 + pick(4); i < k; ++i) b.place(pick(atoms), stores[pick(static_cast<int>(stores.size()))],
-                                                            pick(3) == 0 ? 1.0 : std::round(uniform(0.1, 1.0) * 10) / 10,
-                                                            pick(5) == 0 ? dr::Window{0, 10} : dr::Window{});
+        for (int i = 0, k = 1 + pick(4); i < k; ++i)
+            b.place(pick(atoms), stores[pick(static_cast<int>(stores.size()))],
+                    pick(3) == 0 ? 1.0 : std::round(uniform(0.1, 1.0) * 10) / 10,
+                    pick(5) == 0 ? dr::Window{0, 10} : dr::Window{});
         for (int i = 0, k = pick(3); i < k && stores.size() > 1; ++i) {
             std::vector<int> cls;
             if (pick(2) == 0) cls.push_back(pick(atoms));
@@ -424,8 +432,10 @@ TEST(Exact, DenseRandomModelsMatchBruteForce) {
         const int n = 5 + pick(4);
         std::vector<int> stores;
         for (int v = 0; v < n; ++v) {
-            if (v > 0 && pick(3) == 0) stores.push_back(b.store(pick(2) ? "A/x" : "A"));
-            else b.role();
+            if (v > 0 && pick(3) == 0)
+                stores.push_back(b.store(pick(2) ? "A/x" : "A"));
+            else
+                b.role();
         }
         if (stores.empty()) stores.push_back(b.store("A/x"));
         const int atoms = 1 + pick(3);
@@ -476,9 +486,10 @@ TEST(Exact, GridScaling) {
         opt.stats = &stats;
         const auto table = dr::exact_exposure(g, {s}, opt);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        std::printf("[ exact ] %dx%d grid (%d links): %.10f in %.3f s, %llu steps, %llu memo entries, %llu hits\n", k, k,
-                    2 * k * (k - 1), table.probability(0, 0), seconds, static_cast<unsigned long long>(stats.steps),
-                    static_cast<unsigned long long>(stats.memo_entries), static_cast<unsigned long long>(stats.memo_hits));
+        std::printf("[ exact ] %dx%d grid (%d links): %.10f in %.3f s, %llu steps, %llu memo entries, %llu hits\n", k,
+                    k, 2 * k * (k - 1), table.probability(0, 0), seconds, static_cast<unsigned long long>(stats.steps),
+                    static_cast<unsigned long long>(stats.memo_entries),
+                    static_cast<unsigned long long>(stats.memo_hits));
         std::fflush(stdout);
     }
 }

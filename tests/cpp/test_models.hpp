@@ -156,7 +156,8 @@ inline ModelData medium_model(double p_min, double p_span) {
         std::vector<std::int32_t> filter, req;
         if (rng() % 4 == 0) filter.push_back(static_cast<std::int32_t>(rng() % 3));
         if (rng() % 3 == 0) req.push_back(static_cast<std::int32_t>(rng() % 5));
-        b.arc(static_cast<std::int32_t>(rng() % n), static_cast<std::int32_t>(rng() % n), p_min + p_span * (rng() % 1000) / 1000.0, filter, req);
+        b.arc(static_cast<std::int32_t>(rng() % n), static_cast<std::int32_t>(rng() % n),
+              p_min + p_span * (rng() % 1000) / 1000.0, filter, req);
     }
     b.jurisdiction("CN", 0.3);
     return b.data;

@@ -12,13 +12,13 @@
 
 #include "brute_force.hpp"
 #include "datareach/errors.hpp"
-#include "datareach/exposure_monte_carlo.hpp"
+#include "datareach/monte_carlo.hpp"
 #include "table_checks.hpp"
 #include "test_models.hpp"
 
 using namespace datareach;
-using datareach::testing::BruteForce;
 using datareach::testing::bridge;
+using datareach::testing::BruteForce;
 using datareach::testing::expect_tables_identical;
 using datareach::testing::grid;
 using datareach::testing::ModelBuilder;
@@ -65,7 +65,8 @@ ModelData random_model(std::mt19937_64& rng) {
     const double shares[] = {1.0, 0.5, 0.25, 0.6};
     for (int k = 0; k < 2 + pick(4); ++k) b.place(classes[pick(atoms)], store_ids[pick(stores)], shares[pick(4)]);
     for (int k = 0; k < pick(3); ++k)
-        b.flow(store_ids[pick(stores)], store_ids[pick(stores)], shares[pick(4)], pick(2) ? std::vector<std::int32_t>{} : std::vector<std::int32_t>{classes[pick(atoms)]});
+        b.flow(store_ids[pick(stores)], store_ids[pick(stores)], shares[pick(4)],
+               pick(2) ? std::vector<std::int32_t>{} : std::vector<std::int32_t>{classes[pick(atoms)]});
     const int events = pick(3);
     for (int e = 0; e < events; ++e) b.event(pick(4) == 0 ? 1.0 : 0.2 + 0.7 * unit(rng));
     const int arcs = 3 + pick(8);
@@ -76,8 +77,8 @@ ModelData random_model(std::mt19937_64& rng) {
         if (events && pick(2)) req.push_back(pick(events));
         Window w;
         if (pick(6) == 0) w.start = 100;  // absent at day 50
-        b.arc(pick(2) ? 0 : node_ids[pick(static_cast<int>(node_ids.size()))], node_ids[pick(static_cast<int>(node_ids.size()))],
-              ps[pick(6)], filter, req, w);
+        b.arc(pick(2) ? 0 : node_ids[pick(static_cast<int>(node_ids.size()))],
+              node_ids[pick(static_cast<int>(node_ids.size()))], ps[pick(6)], filter, req, w);
     }
     return b.data;
 }
@@ -108,7 +109,8 @@ TEST(MonteCarloBernoulli, FrequenciesMatchPWithFewWords) {
         const std::uint64_t trials = 1 << 15;
         for (std::uint64_t t = 0; t < trials; ++t) {
             unsigned used = 0;
-            ones += static_cast<std::uint64_t>(__builtin_popcountll(mc::bernoulli_word(mc::BernoulliP::of(p), mc::mix64(t), &used)));
+            ones += static_cast<std::uint64_t>(
+                __builtin_popcountll(mc::bernoulli_word(mc::BernoulliP::of(p), mc::mix64(t), &used)));
             words += used;
         }
         expect_close(static_cast<double>(ones) / (64.0 * trials), p, 64 * trials, 5.0);
@@ -133,17 +135,17 @@ TEST(MonteCarloBernoulli, LanesAreMonotoneInP) {
 }
 
 TEST(MonteCarloBernoulli, NormalQuantileAndWilson) {
-    EXPECT_NEAR(mc::normal_quantile(0.975), 1.959963984540054, 1e-12);
-    EXPECT_NEAR(mc::normal_quantile(0.5), 0.0, 1e-15);
-    EXPECT_NEAR(mc::normal_quantile(0.995), 2.5758293035489004, 1e-12);
-    EXPECT_NEAR(mc::normal_quantile(1e-10), -6.361340902404056, 1e-9);
+    EXPECT_NEAR(stats::normal_quantile(0.975), 1.959963984540054, 1e-12);
+    EXPECT_NEAR(stats::normal_quantile(0.5), 0.0, 1e-15);
+    EXPECT_NEAR(stats::normal_quantile(0.995), 2.5758293035489004, 1e-12);
+    EXPECT_NEAR(stats::normal_quantile(1e-10), -6.361340902404056, 1e-9);
     double lo, hi;
-    mc::wilson_interval(0, 100, 1.96, lo, hi);
+    stats::wilson_interval(0, 100, 1.96, lo, hi);
     EXPECT_EQ(lo, 0.0);
     EXPECT_NEAR(hi, 0.036994, 1e-5);
-    mc::wilson_interval(100, 100, 1.96, lo, hi);
+    stats::wilson_interval(100, 100, 1.96, lo, hi);
     EXPECT_EQ(hi, 1.0);
-    mc::wilson_interval(50, 100, 1.96, lo, hi);
+    stats::wilson_interval(50, 100, 1.96, lo, hi);
     EXPECT_NEAR(lo, 0.403832, 1e-5);
     EXPECT_NEAR(hi, 0.596168, 1e-5);
 }
@@ -201,9 +203,9 @@ TEST(MonteCarlo, ClassFiltersSplitPropagations) {
     const auto d = b.atomic_class(), e = b.atomic_class(), f = b.atomic_class();
     for (auto c : {d, e, f}) b.place(c, s);
     b.arc(adv, hub, 0.5);
-    b.arc(hub, s, 0.4, {d});       // d only
-    b.arc(hub, s, 0.7, {d, e});    // d and e
-    b.arc(adv, s, 0.1);            // everything
+    b.arc(hub, s, 0.4, {d});     // d only
+    b.arc(hub, s, 0.7, {d, e});  // d and e
+    b.arc(adv, s, 0.1);          // everything
     const std::uint64_t n = 1 << 17;
     const auto t = run(b.data, {adv}, options(n));
     expect_close(t.probability(0, d), 1 - 0.9 * (1 - 0.5 * (1 - 0.6 * 0.3)), n);
@@ -332,7 +334,8 @@ TEST(MonteCarlo, DeterministicReachGivesExactIntervals) {
     }
     // Only the random entries count towards the widest half-width.
     EXPECT_GT(t.max_half_width, 0.0);
-    EXPECT_NEAR(t.max_half_width, std::max((t.ci_high(0, e) - t.ci_low(0, e)) / 2, (t.ci_high(0, both) - t.ci_low(0, both)) / 2), 1e-15);
+    EXPECT_NEAR(t.max_half_width,
+                std::max((t.ci_high(0, e) - t.ci_low(0, e)) / 2, (t.ci_high(0, both) - t.ci_low(0, both)) / 2), 1e-15);
 }
 
 TEST(MonteCarlo, RareExposureStillGetsAnExpectedShareInterval) {
@@ -431,7 +434,8 @@ TEST(MonteCarlo, AgreesWithEnumerationOnRandomModels) {
         const auto t = monte_carlo_exposure(g, adversaries, o);
         for (std::size_t i = 0; i < adversaries.size(); ++i)
             for (std::size_t c = 0; c < g.class_count(); ++c) {
-                SCOPED_TRACE("model " + std::to_string(model) + " adversary " + std::to_string(i) + " class " + std::to_string(c));
+                SCOPED_TRACE("model " + std::to_string(model) + " adversary " + std::to_string(i) + " class " +
+                             std::to_string(c));
                 expect_close(t.probability(i, c), exact.probability[i][c], n);
                 EXPECT_NEAR(t.expected_share(i, c), exact.expected_share[i][c], 5 * std::sqrt(0.25 / n) + 1e-12);
                 ++checked;

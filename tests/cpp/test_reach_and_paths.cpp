@@ -1,3 +1,5 @@
+// Deterministic reach and most likely paths on small models with known answers, including
+// probabilities whose product underflows.
 #include <gtest/gtest.h>
 
 #include <cmath>

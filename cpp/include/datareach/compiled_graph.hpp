@@ -1,22 +1,20 @@
-// The model as of one date, compiled into an immutable compact graph: jurisdiction rules
-// expanded into explicit arcs, absent (out-of-window) elements dropped, arcs in a Boost.Graph
-// compressed sparse row graph, composite classes flattened to their atomic parts, and the
-// presence share of every class in every store computed once.
+// The model as of one date, compiled into an immutable compact graph, so that every engine
+// reads one representation built once: jurisdiction rules expanded into explicit arcs,
+// absent (out-of-window) elements dropped, arcs in compressed sparse row arrays both ways
+// (out-arcs by source, in-arcs by target), composite classes flattened to their atomic
+// parts, the presence share of every class in every store computed once, and the classes
+// grouped by the arcs that admit them (one search serves a whole group).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <vector>
 
-#include <boost/graph/compressed_sparse_row_graph.hpp>
-
 #include "datareach/model_data.hpp"
 
 namespace datareach {
 
-// Arc attributes live in arrays indexed by the CSR edge index, so the graph itself carries
-// only the edge index (which compressed_sparse_row_graph provides) and stays small.
-using ArcGraph = boost::compressed_sparse_row_graph<boost::directedS>;
+// Arc attributes live in arrays indexed by the arc's position in the out-arc CSR order.
 using ArcIndex = std::int64_t;
 using NodeIndex = std::int32_t;
 using ClassIndex = std::int32_t;
@@ -33,29 +31,31 @@ inline constexpr std::uint64_t mix_keys(std::uint64_t a, std::uint64_t b) {
     return z ^ (z >> 31);
 }
 
-inline constexpr NodeIndex jurisdiction_of_origin(std::int64_t origin) {
-    return static_cast<NodeIndex>(-1 - origin);
-}
+inline constexpr NodeIndex jurisdiction_of_origin(std::int64_t origin) { return static_cast<NodeIndex>(-1 - origin); }
 
 class CompiledGraph {
 public:
     // Validates the model (ModelError) and compiles it as of `at` (nullopt: ignore windows).
     static CompiledGraph compile(const ModelData& model, std::optional<Day> at = std::nullopt);
 
-    std::size_t node_count() const { return node_kind_.size(); }
+    std::size_t node_count() const { return out_offsets_.empty() ? 0 : out_offsets_.size() - 1; }
     std::size_t arc_count() const { return arc_p_.size(); }
     std::size_t class_count() const { return class_atoms_.rows(); }
     std::size_t event_count() const { return event_p_.size(); }
     std::optional<Day> at() const { return at_; }
 
-    const ArcGraph& graph() const { return graph_; }
-    // CSR view: the out-arcs of node v are the arc indices [out_begin(v), out_end(v)).
-    ArcIndex out_begin(NodeIndex v) const { return static_cast<ArcIndex>(graph_.m_forward.m_rowstart[v]); }
-    ArcIndex out_end(NodeIndex v) const { return static_cast<ArcIndex>(graph_.m_forward.m_rowstart[v + 1]); }
+    // Out-arcs: the arcs leaving node v are the arc indices [out_begin(v), out_end(v)), in the
+    // order of the access table, rule arcs last.
+    ArcIndex out_begin(NodeIndex v) const { return out_offsets_[v]; }
+    ArcIndex out_end(NodeIndex v) const { return out_offsets_[v + 1]; }
+    // In-arcs: the arcs entering node v are in_arc(i) for i in [in_begin(v), in_end(v)),
+    // ascending by arc index.
+    ArcIndex in_begin(NodeIndex v) const { return in_offsets_[v]; }
+    ArcIndex in_end(NodeIndex v) const { return in_offsets_[v + 1]; }
+    ArcIndex in_arc(ArcIndex i) const { return in_arcs_[i]; }
     NodeIndex arc_source(ArcIndex a) const { return arc_source_[a]; }
-    NodeIndex arc_target(ArcIndex a) const { return static_cast<NodeIndex>(graph_.m_forward.m_column[a]); }
+    NodeIndex arc_target(ArcIndex a) const { return arc_target_[a]; }
     double arc_p(ArcIndex a) const { return arc_p_[a]; }
-    double arc_cost(ArcIndex a) const { return arc_cost_[a]; }
     std::int64_t arc_origin(ArcIndex a) const { return arc_origin_[a]; }
     const RaggedIndex& arc_requires() const { return arc_requires_; }
     // Stable identities for common random numbers (see ModelData::arc_key).
@@ -72,50 +72,58 @@ public:
     // True iff the arc is live in every world (its p and all its events are 1).
     bool arc_certain(ArcIndex a) const;
 
-    NodeKind node_kind(NodeIndex v) const { return node_kind_[v]; }
     std::int32_t node_region(NodeIndex v) const { return node_region_[v]; }
     const std::vector<std::int32_t>& region_parent() const { return region_parent_; }
-    bool region_within(std::int32_t region, std::int32_t ancestor) const;
 
     double event_p(std::int32_t e) const { return event_p_[e]; }
     const std::vector<double>& event_p() const { return event_p_; }
 
-    double class_sensitivity(ClassIndex c) const { return class_sensitivity_[c]; }
-    double class_records(ClassIndex c) const { return class_records_[c]; }
     bool is_composite(ClassIndex c) const { return composite_[c] != 0; }
     // The atomic classes of c: c itself if atomic, its flattened components otherwise.
     const RaggedIndex& class_atoms() const { return class_atoms_; }
 
-    // Presence (DESIGN 2.1): the stores holding atomic class d with share > 0, as parallel
+    // Presence (docs/design.md §2.1): the stores holding atomic class d with share > 0, as parallel
     // arrays sorted by store, and a dense lookup for one class.
     const RaggedIndex& presence_stores() const { return presence_stores_; }
     const std::vector<double>& presence_shares() const { return presence_shares_; }
     double presence_share(ClassIndex atomic_class, NodeIndex store) const;
 
+    // Filter groups: the atomic classes held somewhere (share > 0) grouped so that exactly the
+    // same arcs admit every class of a group (the same filtered arcs name them). A search or
+    // propagation for the group's representative (its smallest class) serves all of them.
+    // Rows are groups ordered by their smallest class; each row is sorted.
+    const RaggedIndex& filter_groups() const { return filter_groups_; }
+    std::size_t filter_group_count() const { return filter_groups_.rows(); }
+    ClassIndex group_representative(std::size_t group) const { return *filter_groups_.begin(group); }
+    // The group of an atomic class held somewhere; -1 for a composite or a class held nowhere.
+    std::int32_t filter_group_of(ClassIndex c) const { return filter_group_of_[c]; }
+
 private:
     std::optional<Day> at_;
-    ArcGraph graph_;
+    std::vector<ArcIndex> out_offsets_;  // nodes + 1
+    std::vector<NodeIndex> arc_target_;
+    std::vector<ArcIndex> in_offsets_;  // nodes + 1
+    std::vector<ArcIndex> in_arcs_;     // arc indices grouped by target
     std::vector<NodeIndex> arc_source_;
     std::vector<double> arc_p_;
-    std::vector<double> arc_cost_;
     std::vector<std::int64_t> arc_origin_;
     std::vector<std::uint64_t> arc_key_;
     std::vector<std::uint64_t> event_key_;
     RaggedIndex arc_classes_;
     RaggedIndex arc_requires_;
 
-    std::vector<NodeKind> node_kind_;
     std::vector<std::int32_t> node_region_;
     std::vector<std::int32_t> region_parent_;
     std::vector<double> event_p_;
 
-    std::vector<double> class_sensitivity_;
-    std::vector<double> class_records_;
     std::vector<std::uint8_t> composite_;
     RaggedIndex class_atoms_;
 
     RaggedIndex presence_stores_;          // rows: classes (composite rows empty)
     std::vector<double> presence_shares_;  // parallel to presence_stores_.values
+
+    RaggedIndex filter_groups_;
+    std::vector<std::int32_t> filter_group_of_;
 };
 
 }  // namespace datareach

@@ -1,7 +1,7 @@
-// Exposure scores (DESIGN 2.4-2.5): for every adversary and class, the probability that the
+// Exposure scores (docs/design.md §2.4-2.5): for every adversary and class, the probability that the
 // adversary reaches some share of the class, the expected exposed share, and per store the
 // probability that the store is reached while holding the class. Two engines fill the same
-// table: exact (exposure_exact.hpp) and Monte Carlo (exposure_monte_carlo.hpp).
+// table: exact (exact.hpp) and Monte Carlo (monte_carlo.hpp).
 #pragma once
 
 #include <atomic>
@@ -27,25 +27,25 @@ struct PlaceExposure {
     std::vector<ClassIndex> class_index;      // atomic classes only
     std::vector<std::int32_t> place;
     std::vector<double> probability;
-    std::vector<double> ci_low;   // equal to probability for exact results
+    std::vector<double> ci_low;  // equal to probability for exact results
     std::vector<double> ci_high;
 };
 
 struct ExposureTable {
     std::vector<NodeIndex> adversaries;
     // adversaries x classes, composite classes included.
-    ScoreMatrix probability;      // P(X > 0)
-    ScoreMatrix ci_low;           // Wilson interval (exact: equal to probability)
+    ScoreMatrix probability;  // P(X > 0)
+    ScoreMatrix ci_low;       // Wilson interval (exact: equal to probability)
     ScoreMatrix ci_high;
-    ScoreMatrix expected_share;   // E[X]
-    ScoreMatrix expected_share_ci_low;   // interval for E[X] (exact: equal to E[X])
+    ScoreMatrix expected_share;         // E[X]
+    ScoreMatrix expected_share_ci_low;  // interval for E[X] (exact: equal to E[X])
     ScoreMatrix expected_share_ci_high;
     // Rows for every (adversary, atomic class, place holding the class with share > 0),
     // sorted by adversary row, class, place; probability 0 included.
     PlaceExposure by_store;
     PlaceExposure by_region;
-    std::string method;           // "exact" or "monte_carlo"
-    std::uint64_t samples = 0;    // worlds drawn (Monte Carlo) or 0
+    std::string method;         // "exact" or "monte_carlo"
+    std::uint64_t samples = 0;  // worlds drawn (Monte Carlo) or 0
     std::uint64_t seed = 0;
     double max_half_width = 0.0;  // widest probability interval half-width (0 for exact)
 };

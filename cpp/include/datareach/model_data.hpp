@@ -32,11 +32,17 @@ struct RaggedIndex {
     std::vector<std::int32_t> values;
 
     std::size_t rows() const { return offsets.size() - 1; }
-    std::size_t size(std::size_t row) const {
-        return static_cast<std::size_t>(offsets[row + 1] - offsets[row]);
-    }
+    std::size_t size(std::size_t row) const { return static_cast<std::size_t>(offsets[row + 1] - offsets[row]); }
     const std::int32_t* begin(std::size_t row) const { return values.data() + offsets[row]; }
     const std::int32_t* end(std::size_t row) const { return values.data() + offsets[row + 1]; }
+    // One row, for range-for loops.
+    struct Row {
+        const std::int32_t* first;
+        const std::int32_t* last;
+        const std::int32_t* begin() const { return first; }
+        const std::int32_t* end() const { return last; }
+    };
+    Row row(std::size_t r) const { return {begin(r), end(r)}; }
     void push_row(const std::vector<std::int32_t>& row) {
         values.insert(values.end(), row.begin(), row.end());
         offsets.push_back(static_cast<std::int64_t>(values.size()));

@@ -1,4 +1,4 @@
-// The most likely access path from an adversary to any store holding a class (DESIGN 2.6).
+// The most likely access path from an adversary to any store holding a class (docs/design.md §2.6).
 #pragma once
 
 #include <cstdint>
@@ -10,8 +10,8 @@
 namespace datareach {
 
 struct AccessPath {
-    std::vector<NodeIndex> nodes;        // adversary first, the store last
-    std::vector<ArcIndex> arcs;          // compiled arc indices, nodes.size() - 1 of them
+    std::vector<NodeIndex> nodes;  // adversary first, the store last
+    std::vector<ArcIndex> arcs;    // compiled arc indices, nodes.size() - 1 of them
     // Product of the distinct coins and events on the path: each shared event counted once.
     // A lower bound on the exposure probability.
     double probability = 0.0;
@@ -21,8 +21,7 @@ struct AccessPath {
 // the best store with share > 0; the probability is then recomputed exactly for the path.
 // nullopt when no store holding the class is possibly reachable. Throws ModelError for a
 // composite class (a path reaches one store; ask per component).
-std::optional<AccessPath> most_likely_path(const CompiledGraph& graph, NodeIndex adversary,
-                                           ClassIndex atomic_class);
+std::optional<AccessPath> most_likely_path(const CompiledGraph& graph, NodeIndex adversary, ClassIndex atomic_class);
 
 // The exact probability that every arc of `arcs` is live.
 double path_probability(const CompiledGraph& graph, const std::vector<ArcIndex>& arcs);

@@ -1,4 +1,4 @@
-// Deterministic reachability (DESIGN 2.6): which classes each adversary can possibly reach
+// Deterministic reachability (docs/design.md §2.6): which classes each adversary can possibly reach
 // (every arc with a live probability > 0) and certainly reaches (arcs live in every world).
 #pragma once
 
@@ -13,8 +13,8 @@ enum class ReachMode : std::uint8_t { possible, certain };
 
 // Nodes reachable from `source` over arcs that admit `atomic_class` and qualify under
 // `mode`, as a 0/1 mask over nodes. The source itself is reached.
-std::vector<std::uint8_t> reachable_nodes(const CompiledGraph& graph, NodeIndex source,
-                                          ClassIndex atomic_class, ReachMode mode);
+std::vector<std::uint8_t> reachable_nodes(const CompiledGraph& graph, NodeIndex source, ClassIndex atomic_class,
+                                          ReachMode mode);
 
 // One row per (adversary, class), adversary-major, every class of the model in order.
 struct ReachTable {

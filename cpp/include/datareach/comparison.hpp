@@ -1,8 +1,8 @@
-// Paired Monte Carlo comparison of a base model with variants (DESIGN 5, `compare`).
+// Paired Monte Carlo comparison of a base model with variants (docs/design.md §5, `compare`).
 //
 // Every graph is evaluated on the same worlds: the same seed and the same global world index
 // give the same coin to every arc and event that has the same key in two graphs (common
-// random numbers; see exposure_monte_carlo.hpp). So for each world the engine knows the
+// random numbers; see monte_carlo.hpp). So for each world the engine knows the
 // exposed share X of each class in the base and in every variant, and estimates the
 // DIFFERENCE from the per-world pairs rather than from two independent estimates: where a
 // change touches little, the two models agree in almost every world and the difference is
@@ -30,7 +30,7 @@
 // in every world and the difference is exactly 0.
 //
 // Cost: each block is evaluated for every graph (the bit-parallel kernel of
-// exposure_monte_carlo, shared), the base first; a variant copies the live masks of the arcs
+// monte_carlo/kernel.hpp, shared), the base first; a variant copies the live masks of the arcs
 // it shares with the base (same key, p and events) from the base's evaluation of the block
 // instead of drawing them again, so a variant costs less than a separate run of it. The view
 // checks are bounded to a fraction of the sampling work.
@@ -42,7 +42,8 @@
 
 #include "datareach/compiled_graph.hpp"
 #include "datareach/exposure.hpp"
-#include "datareach/exposure_monte_carlo.hpp"
+#include "datareach/intervals.hpp"
+#include "datareach/monte_carlo.hpp"
 
 namespace datareach {
 
@@ -54,10 +55,10 @@ struct ComparisonTable {
     std::size_t adversaries = 0;  // per graph
     std::size_t classes = 0;
     // variants x adversaries x classes, row-major (index(v, i, c), v = 0 is graph 1).
-    std::vector<double> probability_difference;          // P_v(X > 0) - P_base(X > 0)
-    std::vector<double> probability_difference_ci_low;   // Tango's paired score interval
+    std::vector<double> probability_difference;         // P_v(X > 0) - P_base(X > 0)
+    std::vector<double> probability_difference_ci_low;  // Tango's paired score interval
     std::vector<double> probability_difference_ci_high;
-    std::vector<double> expected_share_difference;       // E[X_v - X_base]
+    std::vector<double> expected_share_difference;  // E[X_v - X_base]
     std::vector<double> expected_share_difference_ci_low;
     std::vector<double> expected_share_difference_ci_high;
     std::vector<std::uint64_t> base_only;     // n10: worlds exposed in the base, not in the variant
@@ -86,12 +87,4 @@ ComparisonTable monte_carlo_compare(const std::vector<const CompiledGraph*>& gra
                                     const std::vector<std::vector<NodeIndex>>& adversaries_per_graph,
                                     const MonteCarloOptions& options);
 
-namespace monte_carlo {
-
-// Tango's asymptotic score interval for the paired difference d = (n01 - n10) / n at two-sided
-// z: the d0 in [-1, 1] with |T(d0)| <= z. n == 0 gives [-1, 1].
-void paired_difference_interval(std::uint64_t n01, std::uint64_t n10, std::uint64_t n, double z, double& low,
-                                double& high);
-
-}  // namespace monte_carlo
 }  // namespace datareach

@@ -1,4 +1,4 @@
-// Monte Carlo exposure (DESIGN 2.2-2.5): bit-parallel sampling of random worlds.
+// Monte Carlo exposure (docs/design.md §2.2-2.5): bit-parallel sampling of random worlds.
 //
 // 64 worlds live in the lanes of one 64-bit word, a block is `block_words` such words, and
 // reachability is propagated as world masks along the arcs the search from the adversary
@@ -20,6 +20,8 @@
 
 #include "datareach/compiled_graph.hpp"
 #include "datareach/exposure.hpp"
+#include "datareach/intervals.hpp"
+#include "datareach/random_streams.hpp"
 
 namespace datareach {
 
@@ -55,51 +57,4 @@ struct MonteCarloOptions {
 ExposureTable monte_carlo_exposure(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries,
                                    const MonteCarloOptions& options);
 
-// The building blocks, exposed for tests and for other engines that need the same worlds.
-namespace monte_carlo {
-
-// splitmix64's output function: a bijective, well-mixed map of 64-bit words.
-inline std::uint64_t mix64(std::uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-inline constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ull;
-
-// A probability as the bits of its binary expansion: p = 0.0...0 1xxx (zero_bits leading
-// zeros, then the 53-bit significand left-aligned in `mantissa`). p = 0 and p = 1 are flags.
-struct BernoulliP {
-    std::uint64_t mantissa = 0;
-    std::int32_t zero_bits = 0;
-    bool zero = true;
-    bool one = false;
-    static BernoulliP of(double p);
-};
-
-// The key of the random stream of one variable (arc coin or event) under one seed; arcs and
-// events live in different domains, so equal numeric keys do not share coins.
-std::uint64_t arc_stream_key(std::uint64_t seed, std::uint64_t arc_key);
-std::uint64_t event_stream_key(std::uint64_t seed, std::uint64_t event_key);
-
-// The start of the stream of uniform bits for 64-world word `word` (global world index / 64).
-inline std::uint64_t stream_base(std::uint64_t stream_key, std::uint64_t word) {
-    return mix64(stream_key ^ (word * 0xD1B54A32D192ED03ull + 0x8CB92BA72F3D8DD7ull));
-}
-
-// 64 independent Bernoulli(p) lanes. Lane i is up iff U_i < p, where the k-th fractional
-// bit of the uniform U_i is bit i of the k-th word mix64(base + (k + 1) * kGolden). The bits
-// are compared most significant first and drawing stops once every lane is decided: about
-// log2(64) + 2 words for a generic p, one for p = 1/2, none for p = 0 or 1. Exact for every
-// double p; for a fixed base the lanes are monotone in p (common random numbers).
-// `words_used`, when given, receives the number of random words drawn.
-std::uint64_t bernoulli_word(const BernoulliP& p, std::uint64_t base, unsigned* words_used = nullptr);
-
-// Inverse of the standard normal distribution function, for 0 < q < 1.
-double normal_quantile(double q);
-
-// Wilson score interval for `successes` out of `n` at two-sided z; n == 0 gives [0, 1].
-void wilson_interval(std::uint64_t successes, std::uint64_t n, double z, double& low, double& high);
-
-}  // namespace monte_carlo
 }  // namespace datareach

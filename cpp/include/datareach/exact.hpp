@@ -1,4 +1,4 @@
-// The exact exposure engine (DESIGN 2): every score computed without sampling.
+// The exact exposure engine (docs/design.md §2): every score computed without sampling.
 //
 // Per adversary, the atomic classes are split into independent factoring runs: classes
 // that the same arcs admit share a run (one reach search serves them all), and a composite
@@ -60,18 +60,25 @@ struct ExactComplexity {
 
 // What a run of exact_exposure did (optional output, see ExactOptions::stats).
 struct ExactStats {
-    std::uint64_t runs = 0;          // factoring runs (adversary x independent class group)
-    std::uint64_t steps = 0;         // conditioning steps over all runs
-    std::uint64_t memo_hits = 0;     // sub-problems answered from the memo
-    std::uint64_t memo_entries = 0;  // sub-problems stored (summed over runs)
-    std::uint64_t memo_restarts = 0; // times the memo was full and started afresh
-    std::uint64_t max_variables = 0; // the most variables of one run
+    std::uint64_t runs = 0;           // factoring runs (adversary x independent class group)
+    std::uint64_t steps = 0;          // conditioning steps over all runs
+    std::uint64_t memo_hits = 0;      // sub-problems answered from the memo
+    std::uint64_t memo_entries = 0;   // sub-problems stored (summed over runs)
+    std::uint64_t memo_restarts = 0;  // times the memo was full and started afresh
+    std::uint64_t max_variables = 0;  // the most variables of one run
 };
+
+// The default limit on the random variables of one factoring run (ExactOptions::max_variables
+// and the binding's default): past it the exact method is refused, since its cost can double
+// with every variable.
+inline constexpr std::int64_t kExactVariableLimit = 128;
+// The hard bound on any limit: the recursion goes one level deeper per variable.
+inline constexpr std::int64_t kMaxExactVariables = 20000;
 
 struct ExactOptions {
     // A run with more variables than this after pruning throws ModelError before starting
-    // (at most 20,000: the recursion is that deep).
-    std::int64_t max_variables = 64;
+    // (clamped to kMaxExactVariables).
+    std::int64_t max_variables = kExactVariableLimit;
     // Factoring steps allowed over the whole call (0: unlimited); exceeding it throws
     // ModelError. A cheap way to try exact first and fall back to Monte Carlo.
     std::uint64_t max_steps = 0;
@@ -94,8 +101,8 @@ public:
     ExactCancelled() : std::runtime_error("exact method: cancelled") {}
 };
 
-// Linear in the arcs reachable from each adversary, times the number of distinct class
-// filter profiles. `cap` >= 0 stops the count of a run as soon as it passes cap random
+// Linear in the arcs reachable from each adversary, times the number of filter groups
+// (CompiledGraph::filter_groups). `cap` >= 0 stops the count of a run as soon as it passes cap random
 // variables (before series-parallel reduction): cheap on huge models, enough to decide
 // whether exact is affordable. Throws ModelError for an adversary that is not a node.
 ExactComplexity exact_complexity(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries,

@@ -1,3 +1,5 @@
+// Validation of ModelData before compilation: every error names the scenario-file entry and
+// field, so a front end can report it without knowing the core's indices.
 #include "datareach/model_data.hpp"
 
 #include <cmath>
@@ -31,7 +33,8 @@ void check_share(const char* table, std::size_t row, const char* field, double s
 }
 
 void check_non_negative(const char* table, std::size_t row, const char* field, double value) {
-    if (!(value >= 0.0) || std::isinf(value)) fail(table, row, field, "must be a finite number >= 0, got " + show(value));
+    if (!(value >= 0.0) || std::isinf(value))
+        fail(table, row, field, "must be a finite number >= 0, got " + show(value));
 }
 
 void check_index(const char* table, std::size_t row, const char* field, std::int64_t index, std::size_t count,
@@ -57,7 +60,8 @@ void check_ragged(const char* table, const char* field, const RaggedIndex& ragge
         fail(table, 0, field, "malformed index table");
     for (std::size_t row = 0; row < rows; ++row) {
         if (ragged.offsets[row + 1] < ragged.offsets[row]) fail(table, row, field, "malformed index table");
-        for (auto it = ragged.begin(row); it != ragged.end(row); ++it) check_index(table, row, field, *it, value_count, what);
+        for (auto it = ragged.begin(row); it != ragged.end(row); ++it)
+            check_index(table, row, field, *it, value_count, what);
     }
 }
 
@@ -79,13 +83,17 @@ void ModelData::validate() const {
     if (!node_rule_exempt.empty()) check_lengths("nodes", nodes, node_rule_exempt);
     for (std::size_t v = 0; v < nodes; ++v) {
         const auto kind = static_cast<int>(node_kind[v]);
-        if (kind < 0 || kind > static_cast<int>(NodeKind::gateway)) fail("nodes", v, "kind", "unknown kind code " + std::to_string(kind));
+        if (kind < 0 || kind > static_cast<int>(NodeKind::gateway))
+            fail("nodes", v, "kind", "unknown kind code " + std::to_string(kind));
         if (node_region[v] != -1) check_index("nodes", v, "region", node_region[v], regions, "region");
         const bool has_rule = !std::isnan(node_compels[v]);
         if (node_territory[v] != -1) check_index("nodes", v, "territory", node_territory[v], regions, "region");
         if (has_rule || node_territory[v] != -1) {
-            if (node_kind[v] != NodeKind::jurisdiction) fail("nodes", v, has_rule ? "compels" : "territory", "only a jurisdiction has a rule");
-            if (has_rule != (node_territory[v] != -1)) fail("nodes", v, has_rule ? "territory" : "compels", "a jurisdiction rule needs both territory and compels");
+            if (node_kind[v] != NodeKind::jurisdiction)
+                fail("nodes", v, has_rule ? "compels" : "territory", "only a jurisdiction has a rule");
+            if (has_rule != (node_territory[v] != -1))
+                fail("nodes", v, has_rule ? "territory" : "compels",
+                     "a jurisdiction rule needs both territory and compels");
         }
         if (has_rule) check_probability("nodes", v, "compels", node_compels[v]);
     }

@@ -1,3 +1,6 @@
+// The most likely access path (docs/design.md §2.6): the single route an analyst can act on.
+// Boost.Graph's Dijkstra runs over a CSR graph built from the compiled graph's own arrays
+// (arc indices preserved, so ties break as in the compiled order).
 #include "datareach/paths.hpp"
 
 #include <algorithm>
@@ -7,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/graph/compressed_sparse_row_graph.hpp>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
 #include <boost/graph/filtered_graph.hpp>
 #include <boost/property_map/function_property_map.hpp>
@@ -16,8 +20,18 @@
 namespace datareach {
 namespace {
 
+// Arc attributes stay in the compiled graph's arrays; the Boost graph carries only the edge
+// index (which compressed_sparse_row_graph provides), equal to the compiled arc index.
+using ArcGraph = boost::compressed_sparse_row_graph<boost::directedS>;
 using Edge = boost::graph_traits<ArcGraph>::edge_descriptor;
 
+ArcGraph boost_graph(const CompiledGraph& graph) {
+    std::vector<std::pair<std::size_t, std::size_t>> edges;
+    edges.reserve(graph.arc_count());
+    for (std::size_t a = 0; a < graph.arc_count(); ++a)
+        edges.emplace_back(graph.arc_source(static_cast<ArcIndex>(a)), graph.arc_target(static_cast<ArcIndex>(a)));
+    return ArcGraph(boost::edges_are_sorted, edges.begin(), edges.end(), graph.node_count());
+}
 
 // -log of the arc's live probability, summed term by term so that it stays finite (and
 // exact up to rounding) where the product itself would underflow.
@@ -31,9 +45,10 @@ double arc_weight(const CompiledGraph& graph, ArcIndex a) {
 // Lets through the arcs that can carry the class in some world.
 struct UsableFor {
     const CompiledGraph* graph = nullptr;
+    const ArcGraph* arcs = nullptr;
     ClassIndex atomic_class = 0;
     bool operator()(const Edge& e) const {
-        const auto a = static_cast<ArcIndex>(boost::get(boost::edge_index, graph->graph(), e));
+        const auto a = static_cast<ArcIndex>(boost::get(boost::edge_index, *arcs, e));
         return graph->admits(a, atomic_class) && graph->arc_possible(a);
     }
 };
@@ -90,25 +105,22 @@ std::optional<AccessPath> most_likely_path(const CompiledGraph& graph, NodeIndex
     const auto& stores = graph.presence_stores();
     if (stores.size(atomic_class) == 0) return std::nullopt;
 
-    const auto& g = graph.graph();
+    const ArcGraph g = boost_graph(graph);
     const std::size_t n = graph.node_count();
-    boost::filtered_graph<ArcGraph, UsableFor> usable(g, UsableFor{&graph, atomic_class});
+    boost::filtered_graph<ArcGraph, UsableFor> usable(g, UsableFor{&graph, &g, atomic_class});
     std::vector<double> distance(n, std::numeric_limits<double>::infinity());
-    std::vector<std::size_t> predecessor(n);
     std::vector<ArcIndex> winner(n, -1);
     std::vector<std::uint8_t> holds(n, 0);
     for (auto it = stores.begin(atomic_class); it != stores.end(atomic_class); ++it) holds[*it] = 1;
     double nearest = std::numeric_limits<double>::infinity();
-    auto weight = boost::make_function_property_map<Edge, double>([&](const Edge& e) {
-        return arc_weight(graph, static_cast<ArcIndex>(boost::get(boost::edge_index, g, e)));
-    });
+    auto weight = boost::make_function_property_map<Edge, double>(
+        [&](const Edge& e) { return arc_weight(graph, static_cast<ArcIndex>(boost::get(boost::edge_index, g, e))); });
     try {
         boost::dijkstra_shortest_paths(
             usable, static_cast<std::size_t>(adversary),
             boost::weight_map(weight)
                 .distance_inf(std::numeric_limits<double>::infinity())
                 .distance_map(boost::make_iterator_property_map(distance.begin(), boost::get(boost::vertex_index, g)))
-                .predecessor_map(boost::make_iterator_property_map(predecessor.begin(), boost::get(boost::vertex_index, g)))
                 .visitor(RecordWinningArc{{}, &winner, &g, &holds, &distance, &nearest}));
     } catch (const SearchDone&) {
         // Every node with distance <= nearest is settled; others keep tentative distances

@@ -1,0 +1,298 @@
+// The paired Monte Carlo comparison (datareach/comparison.hpp): every graph evaluated by the
+// shared kernel on the same blocks, a variant copying the live masks it shares with the base,
+// then per-world pairs summed (paired_sums.hpp) and exact zeros where views match (views.hpp).
+#include "datareach/comparison.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <utility>
+
+#include "../monte_carlo/driver.hpp"
+#include "../monte_carlo/kernel.hpp"
+#include "../monte_carlo/plan.hpp"
+#include "../monte_carlo/scratch.hpp"
+#include "../monte_carlo/tables.hpp"
+#include "datareach/errors.hpp"
+#include "datareach/intervals.hpp"
+#include "paired_sums.hpp"
+#include "views.hpp"
+
+namespace datareach {
+namespace {
+
+using namespace monte_carlo;
+using namespace monte_carlo::detail;
+using namespace comparison;
+
+// For every internal arc of `variant`: the internal arc of `base` whose live mask is the same
+// in every block (same coin stream, i.e. key and seed; same p; the same random events with
+// the same streams and p), or -1.
+std::vector<std::int32_t> shared_arcs(const Plan& base, const Plan& variant) {
+    auto signature = [](const Plan& plan, std::size_t k,
+                        std::vector<std::tuple<std::uint64_t, std::uint64_t, std::int32_t>>& out) {
+        out.clear();
+        const ArcCold& info = plan.arc_cold[k];
+        for (std::uint32_t j = 0; j < info.events_count; ++j) {
+            const EventInfo& e = plan.events[static_cast<std::size_t>(plan.arc_events[info.events_begin + j])];
+            out.emplace_back(e.stream, e.p.mantissa, e.p.zero_bits);
+        }
+        std::sort(out.begin(), out.end());
+    };
+    std::vector<std::pair<std::uint64_t, std::int32_t>> by_stream;  // random base arcs by coin stream
+    for (std::size_t k = 0; k < base.arc_hot.size(); ++k)
+        if (base.arc_hot[k] & kRandom) by_stream.emplace_back(base.arc_cold[k].stream, static_cast<std::int32_t>(k));
+    std::sort(by_stream.begin(), by_stream.end());
+    std::vector<std::int32_t> out(variant.arc_hot.size(), -1);
+    std::vector<std::tuple<std::uint64_t, std::uint64_t, std::int32_t>> mine, theirs;
+    for (std::size_t k = 0; k < variant.arc_hot.size(); ++k) {
+        if (!(variant.arc_hot[k] & kRandom)) continue;
+        const ArcCold& info = variant.arc_cold[k];
+        auto it = std::lower_bound(by_stream.begin(), by_stream.end(), std::make_pair(info.stream, std::int32_t{-1}));
+        bool signed_ = false;
+        for (; it != by_stream.end() && it->first == info.stream; ++it) {
+            const ArcCold& other = base.arc_cold[static_cast<std::size_t>(it->second)];
+            if (other.mantissa != info.mantissa || other.zero_bits != info.zero_bits ||
+                other.has_coin != info.has_coin || other.events_count != info.events_count)
+                continue;
+            if (!signed_) {
+                signature(variant, k, mine);
+                signed_ = true;
+            }
+            signature(base, static_cast<std::size_t>(it->second), theirs);
+            if (mine == theirs) {
+                out[k] = it->second;
+                break;
+            }
+        }
+    }
+    return out;
+}
+
+template <int W>
+ComparisonTable run(const std::vector<const CompiledGraph*>& graphs,
+                    const std::vector<std::vector<NodeIndex>>& adversaries, const MonteCarloOptions& options) {
+    const std::size_t count = graphs.size();
+    std::vector<Plan> plan_store;
+    plan_store.reserve(count);
+    for (std::size_t g = 0; g < count; ++g) plan_store.push_back(build_plan(*graphs[g], adversaries[g], options));
+    std::vector<const Plan*> plans;
+    for (const auto& p : plan_store) plans.push_back(&p);
+
+    PairLayout layout;
+    layout.variants = count - 1;
+    layout.rows = adversaries[0].size();
+    layout.classes = graphs[0]->class_count();
+    layout.identical = identical_views(graphs, adversaries, total_blocks_for(options.samples, kWorldQuantum));
+    layout.same_levels.assign(layout.variants * layout.classes, 0);
+    for (std::size_t v = 0; v < layout.variants; ++v)
+        for (std::size_t c = 0; c < layout.classes; ++c) {
+            const Plan &b = *plans[0], &p = *plans[v + 1];
+            layout.same_levels[v * layout.classes + c] =
+                std::equal(b.class_level_share.begin() + b.class_level_begin[c],
+                           b.class_level_share.begin() + b.class_level_begin[c + 1],
+                           p.class_level_share.begin() + p.class_level_begin[c],
+                           p.class_level_share.begin() + p.class_level_begin[c + 1]);
+        }
+    const std::size_t pair_size = layout.variants * layout.rows * layout.classes;
+
+    const double z = stats::normal_quantile(0.5 + options.confidence / 2.0);
+    const std::uint64_t block_worlds = 64 * W;
+    const std::uint64_t total_blocks = total_blocks_for(options.samples, block_worlds);
+    unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    if (layout.rows == 0) threads = 1;
+
+    std::size_t max_nodes = 0, max_arcs = 0, max_events = 0;
+    for (const Plan* p : plans) {
+        max_nodes = std::max(max_nodes, p->nodes);
+        max_arcs = std::max(max_arcs, p->arc_hot.size());
+        max_events = std::max(max_events, p->events.size());
+    }
+    std::vector<std::unique_ptr<Scratch>> scratch(threads);
+    std::vector<std::vector<std::unique_ptr<Tallies>>> tallies(count);
+    for (auto& per_graph : tallies) per_graph.resize(threads);
+    std::vector<std::unique_ptr<PairSpace<W>>> pairs(threads);
+    std::vector<std::vector<Tallies*>> thread_tallies(threads);
+
+    auto widest = [&](const std::vector<PairSums>& sums, std::uint64_t worlds) {
+        double out = 0.0;
+        for (std::size_t v = 0; v < layout.variants; ++v)
+            for (std::size_t i = 0; i < layout.rows; ++i)
+                for (std::size_t c = 0; c < layout.classes; ++c) {
+                    const std::size_t at = (v * layout.rows + i) * layout.classes + c;
+                    double low, high;
+                    difference_interval(layout, *plans[0], *plans[v + 1], at, i, c, sums[at], worlds, z, low, high);
+                    out = std::max(out, (high - low) / 2.0);
+                }
+        return out;
+    };
+
+    // Each worker evaluates a block graph by graph, the base first with its own mask cache,
+    // from which the variants copy the masks of the arcs they share with it; the block counts
+    // only if every graph finished it.
+    std::vector<std::vector<std::int32_t>> donor_arcs(count);
+    for (std::size_t g = 1; g < count; ++g) donor_arcs[g] = shared_arcs(*plans[0], *plans[g]);
+    std::vector<std::unique_ptr<ArcCache>> base_cache(threads);
+    if (layout.rows > 0)
+        run_blocks(
+            threads, total_blocks, block_worlds, options,
+            [&](unsigned t, std::uint64_t block, const std::atomic<bool>& stop) {
+                if (!scratch[t]) {
+                    scratch[t] = std::make_unique<Scratch>(max_nodes, max_arcs, max_events, W);
+                    base_cache[t] = std::make_unique<ArcCache>(plans[0]->arc_hot.size(), plans[0]->events.size(), W);
+                    for (std::size_t g = 0; g < count; ++g) {
+                        tallies[g][t] = std::make_unique<Tallies>(*plans[g], W, true);
+                        thread_tallies[t].push_back(tallies[g][t].get());
+                    }
+                    pairs[t] = std::make_unique<PairSpace<W>>(pair_size);
+                }
+                if (!Kernel<W>(*graphs[0], *plans[0], *scratch[t], *thread_tallies[t][0], stop, base_cache[t].get())
+                         .compute_block(block))
+                    return false;
+                for (std::size_t g = 1; g < count; ++g) {
+                    const Donor donor{base_cache[t].get(), donor_arcs[g].data()};
+                    if (!Kernel<W>(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop, nullptr, donor)
+                             .compute_block(block))
+                        return false;
+                }
+                for (std::size_t g = 0; g < count; ++g)
+                    Kernel<W>(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop).commit();
+                pairs[t]->tally(plans, thread_tallies[t], layout);
+                return true;
+            },
+            [&] {
+                const Tally tally = sum_counts(tallies[0], plans[0]->adversaries.size() * plans[0]->stride);
+                return widest(sum_pairs(pairs, pair_size), tally.blocks * block_worlds) <= options.tolerance;
+            });
+
+    ComparisonTable out;
+    std::uint64_t worlds = 0;
+    for (std::size_t g = 0; g < count; ++g) {
+        const Tally tally = sum_counts(tallies[g], plans[g]->adversaries.size() * plans[g]->stride);
+        worlds = tally.blocks * block_worlds;  // the same for every graph
+        out.tables.push_back(make_table(*graphs[g], *plans[g], tally, worlds, options, z));
+    }
+    if (options.progress) options.progress(worlds, total_blocks * block_worlds);
+
+    const std::vector<PairSums> sums = sum_pairs(pairs, pair_size);
+    out.variants = layout.variants;
+    out.adversaries = layout.rows;
+    out.classes = layout.classes;
+    out.samples = worlds;
+    out.seed = options.seed;
+    out.identical = layout.identical;
+    for (auto* column : {&out.probability_difference, &out.probability_difference_ci_low,
+                         &out.probability_difference_ci_high, &out.expected_share_difference,
+                         &out.expected_share_difference_ci_low, &out.expected_share_difference_ci_high})
+        column->assign(pair_size, 0.0);
+    out.base_only.assign(pair_size, 0);
+    out.variant_only.assign(pair_size, 0);
+    const ExposureTable& base_table = out.tables[0];
+    const long double n = static_cast<long double>(worlds);
+    for (std::size_t v = 0; v < layout.variants; ++v) {
+        const ExposureTable& variant_table = out.tables[v + 1];
+        const Plan &base = *plans[0], &variant = *plans[v + 1];
+        for (std::size_t i = 0; i < layout.rows; ++i) {
+            for (std::size_t c = 0; c < layout.classes; ++c) {
+                const std::size_t at = (v * layout.rows + i) * layout.classes + c;
+                const auto r = static_cast<Eigen::Index>(i), k = static_cast<Eigen::Index>(c);
+                const PairSums& s = sums[at];
+                out.base_only[at] = s.base_only;
+                out.variant_only[at] = s.variant_only;
+                const std::uint8_t kb = base.class_known[i * layout.classes + c],
+                                   kv = variant.class_known[i * layout.classes + c];
+                const double top_b = base.class_top[i * layout.classes + c],
+                             top_v = variant.class_top[i * layout.classes + c];
+
+                // Probability.
+                double low, high;
+                difference_interval(layout, base, variant, at, i, c, s, worlds, z, low, high);
+                if (layout.identical[at])
+                    out.probability_difference[at] = 0.0;
+                else if (worlds == 0 || (probability_settled(kb) && probability_settled(kv)))
+                    out.probability_difference[at] = variant_table.probability(r, k) - base_table.probability(r, k);
+                else
+                    out.probability_difference[at] = static_cast<double>(
+                        (static_cast<long double>(s.variant_only) - static_cast<long double>(s.base_only)) / n);
+                if (worlds == 0 && !layout.identical[at] && !(probability_settled(kb) && probability_settled(kv))) {
+                    low = variant_table.ci_low(r, k) - base_table.ci_high(r, k);
+                    high = variant_table.ci_high(r, k) - base_table.ci_low(r, k);
+                }
+                out.probability_difference_ci_low[at] = low;
+                out.probability_difference_ci_high[at] = high;
+                out.max_half_width = std::max(out.max_half_width, (high - low) / 2.0);
+
+                // Expected share.
+                double& mean = out.expected_share_difference[at];
+                double& es_low = out.expected_share_difference_ci_low[at];
+                double& es_high = out.expected_share_difference_ci_high[at];
+                if (layout.identical[at]) {
+                    mean = es_low = es_high = 0.0;
+                } else if ((kb & kFixedShare) && (kv & kFixedShare)) {
+                    mean = es_low = es_high = top_v - top_b;
+                } else if (worlds == 0) {
+                    mean = variant_table.expected_share(r, k) - base_table.expected_share(r, k);
+                    es_low = variant_table.expected_share_ci_low(r, k) - base_table.expected_share_ci_high(r, k);
+                    es_high = variant_table.expected_share_ci_high(r, k) - base_table.expected_share_ci_low(r, k);
+                } else {
+                    const long double sum =
+                        (s.positive.value() - s.negative.value()) / static_cast<long double>(kFixedScale);
+                    const long double squares = s.squares.value() / static_cast<long double>(kFixedScale);
+                    const long double m = sum / n;
+                    mean = static_cast<double>(m);
+                    // The sample variance of D with z^2 / 2 pseudo-worlds at each end of its
+                    // range (D = top_v and D = -top_b) about the same mean: with many worlds
+                    // where the models differ it is the plain sample variance; with few or none
+                    // (where a normal interval from the sample alone is far too narrow) it keeps
+                    // the interval about z^2 / n wide, like Tango's interval for probabilities.
+                    const long double zz = static_cast<long double>(z) * z;
+                    const long double spread = std::max(0.0L, squares - sum * m) +
+                                               zz / 2.0L * ((top_v - m) * (top_v - m) + (top_b + m) * (top_b + m));
+                    const long double variance = spread / (n + zz - 1.0L);
+                    const double half = static_cast<double>(z * std::sqrt(variance / n));
+                    es_low = std::clamp(mean - half, -top_b, mean);
+                    es_high = std::clamp(mean + half, mean, top_v);
+                }
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+ComparisonTable monte_carlo_compare(const std::vector<const CompiledGraph*>& graphs,
+                                    const std::vector<std::vector<NodeIndex>>& adversaries_per_graph,
+                                    const MonteCarloOptions& options) {
+    check_options(options);
+    if (graphs.empty()) throw ModelError("graphs: give the base and at least one variant");
+    if (adversaries_per_graph.size() != graphs.size())
+        throw ModelError("adversaries: " + std::to_string(adversaries_per_graph.size()) + " lists for " +
+                         std::to_string(graphs.size()) + " graphs");
+    std::size_t nodes = 0;
+    for (std::size_t g = 0; g < graphs.size(); ++g) {
+        if (!graphs[g]) throw ModelError("graphs[" + std::to_string(g) + "]: no graph");
+        if (graphs[g]->class_count() != graphs[0]->class_count())
+            throw ModelError("graphs[" + std::to_string(g) + "]: " + std::to_string(graphs[g]->class_count()) +
+                             " classes, the base has " + std::to_string(graphs[0]->class_count()));
+        if (adversaries_per_graph[g].size() != adversaries_per_graph[0].size())
+            throw ModelError("adversaries[" + std::to_string(g) +
+                             "]: " + std::to_string(adversaries_per_graph[g].size()) + " adversaries, the base has " +
+                             std::to_string(adversaries_per_graph[0].size()));
+        for (NodeIndex a : adversaries_per_graph[g])
+            if (a < 0 || static_cast<std::size_t>(a) >= graphs[g]->node_count())
+                throw ModelError("adversaries[" + std::to_string(g) + "]: no node #" + std::to_string(a));
+        nodes = std::max(nodes, graphs[g]->node_count());
+    }
+    switch (block_words_for(nodes, options)) {
+        case 1: return run<1>(graphs, adversaries_per_graph, options);
+        case 2: return run<2>(graphs, adversaries_per_graph, options);
+        case 4: return run<4>(graphs, adversaries_per_graph, options);
+        default: return run<8>(graphs, adversaries_per_graph, options);
+    }
+}
+
+}  // namespace datareach

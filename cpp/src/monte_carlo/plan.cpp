@@ -1,0 +1,244 @@
+// Building the plan of one Monte Carlo run (see plan.hpp). Linear in the graph; the kernel's
+// speed comes from the layout chosen here (topological renumbering, hot/cold arc data,
+// per-group admission bits).
+#include "plan.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <numeric>
+#include <utility>
+
+#include "datareach/errors.hpp"
+
+namespace datareach::monte_carlo::detail {
+
+Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversaries, const MonteCarloOptions& options) {
+    Plan plan;
+    plan.nodes = g.node_count();
+    plan.adversaries = adversaries;
+    plan.places = options.places;
+    const std::size_t arc_count = g.arc_count();
+    const auto classes = static_cast<ClassIndex>(g.class_count());
+
+    // Events.
+    plan.events.resize(g.event_count());
+    for (std::size_t e = 0; e < g.event_count(); ++e)
+        plan.events[e] = {event_stream_key(options.seed, g.event_key(static_cast<std::int32_t>(e))),
+                          BernoulliP::of(g.event_p(static_cast<std::int32_t>(e)))};
+
+    // Arcs.
+    if (plan.nodes > kTargetMask) throw ModelError("nodes: the Monte Carlo engine handles at most 2^29 nodes");
+    if (arc_count > std::numeric_limits<std::uint32_t>::max())
+        throw ModelError("access: the Monte Carlo engine handles at most 2^32 arcs");
+    std::vector<std::uint32_t> hot_by_arc(arc_count);
+    std::vector<ArcCold> cold_by_arc(arc_count);
+    const auto& requires_ = g.arc_requires();
+    const auto& filters = g.arc_classes();
+    for (std::size_t a = 0; a < arc_count; ++a) {
+        ArcCold& info = cold_by_arc[a];
+        const auto arc = static_cast<ArcIndex>(a);
+        info.stream = arc_stream_key(options.seed, g.arc_key(arc));
+        const BernoulliP p = BernoulliP::of(g.arc_p(arc));
+        info.mantissa = p.mantissa;
+        info.zero_bits = static_cast<std::int16_t>(p.zero_bits);
+        info.has_coin = !p.one;
+        bool dead = p.zero;
+        info.events_begin = static_cast<std::uint32_t>(plan.arc_events.size());
+        for (auto it = requires_.begin(a); it != requires_.end(a) && !dead; ++it) {
+            const auto& ev = plan.events[*it].p;
+            if (ev.zero)
+                dead = true;
+            else if (!ev.one && std::find(plan.arc_events.begin() + info.events_begin, plan.arc_events.end(), *it) ==
+                                    plan.arc_events.end())
+                plan.arc_events.push_back(*it);
+        }
+        if (dead) plan.arc_events.resize(info.events_begin);
+        info.events_count = static_cast<std::uint32_t>(plan.arc_events.size() - info.events_begin);
+        if (plan.arc_events.size() > std::numeric_limits<std::uint32_t>::max())
+            throw ModelError("access: too many required events for the Monte Carlo engine");
+        std::uint32_t hot = static_cast<std::uint32_t>(g.arc_target(arc));
+        if (filters.size(a)) hot |= kFiltered;
+        if (dead)
+            hot |= kDead;
+        else if (!p.one || info.events_count)
+            hot |= kRandom;
+        hot_by_arc[a] = hot;
+    }
+
+    // Internal numbering: reverse postorder of an iterative DFS over arcs that can be live,
+    // from the adversaries first, then from every other node.
+    {
+        const std::size_t n = plan.nodes;
+        std::vector<std::uint8_t> seen(n, 0);
+        std::vector<NodeIndex> postorder;
+        postorder.reserve(n);
+        std::vector<std::pair<NodeIndex, ArcIndex>> stack;
+        auto search = [&](NodeIndex root) {
+            if (seen[root]) return;
+            seen[root] = 1;
+            stack.emplace_back(root, g.out_begin(root));
+            while (!stack.empty()) {
+                auto& [v, next] = stack.back();
+                if (next < g.out_end(v)) {
+                    const std::uint32_t hot = hot_by_arc[next++];
+                    const auto t = static_cast<NodeIndex>(hot & kTargetMask);
+                    if (!(hot & kDead) && !seen[t]) {
+                        seen[t] = 1;
+                        stack.emplace_back(t, g.out_begin(t));
+                    }
+                } else {
+                    postorder.push_back(v);
+                    stack.pop_back();
+                }
+            }
+        };
+        for (NodeIndex a : adversaries) search(a);
+        for (std::size_t v = 0; v < n; ++v) search(static_cast<NodeIndex>(v));
+        plan.rank.assign(n, 0);
+        for (std::size_t i = 0; i < n; ++i) plan.rank[postorder[n - 1 - i]] = static_cast<NodeIndex>(i);
+        plan.row_start.assign(n + 1, 0);
+        plan.arc_hot.reserve(arc_count);
+        plan.arc_cold.reserve(arc_count);
+        plan.arc_original.reserve(arc_count);
+        for (std::size_t i = 0; i < n; ++i) {
+            const NodeIndex v = postorder[n - 1 - i];
+            for (ArcIndex a = g.out_begin(v); a < g.out_end(v); ++a) {
+                const std::uint32_t hot = hot_by_arc[a];
+                plan.arc_hot.push_back((hot & ~kTargetMask) | static_cast<std::uint32_t>(plan.rank[hot & kTargetMask]));
+                plan.arc_cold.push_back(cold_by_arc[a]);
+                plan.arc_original.push_back(static_cast<std::uint32_t>(a));
+            }
+            plan.row_start[i + 1] = plan.arc_hot.size();
+        }
+    }
+
+    // Per filter group: its stores, in internal ids.
+    const auto& presence = g.presence_stores();
+    for (std::size_t group = 0; group < g.filter_group_count(); ++group) {
+        std::vector<std::int32_t> group_stores;
+        for (ClassIndex d : g.filter_groups().row(group))
+            for (NodeIndex store : presence.row(d)) group_stores.push_back(plan.rank[store]);
+        std::sort(group_stores.begin(), group_stores.end());
+        group_stores.erase(std::unique(group_stores.begin(), group_stores.end()), group_stores.end());
+        plan.group_stores.push_row(group_stores);
+    }
+    const std::size_t groups = g.filter_group_count();
+    plan.admit_words = (arc_count + 63) / 64;
+    if (groups * plan.admit_words <= kMaxAdmitWords) {
+        plan.group_admits.assign(groups * plan.admit_words, 0);
+        for (std::size_t group = 0; group < groups; ++group)
+            for (std::size_t k = 0; k < arc_count; ++k) {
+                const std::size_t a = plan.arc_original[k];
+                if (filters.size(a) &&
+                    std::binary_search(filters.begin(a), filters.end(a), g.group_representative(group)))
+                    plan.group_admits[group * plan.admit_words + k / 64] |= std::uint64_t{1} << (k % 64);
+            }
+    }
+
+    // Atom levels.
+    const auto& shares = g.presence_shares();
+    plan.atom_level_begin.assign(classes + 1, 0);
+    plan.level_entry_begin.push_back(0);
+    for (ClassIndex d = 0; d < classes; ++d) {
+        plan.atom_level_begin[d] = static_cast<std::int64_t>(plan.atom_level_share.size());
+        if (g.is_composite(d)) continue;
+        std::vector<std::int64_t> entries(static_cast<std::size_t>(presence.size(d)));
+        std::iota(entries.begin(), entries.end(), presence.offsets[d]);
+        std::stable_sort(entries.begin(), entries.end(),
+                         [&](std::int64_t x, std::int64_t y) { return shares[x] > shares[y]; });
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            if (i == 0 || shares[entries[i]] != shares[entries[i - 1]]) {
+                if (i) plan.level_entry_begin.push_back(static_cast<std::int64_t>(plan.level_entry_store.size()));
+                plan.atom_level_share.push_back(shares[entries[i]]);
+            }
+            plan.level_entry_store.push_back(plan.rank[presence.values[entries[i]]]);
+        }
+        if (!entries.empty())
+            plan.level_entry_begin.push_back(static_cast<std::int64_t>(plan.level_entry_store.size()));
+    }
+    plan.atom_level_begin[classes] = static_cast<std::int64_t>(plan.atom_level_share.size());
+    plan.entry_node.reserve(presence.values.size());
+    for (auto s : presence.values) plan.entry_node.push_back(plan.rank[s]);
+
+    // Class levels.
+    const auto& atoms = g.class_atoms();
+    plan.class_level_begin.assign(classes + 1, 0);
+    plan.class_level_atoms_begin.assign(classes, 0);
+    plan.class_arity.assign(classes, 0);
+    for (ClassIndex c = 0; c < classes; ++c) {
+        plan.class_level_begin[c] = static_cast<std::int64_t>(plan.class_level_share.size());
+        plan.class_level_atoms_begin[c] = static_cast<std::int64_t>(plan.class_level_atoms.size());
+        plan.class_arity[c] = static_cast<std::int32_t>(atoms.size(c));
+        bool any_absent = atoms.size(c) == 0;
+        double top = std::numeric_limits<double>::infinity();
+        std::vector<double> levels;
+        for (auto it = atoms.begin(c); it != atoms.end(c); ++it) {
+            const auto first = plan.atom_level_begin[*it], last = plan.atom_level_begin[*it + 1];
+            if (first == last) {
+                any_absent = true;
+                break;
+            }
+            top = std::min(top, plan.atom_level_share[first]);
+            levels.insert(levels.end(), plan.atom_level_share.begin() + first, plan.atom_level_share.begin() + last);
+        }
+        if (any_absent) continue;
+        std::sort(levels.begin(), levels.end(), std::greater<>());
+        levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+        for (double level : levels) {
+            if (level > top) continue;
+            plan.class_level_share.push_back(level);
+            for (auto it = atoms.begin(c); it != atoms.end(c); ++it) {
+                auto k = plan.atom_level_begin[*it];
+                while (k + 1 < plan.atom_level_begin[*it + 1] && plan.atom_level_share[k + 1] >= level) ++k;
+                plan.class_level_atoms.push_back(static_cast<std::int32_t>(k));
+            }
+        }
+    }
+    plan.class_level_begin[classes] = static_cast<std::int64_t>(plan.class_level_share.size());
+    plan.level_count = plan.class_level_share.size();
+
+    // Places: every region of a store holding the class and all its ancestors.
+    plan.entry_count = options.places ? presence.values.size() : 0;
+    plan.region_slot_begin.assign(classes + 1, 0);
+    if (options.places) {
+        const auto& parent = g.region_parent();
+        std::vector<std::int32_t> slot_of(parent.size(), -1);
+        std::vector<std::vector<std::int32_t>> chains;
+        for (ClassIndex d = 0; d < classes; ++d) {
+            plan.region_slot_begin[d] = static_cast<std::int64_t>(plan.slot_region.size());
+            chains.assign(presence.size(d), {});
+            std::vector<std::int32_t> regions;
+            for (std::size_t i = 0; i < presence.size(d); ++i) {
+                std::int32_t r = g.node_region(presence.values[presence.offsets[d] + i]);
+                // A step limit keeps a (never validated) cycle of region parents from hanging.
+                for (std::size_t steps = 0;
+                     r >= 0 && static_cast<std::size_t>(r) < parent.size() && steps <= parent.size(); ++steps) {
+                    chains[i].push_back(r);
+                    regions.push_back(r);
+                    r = parent[r];
+                }
+            }
+            std::sort(regions.begin(), regions.end());
+            regions.erase(std::unique(regions.begin(), regions.end()), regions.end());
+            for (auto r : regions) {
+                slot_of[r] = static_cast<std::int32_t>(plan.slot_region.size());
+                plan.slot_region.push_back(r);
+            }
+            plan.max_slots_per_class = std::max(plan.max_slots_per_class, regions.size());
+            for (auto& chain : chains) {
+                for (auto& r : chain) r = slot_of[r];
+                std::sort(chain.begin(), chain.end());
+                chain.erase(std::unique(chain.begin(), chain.end()), chain.end());
+                plan.entry_slots.push_row(chain);
+            }
+        }
+        plan.region_slot_begin[classes] = static_cast<std::int64_t>(plan.slot_region.size());
+        plan.slot_count = plan.slot_region.size();
+    }
+    plan.stride = plan.level_count + plan.entry_count + plan.slot_count;
+    settle(plan, g);
+    return plan;
+}
+
+}  // namespace datareach::monte_carlo::detail
