@@ -142,7 +142,7 @@ def _run(base: Model, tasks: list[tuple[str, list[dict[str, Any]]]], executor: A
                    for name, changes in tasks]
         try:
             if report is not None:
-                for done, _ in enumerate(as_completed(futures), start=1):
+                for done, _ in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
                     report(done, total)
             gathered: list[VariantOutcome] = executor.gather(futures)
             return gathered
