@@ -27,7 +27,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     from typing_extensions import TypedDict, Unpack
 
 # Unpack is re-exported for the analyses' signatures (from typing_extensions before 3.11).
-__all__ = ["DEFAULT_MAX_SAMPLES", "METHODS", "AnalysisOptions", "DateLike", "Method", "OptionOverrides", "Progress", "ProgressCallback", "Unpack", "fresh_seed", "shown"]
+__all__ = ["DEFAULT_MAX_SAMPLES", "METHODS", "AnalysisOptions", "DateLike", "Method", "OptionOverrides", "Progress", "ProgressCallback", "Unpack", "fresh_seed", "shown", "with_article"]
 
 Method = Literal["auto", "exact", "monte_carlo"]
 METHODS: tuple[Method, ...] = ("auto", "exact", "monte_carlo")
@@ -79,8 +79,12 @@ def shown(value: Any) -> str:
         return f"the time {value.isoformat(sep=' ')}"
     if isinstance(value, (datetime.date, np.datetime64)):
         return f"the date {str(value)[:10]}"
-    kind = type(value).__name__
-    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
+    return with_article(type(value).__name__)
+
+
+def with_article(noun: str) -> str:
+    """``a list``, ``an int``, ``an AnalysisResult``: the noun with its indefinite article."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def _integer(value: Any, name: str, minimum: int, maximum: int) -> int:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, TypeVar
 import pandas as pd
 
 from .errors import ModelError
+from .options import with_article
 
 __all__ = ["AnalysisResult", "Provenance", "ToleranceNotMet", "common_value", "library_version", "warn_if_not_converged"]
 
@@ -185,7 +186,7 @@ class AnalysisResult:
         version = pickled.get("version") if isinstance(pickled, dict) else None
         if version != self.PICKLE_VERSION:
             raise ModelError(
-                f"cannot read a {type(self).__name__} pickled with format version {version!r}; this datareach "
+                f"cannot read {with_article(type(self).__name__)} pickled with format version {version!r}; this datareach "
                 f"reads version {self.PICKLE_VERSION}"
             )
         self.__dict__.update(pickled["state"])

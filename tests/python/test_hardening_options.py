@@ -290,3 +290,24 @@ def test_an_unknown_frequency_passes_on_the_advice_of_pandas(texas: dr.Model) ->
         dr.timeline(texas, "2022-01-01", "2022-03-01", "M")
     with pytest.raises(dr.ModelError, match=r"^freq: not a pandas frequency: 'zz' \(try 'D', 'W', 'MS' or 'QS'\)$"):
         dr.timeline(texas, "2022-01-01", "2022-03-01", "zz")
+
+
+def test_messages_use_the_right_article() -> None:
+    from datareach.options import with_article
+    from datareach.results import AnalysisResult
+
+    assert (with_article("int"), with_article("list"), with_article("organization")) == ("an int", "a list",
+                                                                                         "an organization")
+    result = AnalysisResult(dr.analyze(dr.examples.project_texas(), method="exact").table, dr.Provenance("x", "exact"))
+    with pytest.raises(dr.ModelError, match="^cannot read an AnalysisResult pickled with format version 9;"):
+        result.__setstate__({"version": 9})
+
+
+def test_a_provenance_pickled_before_convergence_was_recorded_still_reads() -> None:
+    import pickle
+
+    provenance = dr.Provenance("analyze", "monte_carlo", worlds=512, seed=1)
+    for added in ("converged", "max_samples"):  # as a provenance of the previous layout had them
+        object.__delattr__(provenance, added)
+    again = pickle.loads(pickle.dumps(provenance))
+    assert (again.converged, again.max_samples, again.worlds) == (None, None, 512)
