@@ -311,3 +311,17 @@ def test_a_provenance_pickled_before_convergence_was_recorded_still_reads() -> N
         object.__delattr__(provenance, added)
     again = pickle.loads(pickle.dumps(provenance))
     assert (again.converged, again.max_samples, again.worlds) == (None, None, 512)
+
+
+def test_variant_names_are_checked_one_by_one(texas: dr.Model) -> None:
+    other = [dr.changes.revoke("china_engineers", "tiktok_virginia")]
+    with pytest.raises(dr.ModelError) as error:
+        dr.compare(texas, PLAN, other, names=["same", "same"], method="exact")
+    assert str(error.value) == "names[1]: variant names must differ: 'same' is given twice"
+    with pytest.raises(dr.ModelError, match=r"^names\[0\]: a variant name must be text, got 5$"):
+        dr.compare(texas, PLAN, names=[5], method="exact")  # type: ignore[list-item]
+
+
+def test_an_unknown_score_is_shown_without_a_repr(texas: dr.Model) -> None:
+    with pytest.raises(dr.ModelError, match=r"^score: unknown score the date 2016-01-01; expected one of"):
+        dr.analyze(texas, method="exact").matrix(datetime.date(2016, 1, 1))  # type: ignore[arg-type]

@@ -52,8 +52,11 @@ def _labels(base: Model, models: list[Model], variants: Sequence[Any], names: Se
         raise ModelError(f"give one name per variant ({len(variants)})", where="names")
     else:
         labels = ["base", *names]
-    if len(set(labels[1:])) != len(labels) - 1:
-        raise ModelError(f"variant names must differ: {labels[1:]}", where="names")
+    for position, label in enumerate(labels[1:]):
+        if not isinstance(label, str):
+            raise ModelError(f"a variant name must be text, got {shown(label)}", where=f"names[{position}]")
+        if label in labels[1 : position + 1]:
+            raise ModelError(f"variant names must differ: {label!r} is given twice", where=f"names[{position}]")
     return labels
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..compiled import compile_model
 from ..errors import ModelError
-from ..options import AnalysisOptions, OptionOverrides, Unpack
+from ..options import AnalysisOptions, OptionOverrides, Unpack, shown
 from ..results import AnalysisResult, Provenance, warn_if_not_converged
 from ._engines import EngineRun, converged, run_exposure
 from ._requests import requested_adversaries, require_model
@@ -150,7 +150,7 @@ class Result(AnalysisResult):
             return self._scores["expected_share"] * self._records
         if score == "risk":
             return self._scores["expected_share"] * self._records * self._sensitivity
-        raise ModelError(f"unknown score {score!r}; expected one of {', '.join(SCORES)}, expected_records, risk", where="score")
+        raise ModelError(f"unknown score {shown(score)}; expected one of {', '.join(SCORES)}, expected_records, risk", where="score")
 
     @property
     def exposure(self) -> pd.DataFrame:
