@@ -325,3 +325,23 @@ def test_variant_names_are_checked_one_by_one(texas: dr.Model) -> None:
 def test_an_unknown_score_is_shown_without_a_repr(texas: dr.Model) -> None:
     with pytest.raises(dr.ModelError, match=r"^score: unknown score the date 2016-01-01; expected one of"):
         dr.analyze(texas, method="exact").matrix(datetime.date(2016, 1, 1))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("adversaries", "message"),
+    [
+        (datetime.date(2016, 1, 1), "adversaries: must be a node id or a list of node ids, got the date 2016-01-01"),
+        ([datetime.date(2016, 1, 1)], "adversaries[0]: expected a node id, got the date 2016-01-01"),
+        (["CN", 5], "adversaries[1]: expected a node id, got 5"),
+    ],
+)
+def test_adversaries_that_are_not_ids_are_shown_as_a_file_writes_them(texas: dr.Model, adversaries: Any,
+                                                                       message: str) -> None:
+    with pytest.raises(dr.ModelError) as error:
+        dr.analyze(texas, adversaries, method="exact")
+    assert str(error.value) == message
+
+
+def test_adversaries_may_come_from_an_iterator(texas: dr.Model) -> None:
+    assert dr.analyze(texas, iter(["CN", "US"]), method="exact").adversaries == ["CN", "US"]
+    assert dr.reach(texas, (a for a in ["US"])).table["adversary"].unique().tolist() == ["US"]

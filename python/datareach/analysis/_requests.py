@@ -4,7 +4,7 @@ is located inside one of several files or plans."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..compiled import adversary_indices
@@ -26,12 +26,26 @@ def require_model(value: Any, where: str) -> Model:
     return value
 
 
+def _ids(adversaries: Any) -> str | list[str] | None:
+    """The requested adversaries read once (an iterator can be read only once), refusing
+    what is not an id with the value as a file would write it (``the date 2016-01-01``)."""
+    if adversaries is None or isinstance(adversaries, str):
+        return adversaries
+    if not isinstance(adversaries, Iterable) or isinstance(adversaries, (bytes, Mapping)):
+        raise ModelError(f"must be a node id or a list of node ids, got {shown(adversaries)}", where="adversaries")
+    ids = list(adversaries)
+    for position, adversary in enumerate(ids):
+        if not isinstance(adversary, str):
+            raise ModelError(f"expected a node id, got {shown(adversary)}", where=f"adversaries[{position}]")
+    return ids
+
+
 def requested_adversaries(model: Model, adversaries: str | Iterable[str] | None) -> tuple[list[str], list[int]]:
     """Ids and node rows of the adversaries to analyse (default: the model's list).
 
     An adversary listed twice is refused, not merged: each adversary is one row of every
     table, and a repeated id is almost always a typo for another one."""
-    ids, rows = adversary_indices(model, adversaries)
+    ids, rows = adversary_indices(model, _ids(adversaries))
     first_position: dict[str, int] = {}
     for position, adversary in enumerate(ids):
         if adversary in first_position:
