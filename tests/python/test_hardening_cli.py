@@ -305,3 +305,8 @@ def test_a_tolerance_not_met_says_so_on_stderr(coin_file: Path, capsys: pytest.C
     assert captured.err == ("datareach: warning: analyze: tolerance 0.001 not met after 4,096 worlds "
                             "(max_samples 4,096); raise max_samples or the tolerance\n")
     assert "tolerance 0.001 NOT met" in captured.out.splitlines()[0]
+
+
+def test_max_samples_without_a_tolerance_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", str(TEXAS), "--max-samples", "5000"]) == 2
+    assert capsys.readouterr().err.startswith("datareach: error: --max-samples: applies only with --tolerance")
