@@ -33,7 +33,7 @@ from .errors import ModelError
 from .io import load, save
 from .model import Model
 from .options import AnalysisOptions
-from .results import AnalysisResult, Provenance
+from .results import AnalysisResult, Provenance, ToleranceNotMet
 
 try:
     __version__ = version("datareach")
@@ -65,5 +65,6 @@ __all__ = [
     "synthetic",
     "timeline",
     "Timeline",
+    "ToleranceNotMet",
     "__version__",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 import sys
 from collections.abc import Callable
 from typing import Any, Literal, TypeAlias
@@ -26,7 +27,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     from typing_extensions import TypedDict, Unpack
 
 # Unpack is re-exported for the analyses' signatures (from typing_extensions before 3.11).
-__all__ = ["METHODS", "AnalysisOptions", "DateLike", "Method", "OptionOverrides", "Progress", "ProgressCallback", "Unpack", "fresh_seed"]
+__all__ = ["DEFAULT_MAX_SAMPLES", "METHODS", "AnalysisOptions", "DateLike", "Method", "OptionOverrides", "Progress", "ProgressCallback", "Unpack", "fresh_seed", "shown", "with_article"]
 
 Method = Literal["auto", "exact", "monte_carlo"]
 METHODS: tuple[Method, ...] = ("auto", "exact", "monte_carlo")
@@ -42,6 +43,7 @@ class OptionOverrides(TypedDict, total=False):
 
     method: Method
     samples: int
+    max_samples: int
     tolerance: float | None
     seed: int | None
     threads: int | None
@@ -54,9 +56,44 @@ def fresh_seed() -> int:
     return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0])
 
 
-def _integer(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ModelError(f"expected an integer >= {minimum}, got {value!r}", where=name)
+# The ranges the engines can honour: the core counts worlds in 64-bit integers and refuses
+# more than 2^62 of them, a seed is one unsigned 64-bit word (2^64 would wrap to 0), and the
+# core starts at most 1024 threads. A value outside is refused here, naming the option,
+# rather than wrapped, clipped or left to pybind11's conversion error.
+MAX_SAMPLES = 2**62
+MAX_SEED = 2**64 - 1
+MAX_THREADS = 1024
+# With a tolerance, sampling goes on until it is met or this many worlds are drawn.
+DEFAULT_MAX_SAMPLES = 10_000_000
+_SPELLED = {MAX_SAMPLES: "2^62", MAX_SEED: "2^64 - 1"}
+
+
+def shown(value: Any) -> str:
+    """A value as an error message shows it: text quoted, numbers and dates as a file writes
+    them (``2016-01-01``), anything else by its type; never a Python repr."""
+    if isinstance(value, str):
+        return repr(value)
+    if value is None or isinstance(value, (bool, int, float, np.integer, np.floating)):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        return f"the time {value.isoformat(sep=' ')}"
+    if isinstance(value, (datetime.date, np.datetime64)):
+        return f"the date {str(value)[:10]}"
+    return with_article(type(value).__name__)
+
+
+def with_article(noun: str) -> str:
+    """``a list``, ``an int``, ``an AnalysisResult``: the noun with its indefinite article."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _integer(value: Any, name: str, minimum: int, maximum: int) -> int:
+    """An integer in ``[minimum, maximum]``, else a ModelError naming the option."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ModelError(f"expected an integer, got {shown(value)}", where=name)
+    if not minimum <= value <= maximum:
+        top = _SPELLED.get(maximum, f"{maximum:,}")
+        raise ModelError(f"expected an integer from {minimum} to {top}, got {value}", where=name)
     return int(value)
 
 
@@ -66,16 +103,24 @@ class AnalysisOptions:
 
     ``method``: "exact" (no sampling; ModelError with the size if the model is too large),
     "monte_carlo" (bit-parallel sampling with Wilson intervals) or "auto" (exact when cheap).
-    ``samples`` caps the worlds drawn; ``tolerance`` stops earlier once every probability
-    interval (for comparisons: every difference) has a half-width below it. ``seed``: the
-    same seed gives the same numbers for any ``threads`` (None: all cores); when None a fresh
-    seed is drawn once per run and recorded in the result's provenance. ``progress``: True
+
+    The sampling budget: without a ``tolerance``, Monte Carlo draws ``samples`` worlds. With
+    a ``tolerance``, ``samples`` is not the stop: sampling goes on until every class-level
+    probability interval (for comparisons: every difference interval) has a half-width
+    <= tolerance, or until ``max_samples`` worlds are drawn (default 10,000,000), whichever
+    comes first. The result says which (``provenance.converged``); stopping at the cap also
+    warns with ``ToleranceNotMet``. Counts are rounded up to whole blocks of 512 worlds.
+
+    ``seed`` (0 to 2^64 - 1): the same seed gives the same numbers for any ``threads``
+    (1 to 1024; None: all cores); when None a fresh seed is drawn once per run and recorded
+    in the result's provenance. ``progress``: True
     for a progress bar, or a callable ``(done, total)``; a callable returning False stops
     the run with ``AnalysisStopped``, in every engine. ``at`` analyses the model as of a date.
     """
 
     method: Method = "auto"
     samples: int = 100_000
+    max_samples: int = DEFAULT_MAX_SAMPLES
     tolerance: float | None = None
     seed: int | None = None
     threads: int | None = None
@@ -85,22 +130,25 @@ class AnalysisOptions:
     def __post_init__(self) -> None:
         # Validated once here, so every analysis (and the CLI) reports a bad option the same way.
         set_field = object.__setattr__
-        if self.method not in METHODS:
-            raise ModelError(f"unknown method {self.method!r}; expected one of {', '.join(METHODS)}", where="method")
-        set_field(self, "samples", _integer(self.samples, "samples", 1))
+        if not isinstance(self.method, str) or self.method not in METHODS:
+            raise ModelError(f"unknown method {shown(self.method)}; expected one of {', '.join(METHODS)}", where="method")
+        set_field(self, "samples", _integer(self.samples, "samples", 1, MAX_SAMPLES))
+        set_field(self, "max_samples", _integer(self.max_samples, "max_samples", 1, MAX_SAMPLES))
         if self.tolerance is not None:
             tolerance = self.tolerance
-            if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float, np.floating, np.integer)) or not tolerance > 0:
-                raise ModelError(f"expected a number > 0, got {tolerance!r}", where="tolerance")
+            if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float, np.floating, np.integer)):
+                raise ModelError(f"expected a number > 0, got {shown(tolerance)}", where="tolerance")
+            if not 0 < tolerance < math.inf:  # also refuses NaN
+                raise ModelError(f"expected a finite number > 0, got {tolerance}", where="tolerance")
             set_field(self, "tolerance", float(tolerance))
         if self.seed is not None:
-            set_field(self, "seed", _integer(self.seed, "seed", 0))
+            set_field(self, "seed", _integer(self.seed, "seed", 0, MAX_SEED))
         if self.threads is not None:
-            set_field(self, "threads", _integer(self.threads, "threads", 1))
+            set_field(self, "threads", _integer(self.threads, "threads", 1, MAX_THREADS))
         if self.progress is None:
             set_field(self, "progress", False)
         elif not isinstance(self.progress, bool) and not callable(self.progress):
-            raise ModelError(f"expected True, False, None or a callable, got {self.progress!r}", where="progress")
+            raise ModelError(f"expected True, False, None or a callable, got {shown(self.progress)}", where="progress")
         if self.at is not None:
             from .dates import to_day
 
@@ -121,6 +169,17 @@ class AnalysisOptions:
         if unknown:
             raise TypeError(f"unknown analysis option(s): {', '.join(unknown)}")
         return dataclasses.replace(self, **overrides)
+
+    @property
+    def sample_cap(self) -> int:
+        """The most worlds the engine may draw: ``max_samples`` with a tolerance (the engine
+        stops earlier once it is met), ``samples`` without."""
+        return self.samples if self.tolerance is None else self.max_samples
+
+    @property
+    def tolerance_cap(self) -> int | None:
+        """``max_samples`` when it applies (with a tolerance), else None: what provenance records."""
+        return None if self.tolerance is None else self.max_samples
 
     def seeded(self) -> AnalysisOptions:
         """These options with a seed: the given one, or a fresh one drawn now (and recorded)."""

@@ -8,14 +8,16 @@ import dataclasses
 import datetime
 import html
 import json
+import warnings
 from collections.abc import Iterable
 from typing import Any, ClassVar, TypeVar
 
 import pandas as pd
 
 from .errors import ModelError
+from .options import with_article
 
-__all__ = ["AnalysisResult", "Provenance", "common_value", "library_version"]
+__all__ = ["AnalysisResult", "Provenance", "ToleranceNotMet", "common_value", "library_version", "warn_if_not_converged"]
 
 T = TypeVar("T")
 
@@ -37,7 +39,10 @@ class Provenance:
 
     ``worlds`` is the number of worlds drawn (None for an exact or deterministic analysis);
     ``seed`` is None when no sampling happened; ``at`` the date analysed (YYYY-MM-DD) or None;
-    ``created`` the UTC time the run finished (ISO 8601)."""
+    ``created`` the UTC time the run finished (ISO 8601). ``max_samples`` is the cap of a
+    run with a ``tolerance``; ``converged`` says whether the numbers meet the tolerance:
+    True for exact numbers, True or False for Monte Carlo with a tolerance (False: the cap
+    was reached first), None for Monte Carlo without one and for deterministic analyses."""
 
     analysis: str
     method: str
@@ -47,6 +52,8 @@ class Provenance:
     elapsed: float = 0.0
     threads: int | None = None
     tolerance: float | None = None
+    max_samples: int | None = None
+    converged: bool | None = None
     version: str = dataclasses.field(default_factory=library_version)
     created: str = dataclasses.field(
         default_factory=lambda: datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
@@ -63,10 +70,29 @@ class Provenance:
                 how += f", {self.worlds:,} worlds"
             if self.seed is not None:
                 how += f", seed {self.seed}"
+            if self.tolerance is not None and self.converged is not None:
+                how += f", tolerance {self.tolerance:g} " + ("met" if self.converged else "NOT met")
         else:
             how = self.method.replace("_", " ")
         when = f", as of {self.at}" if self.at else ""
         return f"{how}{when}, {self.elapsed:.3g} s"
+
+
+class ToleranceNotMet(UserWarning):
+    """Monte Carlo stopped at ``max_samples`` before every interval was within the tolerance;
+    the result's ``provenance.converged`` is False."""
+
+
+def warn_if_not_converged(result: AnalysisResult) -> None:
+    """Warn with ``ToleranceNotMet`` when a run stopped at its cap short of its tolerance.
+    Called by the public analyses only, so an analysis made of others warns once."""
+    provenance = result.provenance
+    if provenance.converged is False:
+        warnings.warn(
+            f"{provenance.analysis}: tolerance {provenance.tolerance:g} not met after {provenance.worlds or 0:,} "
+            f"worlds (max_samples {provenance.max_samples or 0:,}); raise max_samples or the tolerance",
+            ToleranceNotMet, stacklevel=3,
+        )
 
 
 def common_value(values: Iterable[T], otherwise: T) -> T:
@@ -160,7 +186,7 @@ class AnalysisResult:
         version = pickled.get("version") if isinstance(pickled, dict) else None
         if version != self.PICKLE_VERSION:
             raise ModelError(
-                f"cannot read a {type(self).__name__} pickled with format version {version!r}; this datareach "
+                f"cannot read {with_article(type(self).__name__)} pickled with format version {version!r}; this datareach "
                 f"reads version {self.PICKLE_VERSION}"
             )
         self.__dict__.update(pickled["state"])

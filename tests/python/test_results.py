@@ -56,7 +56,7 @@ def test_every_result_has_a_table_and_provenance(results: dict[str, dr.AnalysisR
             assert provenance.worlds == 4096, name
         assert provenance.at == (None if name == "timeline" else AT), name
         assert set(provenance.to_dict()) == {"analysis", "method", "worlds", "seed", "at", "elapsed", "threads",
-                                             "tolerance", "version", "created"}
+                                             "tolerance", "max_samples", "converged", "version", "created"}
 
 
 def test_exact_results_record_no_worlds_and_no_seed(texas: dr.Model) -> None:

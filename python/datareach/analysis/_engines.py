@@ -7,16 +7,24 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import ModelError
 from ..options import AnalysisOptions, Progress
 
 if TYPE_CHECKING:
     from .. import _core
 
-__all__ = ["AnalysisStopped", "EngineRun", "Report", "progress_reporter", "resolve_method", "run_comparison", "run_exposure"]
+__all__ = [
+    "AnalysisStopped", "EngineRun", "Report", "all_converged", "converged", "progress_reporter", "resolve_method",
+    "run_comparison", "run_exposure",
+]
 
 # "auto" runs the exact engine when no factoring run conditions on more than this many random
 # variables (after pruning): the 5 x 5 grid of shared-event links (40) takes milliseconds.
@@ -106,22 +114,63 @@ class EngineRun:
     elapsed: float
 
 
+def converged(method: str, tolerance: float | None, low: npt.ArrayLike, high: npt.ArrayLike) -> bool | None:
+    """Whether a run's intervals ``[low, high]`` meet its tolerance: True when exact, None for
+    Monte Carlo without a tolerance, else whether the widest half-width is <= it. The engine
+    stops on the same test at its checkpoints (docs/design.md §2.7); testing the returned
+    intervals again tells a converged run from one that reached ``max_samples`` first."""
+    if method == "exact":
+        return True
+    if tolerance is None:
+        return None
+    half_widths = (np.asarray(high, dtype=float) - np.asarray(low, dtype=float)) / 2.0
+    return bool(np.max(half_widths, initial=0.0) <= tolerance)
+
+
+def all_converged(flags: Iterable[bool | None]) -> bool | None:
+    """The ``converged`` of a stepped analysis (timeline, sweep): False if any step fell short,
+    True if every step met its tolerance (or was exact), None otherwise."""
+    distinct = set(flags)
+    if False in distinct:
+        return False
+    return True if distinct == {True} else None
+
+
 def _threads(options: AnalysisOptions) -> int:
     return 0 if options.threads is None else options.threads  # 0: the core uses every core
 
 
-def _exact(graph: _core.CompiledGraph, rows: list[int], places: bool, report: Report | None) -> _core.ExposureTable:
+def _exact(graph: _core.CompiledGraph, rows: list[int], ids: Sequence[str], places: bool,
+           report: Report | None) -> _core.ExposureTable:
     from .. import _core
 
-    return _core.exact_exposure(
-        graph, rows, max_variables=EXACT_VARIABLE_LIMIT, max_steps=EXACT_STEP_LIMIT, places=places, progress=report
-    )
+    try:
+        return _core.exact_exposure(
+            graph, rows, max_variables=EXACT_VARIABLE_LIMIT, max_steps=EXACT_STEP_LIMIT, places=places, progress=report
+        )
+    except ModelError as error:
+        raise _named_adversary(error, ids) from None
+
+
+# The core knows no ids: its size errors name an adversary by its position in the request.
+_ADVERSARY_POSITION = re.compile(r"adversary #(\d+)")
+
+
+def _named_adversary(error: ModelError, ids: Sequence[str]) -> ModelError:
+    """``error`` with "adversary #i" replaced by the adversary's id."""
+
+    def named(match: re.Match[str]) -> str:
+        position = int(match.group(1))
+        return f"adversary {ids[position]!r}" if position < len(ids) else match.group(0)
+
+    return ModelError(_ADVERSARY_POSITION.sub(named, error.reason), where=error.where)
 
 
 def run_exposure(
-    graph: _core.CompiledGraph, rows: list[int], options: AnalysisOptions, *, places: bool = True
+    graph: _core.CompiledGraph, ids: Sequence[str], rows: list[int], options: AnalysisOptions, *, places: bool = True
 ) -> tuple[_core.ExposureTable, EngineRun]:
-    """Exposure of one compiled model; ``options`` must be seeded (``options.seeded()``)."""
+    """Exposure of one compiled model for the adversaries ``ids`` (node ``rows``); ``options``
+    must be seeded (``options.seeded()``)."""
     from .. import _core
 
     assert options.seed is not None, "run_exposure needs seeded options"
@@ -129,10 +178,10 @@ def run_exposure(
     started = time.perf_counter()
     with progress_reporter(options.progress, "step" if method == "exact" else "world") as report:
         if method == "exact":
-            table = _exact(graph, rows, places, report)
+            table = _exact(graph, rows, ids, places, report)
         else:
             table = _core.monte_carlo_exposure(
-                graph, rows, samples=options.samples, seed=options.seed, tolerance=options.tolerance or 0.0,
+                graph, rows, samples=options.sample_cap, seed=options.seed, tolerance=options.tolerance or 0.0,
                 threads=_threads(options), places=places, progress=report,
             )
     elapsed = time.perf_counter() - started
@@ -157,19 +206,20 @@ def _model_share(report: Report, k: int, models: int) -> Report:
 
 
 def _exact_of_many(
-    graphs: Sequence[_core.CompiledGraph], rows: Sequence[list[int]], report: Report | None
+    graphs: Sequence[_core.CompiledGraph], ids: Sequence[str], rows: Sequence[list[int]], report: Report | None
 ) -> list[_core.ExposureTable]:
     return [
-        _exact(graph, adversaries, True, None if report is None else _model_share(report, k, len(graphs)))
+        _exact(graph, adversaries, ids, True, None if report is None else _model_share(report, k, len(graphs)))
         for k, (graph, adversaries) in enumerate(zip(graphs, rows))
     ]
 
 
 def run_comparison(
-    graphs: Sequence[_core.CompiledGraph], rows: Sequence[list[int]], options: AnalysisOptions
+    graphs: Sequence[_core.CompiledGraph], ids: Sequence[str], rows: Sequence[list[int]], options: AnalysisOptions
 ) -> tuple[list[_core.ExposureTable], dict[str, Any] | None, EngineRun]:
     """Exposure of every model on common random numbers: the per-model tables, and for Monte
-    Carlo the paired differences (None when exact: differences of exact tables are exact)."""
+    Carlo the paired differences (None when exact: differences of exact tables are exact).
+    ``ids`` are the adversaries, the same in every model; ``rows[k]`` their nodes in model k."""
     from .. import _core
 
     assert options.seed is not None, "run_comparison needs seeded options"
@@ -177,11 +227,11 @@ def run_comparison(
     started = time.perf_counter()
     with progress_reporter(options.progress, "step" if method == "exact" else "world") as report:
         if method == "exact":
-            tables = _exact_of_many(graphs, rows, report)
+            tables = _exact_of_many(graphs, ids, rows, report)
             elapsed = time.perf_counter() - started
             return tables, None, EngineRun("exact", None, None, elapsed)
         paired = _core.monte_carlo_compare(
-            list(graphs), [list(r) for r in rows], samples=options.samples, seed=options.seed,
+            list(graphs), [list(r) for r in rows], samples=options.sample_cap, seed=options.seed,
             tolerance=options.tolerance or 0.0, threads=_threads(options), places=True, progress=report,
         )
     elapsed = time.perf_counter() - started

@@ -13,16 +13,17 @@ import pandas as pd
 
 from ..model.lowering import adversary_indices, compile_model
 from ..errors import ModelError
-from ..options import AnalysisOptions, OptionOverrides, Unpack
-from ..results import AnalysisResult, Provenance
-from ._engines import run_comparison
+from ..options import AnalysisOptions, OptionOverrides, Unpack, shown
+from ..results import AnalysisResult, Provenance, warn_if_not_converged
+from ._engines import converged, run_comparison
+from ._requests import requested_adversaries, require_model, within
 from .exposure import Result, provenance_of
 
 if TYPE_CHECKING:
     from ..changes import Change
     from ..model import Model
 
-__all__ = ["Comparison", "compare", "total_risk_differences"]
+__all__ = ["Comparison", "compare", "compare_models", "total_risk_differences"]
 
 Differences = dict[str, npt.NDArray[np.float64]]
 
@@ -33,10 +34,11 @@ def _as_model(base: Model, variant: Model | Sequence[Change], position: int) -> 
     if isinstance(variant, Model):
         return variant
     if isinstance(variant, (list, tuple)):
-        return base.apply(variant)
-    raise ModelError(
-        f"expected a Model or a list of changes, got {type(variant).__name__}", where=f"variants[{position}]"
-    )
+        try:
+            return base.apply(variant)
+        except ModelError as error:
+            raise within(error, f"variants[{position}]") from None  # which variant's changes
+    raise ModelError(f"expected a Model or a list of changes, got {shown(variant)}", where=f"variants[{position}]")
 
 
 def _labels(base: Model, models: list[Model], variants: Sequence[Any], names: Sequence[str] | None) -> list[str]:
@@ -50,8 +52,11 @@ def _labels(base: Model, models: list[Model], variants: Sequence[Any], names: Se
         raise ModelError(f"give one name per variant ({len(variants)})", where="names")
     else:
         labels = ["base", *names]
-    if len(set(labels[1:])) != len(labels) - 1:
-        raise ModelError(f"variant names must differ: {labels[1:]}", where="names")
+    for position, label in enumerate(labels[1:]):
+        if not isinstance(label, str):
+            raise ModelError(f"a variant name must be text, got {shown(label)}", where=f"names[{position}]")
+        if label in labels[1 : position + 1]:
+            raise ModelError(f"variant names must differ: {label!r} is given twice", where=f"names[{position}]")
     return labels
 
 
@@ -69,10 +74,22 @@ def compare(
     on the same random worlds (common random numbers: an arc or event the models share is in
     the same state in the same world), so the interval of a difference is far narrower than
     the intervals of the two values; with ``method="exact"`` (or "auto" on small models)
-    differences are exact. ``tolerance`` stops sampling once every probability difference is
-    known to within it. The models must have the same classes, in the same order.
+    differences are exact. ``tolerance`` samples until every probability difference is known
+    to within it, or ``max_samples`` worlds are drawn (then ``ToleranceNotMet`` is warned and
+    ``provenance.converged`` is False). The models must have the same classes, in the same
+    order; an adversary listed twice is an error.
     """
-    settings = AnalysisOptions.resolve(options, **overrides).seeded()
+    comparison = compare_models(base, variants, names, adversaries, AnalysisOptions.resolve(options, **overrides))
+    warn_if_not_converged(comparison)
+    return comparison
+
+
+def compare_models(base: Model, variants: Sequence[Model | Sequence[Change]], names: Sequence[str] | None,
+                   adversaries: str | Iterable[str] | None, options: AnalysisOptions) -> Comparison:
+    """``compare`` with resolved options and without the warning (a sweep warns once for all
+    its variants)."""
+    settings = options.seeded()
+    require_model(base, "base")
     if not variants:
         raise ModelError("give at least one variant to compare with the base", where="variants")
     models = [base] + [_as_model(base, v, i) for i, v in enumerate(variants)]
@@ -81,19 +98,23 @@ def compare(
         if list(model.class_ids) != list(base.class_ids):
             raise ModelError("a variant must have the base's classes in the same order", where=f"variants[{i}]")
 
-    ids, _ = adversary_indices(base, adversaries)
+    ids, _ = requested_adversaries(base, adversaries)
     rows = [adversary_indices(m, ids)[1] for m in models]
     graphs = [compile_model(m, settings.at) for m in models]
-    tables, paired, run = run_comparison(graphs, rows, settings)
-    provenance = provenance_of("compare", run, settings)
-    results = [Result(m, ids, t, provenance_of("analyze", run, settings)) for m, t in zip(models, tables)]
+    tables, paired, run = run_comparison(graphs, ids, rows, settings)
+    results = [
+        Result(m, ids, t, provenance_of("analyze", run, settings, converged(run.method, settings.tolerance, t.ci_low, t.ci_high)))
+        for m, t in zip(models, tables)
+    ]
     if paired is None:  # exact: the differences of exact values are exact, intervals of width 0
         paired = {}
         for score in ("probability", "expected_share"):
             difference = np.stack([r.matrix(score) - results[0].matrix(score) for r in results[1:]])
             for suffix in ("", "_ci_low", "_ci_high"):
                 paired[f"{score}_difference{suffix}"] = difference
-    return Comparison(labels, results, paired, provenance)
+    met = converged(run.method, settings.tolerance, paired["probability_difference_ci_low"],
+                    paired["probability_difference_ci_high"])
+    return Comparison(labels, results, paired, provenance_of("compare", run, settings, met))
 
 
 def total_risk_differences(table: pd.DataFrame) -> pd.DataFrame:

@@ -11,11 +11,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..model.lowering import adversary_indices, compile_model
+from ..model.lowering import compile_model
 from ..errors import ModelError
-from ..options import AnalysisOptions, OptionOverrides, Unpack
-from ..results import AnalysisResult, Provenance
-from ._engines import EngineRun, run_exposure
+from ..options import AnalysisOptions, OptionOverrides, Unpack, shown
+from ..results import AnalysisResult, Provenance, warn_if_not_converged
+from ._engines import EngineRun, converged, run_exposure
+from ._requests import requested_adversaries, require_model
 
 if TYPE_CHECKING:
     from .. import _core
@@ -33,13 +34,18 @@ def analyze(
     options: AnalysisOptions | None = None,
     **overrides: Unpack[OptionOverrides],
 ) -> Result:
-    """Exposure of every class to every adversary (default: the model's adversaries).
+    """Exposure of every class to every adversary (default: the model's adversaries; an
+    adversary listed twice is an error).
 
     ``options`` (an ``AnalysisOptions``) and keyword overrides of its fields say how: the
-    method, the sampling budget, the seed, threads, progress and the date ``at``. The
-    same seed gives the same numbers for any thread count.
+    method, the sampling budget (``samples``, or ``tolerance`` up to ``max_samples``), the
+    seed, threads, progress and the date ``at``. The same seed gives the same numbers for any
+    thread count. A run that reaches ``max_samples`` short of its tolerance warns with
+    ``ToleranceNotMet`` and records ``converged=False`` in its provenance.
     """
-    return exposure_of(model, adversaries, AnalysisOptions.resolve(options, **overrides))
+    result = exposure_of(require_model(model, "model"), adversaries, AnalysisOptions.resolve(options, **overrides))
+    warn_if_not_converged(result)
+    return result
 
 
 def exposure_of(model: Model, adversaries: str | Iterable[str] | None, options: AnalysisOptions, *,
@@ -47,17 +53,20 @@ def exposure_of(model: Model, adversaries: str | Iterable[str] | None, options: 
     """``analyze`` with resolved options; ``places=False`` skips the per-store and per-region
     tables (a timeline does not show them)."""
     options = options.seeded()
-    ids, rows = adversary_indices(model, adversaries)
+    ids, rows = requested_adversaries(model, adversaries)
     graph = compile_model(model, options.at)
-    table, run = run_exposure(graph, rows, options, places=places)
-    return Result(model, ids, table, provenance_of("analyze", run, options))
+    table, run = run_exposure(graph, ids, rows, options, places=places)
+    met = converged(run.method, options.tolerance, table.ci_low, table.ci_high)
+    return Result(model, ids, table, provenance_of("analyze", run, options, met))
 
 
-def provenance_of(analysis: str, run: EngineRun, options: AnalysisOptions) -> Provenance:
-    """The provenance of an engine run made with ``options``."""
+def provenance_of(analysis: str, run: EngineRun, options: AnalysisOptions, met: bool | None) -> Provenance:
+    """The provenance of an engine run made with ``options``; ``met``: whether its numbers
+    meet the tolerance (see ``Provenance.converged``)."""
     return Provenance(
         analysis=analysis, method=run.method, worlds=run.worlds, seed=run.seed, at=options.at_iso,
         elapsed=run.elapsed, threads=options.threads, tolerance=options.tolerance,
+        max_samples=options.tolerance_cap, converged=met,
     )
 
 
@@ -141,7 +150,7 @@ class Result(AnalysisResult):
             return self._scores["expected_share"] * self._records
         if score == "risk":
             return self._scores["expected_share"] * self._records * self._sensitivity
-        raise ModelError(f"unknown score {score!r}; expected one of {', '.join(SCORES)}, expected_records, risk", where="score")
+        raise ModelError(f"unknown score {shown(score)}; expected one of {', '.join(SCORES)}, expected_records, risk", where="score")
 
     @property
     def exposure(self) -> pd.DataFrame:

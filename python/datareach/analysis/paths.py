@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..model.lowering import adversary_indices, class_index, compile_model
 from ..errors import ModelError
+from ..options import shown
+from ._requests import require_model
 
 if TYPE_CHECKING:
     from ..model import Model
@@ -97,6 +99,9 @@ def most_likely_path(model: Model, adversary: str, data_class: str, *, at: Any =
     """
     from .. import _core
 
+    require_model(model, "model")
+    if not isinstance(adversary, str):
+        raise ModelError(f"expected a node id, got {shown(adversary)}", where="adversary")
     ids, rows = adversary_indices(model, [adversary], where="adversary")
     cls = class_index(model, data_class, where="data_class")
     components = model._column("classes", "components")[cls]

@@ -11,9 +11,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..model.lowering import adversary_indices, compile_model
+from ..model.lowering import compile_model
 from ..dates import to_day, to_iso
 from ..results import AnalysisResult, Provenance
+from ._requests import requested_adversaries, require_model
 
 if TYPE_CHECKING:
     from ..model import Model
@@ -38,12 +39,12 @@ def reach(model: Model, adversaries: str | Iterable[str] | None = None, *, at: A
     p and events are all 1), ``possible_stores`` / ``certain_stores`` (the stores holding the
     class reached that way) and ``possible_regions`` / ``certain_regions``. A composite class
     counts as reached only when all its components are. ``at`` analyses the model as of a
-    date (default: windows ignored). Reach samples nothing, so it takes no other option.
+    date (default: windows ignored). An adversary listed twice is an error. Reach samples nothing, so it takes no other option.
     """
     from .. import _core
 
     started = time.perf_counter()
-    _, rows = adversary_indices(model, adversaries)
+    _, rows = requested_adversaries(require_model(model, "model"), adversaries)
     graph = compile_model(model, at)
     found = _core.reach(graph, rows)
     node_ids = np.asarray(model.node_ids, dtype=object)

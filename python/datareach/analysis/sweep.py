@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pandas as pd
 
 from ..errors import ModelError
-from ..options import AnalysisOptions, OptionOverrides, Unpack
-from ..results import AnalysisResult, Provenance, common_value
-from ._engines import Report, progress_reporter
+from ..options import AnalysisOptions, OptionOverrides, Unpack, shown
+from ..results import AnalysisResult, Provenance, common_value, warn_if_not_converged
+from ._engines import Report, all_converged, progress_reporter
+from ._requests import require_model, within
 from .comparison import total_risk_differences
 
 if TYPE_CHECKING:
@@ -23,24 +24,38 @@ if TYPE_CHECKING:
 __all__ = ["Sweep", "sweep"]
 
 
+# What one variant's task returns: its comparison rows and whether they met the tolerance.
+VariantOutcome = tuple[pd.DataFrame, "bool | None"]
+
+
 def _evaluate_variant(base: Model, name: str, changes: list[dict[str, Any]], adversaries: Any,
-                      options: AnalysisOptions) -> pd.DataFrame:
+                      options: AnalysisOptions) -> VariantOutcome:
     """One task: apply the changes to the base and compare on the shared seed. Runs on a
-    worker; the base arrives once per worker (scattered) and the changes as plain dicts."""
+    worker; the base arrives once per worker (scattered) and the changes as plain dicts.
+    It does not warn (a worker's warning would be lost): the sweep warns once for all."""
     from ..changes import from_dicts
-    from .comparison import compare
+    from .comparison import compare_models
 
     variant = base.apply(from_dicts(changes))
-    comparison = compare(base, variant, names=[name], adversaries=adversaries, options=options)
+    comparison = compare_models(base, [variant], [name], adversaries, options)
     table = comparison.table
     table.insert(1, "changes", len(changes))
     table["method"] = comparison.method
     table["worlds"] = comparison.worlds
-    return table
+    return table, comparison.provenance.converged
 
 
 def _is_dask_client(executor: Any) -> bool:
     return all(hasattr(executor, attr) for attr in ("scatter", "gather", "submit"))
+
+
+def _check_executor(executor: Any) -> None:
+    from concurrent.futures import Executor
+
+    if executor is not None and not isinstance(executor, Executor) and not _is_dask_client(executor):
+        raise ModelError(
+            f"expected None, a concurrent.futures executor or a Dask Client, got {shown(executor)}", where="executor"
+        )
 
 
 def sweep(
@@ -61,20 +76,27 @@ def sweep(
     number of changes, then the columns of ``Comparison.table``, the ``method`` and
     ``worlds`` of each variant. ``threads`` is per variant; it defaults to 1 under an
     executor (the executor provides the parallelism) and to all cores in a serial run.
-    ``progress`` counts variants.
+    ``progress`` counts variants. An error in a plan names it: ``plan 'b': changes[0].to: ...``.
+    With a ``tolerance``, ``provenance.converged`` is False (and ``ToleranceNotMet`` warned
+    once) when any variant reached ``max_samples`` first.
     """
     from ..changes import to_dicts
 
     settings = AnalysisOptions.resolve(options, **overrides).seeded()
+    require_model(base, "base")
+    _check_executor(executor)
     if not isinstance(variants, Mapping) or not variants:
         raise ModelError("expected a non-empty mapping of variant name to a list of changes", where="variants")
     tasks = []
     for name, changes in variants.items():
         if not isinstance(name, str):
-            raise ModelError(f"a variant name must be a string, got {name!r}", where="variants")
+            raise ModelError(f"a variant name must be a string, got {shown(name)}", where="variants")
         if not isinstance(changes, (list, tuple)):
-            raise ModelError(f"expected a list of changes, got {type(changes).__name__}", where=f"variants[{name!r}]")
-        base.apply(changes)  # validate here, so a bad plan fails before any work is shipped
+            raise ModelError(f"expected a list of changes, got {shown(changes)}", where=f"plan {name!r}")
+        try:
+            base.apply(changes)  # validate here, so a bad plan fails before any work is shipped
+        except ModelError as error:
+            raise within(error, f"plan {name!r}") from None
         tasks.append((name, to_dicts(changes)))
     # What a worker receives: no callable (progress is reported here) and one thread per
     # variant under an executor.
@@ -84,30 +106,34 @@ def sweep(
 
     started = time.perf_counter()
     with progress_reporter(settings.progress, "variant") as report:
-        tables = _run(base, tasks, executor, adversaries, shipped, report)
-    table = pd.concat(tables, ignore_index=True)
+        outcomes = _run(base, tasks, executor, adversaries, shipped, report)
+    table = pd.concat([variant_table for variant_table, _ in outcomes], ignore_index=True)
     provenance = Provenance(
         analysis="sweep", method=common_value(table["method"], "mixed"),
         worlds=common_value((None if pd.isna(w) else int(w) for w in table["worlds"]), None),
         seed=settings.seed if (table["method"] == "monte_carlo").any() else None, at=settings.at_iso,
         elapsed=time.perf_counter() - started, threads=shipped.threads, tolerance=settings.tolerance,
+        max_samples=settings.tolerance_cap,
+        converged=all_converged(met for _, met in outcomes),
     )
-    return Sweep(table, provenance, model=base.name)
+    result = Sweep(table, provenance, model=base.name)
+    warn_if_not_converged(result)
+    return result
 
 
 def _run(base: Model, tasks: list[tuple[str, list[dict[str, Any]]]], executor: Any, adversaries: Any,
-         options: AnalysisOptions, report: Report | None) -> list[pd.DataFrame]:
-    """The table of every task, in task order; ``report(done, total)`` after each finished
+         options: AnalysisOptions, report: Report | None) -> list[VariantOutcome]:
+    """The outcome of every task, in task order; ``report(done, total)`` after each finished
     task. When ``report`` raises (a progress callback asked to stop), the tasks not yet
     started are cancelled."""
     total = len(tasks)
     if executor is None:
-        tables = []
+        outcomes = []
         for done, (name, changes) in enumerate(tasks, start=1):
-            tables.append(_evaluate_variant(base, name, changes, adversaries, options))
+            outcomes.append(_evaluate_variant(base, name, changes, adversaries, options))
             if report is not None:
                 report(done, total)
-        return tables
+        return outcomes
     if _is_dask_client(executor):
         from dask.distributed import as_completed
 
@@ -116,9 +142,9 @@ def _run(base: Model, tasks: list[tuple[str, list[dict[str, Any]]]], executor: A
                    for name, changes in tasks]
         try:
             if report is not None:
-                for done, _ in enumerate(as_completed(futures), start=1):
+                for done, _ in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
                     report(done, total)
-            gathered: list[pd.DataFrame] = executor.gather(futures)
+            gathered: list[VariantOutcome] = executor.gather(futures)
             return gathered
         except BaseException:
             executor.cancel(futures)

@@ -25,7 +25,8 @@ def _run(args: argparse.Namespace) -> int:
     table["probability"] = [interval(*row) for row in table[["probability", "ci_low", "ci_high"]].itertuples(index=False)]
     print_frame(table.drop(columns=["ci_low", "ci_high"]))
     print()
-    print("total risk: " + ", ".join(f"{a} {r:,.4g}" for a, r in result.total_risk.itertuples(index=False)))
+    print("total risk:")
+    print_frame(result.total_risk)
     return 0
 
 

@@ -28,8 +28,11 @@ def add_analysis_options(parser: argparse.ArgumentParser, *, tolerance_help: str
     parser.add_argument("--method", choices=list(METHODS), default=DEFAULTS.method)
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--samples", type=int, default=DEFAULTS.samples, metavar="N",
-                        help=f"worlds to sample (default {DEFAULTS.samples})")
-    budget.add_argument("--tolerance", type=float, metavar="T", help=tolerance_help)
+                        help=f"worlds to sample without --tolerance (default {DEFAULTS.samples:,})")
+    budget.add_argument("--tolerance", type=float, metavar="T",
+                        help=f"{tolerance_help}, or until --max-samples worlds")
+    parser.add_argument("--max-samples", type=int, metavar="N",
+                        help=f"with --tolerance: the most worlds to sample (default {DEFAULTS.max_samples:,})")
     parser.add_argument("--seed", type=int, metavar="S", help="random seed (default: fresh, printed with the result)")
     parser.add_argument("--threads", type=int, metavar="N", help=threads_help)
 
@@ -47,10 +50,16 @@ def analysis_options(args: argparse.Namespace) -> AnalysisOptions:
     Errors name the flag (``--samples: ...``)."""
     if args.at is not None:
         check_dates([args.at])
+    if args.max_samples is not None and args.tolerance is None:
+        # Without a tolerance the cap would silently do nothing: --samples is the budget then.
+        raise ModelError("applies only with --tolerance; without one, --samples sets the worlds drawn",
+                         where="--max-samples")
     try:
+        cap = DEFAULTS.max_samples if args.max_samples is None else args.max_samples
         return AnalysisOptions(
-            method=args.method, samples=args.samples, tolerance=args.tolerance, seed=args.seed,
+            method=args.method, samples=args.samples, max_samples=cap, tolerance=args.tolerance, seed=args.seed,
             threads=args.threads, progress=sys.stderr.isatty(), at=args.at,
         )
     except ModelError as error:
-        raise ModelError(error.reason, where=f"--{error.where}" if error.where else None) from None
+        flag = f"--{error.where.replace('_', '-')}" if error.where else None
+        raise ModelError(error.reason, where=flag) from None

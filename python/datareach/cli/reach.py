@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .options import add_request_options, check_dates
-from .output import interval, load, write_json
+from .output import amount, amount_decimals, interval, load, probability, write_json
 
 if TYPE_CHECKING:
     from ..analysis import ReachResult
@@ -52,14 +52,16 @@ def print_reach(table: pd.DataFrame, title: str, exposure: pd.DataFrame | None =
         possible=table["possible"].map({True: "yes", False: "no"}),
         certain=table["certain"].map({True: "yes", False: "no"}),
         possible_stores=table["possible_stores"].map(lambda s: ", ".join(s) if len(s) else "—"),
-        path_probability=table["path_probability"].map(lambda p: "" if p is None or pd.isna(p) else f"{p:.3f}"),
+        path_probability=table["path_probability"].map(probability),
     )
     columns = ["adversary", "class", "possible", "certain", "possible_stores"]
     if exposure is not None:
         scores = exposure.set_index(["adversary", "class"])
         keys = list(zip(shown["adversary"], shown["class"]))
         shown["exposure"] = [interval(*scores.loc[k, ["probability", "ci_low", "ci_high"]]) for k in keys]
-        shown["expected_records"] = [f"{scores.loc[k, 'expected_records']:,.0f}" for k in keys]
+        records = scores["expected_records"]
+        decimals = amount_decimals(records)
+        shown["expected_records"] = [amount(records.loc[k], decimals=decimals) for k in keys]
         columns += ["exposure", "expected_records"]
     print(shown[columns + ["path_probability", "path"]].to_string(index=False))
     print()

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..analysis._requests import within
 from ..errors import ModelError
 from .options import add_analysis_options, add_request_options, analysis_options
 from .output import difference, load, print_frame, write_json
@@ -52,14 +54,36 @@ def _changes_relative_to(base_path: str, variant_path: str, variant: Model) -> l
     return list(variant.changes)
 
 
+def _load_variant(path: str) -> Model:
+    """A variant file; its errors name the file, since a command reads several."""
+    try:
+        return load(path)
+    except ModelError as error:
+        raise within(error, path) from None
+
+
+_VARIANT_POSITION = re.compile(r"variants\[(\d+)\](?:: |\.)?(.*)")
+
+
+def _in_variant_file(error: ModelError, paths: Sequence[str]) -> ModelError:
+    """An error that ``compare`` located at ``variants[i]`` located in the i-th file instead."""
+    found = _VARIANT_POSITION.fullmatch(error.where or "")
+    if found is None or int(found.group(1)) >= len(paths):
+        return error
+    return within(ModelError(error.reason, where=found.group(2) or None), paths[int(found.group(1))])
+
+
 def _compare(args: argparse.Namespace) -> int:
     from ..analysis import compare
 
     options = analysis_options(args)
     base = load(args.base)
-    variants = [load(path) for path in args.variants]
-    comparison = compare(base, *variants, names=_variant_names(args.variants), adversaries=args.adversary or None,
-                         options=options)
+    variants = [_load_variant(path) for path in args.variants]
+    try:
+        comparison = compare(base, *variants, names=_variant_names(args.variants), adversaries=args.adversary or None,
+                             options=options)
+    except ModelError as error:
+        raise _in_variant_file(error, args.variants) from None
     if args.json:
         write_json(comparison)
         return 0
@@ -68,17 +92,34 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+# An unreachable scheduler fails after this many seconds (Dask's default waits 30 s).
+SCHEDULER_CONNECT_TIMEOUT = 5
+
+
+def _scheduler(address: str) -> Any:
+    """A Dask client of the scheduler at ``address``; one that cannot be reached within
+    ``SCHEDULER_CONNECT_TIMEOUT`` seconds is an error naming the flag."""
+    from dask.distributed import Client
+
+    try:
+        return Client(address, timeout=SCHEDULER_CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
+    except (OSError, ValueError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ModelError(
+            f"cannot reach the Dask scheduler {address!r} within {SCHEDULER_CONNECT_TIMEOUT} s ({reason})",
+            where="--scheduler",
+        ) from None
+
+
 def _sweep(args: argparse.Namespace) -> int:
     from ..analysis import sweep
 
     options = analysis_options(args).seeded()
     base = load(args.base)
     names = _variant_names(args.variants)
-    plans = {name: _changes_relative_to(args.base, path, load(path)) for name, path in zip(names, args.variants)}
+    plans = {name: _changes_relative_to(args.base, path, _load_variant(path)) for name, path in zip(names, args.variants)}
     if args.scheduler:
-        from dask.distributed import Client
-
-        with Client(args.scheduler) as client:
+        with _scheduler(args.scheduler) as client:
             result = sweep(base, plans, client, adversaries=args.adversary or None, options=options)
     else:
         from concurrent.futures import ProcessPoolExecutor
