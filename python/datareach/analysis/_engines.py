@@ -29,10 +29,9 @@ __all__ = [
 # "auto" runs the exact engine when no factoring run conditions on more than this many random
 # variables (after pruning): the 5 x 5 grid of shared-event links (40) takes milliseconds.
 AUTO_EXACT_VARIABLES = 40
-# method="exact" refuses runs beyond this many variables, or beyond this many factoring
-# steps (an 8 x 8 grid, 112 variables, takes 230k steps and about a second); the error
-# gives the size.
-EXACT_VARIABLE_LIMIT = 128
+# method="exact" refuses runs beyond the core's variable limit (its default for
+# max_variables, defined once in the core) or beyond this many factoring steps (an 8 x 8
+# grid, 112 variables, takes 230k steps and about a second); the error gives the size.
 EXACT_STEP_LIMIT = 20_000_000
 
 Report = Callable[[int, int], None]
@@ -146,7 +145,7 @@ def _exact(graph: _core.CompiledGraph, rows: list[int], ids: Sequence[str], plac
 
     try:
         return _core.exact_exposure(
-            graph, rows, max_variables=EXACT_VARIABLE_LIMIT, max_steps=EXACT_STEP_LIMIT, places=places, progress=report
+            graph, rows, max_steps=EXACT_STEP_LIMIT, places=places, progress=report
         )
     except ModelError as error:
         raise _named_adversary(error, ids) from None
