@@ -11,7 +11,7 @@ from typing import Any
 import datareach as dr
 import pytest
 import yaml
-from datareach.io import dumps, formats, yaml_reader
+from datareach.io import dumps, yaml_reader, yaml_writer
 from datareach.io.yaml_reader import MAX_DEPTH, parse_yaml
 
 
@@ -147,7 +147,7 @@ def test_both_parsers_load_the_same_models(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_libyaml_and_python_emitters_write_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert formats.DUMPER is not formats.PURE_PYTHON_DUMPER
+    assert yaml_writer.DUMPER is not yaml_writer.PURE_PYTHON_DUMPER
     models = [dr.examples.project_texas(), dr.synthetic.enterprise_with_arcs(2_000, seed=5)]
     odd = dr.Model("odd text: 'quotes', \"double\", tab\there, é, 北京, line\u2028break, yes, 1e8, null")
     odd.add_node("1e8", "role", region="yes", note="# not a comment", weird="- a: b")
@@ -158,5 +158,5 @@ def test_libyaml_and_python_emitters_write_the_same_bytes(monkeypatch: pytest.Mo
     fast = [dumps(model, "yaml") for model in models]
     for model, text in zip(models, fast):
         assert dr.io.loads(text) == model
-    monkeypatch.setattr(formats, "DUMPER", formats.PURE_PYTHON_DUMPER)
+    monkeypatch.setattr(yaml_writer, "DUMPER", yaml_writer.PURE_PYTHON_DUMPER)
     assert [dumps(model, "yaml") for model in models] == fast

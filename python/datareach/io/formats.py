@@ -1,6 +1,6 @@
 """The file formats shared by scenario and variant files: the strict YAML and JSON readers
-(:mod:`~datareach.io.yaml_reader`, :mod:`~datareach.io.json_reader`) and the writers
-that put one entry on one line.
+(:mod:`~datareach.io.yaml_reader`, :mod:`~datareach.io.json_reader`), the JSON writer
+and, in :mod:`~datareach.io.yaml_writer`, the YAML one; both put one entry on one line.
 
 Loading never executes code (safe tags only; Python tags are refused), refuses a key
 written twice in one mapping rather than silently keeping the last, and says where: an
@@ -16,23 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from ..errors import ModelError
 from .json_reader import entry_lines, parse_json
-from .yaml_reader import EXPONENT_FLOAT, parse_yaml
+from .yaml_reader import parse_yaml
 
 __all__ = [
-    "DUMPER",
-    "PURE_PYTHON_DUMPER",
     "SUFFIXES",
-    "YAML_WIDTH",
-    "Entry",
     "FileFormat",
-    "Inline",
     "Parsed",
     "dump_json",
-    "dump_yaml",
     "format_of",
     "json_line",
     "parse",
@@ -42,7 +34,6 @@ __all__ = [
 FileFormat = Literal["yaml", "json"]
 
 SUFFIXES: dict[str, FileFormat] = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
-YAML_WIDTH = 1 << 30  # YAML line width: never wrap, so each entry is exactly one line
 
 
 def format_of(name: str, default: FileFormat | None) -> FileFormat:
@@ -55,14 +46,6 @@ def format_of(name: str, default: FileFormat | None) -> FileFormat:
         f"cannot tell the file format of {name!r}: name it .yaml, .yml or .json, or pass "
         f"format='yaml' or 'json'"
     )
-
-
-class Entry(dict):  # type: ignore[type-arg]
-    """An entry written on one line in flow style: ``- {id: CN, kind: jurisdiction}``."""
-
-
-class Inline(list):  # type: ignore[type-arg]
-    """A list written on one line: ``[CN, US]``."""
 
 
 @dataclass
@@ -112,53 +95,6 @@ def parse_document(text: str, format: FileFormat) -> Parsed:
 
 def parse(text: str, format: FileFormat) -> Any:
     return parse_document(text, format).data
-
-
-def _dumper(base: type[Any]) -> type[Any]:
-    """A YAML dumper on ``base`` (libyaml's emitter or PyYAML's) writing as datareach
-    does; the two write byte-identical text."""
-
-    class Dumper(base):  # type: ignore[misc]
-        pass
-
-    # The YAML 1.2 number rule of the reader: a string such as "1e8" is quoted, not
-    # written as a number.
-    Dumper.add_implicit_resolver("tag:yaml.org,2002:float", EXPONENT_FLOAT, list("-+0123456789"))
-    Dumper.add_representer(
-        Entry,
-        lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True),
-    )
-    Dumper.add_representer(
-        str,
-        # Line breaks other than \n (such as U+0085) and control characters survive only in
-        # double quotes, where they are escaped; visible text keeps YAML's plain style.
-        lambda dumper, data: dumper.represent_scalar(
-            "tag:yaml.org,2002:str", data, style=None if data.isprintable() else '"'
-        ),
-    )
-    Dumper.add_representer(
-        Inline,
-        lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True),
-    )
-    return Dumper
-
-
-PURE_PYTHON_DUMPER = _dumper(yaml.SafeDumper)
-# libyaml's emitter, three times faster, where PyYAML was built with it.
-DUMPER = _dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper))
-
-
-def dump_yaml(payload: Any) -> str:
-    """YAML text as datareach writes it: keys in order, Unicode as is, block style unless a
-    value asks for flow style (:class:`Entry`, :class:`Inline`), lines never wrapped."""
-    return yaml.dump(
-        payload,
-        Dumper=DUMPER,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=YAML_WIDTH,
-    )
 
 
 def dump_json(data: dict[str, Any]) -> str:

@@ -16,16 +16,9 @@ from ..errors import ModelError
 from ..model import Model
 from ..model.fields import SECTIONS
 from .files import DEFAULT_MAX_BYTES, PathOrFile, name_of, write_text
-from .formats import (
-    Entry,
-    FileFormat,
-    Inline,
-    dump_json,
-    dump_yaml,
-    format_of,
-    parse_document,
-)
+from .formats import FileFormat, dump_json, format_of, parse_document
 from .loading import LoadLimits, load_file, model_from_parsed
+from .yaml_writer import Entry, Inline, dump_yaml
 
 __all__ = ["dumps", "load", "loads", "save"]
 

@@ -20,8 +20,9 @@ from ..errors import ModelError
 from ..model.fields import FORMAT
 from ..model.values import check_text
 from .files import write_text
-from .formats import Entry, dump_json, dump_yaml, format_of, json_line, parse
+from .formats import dump_json, format_of, json_line, parse
 from .loading import LoadLimits, load_file, resolve_base
+from .yaml_writer import Entry, dump_yaml
 
 __all__ = ["dumps_changes", "loads_changes", "save_variant", "variant_dict"]
 
