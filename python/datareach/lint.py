@@ -102,14 +102,14 @@ def _region_case(nodes: list[dict[str, Any]]) -> Iterator[Finding]:
             spelling, owner = first.setdefault(prefix.casefold(), (prefix, f"the {field} of node {node['id']!r}"))
             if spelling != prefix:
                 consequence = (
-                    f"; it lies outside {owner}, which it matches only when case is ignored"
+                    "regions are compared with case, so it lies outside that territory"
                     if owner.startswith("the territory")
-                    else "; the two spellings are two regions"
+                    else "the two spellings are two regions"
                 )
                 yield Finding(
                     "region-case",
                     f"nodes[{i}].{field}",
-                    f"{path!r} spells {prefix!r} as {spelling!r} is spelt in {owner}{consequence}",
+                    f"{path!r} writes {prefix!r} where {owner} writes {spelling!r}: {consequence}",
                 )
                 break
 

@@ -162,11 +162,10 @@ _MergeKey: Any = _MergeKeyType()
 
 
 class _OpenMapping:
-    __slots__ = ("anchor", "explicit", "key", "key_mark", "mark", "merged", "size", "value")
+    __slots__ = ("anchor", "key", "key_mark", "mark", "merged", "size", "value")
 
     def __init__(self, anchor: str | None, mark: Any) -> None:
-        self.value: dict[Any, Any] = {}
-        self.explicit: set[Any] = set()
+        self.value: dict[Any, Any] = {}  # the keys written here; merged ones wait in merged
         self.merged: list[dict[Any, Any]] = []
         self.key: Any = _NO_KEY
         self.key_mark: Any = None
@@ -189,9 +188,8 @@ class _OpenMapping:
         if key is _MergeKey:
             self._merge(item, self.key_mark)
             return
-        if key in self.explicit:
+        if key in self.value:
             raise _fail(f"key {_describe_key(key)} is written twice", self.key_mark)
-        self.explicit.add(key)
         self.value[key] = item
 
     def _merge(self, item: Any, mark: Any) -> None:
@@ -268,7 +266,8 @@ def parse_yaml(text: str) -> YamlDocument:
                     builder.check_collection_tag(event, _SEQ)
                     stack.append(_OpenSequence(event.anchor, event.start_mark))
                 builder.count(1, None)
-                record_lines(event.start_mark)
+                if len(stack) == 3:  # an entry of a section (see _line_recorder)
+                    record_lines(event.start_mark)
                 continue
             elif kind is mapping_end or kind is sequence_end:
                 closed = stack.pop()
