@@ -335,3 +335,15 @@ def test_the_chain_of_variants_is_bounded(tmp_path: Path, monkeypatch: pytest.Mo
     with pytest.raises(dr.ModelError, match="more than 20 variant files in a chain of bases"):
         dr.load(_chain(tmp_path, 21))
     assert time.perf_counter() - started < 5
+
+
+def test_a_host_file_allowed_as_a_base_is_still_not_quoted(tmp_path: Path) -> None:
+    host_file = Path("/etc/passwd")
+    if not host_file.is_file():
+        pytest.skip("no /etc/passwd")
+    (tmp_path / "v.yaml").write_text(f"format: datareach/1\nbase: {host_file}\nchanges: []\n")
+    with pytest.raises(dr.ModelError) as info:
+        dr.load(tmp_path / "v.yaml", allow_outside_base=True)
+    first_line = host_file.read_text().splitlines()[0]
+    assert first_line not in str(info.value) and "root:" not in str(info.value)
+    assert str(info.value).startswith(f"base: in base file '{host_file}': is not a datareach scenario file (")

@@ -163,3 +163,11 @@ def test_findings_print_and_tabulate() -> None:
         {"code": "unused-source", "where": "sources.blog", "message": "no entry cites the source 'blog'"}
     ]
     assert isinstance(findings[0], Finding) and set(findings.codes()) <= set(CODES)
+
+
+def test_the_case_slip_in_the_shipped_example() -> None:
+    text = dr.examples.path("project_texas").read_text(encoding="utf-8")
+    slipped = text.replace("region: CN/Beijing", "region: cn/beijing", 1)
+    assert slipped != text
+    findings = dr.lint(dr.io.loads(slipped))
+    assert [(f.code, f.where) for f in findings] == [("region-case", "nodes[2].region")]
