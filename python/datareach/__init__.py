@@ -31,6 +31,7 @@ from .analysis import (
 )
 from .errors import ModelError
 from .io import load, save
+from .lint import lint
 from .model import Model
 from .options import AnalysisOptions
 from .results import AnalysisResult, Provenance, ToleranceNotMet
@@ -49,6 +50,7 @@ __all__ = [
     "compare",
     "Comparison",
     "examples",
+    "lint",
     "load",
     "Model",
     "ModelError",

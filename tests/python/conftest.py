@@ -8,8 +8,7 @@ from typing import Any
 
 import datareach as dr
 import pytest
-import yaml
-from datareach.io.formats import StrictLoader
+from datareach.io.formats import parse
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,7 +58,7 @@ def scenario_yaml() -> str:
 def scenario() -> dict[str, Any]:
     """The example scenario as the mapping datareach's YAML loader returns (a fresh copy;
     plain yaml.safe_load would read 1.5e8 as a string)."""
-    return dict(yaml.load(SCENARIO_YAML, Loader=StrictLoader))  # a SafeLoader
+    return dict(parse(SCENARIO_YAML, "yaml"))
 
 
 def build_example() -> dr.Model:

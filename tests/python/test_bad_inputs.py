@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -315,11 +316,16 @@ def test_bad_model_is_a_model_error_naming_the_field(
     with pytest.raises(dr.ModelError) as from_dict:
         dr.Model.from_dict(scenario)
     assert expected in str(from_dict.value)
-    # The same mapping written as a JSON file fails the same way.
+    # The same mapping written as a JSON file fails the same way, and a file also says the
+    # line of the entry (all on line 1 here).
     text = json.dumps(scenario, default=str)
     with pytest.raises(dr.ModelError) as from_file:
         loads(text, "json")
-    assert str(from_file.value) == str(from_dict.value)
+    assert (from_file.value.where, from_file.value.reason) == (from_dict.value.where, from_dict.value.reason)
+    message = str(from_file.value)
+    if re.match(r"[a-z]+\[\d+\]", from_dict.value.where or "") and not from_dict.value.where.startswith("adversaries"):
+        assert " (line 1)" in message
+    assert message.replace(" (line 1)", "", 1) == str(from_dict.value)
 
 
 TEXTS: list[tuple[str, str, str, str]] = [
@@ -360,7 +366,7 @@ TEXTS: list[tuple[str, str, str, str]] = [
         "YAML yes as an id",
         "yaml",
         "format: datareach/1\nnodes:\n  - {id: yes, kind: role}\n",
-        "nodes[0].id: must be a string, got bool True",
+        "nodes[0] (line 3).id: must be a string, got bool True",
     ),
 ]
 

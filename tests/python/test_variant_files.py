@@ -104,18 +104,21 @@ def test_the_yaml_variant_is_one_line_per_change(base_file: Path) -> None:
 def test_base_is_resolved_relative_to_the_variant_file(base_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     plans = tmp_path / "plans"
     plans.mkdir()
-    C.save_variant(plans / "v.yaml", "../base.yaml", CHANGES, name="moved")
+    # ../base.yaml lies outside the variant file's folder: allowed only when asked for
+    with pytest.raises(dr.ModelError, match="outside the folder"):
+        C.save_variant(plans / "v.yaml", "../base.yaml", CHANGES, name="moved")
+    C.save_variant(plans / "v.yaml", "../base.yaml", CHANGES, name="moved", allow_outside_base=True)
     elsewhere = tmp_path / "elsewhere" / "deeper"  # where ../base.yaml does not exist
     elsewhere.mkdir(parents=True)
     monkeypatch.chdir(elsewhere)
-    assert dr.load(plans / "v.yaml") == expected()
+    assert dr.load(plans / "v.yaml", allow_outside_base=True) == expected()
     with open(plans / "v.yaml", encoding="utf-8") as handle:  # an open file knows its folder
-        assert dr.load(handle) == expected()
+        assert dr.load(handle, allow_outside_base=True) == expected()
     # text has no folder: loads resolves against base_dir (default: the current folder)
     text = (plans / "v.yaml").read_text(encoding="utf-8")
-    assert dr.io.loads(text, base_dir=plans) == expected()
+    assert dr.io.loads(text, base_dir=plans, allow_outside_base=True) == expected()
     with pytest.raises(dr.ModelError, match="cannot read"):
-        dr.io.loads(text)
+        dr.io.loads(text, allow_outside_base=True)
 
 
 def test_a_variant_of_a_variant(base_file: Path) -> None:
@@ -177,7 +180,7 @@ BAD_VARIANTS = [
     ("format: datareach/1\nbase: [base.yaml]\nchanges: []\n", "base", "must be the path"),
     ("format: datareach/1\nchanges: []\n", "base", "missing"),
     ("format: datareach/1\nbase: broken.yaml\nchanges: []\n", "base",
-     "in base file 'broken.yaml': nodes[1].kind: unknown kind 'rol'"),
+     "in base file 'broken.yaml': nodes[1] (line 6).kind: unknown kind 'rol'"),
     ("format: datareach/1\nbase: base.yaml\nname: 3\nchanges: []\n", "name", "must be a string"),
 ]
 
@@ -210,8 +213,10 @@ def test_a_variant_of_the_shipped_example(tmp_path: Path) -> None:
         C.revoke("beijing_master_admin", "tiktok_virginia", effective="2022-07-01"),
         C.delete("phone_numbers", "tiktok_virginia", effective="2022-07-01"),
     ]
-    C.save_variant(path, dr.examples.path("project_texas"), plan, name="fewer paths")
-    model = dr.load(path)
+    C.save_variant(path, dr.examples.path("project_texas"), plan, name="fewer paths", allow_outside_base=True)
+    with pytest.raises(dr.ModelError, match="outside the folder"):
+        dr.load(path)
+    model = dr.load(path, allow_outside_base=True)
     assert model == _renamed(dr.examples.project_texas().apply(plan), "fewer paths")
     assert model.variant_of == str(dr.examples.path("project_texas").resolve())
 

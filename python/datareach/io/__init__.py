@@ -1,6 +1,9 @@
 """Reading and writing datareach files: scenario files (:mod:`~datareach.io.scenario`),
-variant files and change lists (:mod:`~datareach.io.variants`), in the YAML and JSON
-formats of :mod:`~datareach.io.formats`."""
+variant files and change lists (:mod:`~datareach.io.variants`; loading follows chains of
+bases in :mod:`~datareach.io.loading`), in the YAML and JSON formats of
+:mod:`~datareach.io.formats` (readers :mod:`~datareach.io.yaml_reader` and
+:mod:`~datareach.io.json_reader`, writer :mod:`~datareach.io.yaml_writer`), through the
+bounded reads and atomic writes of :mod:`~datareach.io.files`."""
 
 from __future__ import annotations
 

@@ -1,84 +1,39 @@
-"""The file formats shared by scenario and variant files: reading a file's text, the
-strict YAML loader and the JSON reader, and the writers that put one entry on one line.
+"""The file formats shared by scenario and variant files: the strict YAML and JSON readers
+(:mod:`~datareach.io.yaml_reader`, :mod:`~datareach.io.json_reader`), the JSON writer
+and, in :mod:`~datareach.io.yaml_writer`, the YAML one; both put one entry on one line.
 
-Loading never executes code (``yaml.safe_load`` semantics; Python tags are refused), and
-refuses a key written twice in one mapping rather than silently keeping the last.
+Loading never executes code (safe tags only; Python tags are refused), refuses a key
+written twice in one mapping rather than silently keeping the last, and says where: an
+error the schema finds in a file names the line of its entry.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
-
-import yaml
+from typing import Any, Literal
 
 from ..errors import ModelError
+from .json_reader import entry_lines, parse_json
+from .yaml_reader import parse_yaml
 
 __all__ = [
     "SUFFIXES",
-    "YAML_WIDTH",
-    "Dumper",
-    "Entry",
     "FileFormat",
-    "Inline",
-    "PathOrFile",
-    "StrictLoader",
+    "Parsed",
     "dump_json",
-    "dump_yaml",
     "format_of",
     "json_line",
-    "name_of",
-    "origin_of",
     "parse",
-    "read_text",
+    "parse_document",
 ]
 
 FileFormat = Literal["yaml", "json"]
-PathOrFile = str | os.PathLike[str] | IO[str] | IO[bytes]
 
 SUFFIXES: dict[str, FileFormat] = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
-YAML_WIDTH = 1 << 30  # YAML line width: never wrap, so each entry is exactly one line
-
-
-def read_text(source: PathOrFile) -> str:
-    """The text of a file given by path or as an open (text or binary) file; bytes must be
-    UTF-8."""
-    name = name_of(source)
-    if isinstance(source, (str, os.PathLike)):
-        try:
-            raw: str | bytes = Path(source).read_bytes()
-        except OSError as error:
-            raise ModelError(f"cannot read {name}: {error.strerror or error}") from error
-    else:
-        raw = source.read()
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise ModelError(
-                f"{name} is not UTF-8 text: {error.reason} at byte {error.start}"
-            ) from None
-    return raw
-
-
-def origin_of(source: Any) -> Path | None:
-    """The path of a file given by path, or by an open file that names a real file."""
-    if isinstance(source, (str, os.PathLike)):
-        return Path(source)
-    name = getattr(source, "name", None)
-    if isinstance(name, str) and Path(name).is_file():
-        return Path(name)
-    return None
-
-
-def name_of(source: Any) -> str:
-    if isinstance(source, (str, os.PathLike)):
-        return os.fspath(source)
-    return str(getattr(source, "name", "<file>"))
 
 
 def format_of(name: str, default: FileFormat | None) -> FileFormat:
@@ -93,121 +48,53 @@ def format_of(name: str, default: FileFormat | None) -> FileFormat:
     )
 
 
-class StrictLoader(yaml.SafeLoader):
-    """Safe YAML that also refuses a key written twice in one mapping."""
+@dataclass
+class Parsed:
+    """A file's parsed data, and where its section entries start (for messages)."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                duplicate = key in seen
-                seen.add(key)
-            except TypeError:  # an unhashable key: let PyYAML report it
-                continue
-            if duplicate:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} is written twice", key_node.start_mark
-                )
-        return super().construct_mapping(node, deep=deep)
+    data: Any
+    text: str
+    format: FileFormat
+    yaml_lines: dict[str, int] | None = None
 
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
-        # An impossible date such as 2022-06-31 stays text, so that the schema reports it
-        # as a malformed date naming its entry and field instead of PyYAML failing bare.
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError:
-            return self.construct_scalar(node)
-
-
-StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictLoader.construct_yaml_timestamp)
+    def locate(self, error: ModelError) -> ModelError:
+        """``error`` with the line of the entry it names: ``access[3] (line 57).to: ...``;
+        ``where`` stays ``access[3].to``."""
+        if not error.where:
+            return error
+        entry = _entry_of(error.where)
+        if entry is None:
+            return error
+        lines = self.yaml_lines if self.yaml_lines is not None else entry_lines(self.text)
+        line = lines.get(entry)
+        if line is None:
+            return error
+        located = ModelError(error.reason, where=error.where)
+        located.args = (f"{entry} (line {line}){error.where[len(entry):]}: {error.reason}",)
+        return located
 
 
-class Dumper(yaml.SafeDumper):
-    pass
+# The entry part of a location: access[3] of access[3].to, sources.x of sources.x.title.
+_ENTRY = re.compile(r"[a-z_]+\[\d+\]|sources\.[^.]+")
 
 
-# YAML 1.1, which PyYAML follows, reads 1.5e8 (an exponent without a dot or sign) as a
-# string; scenario files mean a number, as YAML 1.2 and JSON do. The dumper learns the
-# same rule so that it quotes a string such as "1e8" instead of writing a number.
-_EXPONENT_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
-for _cls in (StrictLoader, Dumper):
-    _cls.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789"))
+def _entry_of(where: str) -> str | None:
+    match = _ENTRY.match(where)
+    return match.group() if match else None
 
 
-def parse(text: str, format: FileFormat) -> Any:
-    try:
-        if format == "yaml":
-            return yaml.load(text, Loader=StrictLoader)  # a SafeLoader subclass
-        if format == "json":
-            return json.loads(text, object_pairs_hook=_unique_keys)
-    except yaml.YAMLError as error:
-        raise ModelError(f"invalid YAML{_yaml_position(error)}: {_yaml_problem(error)}") from None
-    except json.JSONDecodeError as error:
-        raise ModelError(
-            f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-        ) from None
-    except RecursionError:
-        raise ModelError(f"invalid {format.upper()}: nested too deeply") from None
+def parse_document(text: str, format: FileFormat) -> Parsed:
+    """The data of a file's text, strictly read (see the module docstring)."""
+    if format == "yaml":
+        document = parse_yaml(text)
+        return Parsed(document.data, text, format, document.lines)
+    if format == "json":
+        return Parsed(parse_json(text), text, format)
     raise ModelError(f"unknown file format {format!r}; use 'yaml' or 'json'")
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ModelError(f"invalid JSON: key {key!r} is written twice")
-        result[key] = value
-    return result
-
-
-def _yaml_position(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    return "" if mark is None else f" at line {mark.line + 1}, column {mark.column + 1}"
-
-
-def _yaml_problem(error: yaml.YAMLError) -> str:
-    problem = getattr(error, "problem", None)
-    return str(problem) if problem else str(error).splitlines()[0]
-
-
-class Entry(dict):  # type: ignore[type-arg]
-    """An entry written on one line in flow style: ``- {id: CN, kind: jurisdiction}``."""
-
-
-class Inline(list):  # type: ignore[type-arg]
-    """A list written on one line: ``[CN, US]``."""
-
-
-Dumper.add_representer(
-    Entry,
-    lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True),
-)
-Dumper.add_representer(
-    str,
-    # Line breaks other than \n (such as U+0085) and control characters survive only in
-    # double quotes, where they are escaped; visible text keeps YAML's plain style.
-    lambda dumper, data: dumper.represent_scalar(
-        "tag:yaml.org,2002:str", data, style=None if data.isprintable() else '"'
-    ),
-)
-Dumper.add_representer(
-    Inline,
-    lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True),
-)
-
-
-def dump_yaml(payload: Any) -> str:
-    """YAML text as datareach writes it: keys in order, Unicode as is, block style unless a
-    value asks for flow style (:class:`Entry`, :class:`Inline`), lines never wrapped."""
-    return yaml.dump(
-        payload,
-        Dumper=Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=YAML_WIDTH,
-    )
+def parse(text: str, format: FileFormat) -> Any:
+    return parse_document(text, format).data
 
 
 def dump_json(data: dict[str, Any]) -> str:

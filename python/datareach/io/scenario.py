@@ -15,55 +15,64 @@ from typing import Any
 from ..errors import ModelError
 from ..model import Model
 from ..model.fields import SECTIONS
-from .formats import (
-    Entry,
-    FileFormat,
-    Inline,
-    PathOrFile,
-    dump_json,
-    dump_yaml,
-    format_of,
-    name_of,
-    parse,
-)
-from .variants import load_file, model_from_data
+from .files import DEFAULT_MAX_BYTES, PathOrFile, name_of, write_text
+from .formats import FileFormat, dump_json, format_of, parse_document
+from .loading import LoadLimits, load_file, model_from_parsed
+from .yaml_writer import Entry, Inline, dump_yaml
 
 __all__ = ["dumps", "load", "loads", "save"]
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def load(source: PathOrFile, format: FileFormat | None = None) -> Model:
-    """A model from a scenario file (a path or an open file). The format comes from the
-    suffix (``.yaml``, ``.yml``, ``.json``) unless given; an unnamed file is read as YAML,
-    which also reads JSON.
+def load(
+    source: PathOrFile,
+    format: FileFormat | None = None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    allow_outside_base: bool = False,
+) -> Model:
+    """A model from a scenario file: a path (``str``, ``bytes`` or path-like, as for
+    ``open``) or an open file. The format comes from the suffix (``.yaml``, ``.yml``,
+    ``.json``) unless given; an unnamed file is read as YAML, which also reads JSON.
+
+    Only regular files are read, of at most ``max_bytes`` (default 256 MiB); a folder, a
+    FIFO or a device is refused at once. An error the schema finds names the line of its
+    entry: ``access[3] (line 57).to: ...``.
 
     A *variant file* (``{format, base, name, changes}``, docs/design.md §5) gives its base
     model (``base`` is read relative to the variant file's folder; it may be a variant
     itself) with the changes applied; the model remembers them in ``variant_of`` and
-    ``changes``. See :mod:`datareach.changes`."""
-    return load_file(source, format, ())
+    ``changes``. See :mod:`datareach.changes`. A base must lie in the folder of the
+    variant file naming it (after resolving symlinks and ``..``) unless
+    ``allow_outside_base``: a variant file from elsewhere cannot make ``load`` read other
+    files of the machine."""
+    return load_file(source, format, LoadLimits(max_bytes, allow_outside_base))
 
 
 def loads(
-    text: str, format: FileFormat = "yaml", *, base_dir: str | os.PathLike[str] | None = None
+    text: str,
+    format: FileFormat = "yaml",
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    allow_outside_base: bool = False,
 ) -> Model:
     """A model from the text of a scenario file. A variant file's relative ``base`` is
-    read relative to ``base_dir`` (default: the current folder)."""
+    read relative to ``base_dir`` (default: the current folder), within it unless
+    ``allow_outside_base`` (see :func:`load`)."""
     folder = Path.cwd() if base_dir is None else Path(base_dir)
-    return model_from_data(parse(text, format), folder, ())
+    return model_from_parsed(parse_document(text, format), folder, None, LoadLimits(max_bytes, allow_outside_base))
 
 
 def save(model: Model, target: PathOrFile, format: FileFormat | None = None) -> None:
     """Write a model as a scenario file (a path or an open text file). The format comes
-    from the suffix unless given. A model made by changes (``model.apply``, a variant
-    file) is written in full; ``dr.changes.save_variant`` writes a variant file instead."""
+    from the suffix unless given. A file is replaced only once the new text is written in
+    full (a failure leaves the old file as it was) and keeps its permissions. A model made
+    by changes (``model.apply``, a variant file) is written in full;
+    ``dr.changes.save_variant`` writes a variant file instead."""
     chosen = format or format_of(name_of(target), default=None)
-    text = dumps(model, chosen)
-    if isinstance(target, (str, os.PathLike)):
-        Path(target).write_text(text, encoding="utf-8")
-    else:
-        target.write(text)  # type: ignore[call-overload]
+    write_text(target, dumps(model, chosen))
 
 
 def dumps(model: Model, format: FileFormat = "yaml") -> str:

@@ -1,10 +1,9 @@
-"""Variant files and change lists (docs/design.md §5): a base model plus changes.
+"""Writing variant files and change lists (docs/design.md §5): a base model plus changes.
 
 A variant file is a mapping ``{format, base, name, changes}``; ``base`` is the path of a
-model file, read relative to the variant file's folder, and may be a variant itself.
-Loading follows the chain of bases (refusing a cycle) and applies the changes in turn;
-:func:`load_file` is the one loader of model files by path or open file, a plain scenario
-or a variant. A change list is the bare ``changes`` list of such a file.
+model file, read relative to the variant file's folder, and may be a variant itself
+(:mod:`~datareach.io.loading` reads them). A change list is the bare ``changes`` list of
+such a file.
 """
 
 from __future__ import annotations
@@ -17,106 +16,15 @@ from typing import Any
 
 from ..changes.convert import as_changes, from_dicts, to_dicts
 from ..changes.types import Change
-from ..errors import ModelError, did_you_mean
-from ..model import Model
+from ..errors import ModelError
 from ..model.fields import FORMAT
-from ..model.values import check_text, describe
-from .formats import (
-    Entry,
-    FileFormat,
-    PathOrFile,
-    dump_json,
-    dump_yaml,
-    format_of,
-    json_line,
-    name_of,
-    origin_of,
-    parse,
-    read_text,
-)
+from ..model.values import check_text
+from .files import write_text
+from .formats import dump_json, format_of, json_line, parse
+from .loading import LoadLimits, load_file, resolve_base
+from .yaml_writer import Entry, dump_yaml
 
-__all__ = [
-    "VARIANT_FIELDS",
-    "dumps_changes",
-    "load_file",
-    "loads_changes",
-    "model_from_data",
-    "save_variant",
-    "variant_dict",
-    "variant_from_dict",
-]
-
-# Top-level fields of a variant file, in the order they are written.
-VARIANT_FIELDS = ("format", "base", "name", "changes")
-
-
-# --------------------------------------------------------------------------------------
-# Loading models, following bases
-
-
-def load_file(source: PathOrFile, format: FileFormat | None, chain: tuple[Path, ...]) -> Model:
-    """The model of a file (a path or an open file): a plain scenario, or a variant with
-    its base loaded in turn. The format comes from the name unless given (YAML, which also
-    reads JSON, for an unnamed file); ``chain``: the variant files being loaded, outermost
-    first, to refuse a cycle of bases."""
-    chosen = format or format_of(name_of(source), default="yaml")
-    text = read_text(source)
-    origin = origin_of(source)
-    folder = origin.parent if origin is not None else Path.cwd()
-    chain = chain if origin is None else (*chain, origin.resolve())
-    return model_from_data(parse(text, chosen), folder, chain)
-
-
-def model_from_data(data: Any, folder: Path, chain: tuple[Path, ...]) -> Model:
-    """The model of a file's parsed data: a scenario mapping, or a variant mapping whose
-    relative base is read from ``folder``."""
-    if data is None:
-        raise ModelError("the file is empty; a scenario starts with format: datareach/1")
-    if isinstance(data, Mapping) and ("base" in data or "changes" in data):
-        return variant_from_dict(data, folder, chain)
-    return Model.from_dict(data)
-
-
-def variant_from_dict(data: Mapping[str, Any], folder: Path, chain: tuple[Path, ...]) -> Model:
-    """The model of a variant file's mapping: its base (``folder``/base) with its changes
-    applied. ``chain``: the files being loaded, outermost first, to refuse a cycle of
-    bases."""
-    for key in data:
-        if key not in VARIANT_FIELDS:
-            raise ModelError(
-                f"unknown field of a variant file{did_you_mean(str(key), VARIANT_FIELDS)}; a "
-                f"variant file has {', '.join(VARIANT_FIELDS)}",
-                where=str(key),
-            )
-    if "format" not in data:
-        raise ModelError(f"missing; write format: {FORMAT} first", where="format")
-    if data["format"] != FORMAT:
-        raise ModelError(f"unsupported format {data['format']!r}; expected {FORMAT!r}", where="format")
-    if data.get("base") is None:
-        raise ModelError("missing: the path of the base model file", where="base")
-    base = data["base"]
-    if not isinstance(base, str) or not base.strip():
-        raise ModelError(f"must be the path of the base model file, got {describe(base)}", where="base")
-    if "changes" not in data:
-        raise ModelError("missing: the list of changes (may be empty)", where="changes")
-    changes = from_dicts(data["changes"] if data["changes"] is not None else [])
-    name = data.get("name")
-    if name is not None:
-        name = check_text(name, "name")
-    base_path = (folder / base).resolve()
-    if base_path in chain:
-        cycle = " → ".join(p.name for p in (*chain[chain.index(base_path) :], base_path))
-        raise ModelError(f"variant files form a cycle: {cycle}", where="base")
-    try:
-        model = load_file(base_path, None, chain)
-    except ModelError as error:
-        raise ModelError(f"in base file {base!r}: {error}", where="base") from None
-    if model.variant_of is None:
-        model._variant_of = str(base_path)
-    result = model.apply(changes)
-    if name is not None:
-        result.name = name
-    return result
+__all__ = ["dumps_changes", "loads_changes", "save_variant", "variant_dict"]
 
 
 # --------------------------------------------------------------------------------------
@@ -140,19 +48,24 @@ def save_variant(
     *,
     format: str | None = None,
     check: bool = True,
+    allow_outside_base: bool = False,
 ) -> None:
     """Write a variant file: ``base`` (written as given; a relative path is read relative
     to the variant file's folder, as ``dr.load`` resolves it) and ``changes``. With
     ``check`` the base is loaded and the changes applied first, so that a variant that
-    would not load is never written. The format comes from the suffix unless given.
+    would not load is never written; a base outside the variant file's folder is refused,
+    as ``dr.load`` refuses it, unless ``allow_outside_base``. The format comes from the
+    suffix unless given.
 
     ``dr.save`` of the changed model itself writes the full model instead."""
     target = Path(path)
     chosen = format or format_of(os.fspath(path), default=None)
     data = variant_dict(base, changes, name)
     if check:
-        load_file(target.parent / Path(base), None, ()).apply(as_changes(changes))
-    target.write_text(_variant_text(data, chosen), encoding="utf-8")
+        limits = LoadLimits(allow_outside_base=allow_outside_base)
+        base_path = resolve_base(target.parent, os.fspath(base), limits)
+        load_file(base_path, None, limits).apply(as_changes(changes))
+    write_text(target, _variant_text(data, chosen))
 
 
 def dumps_changes(changes: Iterable[Change] | Change, format: str = "yaml") -> str:
