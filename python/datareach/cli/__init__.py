@@ -23,6 +23,7 @@ from typing import TextIO
 from ..errors import ModelError
 from ..results import ToleranceNotMet, library_version
 from . import analyze, demo, reach, validate, whatif
+from .output import add_file_options
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "main"]
 
@@ -37,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for command in (demo, reach, analyze, whatif, validate):
         command.register(commands)
+    for name, command_parser in commands.choices.items():
+        if name != "demo":  # every other command reads the user's files
+            add_file_options(command_parser)
     return parser
 
 

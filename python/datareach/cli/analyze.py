@@ -15,7 +15,7 @@ def _run(args: argparse.Namespace) -> int:
     from ..analysis import analyze
 
     options = analysis_options(args)
-    model = load(args.file)
+    model = load(args.file, args)
     result = analyze(model, args.adversary or None, options)
     if args.json:
         write_json(result)

@@ -9,6 +9,7 @@ sign. Intervals are written ``0.1234 [0.1200, 0.1268]``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from ..results import AnalysisResult
 
 __all__ = [
+    "add_file_options",
     "amount",
     "amount_decimals",
     "difference",
@@ -56,10 +58,23 @@ AMOUNT_DIFFERENCE_COLUMNS = frozenset({
 })
 
 
-def load(path: str) -> Model:
+def add_file_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every command that reads scenario or variant files."""
+    from ..io.files import DEFAULT_MAX_BYTES
+
+    group = parser.add_argument_group("reading files")
+    group.add_argument("--allow-outside-base", action="store_true",
+                       help="let a variant file name a base outside its own folder (refused by default, so "
+                            "that a variant from elsewhere cannot make datareach read other files)")
+    group.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
+                       help=f"refuse files larger than N bytes (default {DEFAULT_MAX_BYTES:,})")
+
+
+def load(path: str, args: argparse.Namespace) -> Model:
+    """The model in a scenario or variant file, read with the command's file options."""
     from ..io import load as load_file
 
-    return load_file(path)
+    return load_file(path, max_bytes=args.max_bytes, allow_outside_base=args.allow_outside_base)
 
 
 def strict_json(value: Any) -> Any:

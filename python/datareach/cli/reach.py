@@ -70,7 +70,7 @@ def print_reach(table: pd.DataFrame, title: str, exposure: pd.DataFrame | None =
 def _run(args: argparse.Namespace) -> int:
     if args.at is not None:
         check_dates([args.at])
-    model = load(args.file)
+    model = load(args.file, args)
     result = reach_with_paths(model, args.adversary or None, args.at)
     if args.json:
         write_json(result)

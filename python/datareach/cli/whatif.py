@@ -54,10 +54,10 @@ def _changes_relative_to(base_path: str, variant_path: str, variant: Model) -> l
     return list(variant.changes)
 
 
-def _load_variant(path: str) -> Model:
+def _load_variant(path: str, args: argparse.Namespace) -> Model:
     """A variant file; its errors name the file, since a command reads several."""
     try:
-        return load(path)
+        return load(path, args)
     except ModelError as error:
         raise within(error, path) from None
 
@@ -77,8 +77,8 @@ def _compare(args: argparse.Namespace) -> int:
     from ..analysis import compare
 
     options = analysis_options(args)
-    base = load(args.base)
-    variants = [_load_variant(path) for path in args.variants]
+    base = load(args.base, args)
+    variants = [_load_variant(path, args) for path in args.variants]
     try:
         comparison = compare(base, *variants, names=_variant_names(args.variants), adversaries=args.adversary or None,
                              options=options)
@@ -115,9 +115,9 @@ def _sweep(args: argparse.Namespace) -> int:
     from ..analysis import sweep
 
     options = analysis_options(args).seeded()
-    base = load(args.base)
+    base = load(args.base, args)
     names = _variant_names(args.variants)
-    plans = {name: _changes_relative_to(args.base, path, _load_variant(path)) for name, path in zip(names, args.variants)}
+    plans = {name: _changes_relative_to(args.base, path, _load_variant(path, args)) for name, path in zip(names, args.variants)}
     if args.scheduler:
         with _scheduler(args.scheduler) as client:
             result = sweep(base, plans, client, adversaries=args.adversary or None, options=options)
