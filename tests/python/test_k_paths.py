@@ -68,3 +68,18 @@ def test_bad_requests() -> None:
         dr.most_likely_paths(m, "CN", "user_profile")
     with pytest.raises(dr.ModelError, match="partial paths"):
         dr.most_likely_paths(m, "CN", "phone_numbers", k=1000, max_expansions=3)
+
+
+@pytest.mark.parametrize("command", [["paths", "-k", "3"], ["cut"], ["chokepoints"]])
+def test_cli_json_shape(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    from pathlib import Path
+
+    from datareach.cli import main
+
+    scenario = Path(dr.__file__).parent / "examples" / "project_texas.yaml"
+    argv = [*command, str(scenario), "--adversary", "CN", "--class", "phone_numbers", "--at", "2022-07-01", "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"analysis", "model", "provenance", "tables"}
+    assert main([*command, str(scenario), "--adversary", "CN", "--class", "user_profile"]) == 2

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import ModelError
-from . import analyze, demo, reach, validate, whatif
+from . import analyze, chokepoints, cut, demo, paths, reach, validate, whatif
 
 __all__ = ["main"]
 
@@ -20,7 +20,7 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="datareach", description=(__doc__ or "").splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    for command in (demo, reach, analyze, whatif, validate):
+    for command in (demo, reach, analyze, whatif, validate, paths, cut, chokepoints):
         command.register(commands)
     return parser
 
