@@ -7,6 +7,7 @@ void register_errors(py::module_& m);
 void register_model(py::module_& m);
 void register_reach(py::module_& m);
 void register_paths(py::module_& m);
+void register_explain(py::module_& m);
 void register_exposure(py::module_& m);
 void register_exact(py::module_& m);
 void register_monte_carlo(py::module_& m);
@@ -18,6 +19,7 @@ PYBIND11_MODULE(_core, m) {
     register_model(m);
     register_reach(m);
     register_paths(m);
+    register_explain(m);
     register_exposure(m);
     register_exact(m);
     register_monte_carlo(m);

@@ -76,9 +76,9 @@ TEST(Paths, ChoosesTheMostLikelyRouteAndCountsSharedEventsOnce) {
     const auto g = CompiledGraph::compile(c.b.data);
     const auto path = most_likely_path(g, c.adversary, c.d);
     ASSERT_TRUE(path.has_value());
-    // Dijkstra on -log p prefers route 2 (0.3 > 0.25); its exact probability is 0.3.
-    EXPECT_EQ(path->nodes, (std::vector<NodeIndex>{c.adversary, c.store}));
-    EXPECT_DOUBLE_EQ(path->probability, 0.3);
+    // Dijkstra on -log p would prefer route 2 (0.3 > 0.25); the exact search takes route 1.
+    EXPECT_EQ(path->nodes, (std::vector<NodeIndex>{c.adversary, c.admin, c.store}));
+    EXPECT_DOUBLE_EQ(path->probability, 0.5);
     // The exact probability of route 1 counts the event once.
     std::vector<ArcIndex> route1{0, g.out_begin(c.admin)};
     EXPECT_DOUBLE_EQ(path_probability(g, route1), 0.5);
@@ -112,7 +112,7 @@ TEST(Reach, TinyProbabilitiesWhoseProductUnderflowsArePossible) {
     EXPECT_EQ(path->probability, 0.0);  // the exact value is below the smallest double
 }
 
-TEST(Paths, StopsAtTheNearestStoreAndBreaksTiesByNodeIndex) {
+TEST(Paths, StopsAtTheNearestStoreAndBreaksTiesByArcsThenAccessOrder) {
     ModelBuilder b;
     const auto adversary = b.role();
     const auto far = b.store();
@@ -128,8 +128,9 @@ TEST(Paths, StopsAtTheNearestStoreAndBreaksTiesByNodeIndex) {
     const auto g = CompiledGraph::compile(b.data);
     const auto path = most_likely_path(g, adversary, d);
     ASSERT_TRUE(path.has_value());
-    // near_high (index 2) and near_low (index 3) and beyond (index 4) tie at 0.8.
-    EXPECT_EQ(path->nodes, (std::vector<NodeIndex>{adversary, near_high}));
+    // near_high, near_low and beyond tie at 0.8: one arc beats two, and the arc to near_low
+    // comes first in the access table.
+    EXPECT_EQ(path->nodes, (std::vector<NodeIndex>{adversary, near_low}));
     EXPECT_DOUBLE_EQ(path->probability, 0.8);
     // Not reachable at all: no path, even with the early stop.
     ModelBuilder lonely;

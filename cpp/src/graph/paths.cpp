@@ -1,83 +1,64 @@
-// The most likely access path (docs/design.md §2.6): the single route an analyst can act on.
-// Boost.Graph's Dijkstra runs over a CSR graph built from the compiled graph's own arrays
-// (arc indices preserved, so ties break as in the compiled order).
+// The k most likely access paths (docs/design.md §2.6, §5a): a best-first search over
+// partial paths, exact for the product of the distinct random variables on a path.
+//
+// Why not Dijkstra or Yen on per-arc weights: two arcs requiring one event share that
+// event's factor, so a path's probability is not the product of per-arc numbers. What does
+// hold is that extending a partial path multiplies its product of distinct variables by
+// factors <= 1 (a new coin, and the events not yet on it). The queue is ordered by that
+// product (as a sum of -log terms, which does not underflow); when a complete path is
+// popped, every path still to come extends a partial path that is no more likely.
 #include "datareach/paths.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <limits>
+#include <queue>
 #include <string>
 #include <vector>
 
-#include <boost/graph/compressed_sparse_row_graph.hpp>
-#include <boost/graph/dijkstra_shortest_paths.hpp>
-#include <boost/graph/filtered_graph.hpp>
-#include <boost/property_map/function_property_map.hpp>
-
 #include "datareach/errors.hpp"
+#include "datareach/search.hpp"
 
 namespace datareach {
 namespace {
 
-// Arc attributes stay in the compiled graph's arrays; the Boost graph carries only the edge
-// index (which compressed_sparse_row_graph provides), equal to the compiled arc index.
-using ArcGraph = boost::compressed_sparse_row_graph<boost::directedS>;
-using Edge = boost::graph_traits<ArcGraph>::edge_descriptor;
-
-ArcGraph boost_graph(const CompiledGraph& graph) {
-    std::vector<std::pair<std::size_t, std::size_t>> edges;
-    edges.reserve(graph.arc_count());
-    for (std::size_t a = 0; a < graph.arc_count(); ++a)
-        edges.emplace_back(graph.arc_source(static_cast<ArcIndex>(a)), graph.arc_target(static_cast<ArcIndex>(a)));
-    return ArcGraph(boost::edges_are_sorted, edges.begin(), edges.end(), graph.node_count());
-}
-
-// -log of the arc's live probability, summed term by term so that it stays finite (and
-// exact up to rounding) where the product itself would underflow.
-double arc_weight(const CompiledGraph& graph, ArcIndex a) {
-    double weight = -std::log(graph.arc_p(a));
-    const auto& needed = graph.arc_requires();
-    for (auto it = needed.begin(a); it != needed.end(a); ++it) weight -= std::log(graph.event_p(*it));
-    return weight;
-}
-
-// Lets through the arcs that can carry the class in some world.
-struct UsableFor {
-    const CompiledGraph* graph = nullptr;
-    const ArcGraph* arcs = nullptr;
-    ClassIndex atomic_class = 0;
-    bool operator()(const Edge& e) const {
-        const auto a = static_cast<ArcIndex>(boost::get(boost::edge_index, *arcs, e));
-        return graph->admits(a, atomic_class) && graph->arc_possible(a);
-    }
+// One partial path: its last arc and the partial path it extends (a tree of prefixes, so
+// a million partial paths cost a few tens of megabytes).
+struct Partial {
+    ArcIndex arc;         // -1 for the empty path at the adversary
+    std::int64_t parent;  // -1 for the empty path
+    NodeIndex node;       // where the path ends
+    std::int32_t arcs;    // how many arcs it has
+    double weight;        // -log of the product of its distinct random variables
 };
 
-struct SearchDone {};
+double minus_log(double p) { return p >= 1.0 ? 0.0 : -std::log(p); }
 
-// Dijkstra reports vertices only; parallel arcs need the edge that won each node. The search
-// ends once every node as near as the nearest store holding the class is settled: the rest
-// of the graph cannot change the answer (ties included), and on a big graph the nearest
-// store is usually a few hops away.
-struct RecordWinningArc : boost::default_dijkstra_visitor {
-    std::vector<ArcIndex>* winner;
-    const ArcGraph* graph;
-    const std::vector<std::uint8_t>* holds;
-    const std::vector<double>* distance;
-    double* nearest;  // distance of the nearest store settled so far (infinity: none yet)
-    template <class G>
-    void edge_relaxed(const Edge& e, const G&) const {
-        (*winner)[boost::target(e, *graph)] = static_cast<ArcIndex>(boost::get(boost::edge_index, *graph, e));
-    }
-    template <class V, class G>
-    void examine_vertex(V v, const G&) const {
-        const double d = (*distance)[v];
-        if (d > *nearest) throw SearchDone{};
-        if ((*holds)[v]) *nearest = d;
-    }
-};
+// Nodes from which some store holding the class is possibly reachable over arcs admitting
+// it: the only nodes worth extending a path into.
+std::vector<std::uint8_t> leads_to_store(const CompiledGraph& graph, ClassIndex d) {
+    NodeSearch search(graph.node_count());
+    const auto& stores = graph.presence_stores();
+    for (auto it = stores.begin(d); it != stores.end(d); ++it) search.seed(*it);
+    search.run(graph, Direction::reverse, ArcsAsked::to_unreached, [&](NodeIndex, ArcIndex a, NodeIndex) {
+        return graph.admits(a, d) && graph.arc_possible(a) ? Step::take : Step::skip;
+    });
+    std::vector<std::uint8_t> mask(graph.node_count(), 0);
+    for (NodeIndex v : search.reached_nodes()) mask[v] = 1;
+    return mask;
+}
 
 }  // namespace
+
+void check_atomic_request(const CompiledGraph& graph, NodeIndex adversary, ClassIndex atomic_class, const char* what) {
+    if (adversary < 0 || static_cast<std::size_t>(adversary) >= graph.node_count())
+        throw ModelError("adversary: no node #" + std::to_string(adversary));
+    if (atomic_class < 0 || static_cast<std::size_t>(atomic_class) >= graph.class_count())
+        throw ModelError("class: no class #" + std::to_string(atomic_class));
+    if (graph.is_composite(atomic_class))
+        throw ModelError("class: classes[" + std::to_string(atomic_class) + "] is composite; " + what +
+                         ", ask for each component");
+}
 
 double path_probability(const CompiledGraph& graph, const std::vector<ArcIndex>& arcs) {
     double probability = 1.0;
@@ -93,55 +74,86 @@ double path_probability(const CompiledGraph& graph, const std::vector<ArcIndex>&
     return probability;
 }
 
-std::optional<AccessPath> most_likely_path(const CompiledGraph& graph, NodeIndex adversary, ClassIndex atomic_class) {
-    if (adversary < 0 || static_cast<std::size_t>(adversary) >= graph.node_count())
-        throw ModelError("adversary: no node #" + std::to_string(adversary));
-    if (atomic_class < 0 || static_cast<std::size_t>(atomic_class) >= graph.class_count())
-        throw ModelError("class: no class #" + std::to_string(atomic_class));
-    if (graph.is_composite(atomic_class))
-        throw ModelError("class: classes[" + std::to_string(atomic_class) +
-                         "] is composite; a path reaches one store, ask for each component");
-
-    const auto& stores = graph.presence_stores();
-    if (stores.size(atomic_class) == 0) return std::nullopt;
-
-    const ArcGraph g = boost_graph(graph);
-    const std::size_t n = graph.node_count();
-    boost::filtered_graph<ArcGraph, UsableFor> usable(g, UsableFor{&graph, &g, atomic_class});
-    std::vector<double> distance(n, std::numeric_limits<double>::infinity());
-    std::vector<ArcIndex> winner(n, -1);
-    std::vector<std::uint8_t> holds(n, 0);
-    for (auto it = stores.begin(atomic_class); it != stores.end(atomic_class); ++it) holds[*it] = 1;
-    double nearest = std::numeric_limits<double>::infinity();
-    auto weight = boost::make_function_property_map<Edge, double>(
-        [&](const Edge& e) { return arc_weight(graph, static_cast<ArcIndex>(boost::get(boost::edge_index, g, e))); });
-    try {
-        boost::dijkstra_shortest_paths(
-            usable, static_cast<std::size_t>(adversary),
-            boost::weight_map(weight)
-                .distance_inf(std::numeric_limits<double>::infinity())
-                .distance_map(boost::make_iterator_property_map(distance.begin(), boost::get(boost::vertex_index, g)))
-                .visitor(RecordWinningArc{{}, &winner, &g, &holds, &distance, &nearest}));
-    } catch (const SearchDone&) {
-        // Every node with distance <= nearest is settled; others keep tentative distances
-        // above it, so the choice below is the one a full search would make.
+std::vector<AccessPath> most_likely_paths(const CompiledGraph& graph, NodeIndex adversary, ClassIndex atomic_class,
+                                          std::int64_t k, std::int64_t max_partial_paths) {
+    check_atomic_request(graph, adversary, atomic_class, "a path reaches one store");
+    if (k < 1) throw ModelError("k: must be >= 1, got " + std::to_string(k));
+    std::vector<AccessPath> found;
+    const ClassIndex d = atomic_class;
+    if (graph.presence_stores().size(d) == 0) return found;
+    if (graph.presence_share(d, adversary) > 0.0) {  // the adversary reaches itself
+        found.push_back(AccessPath{{adversary}, {}, 1.0});
+        return found;
     }
+    const std::vector<std::uint8_t> useful = leads_to_store(graph, d);
+    if (!useful[adversary]) return found;
 
-    // The nearest store holding the class; ties go to the lower node index.
-    NodeIndex target = -1;
-    for (auto it = stores.begin(atomic_class); it != stores.end(atomic_class); ++it)
-        if (distance[*it] <= nearest && distance[*it] < std::numeric_limits<double>::infinity() &&
-            (target < 0 || distance[*it] < distance[target]))
-            target = *it;
-    if (target < 0) return std::nullopt;
+    std::vector<Partial> pool;
+    pool.push_back(Partial{-1, -1, adversary, 0, 0.0});
+    // Most likely first; then fewer arcs; then the order built (the pool index).
+    auto later = [&pool](std::int64_t x, std::int64_t y) {
+        const Partial& a = pool[x];
+        const Partial& b = pool[y];
+        if (a.weight != b.weight) return a.weight > b.weight;
+        if (a.arcs != b.arcs) return a.arcs > b.arcs;
+        return x > y;
+    };
+    std::priority_queue<std::int64_t, std::vector<std::int64_t>, decltype(later)> queue(later);
+    queue.push(0);
 
-    AccessPath path;
-    for (NodeIndex v = target; v != adversary; v = graph.arc_source(winner[v])) path.arcs.push_back(winner[v]);
-    std::reverse(path.arcs.begin(), path.arcs.end());
-    path.nodes.push_back(adversary);
-    for (ArcIndex a : path.arcs) path.nodes.push_back(graph.arc_target(a));
-    path.probability = path_probability(graph, path.arcs);
-    return path;
+    const auto& requires_of = graph.arc_requires();
+    std::vector<std::int32_t> events;  // the events on the popped path
+    std::vector<NodeIndex> on_path;    // its nodes
+    while (!queue.empty() && static_cast<std::int64_t>(found.size()) < k) {
+        const std::int64_t top = queue.top();
+        queue.pop();
+        const Partial here = pool[top];
+        if (here.arc >= 0 && graph.presence_share(d, here.node) > 0.0) {  // complete: it ends at a store
+            AccessPath path;
+            for (std::int64_t p = top; pool[p].arc >= 0; p = pool[p].parent) path.arcs.push_back(pool[p].arc);
+            std::reverse(path.arcs.begin(), path.arcs.end());
+            path.nodes.push_back(adversary);
+            for (ArcIndex a : path.arcs) path.nodes.push_back(graph.arc_target(a));
+            path.probability = path_probability(graph, path.arcs);
+            found.push_back(std::move(path));
+            continue;
+        }
+        events.clear();
+        on_path.clear();
+        for (std::int64_t p = top;; p = pool[p].parent) {
+            on_path.push_back(pool[p].node);
+            if (pool[p].arc < 0) break;
+            events.insert(events.end(), requires_of.begin(pool[p].arc), requires_of.end(pool[p].arc));
+        }
+        std::sort(events.begin(), events.end());
+        std::sort(on_path.begin(), on_path.end());
+        for (ArcIndex a = graph.out_begin(here.node); a < graph.out_end(here.node); ++a) {
+            const NodeIndex w = graph.arc_target(a);
+            if (!useful[w] || !graph.admits(a, d) || !graph.arc_possible(a)) continue;
+            if (std::binary_search(on_path.begin(), on_path.end(), w)) continue;  // simple paths only
+            double weight = here.weight + minus_log(graph.arc_p(a));
+            for (auto it = requires_of.begin(a); it != requires_of.end(a); ++it) {
+                if (std::binary_search(events.begin(), events.end(), *it)) continue;  // counted once
+                // An arc requiring one event twice counts it once too.
+                if (std::find(requires_of.begin(a), it, *it) != it) continue;
+                weight += minus_log(graph.event_p(*it));
+            }
+            if (static_cast<std::int64_t>(pool.size()) >= max_partial_paths)
+                throw ModelError("k: the search for the " + std::to_string(k) + " most likely paths built more than " +
+                                 std::to_string(max_partial_paths) +
+                                 " partial paths; ask for fewer paths or raise max_expansions");
+            pool.push_back(Partial{a, top, w, here.arcs + 1, weight});
+            queue.push(static_cast<std::int64_t>(pool.size()) - 1);
+        }
+    }
+    return found;
+}
+
+std::optional<AccessPath> most_likely_path(const CompiledGraph& graph, NodeIndex adversary, ClassIndex atomic_class,
+                                           std::int64_t max_partial_paths) {
+    auto paths = most_likely_paths(graph, adversary, atomic_class, 1, max_partial_paths);
+    if (paths.empty()) return std::nullopt;
+    return std::move(paths.front());
 }
 
 }  // namespace datareach

@@ -5,25 +5,33 @@ scores, what-if comparisons, timelines and sweeps. Each takes the shared ``Analy
 from __future__ import annotations
 
 from ._engines import AnalysisStopped
+from .chokepoints import Chokepoints, chokepoints
 from .comparison import Comparison, compare
+from .cut import Cut, cheapest_cut
 from .exposure import Result, analyze
-from .paths import Path, PathStep, most_likely_path
+from .paths import Path, Paths, PathStep, most_likely_path, most_likely_paths
 from .reach import ReachResult, reach
 from .sweep import Sweep, sweep
 from .timeline import Timeline, timeline
 
 __all__ = [
     "AnalysisStopped",
+    "Chokepoints",
     "Comparison",
+    "Cut",
     "Path",
     "PathStep",
+    "Paths",
     "ReachResult",
     "Result",
     "Sweep",
     "Timeline",
     "analyze",
+    "cheapest_cut",
+    "chokepoints",
     "compare",
     "most_likely_path",
+    "most_likely_paths",
     "reach",
     "sweep",
     "timeline",

@@ -1,20 +1,28 @@
-"""The most likely access path (docs/design.md §2.6): ``most_likely_path`` returns a small
-``Path`` result of ``PathStep`` arcs, each traced back to the model entry it comes from."""
+"""The k most likely access paths (docs/design.md §2.6, §5a): ``most_likely_paths`` returns a
+``Paths`` result (a list of ``Path``, best first, with ``.table`` and ``.provenance``) of
+``PathStep`` arcs, each traced back to the model entry it comes from; ``most_likely_path``
+is its k = 1."""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..model.lowering import adversary_indices, class_index, compile_model
+import pandas as pd
+
+from ..dates import to_day, to_iso
 from ..errors import ModelError
+from ..model.lowering import adversary_indices, class_index, compile_model
 from ..options import shown
+from ..results import AnalysisResult, Provenance
 from ._requests import require_model
 
 if TYPE_CHECKING:
     from ..model import Model
 
-__all__ = ["Path", "PathStep", "most_likely_path"]
+__all__ = ["Path", "PathStep", "Paths", "atomic_request", "most_likely_path", "most_likely_paths"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,7 +40,7 @@ class PathStep:
 
 @dataclasses.dataclass(frozen=True)
 class Path:
-    """The most likely access path from an adversary to a store holding a class.
+    """An access path from an adversary to a store holding a class.
 
     ``probability`` is the product of the distinct coins and events on the path (a shared
     event counted once): a lower bound on the probability that the class is exposed.
@@ -89,16 +97,9 @@ def _step(model: Model, source: str, target: str, origin: int) -> PathStep:
     )
 
 
-def most_likely_path(model: Model, adversary: str, data_class: str, *, at: Any = None) -> Path | None:
-    """The most likely path by which ``adversary`` reaches a store holding ``data_class``.
-
-    The search is Dijkstra on -log of each arc's live probability over the arcs that admit
-    the class; the returned probability is then computed exactly for the path. None when no
-    store holding the class is possibly reachable. A composite class has no single path:
-    ask for each component.
-    """
-    from .. import _core
-
+def atomic_request(model: Model, adversary: str, data_class: str, why: str) -> tuple[str, int, int]:
+    """``(adversary id, its row, class row)`` for an explanation of one atomic class; a
+    ``ModelError`` naming the components for a composite (``why`` says why it needs one)."""
     require_model(model, "model")
     if not isinstance(adversary, str):
         raise ModelError(f"expected a node id, got {shown(adversary)}", where="adversary")
@@ -107,15 +108,117 @@ def most_likely_path(model: Model, adversary: str, data_class: str, *, at: Any =
     components = model._column("classes", "components")[cls]
     if components is not None:
         raise ModelError(
-            f"{data_class!r} is a composite class (of {', '.join(components)}); a path reaches"
-            " one store: ask for each component",
+            f"{data_class!r} is a composite class (of {', '.join(components)}); {why}: ask for each component",
             where="data_class",
         )
+    return ids[0], rows[0], cls
+
+
+def _date(at: Any) -> str | None:
+    return None if at is None else to_iso(to_day(at, where="at"))
+
+
+class Paths(list[Path], AnalysisResult):
+    """The outcome of ``most_likely_paths``: a list of ``Path``, best first, which is also a
+    result: ``table`` (one row per path: rank, adversary, class, probability, store, arcs,
+    path), ``steps`` (one row per arc of each path, with its entry and citation) and
+    ``provenance``."""
+
+    analysis: ClassVar[str] = "paths"
+    extra_tables: ClassVar[tuple[str, ...]] = ("steps",)
+
+    def __init__(self, paths: Iterable[Path], provenance: Provenance, *, model: str | None = None) -> None:
+        list.__init__(self, paths)
+        table = pd.DataFrame(
+            {
+                "rank": range(1, len(self) + 1),
+                "adversary": [p.adversary for p in self],
+                "class": [p.data_class for p in self],
+                "probability": [p.probability for p in self],
+                "store": [p.store for p in self],
+                "arcs": [len(p.arcs) for p in self],
+                "path": [" → ".join(p.nodes) for p in self],
+            }
+        )
+        AnalysisResult.__init__(self, table, provenance, model=model)
+
+    @property
+    def steps(self) -> pd.DataFrame:
+        rows = [
+            {
+                "rank": rank,
+                "step": k + 1,
+                "from": step.source,
+                "to": step.target,
+                "p": step.p,
+                "kind": step.kind,
+                "requires": list(step.requires),
+                "entry": step.entry,
+                "citation": step.citation,
+            }
+            for rank, path in enumerate(self, start=1)
+            for k, step in enumerate(path.arcs)
+        ]
+        columns = ["rank", "step", "from", "to", "p", "kind", "requires", "entry", "citation"]
+        frame: pd.DataFrame = pd.DataFrame(rows, columns=columns)
+        return frame
+
+    def __eq__(self, other: object) -> bool:
+        return list.__eq__(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return AnalysisResult.__repr__(self)
+
+    def __str__(self) -> str:
+        return AnalysisResult.__str__(self)
+
+
+# The most partial paths one search may build (about 40 bytes each): past it the search
+# stops with a ModelError instead of exhausting memory or time on a hostile model.
+MAX_EXPANSIONS = 2_000_000
+
+
+def most_likely_paths(
+    model: Model, adversary: str, data_class: str, k: int = 5, *, at: Any = None, max_expansions: int = MAX_EXPANSIONS
+) -> Paths:
+    """The ``k`` most likely paths by which ``adversary`` reaches a store holding ``data_class``.
+
+    Paths are simple, follow possible arcs admitting the class (jurisdiction rule arcs
+    included) and end at the first store holding the class on them. A path's probability
+    is the product of the distinct random variables on it (each arc's coin, each required
+    event once), and the ranking is exact for that measure (a best-first search, docs/design.md
+    §5a). Ties: fewer arcs first, then the order of the access table (rule arcs last).
+    Fewer than ``k`` paths when fewer exist; an empty list when the class is not possibly
+    reachable. A composite class has no single path: ask for each component. More than
+    ``max_expansions`` partial paths searched is a ``ModelError``.
+    """
+    from .. import _core
+
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ModelError(f"must be a whole number >= 1, got {k!r}", where="k")
+    if isinstance(max_expansions, bool) or not isinstance(max_expansions, int) or max_expansions < 1:
+        raise ModelError(f"must be a whole number >= 1, got {max_expansions!r}", where="max_expansions")
+    started = time.perf_counter()
+    name, row, cls = atomic_request(model, adversary, data_class, "a path reaches one store")
     graph = compile_model(model, at)
-    found = _core.most_likely_path(graph, rows[0], cls)
-    if found is None:
-        return None
-    nodes, _arcs, origins, probability = found
-    names = [model.node_ids[v] for v in nodes]
-    steps = tuple(_step(model, names[i], names[i + 1], int(o)) for i, o in enumerate(origins))
-    return Path(ids[0], data_class, tuple(names), steps, float(probability))
+    found = _core.most_likely_paths(graph, row, cls, k, max_expansions)
+    paths = []
+    for nodes, _arcs, origins, probability in found:
+        names = [model.node_ids[v] for v in nodes]
+        steps = tuple(_step(model, names[i], names[i + 1], int(o)) for i, o in enumerate(origins))
+        paths.append(Path(name, data_class, tuple(names), steps, float(probability)))
+    provenance = Provenance(
+        analysis="paths", method="deterministic", at=_date(at), elapsed=time.perf_counter() - started
+    )
+    return Paths(paths, provenance, model=model.name)
+
+
+def most_likely_path(model: Model, adversary: str, data_class: str, *, at: Any = None) -> Path | None:
+    """The most likely path by which ``adversary`` reaches a store holding ``data_class``:
+    ``most_likely_paths`` with ``k = 1`` (exact, shared events counted once), or None when no
+    store holding the class is possibly reachable. A composite class has no single path:
+    ask for each component."""
+    paths = most_likely_paths(model, adversary, data_class, 1, at=at)
+    return paths[0] if paths else None
