@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError, did_you_mean, where
-from .builders import ModelBuilder
+from ..errors import MAX_QUOTED, ModelError, describe, did_you_mean, quote, where
+from .builders import ModelBuilder, source_location
 from .entries import table_entries
 from .fields import FORMAT, SECTIONS, TOP_LEVEL_FIELDS, empty_columns
 from .ingest import object_array
@@ -106,7 +106,7 @@ class Model(ModelBuilder):
     def adversaries(self, ids: Iterable[str]) -> None:
         if isinstance(ids, (str, Mapping)) or not isinstance(ids, Iterable):
             raise ModelError(
-                f"must be a list of node ids, got {type(ids).__name__} {ids!r}",
+                f"must be a list of node ids, got {describe(ids)}",
                 where="adversaries",
             )
         chosen: list[str] = []
@@ -117,11 +117,12 @@ class Model(ModelBuilder):
             value = check_name(value, location)
             if value not in node_ids:
                 raise ModelError(
-                    f"unknown node {value!r}{did_you_mean(value, node_ids.array)}",
+                    f"unknown node {quote(value)}{did_you_mean(value, node_ids.array)}",
                     where=location,
                 )
             if value in chosen:
-                raise ModelError(f"names {value!r} twice", where=location)
+                earlier = where("adversaries", chosen.index(value))
+                raise ModelError(f"names {quote(value)} twice (also {earlier})", where=location)
             chosen.append(value)
         self._adversaries = tuple(chosen)
         self._changed()
@@ -242,26 +243,27 @@ class Model(ModelBuilder):
         if not isinstance(data, Mapping):
             raise ModelError(
                 f"a model must be a mapping with format, nodes, classes, ...; got "
-                f"{type(data).__name__}"
+                f"{describe(data)}"
             )
         for key in data:
             if key not in TOP_LEVEL_FIELDS:
                 raise ModelError(
                     f"unknown top-level field{did_you_mean(str(key), TOP_LEVEL_FIELDS)}",
-                    where=str(key),
+                    where=key if isinstance(key, str) and len(key) <= MAX_QUOTED else describe(key),
                 )
         if "format" not in data:
             raise ModelError(f"missing; write format: {FORMAT} first", where="format")
         if data["format"] != FORMAT:
             raise ModelError(
-                f"unsupported format {data['format']!r}; expected {FORMAT!r}", where="format"
+                f"unsupported format {describe(data['format'])}; expected {FORMAT!r}",
+                where="format",
             )
         model = cls(data.get("name"))
         sources = data.get("sources")
         if sources is not None:
             if not isinstance(sources, Mapping):
                 raise ModelError(
-                    f"must be a mapping of source id to its fields, got {type(sources).__name__}",
+                    f"must be a mapping of source id to its fields, got {describe(sources)}",
                     where="sources",
                 )
             for source_id, fields in sources.items():
@@ -269,8 +271,8 @@ class Model(ModelBuilder):
                     fields = {}
                 if not isinstance(fields, Mapping) or not all(isinstance(k, str) for k in fields):
                     raise ModelError(
-                        f"must be a mapping of fields, got {type(fields).__name__}",
-                        where=f"sources.{source_id}",
+                        f"must be a mapping of fields, got {describe(fields)}",
+                        where=source_location(source_id),
                     )
                 model.add_source(source_id, **fields)
         for section in SECTIONS:
@@ -279,7 +281,7 @@ class Model(ModelBuilder):
                 continue
             if not isinstance(entries, (list, tuple)):
                 raise ModelError(
-                    f"must be a list of entries, got {type(entries).__name__}", where=section
+                    f"must be a list of entries, got {describe(entries)}", where=section
                 )
             model._add_records(section, entries)
         if data.get("adversaries") is not None:
