@@ -117,6 +117,8 @@ def describe(value: Any, limit: int = MAX_QUOTED) -> str:
 def number_text(value: float) -> str:
     """A number as files write it: ``7``, ``0.5``, ``1e+300``, ``inf``, ``nan``; an integer
     too long to write by its size."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, int):
         if value.bit_length() > _MAX_SPELLED_BITS:
             return f"(an integer of about {int(value.bit_length() * _DIGITS_PER_BIT) + 1:,} digits)"
