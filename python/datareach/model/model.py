@@ -21,8 +21,9 @@ import pandas as pd
 from ..errors import MAX_QUOTED, ModelError, describe, did_you_mean, quote, where
 from .builders import ModelBuilder, source_location
 from .entries import table_entries
-from .fields import FORMAT, SECTIONS, TOP_LEVEL_FIELDS, empty_columns
+from .fields import FORMAT, SECTIONS, TOP_LEVEL_FIELDS
 from .ingest import object_array
+from .pickling import model_from_state, model_state
 from .tables import IdIndex, Table, columns_equal
 from .values import check_name, check_text
 
@@ -30,11 +31,6 @@ if TYPE_CHECKING:
     from ..changes.types import Change
 
 __all__ = ["Model"]
-
-# Pickles carry the columns as NumPy arrays (compact: no per-row objects but ids and
-# lists) and this version, checked on load.
-MODEL_PICKLE_VERSION = 1
-
 
 class Model(ModelBuilder):
     """A data-flow risk model (docs/design.md §1), held as one table per section.
@@ -403,38 +399,17 @@ class Model(ModelBuilder):
         self._changes = tuple(changes)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {
-            "version": MODEL_PICKLE_VERSION,
-            "name": self._name,
-            "sources": _copy.deepcopy(self._sources),
-            "adversaries": self._adversaries,
-            "tables": {s: dict(t.columns()) for s, t in self._tables.items()},
-            "variant_of": self._variant_of,
-            "changes": self._changes,
-        }
+        """Pickle state (format version 2): plain lists and bytes, no NumPy objects; see
+        :mod:`datareach.model.pickling`. Like every pickle, for trusted data only (moving
+        models to Dask workers), never for uploads."""
+        return model_state(self)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        version = state.get("version") if isinstance(state, dict) else None
-        if version != MODEL_PICKLE_VERSION:
-            raise ModelError(
-                f"cannot read a Model pickled with format version {version!r}; this datareach reads "
-                f"version {MODEL_PICKLE_VERSION}"
-            )
-        tables = {}
-        for section in SECTIONS:
-            columns = dict(state["tables"][section])
-            for column, empty in empty_columns(section).items():
-                if column not in columns and empty.dtype == bool:  # a flag added since
-                    columns[column] = np.zeros(len(next(iter(columns.values()))), dtype=bool)
-            tables[section] = columns
-        self._init_from_columns(
-            state["name"],
-            state["sources"],
-            state["adversaries"],
-            tables,
-            state.get("variant_of"),
-            state.get("changes", ()),
-        )
+        """Rebuild the model from pickle state, checked as a loaded file is (a ModelError
+        for bad state). Version-1 pickles (NumPy object arrays) are refused with a
+        ModelError; a damaged one may crash NumPy's own unpickling before this runs, which
+        is why version 2 holds no NumPy objects."""
+        self.__dict__.update(model_from_state(state).__dict__)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Model):
