@@ -90,8 +90,6 @@ def describe(value: Any, limit: int = MAX_QUOTED) -> str:
     if isinstance(value, str):
         return quote(value, limit)
     if isinstance(value, int):
-        if value.bit_length() > _MAX_SPELLED_BITS:
-            return f"an integer of about {int(value.bit_length() * _DIGITS_PER_BIT) + 1:,} digits"
         return number_text(value)
     if isinstance(value, float):
         return number_text(value)
@@ -121,7 +119,7 @@ def number_text(value: float) -> str:
         value = value.item()
     if isinstance(value, int):
         if value.bit_length() > _MAX_SPELLED_BITS:
-            return f"(an integer of about {int(value.bit_length() * _DIGITS_PER_BIT) + 1:,} digits)"
+            return f"an integer of about {int(value.bit_length() * _DIGITS_PER_BIT) + 1:,} digits"
         return str(value)
     if math.isnan(value):
         return "nan"

@@ -21,7 +21,7 @@ import pandas as pd
 from .. import dates
 from ..errors import ModelError, describe, did_you_mean, number_text, quote, where
 from .counts import count_column
-from .fields import Field, FieldType, left_out_column, range_of
+from .fields import INFINITY_TEXT, Field, FieldType, left_out_column, range_of
 from .ingest import RawColumn, object_array
 from .tables import SMALL_LOOKUP, IdIndex
 from .values import (
@@ -276,20 +276,28 @@ class Batch:
             return
         values = column.values
         present = ~column.missing
+        rule = range_of(self.section, field.name)
+        if rule is not None and rule.infinity and values.dtype.kind == "O":
+            # JSON has no infinity: a JSON file writes an infinite cost as "inf".
+            spelled = values == INFINITY_TEXT
+            if spelled.any():
+                values = np.where(spelled, math.inf, values)
         numbers = np.full(len(values), np.nan)
-        if values.dtype.kind in "iuf":
-            numbers = values.astype(np.float64)
-        elif values.dtype.kind == "O":
+        if values.dtype.kind in "iufO":
             given = values[present]
-            kind = pd.api.types.infer_dtype(given, skipna=False)
-            if kind not in ("integer", "floating", "mixed-integer-float"):
-                bad = next((i for i, v in enumerate(given) if not is_number(v)), None)
-                if bad is not None:
-                    row = int(np.flatnonzero(present)[bad])
-                    raise self.fail(row, field.name, must_be_number(given[bad]))
+            if values.dtype.kind == "O":
+                kind = pd.api.types.infer_dtype(given, skipna=False)
+                if kind not in ("integer", "floating", "mixed-integer-float"):
+                    bad = next((i for i, v in enumerate(given) if not is_number(v)), None)
+                    if bad is not None:
+                        row = int(np.flatnonzero(present)[bad])
+                        raise self.fail(row, field.name, must_be_number(given[bad]))
             try:
-                numbers[present] = given.astype(np.float64)
-            except OverflowError:
+                # A Python int past 1e308 raises OverflowError; a long double NumPy's
+                # overflow flag, raised here rather than becoming inf with a warning.
+                with np.errstate(over="raise"):
+                    numbers[present] = given.astype(np.float64)
+            except (OverflowError, FloatingPointError):
                 bad = next(i for i, v in enumerate(given) if not fits_float(v))
                 row = int(np.flatnonzero(present)[bad])
                 raise self.fail(
@@ -300,7 +308,6 @@ class Batch:
             raise self.fail(row, field.name, must_be_number(values[row]))
         if field.default is not None:
             numbers = np.where(column.missing, field.default, numbers)
-        rule = range_of(self.section, field.name)
         if rule is not None:
             bad_rows = present & ~rule.contains(numbers)
             if bad_rows.any():

@@ -19,6 +19,7 @@ import numpy as np
 __all__ = [
     "FIELDS",
     "FORMAT",
+    "INFINITY_TEXT",
     "MAX_COUNT",
     "NODE_KINDS",
     "RANGES",
@@ -207,6 +208,9 @@ NON_NEGATIVE = Range(0.0)
 POSITIVE = Range(0.0, low_open=True)
 # A cost of removing an arc: +inf means "cannot be removed" (docs/scenario-format.md).
 COST = Range(0.0, low_open=True, infinity=True)
+# How a number field that may be infinite spells +inf where the syntax has no infinity
+# (JSON); YAML writes .inf.
+INFINITY_TEXT = "inf"
 # The largest count of records: what an int64 column holds exactly.
 MAX_COUNT = 2**63 - 1
 

@@ -409,7 +409,7 @@ class Model(ModelBuilder):
         for bad state). Version-1 pickles (NumPy object arrays) are refused with a
         ModelError; a damaged one may crash NumPy's own unpickling before this runs, which
         is why version 2 holds no NumPy objects."""
-        self.__dict__.update(model_from_state(state).__dict__)
+        self.__dict__.update(model_from_state(state, type(self)).__dict__)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Model):

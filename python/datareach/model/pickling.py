@@ -17,16 +17,15 @@ pickle can run code named in it, before datareach is asked.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
 from ..errors import ModelError, cut, describe
 from .fields import FIELDS, SECTIONS, Field, FieldType
 from .ingest import RawColumn, object_array
-
-if TYPE_CHECKING:
-    from .model import Model
+from .tables import Table
 
 __all__ = ["PICKLE_VERSION", "model_from_state", "model_state"]
 
@@ -37,7 +36,42 @@ _WIRE_DTYPES = {"f": "<f8", "i": "<i8", "b": "|u1", "M": "<i8"}
 _WIRE_DTYPE_NAMES = frozenset(_WIRE_DTYPES.values())
 
 
-def model_state(model: Model) -> dict[str, Any]:
+class Pickled(Protocol):
+    """What pickling reads of a :class:`~datareach.model.Model` and sets on a new one (the
+    model module imports this one, so it is named by what it offers, not by its class)."""
+
+    _tables: dict[str, Table]
+    _variant_of: str | None
+    _changes: Any  # tuple[Change, ...]
+    _revision: int
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def sources(self) -> dict[str, dict[str, Any]]: ...
+
+    @property
+    def adversaries(self) -> tuple[str, ...]: ...
+
+    @adversaries.setter
+    def adversaries(self, ids: Any) -> None: ...
+
+    @property
+    def variant_of(self) -> str | None: ...
+
+    @property
+    def changes(self) -> Any: ...
+
+    def add_source(self, id: str, /, **fields: Any) -> Any: ...
+
+    def _add_raw(self, section: str, raw: Mapping[str, RawColumn]) -> None: ...
+
+
+M = TypeVar("M", bound=Pickled)
+
+
+def model_state(model: Pickled) -> dict[str, Any]:
     """The pickle state of ``model``: plain Python data and bytes only."""
     return {
         "version": PICKLE_VERSION,
@@ -66,11 +100,11 @@ def _encode(values: np.ndarray) -> Any:
     return (wire, raw.astype(wire).tobytes())
 
 
-def model_from_state(state: Any) -> Model:
-    """A model from a pickle state, checked in full; :class:`ModelError` if it is not the
-    state of a valid model of this format version."""
+def model_from_state(state: Any, new_model: Callable[[str | None], M]) -> M:
+    """A model (made empty by ``new_model(name)``) from a pickle state, checked in full;
+    :class:`ModelError` if it is not the state of a valid model of this format version."""
+    # Imported here: the changes build on the model package, which must import without them.
     from ..changes.convert import change_from_dict
-    from .model import Model
 
     if not isinstance(state, dict):
         raise ModelError(f"a Model pickle holds a mapping of its state, got {describe(state)}")
@@ -82,7 +116,7 @@ def model_from_state(state: Any) -> Model:
             f"scenario file)"
         )
     _expect_keys(state, {"version", "name", "sources", "adversaries", "tables", "variant_of", "changes"}, "pickle")
-    model = Model(state["name"])
+    model = new_model(state["name"])
     sources = state["sources"]
     if not isinstance(sources, dict):
         raise ModelError(f"must be a mapping, got {describe(sources)}", where="sources")

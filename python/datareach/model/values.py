@@ -46,11 +46,14 @@ def must_be_number(value: Any) -> str:
 
 
 def fits_float(value: Any) -> bool:
+    """Whether a number has a float64 value: finite numbers beyond its range (a Python int
+    of 400 digits, a long double of 1e4000) do not."""
     try:
-        float(value)
-    except OverflowError:
+        with np.errstate(over="raise"):
+            number = float(np.float64(value)) if isinstance(value, np.floating) else float(value)
+    except (OverflowError, FloatingPointError):
         return False
-    return True
+    return math.isfinite(number) or not np.isfinite(value)
 
 
 def as_float(value: Any, location: str) -> float:
@@ -130,7 +133,7 @@ def plain_data(value: Any, location: str) -> Any:
 
 # YAML aliases can make a small file expand into an exponential amount of data ("billion
 # laughs"); free data beyond this many items is refused instead of copied.
-_MAX_PLAIN_ITEMS = 1_000_000
+_MAX_PLAIN_ITEMS = 100_000
 # Free data nested deeper than this is refused on the way in: what loads must also save,
 # and the writers recurse once per level.
 MAX_PLAIN_DEPTH = 50
