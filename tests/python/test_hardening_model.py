@@ -267,6 +267,15 @@ def test_ids_and_labels_must_be_nfc(edit: Edit, where: str) -> None:
     assert unicodedata.is_normalized("NFC", str(error.value).split("write it ")[1])
 
 
+def test_a_reference_in_nfd_to_an_nfc_id_says_so() -> None:
+    with pytest.raises(dr.ModelError) as error:
+        load_with(lambda d: (d["nodes"].append({"id": NFC, "kind": "store"}), d["placements"].append({"class": "c", "store": NFD})))
+    assert str(error.value) == (
+        f"placements[1].store: unknown node {NFD!r}: it is written in another Unicode form than the node "
+        f"{NFC!r}; write references in NFC"
+    )
+
+
 def test_nfc_text_is_kept_as_written() -> None:
     m = load_with(lambda d: d["nodes"].append({"id": NFC, "kind": "role", "note": NFD}))
     assert m.node_ids[-1] == NFC and m.nodes["note"].iloc[-1] == NFD

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -193,6 +194,12 @@ class Batch:
         if field.target == self.section and self.ids is not None:
             candidates += list(self.ids.array)
         noun = _NOUN[field.target]
+        composed = unicodedata.normalize("NFC", value)
+        if composed != value and composed in candidates:  # ids are NFC (docs/design.md §8)
+            return (
+                f"unknown {noun} {quote(value)}: it is written in another Unicode form than the "
+                f"{noun} {quote(composed)}; write references in NFC"
+            )
         return f"unknown {noun} {quote(value)}{did_you_mean(value, candidates)}"
 
     def _target_ids(self, field: Field) -> np.ndarray:
