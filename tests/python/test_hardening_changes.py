@@ -114,3 +114,14 @@ def test_change_messages_quote_values_within_a_budget(model: dr.Model) -> None:
     with pytest.raises(dr.ModelError) as error:
         model.apply([C.copy("c", "r")])
     assert str(error.value) == "changes[0].to: 'r' is a role, not a store"
+
+
+def test_change_pickles_are_checked_when_loaded() -> None:
+    import pickle
+
+    change = C.copy("c", "s", 0.5, effective="2022-01-01", note="n")
+    assert pickle.loads(pickle.dumps(change)) == change
+    forged = pickle.dumps(change).replace(b"G?\xe0" + bytes(6), b"G@" + bytes(7))
+    assert forged != pickle.dumps(change)  # the share 0.5 became 2.0
+    with pytest.raises(dr.ModelError, match=r"^copy\.share: must lie in \(0, 1\], got 2"):
+        pickle.loads(forged)

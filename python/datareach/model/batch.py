@@ -11,7 +11,6 @@ name. The checks across fields and sections run afterwards
 from __future__ import annotations
 
 import itertools
-import math
 import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -20,15 +19,12 @@ import numpy as np
 import pandas as pd
 
 from .. import dates
-from ..errors import ModelError, describe, did_you_mean, number_text, quote, where
-from .counts import count_column
-from .fields import INFINITY_TEXT, Field, FieldType, left_out_column, range_of
+from ..errors import ModelError, describe, did_you_mean, quote, where
+from .fields import Field, FieldType, left_out_column, range_of
 from .ingest import RawColumn, object_array
+from .numbers import count_column, number_column
 from .tables import SMALL_LOOKUP, IdIndex
 from .values import (
-    fits_float,
-    is_number,
-    must_be_number,
     must_be_string,
     name_problem,
     plain_data,
@@ -280,53 +276,9 @@ class Batch:
     def _add_number(self, field: Field, column: RawColumn) -> None:
         if field.count:
             self.columns[field.name] = count_column(column, field, self.fail)
-            return
-        values = column.values
-        present = ~column.missing
-        rule = range_of(self.section, field.name)
-        if rule is not None and rule.infinity and values.dtype.kind == "O":
-            # JSON has no infinity: a JSON file writes an infinite cost as "inf".
-            spelled = values == INFINITY_TEXT
-            if spelled.any():
-                values = np.where(spelled, math.inf, values)
-        numbers = np.full(len(values), np.nan)
-        if values.dtype.kind in "iufO":
-            given = values[present]
-            if values.dtype.kind == "O":
-                kind = pd.api.types.infer_dtype(given, skipna=False)
-                if kind not in ("integer", "floating", "mixed-integer-float"):
-                    bad = next((i for i, v in enumerate(given) if not is_number(v)), None)
-                    if bad is not None:
-                        row = int(np.flatnonzero(present)[bad])
-                        raise self.fail(row, field.name, must_be_number(given[bad]))
-            try:
-                # A Python int past 1e308 raises OverflowError; a long double NumPy's
-                # overflow flag, raised here rather than becoming inf with a warning.
-                with np.errstate(over="raise"):
-                    numbers[present] = given.astype(np.float64)
-            except (OverflowError, FloatingPointError):
-                bad = next(i for i, v in enumerate(given) if not fits_float(v))
-                row = int(np.flatnonzero(present)[bad])
-                raise self.fail(
-                    row, field.name, f"is too large a number: {number_text(given[bad])}"
-                ) from None
-        else:  # bool, dates, ...
-            row = int(np.argmax(present))
-            raise self.fail(row, field.name, must_be_number(values[row]))
-        if field.default is not None:
-            numbers = np.where(column.missing, field.default, numbers)
-        if rule is not None:
-            bad_rows = present & ~rule.contains(numbers)
-            if bad_rows.any():
-                row = int(np.argmax(bad_rows))
-                value = float(numbers[row])
-                reason = (
-                    f"must be a finite number, got {number_text(value)}"
-                    if not math.isfinite(value) and not rule.infinity
-                    else f"{rule.describe()}, got {number_text(value)}"
-                )
-                raise self.fail(row, field.name, reason)
-        self.columns[field.name] = numbers
+        else:
+            rule = range_of(self.section, field.name)
+            self.columns[field.name] = number_column(column, field, rule, self.fail)
 
     def _add_window(self, field: Field, start: RawColumn, end: RawColumn) -> None:
         if start.missing.all() and end.missing.all():

@@ -74,7 +74,7 @@ def records_to_columns(
     columns = {}
     for column, items in values.items():
         array = object_array(items)
-        columns[column] = RawColumn(array, array == None)  # noqa: E711 (elementwise)
+        columns[column] = RawColumn(array, array == None)  # elementwise
     return columns
 
 

@@ -156,7 +156,7 @@ def _window(out: dict[str, Any], prefix: str, model: Model, section: str) -> Non
 
 def _ragged(out: dict[str, Any], name: str, lists: np.ndarray, model: Model, target: str) -> None:
     """A column of id tuples (None for an empty row) as RaggedIndex offsets and values."""
-    present = lists != None  # noqa: E711 (elementwise)
+    present = lists != None  # elementwise
     given = lists[present]
     lengths = np.zeros(len(lists), dtype=np.int64)
     lengths[present] = np.fromiter(map(len, given), dtype=np.int64, count=len(given))

@@ -49,7 +49,7 @@ def _no_cross_check(batch: Batch) -> None:
 
 def _check_nodes(batch: Batch) -> None:
     kinds = batch.columns["kind"]
-    has_territory = batch.columns["territory"] != None  # noqa: E711 (elementwise)
+    has_territory = batch.columns["territory"] != None  # elementwise
     has_rule = ~np.isnan(batch.columns["compels"])
     jurisdiction = kinds == "jurisdiction"
     for name, has in (("territory", has_territory), ("compels", has_rule)):
@@ -88,7 +88,7 @@ def _require_stores(batch: Batch, *fields: str) -> None:
 
 def _check_placements(batch: Batch) -> None:
     components = batch.context.column("classes", "components")[batch.positions["class"]]
-    composite = components != None  # noqa: E711 (elementwise)
+    composite = components != None  # elementwise
     if composite.any():
         row = int(np.argmax(composite))
         raise batch.fail(
@@ -120,10 +120,10 @@ def _check_classes(batch: Batch) -> None:
     ids = batch.columns["id"]
     on_path, done = 1, 2
     state: dict[int, int] = {}
-    for root in children:
+    for root, root_children in children.items():
         if root in state:
             continue
-        path, pending = [root], [iter(children[root])]
+        path, pending = [root], [iter(root_children)]
         state[root] = on_path
         while pending:
             child = next(pending[-1], None)
