@@ -125,3 +125,31 @@ def test_change_pickles_are_checked_when_loaded() -> None:
     assert forged != pickle.dumps(change)  # the share 0.5 became 2.0
     with pytest.raises(dr.ModelError, match=r"^copy\.share: must lie in \(0, 1\], got 2"):
         pickle.loads(forged)
+
+
+def _alias_bomb() -> list[object]:
+    a: list[object] = [0] * 10
+    for _ in range(8):
+        a = [a] * 10
+    return a
+
+
+@pytest.mark.parametrize(
+    "value",
+    [10**5000, _alias_bomb(), float("nan"), float("-inf"), "w" * 300_000, {"a": 1}, object()],
+    ids=["huge integer", "alias bomb", "nan", "-inf", "long text", "a mapping", "an object"],
+)
+def test_every_change_field_with_an_awkward_value_is_a_short_model_error_or_applies(model: dr.Model, value: object) -> None:
+    from datareach.changes.types import OPS
+
+    for op, cls in OPS.items():
+        for spec in cls.file_fields():
+            data = {"op": op, **{s.key: _plausible(s.kind) for s in cls.file_fields() if s.required}, spec.key: value}
+            try:
+                model.apply([data])
+            except dr.ModelError as error:
+                assert len(str(error)) < 400, (op, spec.key, str(error)[:500])
+
+
+def _plausible(kind: str) -> object:
+    return {"id": "s", "nodes": ["r"], "classes": ["c"], "p": 0.5, "share": 0.5, "region": "Y"}[kind]

@@ -337,3 +337,44 @@ def test_bad_costs_are_still_refused(cost: Any, expected: str) -> None:
 def test_only_cost_accepts_inf_spelled_out() -> None:
     with pytest.raises(dr.ModelError, match=r"access\[0\]\.p: must be a number, got 'inf'"):
         load_with(lambda d: d["access"][0].update(p="inf"))
+
+
+# -- every field, every awkward value ----------------------------------------------------------
+
+AWKWARD = {
+    "huge integer": 10**5000,
+    "alias bomb": alias_bomb(),
+    "nan": math.nan,
+    "-inf": -math.inf,
+    "long text": "w" * 300_000,
+    "NFD text": NFD,
+    "a date": datetime.date(2016, 1, 1),
+    "a mapping": {"a": [1, 2]},
+    "deep data": deep(60),
+    "an object": object(),
+}
+
+
+def _every_field() -> list[tuple[str, int | None, str]]:
+    from datareach.model.fields import FIELDS
+
+    fields: list[tuple[str, int | None, str]] = [(name, None, "") for name in ("name", "sources", "adversaries", "format")]
+    fields += [(section, 0, field.name) for section, specs in FIELDS.items() for field in specs]
+    return fields
+
+
+@pytest.mark.parametrize("value", list(AWKWARD.values()), ids=list(AWKWARD))
+def test_every_field_with_an_awkward_value_loads_or_is_a_short_model_error(value: Any) -> None:
+    for section, row, field in _every_field():
+        data = scenario()
+        data.setdefault("sources", {"s": {}})
+        if row is None:
+            data[section] = value
+        else:
+            data[section][row][field] = value
+        start = time.perf_counter()
+        try:
+            dr.Model.from_dict(data)
+        except dr.ModelError as error:
+            assert len(str(error)) < 400, (section, field, str(error)[:500])
+        assert time.perf_counter() - start < 0.5, (section, field)
