@@ -171,3 +171,25 @@ def test_crafted_pickle_state_is_a_model_error(edit: Any, expected: str) -> None
 
 def test_pickle_version_is_two() -> None:
     assert _state()["version"] == PICKLE_VERSION == 2
+
+
+def test_a_version_1_pickle_is_refused_with_a_model_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What datareach wrote before: NumPy columns under version 1."""
+    model = small_model()
+
+    def version_1(self: dr.Model) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "name": self.name,
+            "sources": self.sources,
+            "adversaries": self.adversaries,
+            "tables": {s: dict(t.columns()) for s, t in self._tables.items()},
+            "variant_of": None,
+            "changes": (),
+        }
+
+    monkeypatch.setattr(dr.Model, "__getstate__", version_1)
+    data = pickle.dumps(model)
+    monkeypatch.undo()
+    with pytest.raises(dr.ModelError, match="cannot read a Model pickled with format version 1; this datareach reads version 2"):
+        pickle.loads(data)
