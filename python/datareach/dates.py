@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ModelError
+from .errors import ModelError, describe
 
 __all__ = [
     "OPEN_END",
@@ -67,8 +67,8 @@ def to_day(value: Any, *, where: str | None = None, allow_time: bool = False) ->
                 return (datetime.date.fromisoformat(value) - EPOCH).days
             except ValueError:
                 pass
-        raise ModelError(f"{_EXPECTED}, got {value!r}", where=where)
-    raise ModelError(f"{_EXPECTED}, got {type(value).__name__} {value!r}", where=where)
+        raise ModelError(f"{_EXPECTED}, got {describe(value)}", where=where)
+    raise ModelError(f"{_EXPECTED}, got {describe(value)}", where=where)
 
 
 def _checked(day: int, value: Any, where: str | None) -> int:
@@ -88,9 +88,13 @@ def to_iso(day: int) -> str:
     return from_day(day).isoformat()
 
 
-def column_to_dates(values: np.ndarray, locate: Callable[[int], str]) -> np.ndarray:
+def column_to_dates(
+    values: np.ndarray, locate: Callable[[int], str], *, missing: np.ndarray | None = None
+) -> np.ndarray:
     """A column of dates (any form :func:`to_day` accepts; None/NaT for missing) as
     ``datetime64[D]`` with NaT for missing. ``locate(i)`` names row ``i`` in errors.
+    With ``missing``, only those rows may be left out: a NaN, NA or NaT elsewhere is an
+    error, not an open side.
 
     Only the distinct values go through :func:`to_day`, so a long column with few dates
     costs one hash pass, not a Python call per row.
@@ -106,8 +110,13 @@ def column_to_dates(values: np.ndarray, locate: Callable[[int], str]) -> np.ndar
         if out_of_range.any():
             row = int(np.argmax(out_of_range))
             _checked(OPEN_END, values[row], locate(row))
-        return days
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+        return _only_missing(days, values, missing, locate)
+    objects = np.asarray(values, dtype=object)
+    try:
+        codes, uniques = pd.factorize(objects, use_na_sentinel=True)
+    except TypeError:  # an unhashable value (a list, a mapping) where a date goes
+        row = next(i for i, value in enumerate(objects) if not _hashable(value))
+        raise ModelError(f"{_EXPECTED}, got {describe(objects[row])}", where=locate(row)) from None
     unique_days = np.empty(len(uniques), dtype=np.int64)
     for code, value in enumerate(uniques):
         try:
@@ -118,7 +127,30 @@ def column_to_dates(values: np.ndarray, locate: Callable[[int], str]) -> np.ndar
     days = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
     present = codes >= 0
     days[present] = unique_days[codes[present]].astype("datetime64[D]")
+    return _only_missing(days, objects, missing, locate)
+
+
+def _only_missing(
+    days: np.ndarray, values: np.ndarray, missing: np.ndarray | None, locate: Callable[[int], str]
+) -> np.ndarray:
+    """``days``, after checking that no row outside ``missing`` came out open."""
+    if missing is not None:
+        unexpected = np.isnat(days) & ~missing
+        if unexpected.any():
+            row = int(np.argmax(unexpected))
+            raise ModelError(
+                f"{_EXPECTED} (or null for an open side), got {describe(values[row])}",
+                where=locate(row),
+            )
     return days
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def dates_to_days(dates: np.ndarray, open_value: int) -> np.ndarray:

@@ -140,12 +140,12 @@ EDITS: list[tuple[str, Edit, str]] = [
     ("share above 1", set_("flows", 0, share=1.2), "flows[0].share: must lie in (0, 1], got 1.2"),
     ("cost 0", set_("access", 0, cost=0), "access[0].cost: must be greater than 0, got 0"),
     # numbers: types
-    ("p as a string", set_("access", 0, p="high"), "access[0].p: must be a number, got str 'high'"),
-    ("p as a bool", set_("access", 0, p=True), "access[0].p: must be a number, got bool True"),
+    ("p as a string", set_("access", 0, p="high"), "access[0].p: must be a number, got 'high'"),
+    ("p as a bool", set_("access", 0, p=True), "access[0].p: must be a number, got true"),
     (
         "records as a list",
         set_("classes", 0, records=[1]),
-        "classes[0].records: must be a number, got list",
+        "classes[0].records: must be a number, got a list of 1 item",
     ),
     # composite classes
     (
@@ -175,20 +175,20 @@ EDITS: list[tuple[str, Edit, str]] = [
     (
         "nodes not a list",
         top(nodes={"CN": {"kind": "jurisdiction"}}),
-        "nodes: must be a list of entries, got dict",
+        "nodes: must be a list of entries, got a mapping of 1 key",
     ),
     (
         "an entry not a mapping",
         replace("nodes", 1, ["beijing_master_admin", "role"]),
-        "nodes[1]: must be a mapping of fields, got list",
+        "nodes[1]: must be a mapping of fields, got a list of 2 items",
     ),
     ("sources not a mapping", top(sources=["buzzfeed-2022"]), "sources: must be a mapping"),
     ("adversaries a string", top(adversaries="CN"), "adversaries: must be a list of node ids"),
-    ("id a number", set_("nodes", 0, id=7), "nodes[0].id: must be a string, got int 7"),
+    ("id a number", set_("nodes", 0, id=7), "nodes[0].id: must be a string, got 7"),
     (
         "id a bool (YAML yes)",
         set_("events", 0, id=True),
-        "events[0].id: must be a string, got bool True",
+        "events[0].id: must be a string, got true",
     ),
     ("empty id", set_("nodes", 3, id=""), "nodes[3].id: must not be empty"),
     ("id with a newline", set_("nodes", 3, id="a\nb"), "nodes[3].id: must be printable"),
@@ -196,7 +196,7 @@ EDITS: list[tuple[str, Edit, str]] = [
     (
         "class filter a string",
         set_("access", 0, classes="comments"),
-        "access[0].classes: must be a list of class ids, got str 'comments'",
+        "access[0].classes: must be a list of class ids, got 'comments'",
     ),
     (
         "empty class filter",
@@ -228,7 +228,7 @@ EDITS: list[tuple[str, Edit, str]] = [
     (
         "date as a number",
         set_("flows", 0, window=[20210901, None]),
-        "flows[0].window[0]: must be a date written YYYY-MM-DD, got int 20210901",
+        "flows[0].window[0]: must be a date written YYYY-MM-DD, got 20210901",
     ),
     (
         "window start after end",
@@ -366,7 +366,7 @@ TEXTS: list[tuple[str, str, str, str]] = [
         "YAML yes as an id",
         "yaml",
         "format: datareach/1\nnodes:\n  - {id: yes, kind: role}\n",
-        "nodes[0] (line 3).id: must be a string, got bool True",
+        "nodes[0] (line 3).id: must be a string, got true",
     ),
 ]
 

@@ -347,3 +347,14 @@ def test_a_host_file_allowed_as_a_base_is_still_not_quoted(tmp_path: Path) -> No
     first_line = host_file.read_text().splitlines()[0]
     assert first_line not in str(info.value) and "root:" not in str(info.value)
     assert str(info.value).startswith(f"base: in base file '{host_file}': is not a datareach scenario file (")
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_an_infinite_cost_survives_saving_and_loading(tmp_path: Path, suffix: str) -> None:
+    data = dr.examples.project_texas().to_dict()
+    data["access"][0]["cost"] = float("inf")
+    model = dr.Model.from_dict(data)
+    target = tmp_path / f"inf{suffix}"
+    dr.save(model, target)
+    assert dr.load(target) == model
+    assert dr.load(target).access["cost"].iloc[0] == float("inf")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import pickle
+import unicodedata
 from typing import Any
 
 import datareach as dr
@@ -16,12 +17,13 @@ from datareach.model.fields import NODE_KINDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-# Ids: visible text, YAML's and JSON's special characters included.
+# Ids: visible text in Unicode NFC (docs/design.md §8), YAML's and JSON's special
+# characters included.
 _ID_CHARS = st.characters(codec="utf-8", exclude_categories=("C", "Z")) | st.sampled_from(
     " -_/.:#'\"{}[],&*!|>%@`?"
 )
 names = st.text(_ID_CHARS, min_size=1, max_size=10).filter(
-    lambda s: s == s.strip() and s.isprintable()
+    lambda s: s == s.strip() and s.isprintable() and unicodedata.is_normalized("NFC", s)
 )
 segments = names.filter(lambda s: "/" not in s and s == s.strip())
 regions = st.lists(segments, min_size=1, max_size=3).map("/".join)
@@ -38,6 +40,8 @@ plain = st.recursive(
 probabilities = st.floats(0, 1)
 shares = st.floats(0, 1, exclude_min=True)
 amounts = st.floats(0, 1e300)
+# records is a count: whole numbers up to 2**63 - 1, kept exact (no float on the way).
+counts = st.integers(0, 2**63 - 1) | st.integers(0, 2**53).map(float)
 costs = st.floats(0, 1e300, exclude_min=True)
 day = st.dates(datetime.date(1, 1, 1), datetime.date(9999, 12, 31))
 
@@ -94,7 +98,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     for i, class_id in enumerate(class_ids):
         entry: dict[str, Any] = {"id": class_id}
         optional(entry, "sensitivity", amounts)
-        optional(entry, "records", amounts)
+        optional(entry, "records", counts)
         optional(entry, "category", names)
         if i and draw(st.booleans()):
             entry["components"] = draw(some(class_ids[:i]))

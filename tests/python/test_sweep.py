@@ -90,9 +90,9 @@ def test_models_pickle_compactly(texas: dr.Model) -> None:
 
 def test_model_pickles_refuse_an_unknown_version(texas: dr.Model) -> None:
     state = texas.__getstate__()
-    assert state["version"] == 1
-    state["version"] = 2
-    with pytest.raises(dr.ModelError, match="version 2"):
+    assert state["version"] == 2
+    state["version"] = 3
+    with pytest.raises(dr.ModelError, match="version 3"):
         dr.Model.__new__(dr.Model).__setstate__(state)
 
 

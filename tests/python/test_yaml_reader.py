@@ -152,7 +152,7 @@ def test_libyaml_and_python_emitters_write_the_same_bytes(monkeypatch: pytest.Mo
     odd = dr.Model("odd text: 'quotes', \"double\", tab\there, é, 北京, line\u2028break, yes, 1e8, null")
     odd.add_node("1e8", "role", region="yes", note="# not a comment", weird="- a: b")
     odd.add_node("on", "store", region="2021-09-01")
-    odd.add_class("c", records=1e300, sensitivity=0.1 + 0.2)
+    odd.add_class("c", records=2**62 + 1, sensitivity=0.1 + 0.2)
     odd.place("c", "on", share=1 / 3)
     models.append(odd)
     fast = [dumps(model, "yaml") for model in models]

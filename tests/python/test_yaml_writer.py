@@ -21,7 +21,7 @@ def odd_model() -> dr.Model:
     m.add_node("on", "store", region="2021-09-01", note="ends with a space ")
     m.add_node("null", "store", region="~", note="\x85next line", attrs_list=[1, "two", None, {"k": [True]}])
     m.add_node("a,b", "organization", region="{x}", note="*alias &anchor !tag %directive @at `tick`")
-    m.add_class("c", records=1e300, sensitivity=0.1 + 0.2, category="-")
+    m.add_class("c", records=2**62 + 1, sensitivity=0.1 + 0.2, category="-")
     m.add_class("d", records=0, sensitivity=-0.0 + 0, category="'")
     m.place("c", "on", share=1 / 3, note="x" * 300)
     m.add_access("1e8", "on", p=0.5, kind="?", classes=["c"], window=("2021-01-01", None))

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError
+from ..errors import ModelError, number_text, quote
 from ..model.tables import IdIndex, Table
 from .state import State, covers, dated_miss
 from .types import (
@@ -72,7 +72,7 @@ def _apply_migrate(change: Migrate, state: State, where: str) -> None:
     state.node(change.to, f"{where}.to", store=True)
     if change.to == change.from_:
         raise ModelError(
-            f"is the store the placement is in ({change.from_!r}); migrate to another store",
+            f"is the store the placement is in ({quote(change.from_)}); migrate to another store",
             where=f"{where}.to",
         )
     rows = state.placements_of(change.data_class, change.from_, _day_of(change), f"{where}.from")
@@ -91,6 +91,16 @@ def _apply_migrate(change: Migrate, state: State, where: str) -> None:
 def _apply_copy(change: Copy, state: State, where: str) -> None:
     state.atomic_class(change.data_class, f"{where}.class")
     state.node(change.to, f"{where}.to", store=True)
+    placements = state.tables["placements"]
+    same = (placements["class"] == change.data_class) & (placements["store"] == change.to)
+    covering = _covering(state, "placements", same & (placements["share"] >= change.share), change)
+    if len(covering):
+        raise _changes_nothing(
+            f"copy of {quote(change.data_class)} to {quote(change.to)}",
+            f"placements[{covering[0]}] places it there already with share "
+            f"{number_text(placements['share'][covering[0]])}",
+            where,
+        )
     record = {
         "class": change.data_class,
         "store": change.to,
@@ -118,6 +128,12 @@ def _apply_revoke(change: Revoke, state: State, where: str) -> None:
 @_apply_change.register
 def _apply_set_p(change: SetP, state: State, where: str) -> None:
     rows = state.arcs_between(change.from_, change.to, _day_of(change), where)
+    if (state.tables["access"]["p"][rows] == change.p).all():
+        raise _changes_nothing(
+            f"set_p from {quote(change.from_)} to {quote(change.to)}",
+            f"{'its arc has' if len(rows) == 1 else 'its arcs have'} p {number_text(change.p)} already",
+            where,
+        )
     day = _day_of(change)
     if day is None:
         state.set("access", "p", rows, change.p)
@@ -130,7 +146,7 @@ def _apply_set_p(change: SetP, state: State, where: str) -> None:
 def _apply_add_gateway(change: AddGateway, state: State, where: str) -> None:
     if change.id in state.node_ids:
         raise ModelError(
-            f"node {change.id!r} already exists; add_gateway creates a new node: choose "
+            f"node {quote(change.id)} already exists; add_gateway creates a new node: choose "
             f"another id",
             where=f"{where}.id",
         )
@@ -191,7 +207,7 @@ def _apply_relocate(change: Relocate, state: State, where: str) -> None:
     nodes = state.tables["nodes"]
     old = nodes["region"][row]
     if old == change.region:
-        raise ModelError(f"{change.node!r} is in region {old!r} already", where=f"{where}.region")
+        raise ModelError(f"{quote(change.node)} is in region {quote(old)} already", where=f"{where}.region")
     day = _day_of(change)
     if day is None:
         state.set("nodes", "region", np.array([row]), change.region)
@@ -223,6 +239,17 @@ def _apply_add_flow(change: AddFlow, state: State, where: str) -> None:
         raise ModelError("a flow copies to another store, not to its own", where=f"{where}.to")
     for i, name in enumerate(change.classes or ()):
         state.class_row(name, f"{where}.classes[{i}]")
+    flows = state.tables["flows"]
+    same = (flows["from"] == change.from_) & (flows["to"] == change.to) & (flows["share"] >= change.share)
+    carried = np.array([_carries(held, change.classes) for held in flows["classes"]], dtype=bool)
+    covering = _covering(state, "flows", same & carried, change) if len(carried) else carried
+    if len(covering):
+        raise _changes_nothing(
+            f"add_flow from {quote(change.from_)} to {quote(change.to)}",
+            f"flows[{covering[0]}] copies {'them' if change.classes else 'every class'} there already "
+            f"with share {number_text(flows['share'][covering[0]])}",
+            where,
+        )
     record = {
         "from": change.from_,
         "to": change.to,
@@ -243,7 +270,7 @@ def _apply_remove_flow(change: RemoveFlow, state: State, where: str) -> None:
     rows = state.in_force("flows", mask, _day_of(change))
     if not len(rows):
         raise ModelError(
-            f"no flow from {change.from_!r} to {change.to!r}{dated_miss(mask, change.effective)}",
+            f"no flow from {quote(change.from_)} to {quote(change.to)}{dated_miss(mask, change.effective)}",
             where=f"{where}.to",
         )
     state.end_rows("flows", rows, _day_of(change))
@@ -254,8 +281,21 @@ def _apply_disable(change: Disable, state: State, where: str) -> None:
     row = state.node(change.node, f"{where}.node")
     access = state.tables["access"]
     mask = (access["from"] == change.node) | (access["to"] == change.node)
-    state.end_rows("access", state.in_force("access", mask, _day_of(change)), _day_of(change))
     nodes = state.tables["nodes"]
+    in_force = state.in_force("access", mask, _day_of(change))
+    if (
+        not len(in_force)
+        and nodes["rule_exempt"][row]
+        and math.isnan(nodes["compels"][row])
+    ):
+        raise _changes_nothing(
+            f"disable of {quote(change.node)}",
+            "no arc leads into or out of it"
+            + (f" on or after {change.effective}" if change.effective else "")
+            + " and no rule reaches it or leaves it (is it disabled already?)",
+            where,
+        )
+    state.end_rows("access", in_force, _day_of(change))
     ids = nodes["id"]
     arcs = []
     compels = nodes["compels"][row]
@@ -280,6 +320,30 @@ def _apply_disable(change: Disable, state: State, where: str) -> None:
 
 # --------------------------------------------------------------------------------------
 # Helpers of the ops
+
+
+def _changes_nothing(change: str, why: str, where: str) -> ModelError:
+    """The error of a change that would leave the model as it is (docs/design.md §8,
+    decision 11): almost always a typo or a wrong date, never a silent no-op."""
+    return ModelError(f"{change} changes nothing: {why}", where=where)
+
+
+def _covering(state: State, section: str, mask: np.ndarray, change: Change) -> np.ndarray:
+    """Rows of ``mask`` whose window already holds everything ``change`` would add: from
+    its ``effective`` date (or always, undated) on, without end."""
+    table = state.tables[section]
+    start, end = table["window_start"], table["window_end"]
+    day = _day_of(change)
+    begun = np.isnat(start) if day is None else (np.isnat(start) | (start <= day))
+    return np.flatnonzero(mask & np.isnat(end) & begun)
+
+
+def _carries(held: tuple[str, ...] | None, classes: Sequence[str] | None) -> bool:
+    """Whether a flow's class filter ``held`` lets through every class of ``classes``
+    (None: every class)."""
+    if held is None:
+        return True
+    return classes is not None and set(classes) <= set(held)
 
 
 def _isin(values: np.ndarray, ids: Sequence[str]) -> np.ndarray:

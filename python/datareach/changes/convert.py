@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import ModelError, did_you_mean
-from ..model.values import describe
+from ..errors import ModelError, cut, describe, did_you_mean
 from .fields import check_value
 from .types import OPS, Change
 
@@ -34,16 +33,16 @@ def change_from_dict(data: Any, where: str = "change") -> Change:
     if not isinstance(op, str) or op not in OPS:
         hint = did_you_mean(op, OPS) if isinstance(op, str) else ""
         raise ModelError(
-            f"unknown op {op!r}{hint}; one of {_OP_NAMES}", where=f"{where}.op"
+            f"unknown op {describe(op)}{hint}; one of {_OP_NAMES}", where=f"{where}.op"
         )
     cls = OPS[op]
     specs = cls.file_fields()
     known = [spec.key for spec in specs]
     for key in data:
         if key != "op" and key not in known:
-            shown = key if isinstance(key, str) else repr(key)
+            shown = cut(key) if isinstance(key, str) else describe(key)
             raise ModelError(
-                f"unknown field of {op}{did_you_mean(str(key), known)}; its fields are "
+                f"unknown field of {op}{did_you_mean(shown, known)}; its fields are "
                 f"{', '.join(known)}",
                 where=f"{where}.{shown}",
             )

@@ -17,16 +17,9 @@ from typing import Any
 import numpy as np
 
 from .. import dates
-from ..errors import ModelError
+from ..errors import ModelError, number_text, quote
 from ..model.fields import PROBABILITY, SHARE, Range
-from ..model.values import (
-    check_name,
-    check_text,
-    describe,
-    is_number,
-    must_be_number,
-    region_problem,
-)
+from ..model.values import as_float, check_name, check_text, describe, region_problem
 
 __all__ = ["EFFECTIVE", "NOTE", "Spec", "check_value", "file_value"]
 
@@ -47,11 +40,9 @@ NOTE = Spec("note", "note", "text", required=False)
 
 
 def _number(value: Any, location: str, allowed: Range) -> float:
-    if not is_number(value):
-        raise ModelError(must_be_number(value), where=location)
-    number = float(value)
+    number = as_float(value, location)
     if not allowed.contains(np.array([number]))[0]:
-        raise ModelError(f"{allowed.describe()}, got {value}", where=location)
+        raise ModelError(f"{allowed.describe()}, got {number_text(number)}", where=location)
     return number
 
 
@@ -67,7 +58,7 @@ def _names(value: Any, location: str, noun: str) -> tuple[str, ...]:
     for i, item in enumerate(value):
         name = check_name(item, f"{location}[{i}]")
         if name in out:
-            raise ModelError(f"names {name!r} twice", where=f"{location}[{i}]")
+            raise ModelError(f"names {quote(name)} twice", where=f"{location}[{i}]")
         out.append(name)
     return tuple(out)
 

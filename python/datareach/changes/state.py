@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import dates
-from ..errors import ModelError, did_you_mean
+from ..errors import ModelError, did_you_mean, quote, with_article
 from ..model.fields import SECTIONS
 from ..model.ingest import records_to_columns
 from ..model.tables import IdIndex, Table
@@ -49,13 +49,13 @@ class State:
         row = self.node_ids.mapping.get(node_id)
         if row is None:
             raise ModelError(
-                f"unknown node {node_id!r}{did_you_mean(node_id, self.node_ids.array)}",
+                f"unknown node {quote(node_id)}{did_you_mean(node_id, self.node_ids.array)}",
                 where=location,
             )
         if store:
             kind = self.tables["nodes"]["kind"][row]
             if kind != "store":
-                raise ModelError(f"{node_id!r} is a {kind}, not a store", where=location)
+                raise ModelError(f"{quote(node_id)} is {with_article(kind)}, not a store", where=location)
         return row
 
     def class_row(self, class_id: str, location: str) -> int:
@@ -63,7 +63,7 @@ class State:
         row = classes.mapping.get(class_id)
         if row is None:
             raise ModelError(
-                f"unknown class {class_id!r}{did_you_mean(class_id, classes.array)}",
+                f"unknown class {quote(class_id)}{did_you_mean(class_id, classes.array)}",
                 where=location,
             )
         return row
@@ -72,7 +72,7 @@ class State:
         row = self.class_row(class_id, location)
         if self.tables["classes"]["components"][row] is not None:
             raise ModelError(
-                f"{class_id!r} is a composite class, which is not placed; name its components",
+                f"{quote(class_id)} is a composite class, which is not placed; name its components",
                 where=location,
             )
         return row
@@ -97,10 +97,11 @@ class State:
         if len(rows):
             return rows
         effective = None if day is None else dates.from_day(int(day.astype(np.int64)))
-        reason = f"no placement of class {class_id!r} in store {store!r}{dated_miss(mask, effective)}"
+        reason = f"no placement of class {quote(class_id)} in store {quote(store)}{dated_miss(mask, effective)}"
         holders = sorted(set(placements["store"][placements["class"] == class_id].tolist()))
         if holders and not mask.any():
-            reason += f"; it is placed in {', '.join(map(repr, holders))}"
+            more = ", ..." if len(holders) > 5 else ""
+            reason += f"; it is placed in {', '.join(map(quote, holders[:5]))}{more}"
         flows = self.tables["flows"]
         if (flows["to"] == store).any() and not mask.any():
             reason += " (data that flows bring there is not a placement: remove_flow stops it)"
@@ -115,7 +116,7 @@ class State:
         if len(rows):
             return rows
         effective = None if day is None else dates.from_day(int(day.astype(np.int64)))
-        reason = f"no arc from {source!r} to {target!r}{dated_miss(mask, effective)}"
+        reason = f"no arc from {quote(source)} to {quote(target)}{dated_miss(mask, effective)}"
         if not mask.any():
             nodes = self.tables["nodes"]
             source_row = self.node_ids.mapping[source]
@@ -126,11 +127,11 @@ class State:
                 and covers(nodes["region"][target_row], territory)
             ):
                 reason += (
-                    f"; only the rule of jurisdiction {source!r} reaches it, which is no explicit "
-                    f"arc: relocate or disable {target!r} instead"
+                    f"; only the rule of jurisdiction {quote(source)} reaches it, which is no explicit "
+                    f"arc: relocate or disable {quote(target)} instead"
                 )
             elif ((access["from"] == target) & (access["to"] == source)).any():
-                reason += f" (there are arcs from {target!r} to {source!r})"
+                reason += f" (there are arcs from {quote(target)} to {quote(source)})"
         raise ModelError(reason, where=f"{where}.to")
 
     # -- edits ---------------------------------------------------------------------------

@@ -73,6 +73,13 @@ class Change:
             out[spec.key] = file_value(value)
         return out
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as its op and field values and rebuilt through the constructor, so an
+        # unpickled change is checked like every other (a default dataclass pickle would
+        # set its fields unchecked).
+        fields = {spec.attr: getattr(self, spec.attr) for spec in self.file_fields()}
+        return (_rebuilt, (self.op, fields))
+
     def __repr__(self) -> str:
         parts = []
         for spec in self.file_fields():
@@ -267,3 +274,13 @@ OPS: dict[str, type[Change]] = {
     cls.op: cls
     for cls in (Migrate, Copy, Delete, Revoke, SetP, AddGateway, Relocate, AddFlow, RemoveFlow, Disable)
 }
+
+
+def _rebuilt(op: Any, fields: Any) -> Change:
+    """A change from the op and field values its pickle holds, checked as it is built."""
+    if not isinstance(op, str) or op not in OPS or not isinstance(fields, dict):
+        raise ModelError("not the pickle of a change")
+    known = {spec.attr for spec in OPS[op].file_fields()}
+    if not set(fields) <= known or not all(isinstance(key, str) for key in fields):
+        raise ModelError(f"not the pickle of a {op} change")
+    return OPS[op](**fields)

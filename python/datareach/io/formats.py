@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from ..model.fields import INFINITY_TEXT
 from ..errors import ModelError
 from .json_reader import entry_lines, parse_json
 from .yaml_reader import parse_yaml
@@ -119,4 +121,16 @@ def dump_json(data: dict[str, Any]) -> str:
 
 
 def json_line(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no infinity: an infinite number (only a cost may be one: "cannot be removed")
+    is written as the text the model reads back as infinity. NaN never reaches here."""
+    if isinstance(value, float) and math.isinf(value) and value > 0:
+        return INFINITY_TEXT
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value

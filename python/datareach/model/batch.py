@@ -11,7 +11,7 @@ name. The checks across fields and sections run afterwards
 from __future__ import annotations
 
 import itertools
-import math
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -19,15 +19,12 @@ import numpy as np
 import pandas as pd
 
 from .. import dates
-from ..errors import ModelError, did_you_mean, where
+from ..errors import ModelError, describe, did_you_mean, quote, where
 from .fields import Field, FieldType, left_out_column, range_of
 from .ingest import RawColumn, object_array
+from .numbers import count_column, number_column
 from .tables import SMALL_LOOKUP, IdIndex
 from .values import (
-    describe,
-    fits_float,
-    is_number,
-    must_be_number,
     must_be_string,
     name_problem,
     plain_data,
@@ -140,7 +137,7 @@ class Batch:
             first, second = np.flatnonzero(codes == code)[:2]
             earlier = where(self.section, self.first_row + int(first))
             raise self.fail(
-                int(second), field.name, f"duplicate id {canonical[code]!r} (also {earlier})"
+                int(second), field.name, f"duplicate id {quote(canonical[code])} (also {earlier})"
             )
         existing = self.context.ids(self.section)
         known = existing.positions(object_array(canonical))
@@ -150,7 +147,7 @@ class Batch:
             raise self.fail(
                 int(np.argmax(codes == code)),
                 field.name,
-                f"duplicate id {canonical[code]!r} (also {earlier})",
+                f"duplicate id {quote(canonical[code])} (also {earlier})",
             )
         self._store_strings(field, codes, canonical)
         self.ids = IdIndex(self.columns[field.name])
@@ -169,7 +166,7 @@ class Batch:
             if value in field.choices:
                 return None
             return (
-                f"unknown {field.name} {value!r}{did_you_mean(value, field.choices)}; "
+                f"unknown {field.name} {quote(value)}{did_you_mean(value, field.choices)}; "
                 f"one of {', '.join(field.choices)}"
             )
 
@@ -193,7 +190,13 @@ class Batch:
         if field.target == self.section and self.ids is not None:
             candidates += list(self.ids.array)
         noun = _NOUN[field.target]
-        return f"unknown {noun} {value!r}{did_you_mean(value, candidates)}"
+        composed = unicodedata.normalize("NFC", value)
+        if composed != value and composed in candidates:  # ids are NFC (docs/design.md §8)
+            return (
+                f"unknown {noun} {quote(value)}: it is written in another Unicode form than the "
+                f"{noun} {quote(composed)}; write references in NFC"
+            )
+        return f"unknown {noun} {quote(value)}{did_you_mean(value, candidates)}"
 
     def _target_ids(self, field: Field) -> np.ndarray:
         assert field.target is not None
@@ -260,7 +263,7 @@ class Batch:
             raise self.fail(
                 int(flat_rows[repeated]),
                 field.name,
-                f"names {str(targets[positions[repeated]])!r} twice",
+                f"names {quote(str(targets[positions[repeated]]))} twice",
             )
         out = np.full(len(column.values), None, dtype=object)
         if len(rows):
@@ -271,43 +274,11 @@ class Batch:
     # -- numbers, dates, mappings --------------------------------------------------------
 
     def _add_number(self, field: Field, column: RawColumn) -> None:
-        values = column.values
-        present = ~column.missing
-        numbers = np.full(len(values), np.nan)
-        if values.dtype.kind in "iuf":
-            numbers = values.astype(np.float64)
-        elif values.dtype.kind == "O":
-            given = values[present]
-            kind = pd.api.types.infer_dtype(given, skipna=False)
-            if kind not in ("integer", "floating", "mixed-integer-float"):
-                bad = next((i for i, v in enumerate(given) if not is_number(v)), None)
-                if bad is not None:
-                    row = int(np.flatnonzero(present)[bad])
-                    raise self.fail(row, field.name, must_be_number(given[bad]))
-            try:
-                numbers[present] = given.astype(np.float64)
-            except OverflowError:
-                bad = next(i for i, v in enumerate(given) if not fits_float(v))
-                row = int(np.flatnonzero(present)[bad])
-                raise self.fail(row, field.name, f"is too large a number: {given[bad]}") from None
-        else:  # bool, dates, ...
-            row = int(np.argmax(present))
-            raise self.fail(row, field.name, must_be_number(values[row]))
-        if field.default is not None:
-            numbers = np.where(column.missing, field.default, numbers)
-        rule = range_of(self.section, field.name)
-        if rule is not None:
-            bad_rows = present & ~rule.contains(numbers)
-            if bad_rows.any():
-                row = int(np.argmax(bad_rows))
-                value = numbers[row]
-                reason = (
-                    f"must be a finite number, got {value}"
-                    if not math.isfinite(value)
-                    else f"{rule.describe()}, got {value:g}"
-                )
-                raise self.fail(row, field.name, reason)
-        self.columns[field.name] = numbers
+        if field.count:
+            self.columns[field.name] = count_column(column, field, self.fail)
+        else:
+            rule = range_of(self.section, field.name)
+            self.columns[field.name] = number_column(column, field, rule, self.fail)
 
     def _add_window(self, field: Field, start: RawColumn, end: RawColumn) -> None:
         if start.missing.all() and end.missing.all():
@@ -320,7 +291,13 @@ class Batch:
             if values.dtype.kind != "M":  # make every left-out value None
                 values = values.astype(object)  # a copy
                 values[column.missing] = None
-            bounds.append(dates.column_to_dates(values, self.locate(f"{field.name}[{side}]")))
+            # Only what the front end marks left out is an open side: a NaN in a mapping
+            # is a mistake, not "open".
+            bounds.append(
+                dates.column_to_dates(
+                    values, self.locate(f"{field.name}[{side}]"), missing=column.missing
+                )
+            )
         first, last = bounds
         inverted = ~np.isnat(first) & ~np.isnat(last) & (first >= last)
         if inverted.any():

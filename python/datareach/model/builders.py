@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError
+from ..errors import ModelError, cut
 from .ingest import RawColumn, frame_to_columns, records_to_columns
 from .tables import IdIndex, Table
 from .validate import normalise
@@ -24,7 +24,7 @@ from .values import check_name, plain_data
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11 on
 
-__all__ = ["Frame", "ModelBuilder", "Window"]
+__all__ = ["Frame", "ModelBuilder", "Window", "source_location"]
 
 Window = tuple[Any, Any] | list[Any] | None
 Frame = pd.DataFrame | Mapping[str, Any]
@@ -56,10 +56,10 @@ class ModelBuilder:
         self._add_raw(section, frame_to_columns(section, frame))
         return self
 
-    def add_source(self, id: str, **fields: Any) -> Self:
+    def add_source(self, id: str, /, **fields: Any) -> Self:
         """Add a citation that entries name in their ``source`` field; fields are free
-        (title, date, url, ...) and must be plain data."""
-        location = f"sources.{id}" if isinstance(id, str) else "sources"
+        (title, date, url, ...; ``id`` and ``self`` too) and must be plain data."""
+        location = source_location(id)
         id = check_name(id, location)
         if id in self._source_ids:
             raise ModelError("duplicate source id", where=location)
@@ -238,6 +238,13 @@ class ModelBuilder:
         array operations: millions of rows take seconds. NaN/None marks a left-out
         value (the default applies)."""
         return self._add_frame("access", frame)
+
+
+def source_location(source_id: Any) -> str:
+    """``sources.<id>`` for messages, the id cut like every quoted value."""
+    if not isinstance(source_id, str):
+        return "sources"
+    return f"sources.{cut(source_id)}"
 
 
 class _Context:

@@ -53,6 +53,8 @@ def _numbers(values: np.ndarray, omitted: float | None) -> list[Any]:
     """Numbers for a file: NaN (left out) and ``omitted`` (a default) dropped, whole
     numbers as ints so that 150000000 is not written 150000000.0."""
     out: list[Any] = []
+    if values.dtype.kind == "i":  # a count: exact integers already
+        return [int(value) for value in values.tolist()]
     for value in values.tolist():
         if math.isnan(value) or value == omitted:
             out.append(None)

@@ -19,6 +19,8 @@ import numpy as np
 __all__ = [
     "FIELDS",
     "FORMAT",
+    "INFINITY_TEXT",
+    "MAX_COUNT",
     "NODE_KINDS",
     "RANGES",
     "SECTIONS",
@@ -87,6 +89,9 @@ class Field:
     # field out). An empty class filter is refused: "no class" is never what is meant, and
     # the core reads an empty filter as "every class".
     empty_allowed: bool = False
+    # For NUMBER: a count (a class's records), held exactly as an int64 whole number; a
+    # float column would round counts above 2**53.
+    count: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -123,7 +128,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     "classes": (
         Field("id", FieldType.ID, required=True),
         Field("sensitivity", FieldType.NUMBER, default=1.0, write_default=True),
-        Field("records", FieldType.NUMBER, default=1.0, write_default=True),
+        Field("records", FieldType.NUMBER, default=1.0, write_default=True, count=True),
         Field("category", FieldType.NAME),
         Field("components", FieldType.REFS, target="classes"),
         _SOURCE,
@@ -164,16 +169,20 @@ FIELDS: dict[str, tuple[Field, ...]] = {
 
 @dataclasses.dataclass(frozen=True)
 class Range:
-    """An interval of finite numbers, each end open or closed; None for an unbounded end."""
+    """An interval of finite numbers, each end open or closed; None for an unbounded end.
+    With ``infinity``, +inf belongs to it too (a cost: "cannot be removed")."""
 
     low: float | None
     high: float | None = None
     low_open: bool = False
     high_open: bool = False
+    infinity: bool = False
 
     def contains(self, values: np.ndarray) -> np.ndarray:
-        """Elementwise: finite and inside the interval."""
+        """Elementwise: finite (or +inf when allowed) and inside the interval."""
         inside: np.ndarray = np.isfinite(values)
+        if self.infinity:
+            inside |= values == np.inf
         if self.low is not None:
             inside &= values > self.low if self.low_open else values >= self.low
         if self.high is not None:
@@ -182,11 +191,12 @@ class Range:
 
     def describe(self) -> str:
         if self.high is None:
-            return (
+            text = (
                 f"must be greater than {self.low:g}"
                 if self.low_open
                 else (f"must be at least {self.low:g}")
             )
+            return text
         left = "(" if self.low_open else "["
         right = ")" if self.high_open else "]"
         return f"must lie in {left}{self.low:g}, {self.high:g}{right}"
@@ -196,6 +206,13 @@ PROBABILITY = Range(0.0, 1.0)
 SHARE = Range(0.0, 1.0, low_open=True)
 NON_NEGATIVE = Range(0.0)
 POSITIVE = Range(0.0, low_open=True)
+# A cost of removing an arc: +inf means "cannot be removed" (docs/scenario-format.md).
+COST = Range(0.0, low_open=True, infinity=True)
+# How a number field that may be infinite spells +inf where the syntax has no infinity
+# (JSON); YAML writes .inf.
+INFINITY_TEXT = "inf"
+# The largest count of records: what an int64 column holds exactly.
+MAX_COUNT = 2**63 - 1
 
 # Every numeric range of the model, in one place (docs/design.md §1).
 RANGES: tuple[tuple[str, str, Range], ...] = (
@@ -206,7 +223,7 @@ RANGES: tuple[tuple[str, str, Range], ...] = (
     ("placements", "share", SHARE),
     ("flows", "share", SHARE),
     ("access", "p", PROBABILITY),
-    ("access", "cost", POSITIVE),
+    ("access", "cost", COST),
 )
 _RANGE_OF: dict[tuple[str, str], Range] = {(s, f): r for s, f, r in RANGES}
 
@@ -223,7 +240,7 @@ def columns_of(section: str) -> tuple[str, ...]:
 
 def _dtype_of(field: Field) -> np.dtype:
     if field.type is FieldType.NUMBER:
-        return np.dtype(np.float64)
+        return np.dtype(np.int64 if field.count else np.float64)
     if field.type is FieldType.WINDOW:
         return np.dtype("datetime64[D]")
     if field.type is FieldType.FLAG:
@@ -243,6 +260,8 @@ def empty_columns(section: str) -> dict[str, np.ndarray]:
 def left_out_column(field: Field, rows: int) -> np.ndarray:
     """The canonical column of a field that no row gives."""
     if field.type is FieldType.NUMBER:
+        if field.count:
+            return np.full(rows, int(field.default or 0), dtype=np.int64)
         return np.full(rows, np.nan if field.default is None else field.default)
     if field.type is FieldType.WINDOW:
         return np.full(rows, np.datetime64("NaT"), dtype="datetime64[D]")

@@ -16,9 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError, did_you_mean, where
+from ..errors import MAX_QUOTED, ModelError, describe, did_you_mean, where
 from .fields import FIELDS, FieldType, columns_of
-from .values import describe
 
 __all__ = ["RawColumn", "frame_to_columns", "object_array", "records_to_columns"]
 
@@ -59,7 +58,7 @@ def records_to_columns(
             )
         for key in record:
             if key not in known:
-                name = key if isinstance(key, str) else repr(key)
+                name = key if isinstance(key, str) and len(key) <= MAX_QUOTED else describe(key)
                 raise ModelError(
                     f"unknown field{did_you_mean(str(key), known)}",
                     where=where(section, row, name),
@@ -75,7 +74,7 @@ def records_to_columns(
     columns = {}
     for column, items in values.items():
         array = object_array(items)
-        columns[column] = RawColumn(array, array == None)  # noqa: E711 (elementwise)
+        columns[column] = RawColumn(array, array == None)  # elementwise
     return columns
 
 
@@ -107,7 +106,7 @@ def frame_to_columns(section: str, frame: pd.DataFrame | Mapping[str, Any]) -> d
         if name not in known:
             raise ModelError(
                 f"unknown column{did_you_mean(str(name), known)}",
-                where=f"{section}.{name}",
+                where=f"{section}.{name if isinstance(name, str) and len(name) <= MAX_QUOTED else describe(name)}",
             )
     for name in required:
         if name not in names:

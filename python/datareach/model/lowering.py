@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..dates import OPEN_END, OPEN_START, dates_to_days, to_day
-from ..errors import ModelError, did_you_mean
+from ..errors import ModelError, describe, did_you_mean, quote
 from .fields import NODE_KINDS
 from .model import Model
 
@@ -156,7 +156,7 @@ def _window(out: dict[str, Any], prefix: str, model: Model, section: str) -> Non
 
 def _ragged(out: dict[str, Any], name: str, lists: np.ndarray, model: Model, target: str) -> None:
     """A column of id tuples (None for an empty row) as RaggedIndex offsets and values."""
-    present = lists != None  # noqa: E711 (elementwise)
+    present = lists != None  # elementwise
     given = lists[present]
     lengths = np.zeros(len(lists), dtype=np.int64)
     lengths[present] = np.fromiter(map(len, given), dtype=np.int64, count=len(given))
@@ -215,7 +215,7 @@ def adversary_indices(
         ids = list(adversaries)
     else:
         raise ModelError(
-            f"must be a node id or a list of node ids, got {type(adversaries).__name__} {adversaries!r}",
+            f"must be a node id or a list of node ids, got {describe(adversaries)}",
             where=where or "adversaries",
         )
     index = model.node_index
@@ -224,7 +224,7 @@ def adversary_indices(
         row = index.get(adversary) if isinstance(adversary, str) else None
         if row is None:
             raise ModelError(
-                f"unknown node {adversary!r}{did_you_mean(str(adversary), model.node_ids)}",
+                f"unknown node {_shown(adversary)}{did_you_mean(str(adversary), model.node_ids)}",
                 where=where or f"adversaries[{i}]",
             )
         rows.append(row)
@@ -235,5 +235,10 @@ def class_index(model: Model, class_id: str, *, where: str = "class") -> int:
     """The index of a class id, or a ModelError suggesting the closest id."""
     row = model.class_index.get(class_id) if isinstance(class_id, str) else None
     if row is None:
-        raise ModelError(f"unknown class {class_id!r}{did_you_mean(str(class_id), model.class_ids)}", where=where)
+        raise ModelError(f"unknown class {_shown(class_id)}{did_you_mean(str(class_id), model.class_ids)}", where=where)
     return row
+
+
+def _shown(value: Any) -> str:
+    """An id as messages quote it; anything else described."""
+    return quote(value) if isinstance(value, str) else describe(value)

@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError, did_you_mean, where
-from .builders import ModelBuilder
+from ..errors import MAX_QUOTED, ModelError, describe, did_you_mean, quote, where
+from .builders import ModelBuilder, source_location
 from .entries import table_entries
-from .fields import FORMAT, SECTIONS, TOP_LEVEL_FIELDS, empty_columns
+from .fields import FORMAT, SECTIONS, TOP_LEVEL_FIELDS
 from .ingest import object_array
+from .pickling import model_from_state, model_state
 from .tables import IdIndex, Table, columns_equal
 from .values import check_name, check_text
 
@@ -30,11 +31,6 @@ if TYPE_CHECKING:
     from ..changes.types import Change
 
 __all__ = ["Model"]
-
-# Pickles carry the columns as NumPy arrays (compact: no per-row objects but ids and
-# lists) and this version, checked on load.
-MODEL_PICKLE_VERSION = 1
-
 
 class Model(ModelBuilder):
     """A data-flow risk model (docs/design.md §1), held as one table per section.
@@ -106,7 +102,7 @@ class Model(ModelBuilder):
     def adversaries(self, ids: Iterable[str]) -> None:
         if isinstance(ids, (str, Mapping)) or not isinstance(ids, Iterable):
             raise ModelError(
-                f"must be a list of node ids, got {type(ids).__name__} {ids!r}",
+                f"must be a list of node ids, got {describe(ids)}",
                 where="adversaries",
             )
         chosen: list[str] = []
@@ -117,11 +113,12 @@ class Model(ModelBuilder):
             value = check_name(value, location)
             if value not in node_ids:
                 raise ModelError(
-                    f"unknown node {value!r}{did_you_mean(value, node_ids.array)}",
+                    f"unknown node {quote(value)}{did_you_mean(value, node_ids.array)}",
                     where=location,
                 )
             if value in chosen:
-                raise ModelError(f"names {value!r} twice", where=location)
+                earlier = where("adversaries", chosen.index(value))
+                raise ModelError(f"names {quote(value)} twice (also {earlier})", where=location)
             chosen.append(value)
         self._adversaries = tuple(chosen)
         self._changed()
@@ -242,26 +239,27 @@ class Model(ModelBuilder):
         if not isinstance(data, Mapping):
             raise ModelError(
                 f"a model must be a mapping with format, nodes, classes, ...; got "
-                f"{type(data).__name__}"
+                f"{describe(data)}"
             )
         for key in data:
             if key not in TOP_LEVEL_FIELDS:
                 raise ModelError(
                     f"unknown top-level field{did_you_mean(str(key), TOP_LEVEL_FIELDS)}",
-                    where=str(key),
+                    where=key if isinstance(key, str) and len(key) <= MAX_QUOTED else describe(key),
                 )
         if "format" not in data:
             raise ModelError(f"missing; write format: {FORMAT} first", where="format")
         if data["format"] != FORMAT:
             raise ModelError(
-                f"unsupported format {data['format']!r}; expected {FORMAT!r}", where="format"
+                f"unsupported format {describe(data['format'])}; expected {FORMAT!r}",
+                where="format",
             )
         model = cls(data.get("name"))
         sources = data.get("sources")
         if sources is not None:
             if not isinstance(sources, Mapping):
                 raise ModelError(
-                    f"must be a mapping of source id to its fields, got {type(sources).__name__}",
+                    f"must be a mapping of source id to its fields, got {describe(sources)}",
                     where="sources",
                 )
             for source_id, fields in sources.items():
@@ -269,8 +267,8 @@ class Model(ModelBuilder):
                     fields = {}
                 if not isinstance(fields, Mapping) or not all(isinstance(k, str) for k in fields):
                     raise ModelError(
-                        f"must be a mapping of fields, got {type(fields).__name__}",
-                        where=f"sources.{source_id}",
+                        f"must be a mapping of fields, got {describe(fields)}",
+                        where=source_location(source_id),
                     )
                 model.add_source(source_id, **fields)
         for section in SECTIONS:
@@ -279,7 +277,7 @@ class Model(ModelBuilder):
                 continue
             if not isinstance(entries, (list, tuple)):
                 raise ModelError(
-                    f"must be a list of entries, got {type(entries).__name__}", where=section
+                    f"must be a list of entries, got {describe(entries)}", where=section
                 )
             model._add_records(section, entries)
         if data.get("adversaries") is not None:
@@ -401,38 +399,17 @@ class Model(ModelBuilder):
         self._changes = tuple(changes)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {
-            "version": MODEL_PICKLE_VERSION,
-            "name": self._name,
-            "sources": _copy.deepcopy(self._sources),
-            "adversaries": self._adversaries,
-            "tables": {s: dict(t.columns()) for s, t in self._tables.items()},
-            "variant_of": self._variant_of,
-            "changes": self._changes,
-        }
+        """Pickle state (format version 2): plain lists and bytes, no NumPy objects; see
+        :mod:`datareach.model.pickling`. Like every pickle, for trusted data only (moving
+        models to Dask workers), never for uploads."""
+        return model_state(self)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        version = state.get("version") if isinstance(state, dict) else None
-        if version != MODEL_PICKLE_VERSION:
-            raise ModelError(
-                f"cannot read a Model pickled with format version {version!r}; this datareach reads "
-                f"version {MODEL_PICKLE_VERSION}"
-            )
-        tables = {}
-        for section in SECTIONS:
-            columns = dict(state["tables"][section])
-            for column, empty in empty_columns(section).items():
-                if column not in columns and empty.dtype == bool:  # a flag added since
-                    columns[column] = np.zeros(len(next(iter(columns.values()))), dtype=bool)
-            tables[section] = columns
-        self._init_from_columns(
-            state["name"],
-            state["sources"],
-            state["adversaries"],
-            tables,
-            state.get("variant_of"),
-            state.get("changes", ()),
-        )
+        """Rebuild the model from pickle state, checked as a loaded file is (a ModelError
+        for bad state). Version-1 pickles (NumPy object arrays) are refused with a
+        ModelError; a damaged one may crash NumPy's own unpickling before this runs, which
+        is why version 2 holds no NumPy objects."""
+        self.__dict__.update(model_from_state(state, type(self)).__dict__)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Model):

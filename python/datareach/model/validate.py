@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from ..errors import cut, quote, with_article
 from .batch import Batch, Context
 from .fields import FIELDS, empty_columns
 from .ingest import RawColumn
@@ -48,7 +49,7 @@ def _no_cross_check(batch: Batch) -> None:
 
 def _check_nodes(batch: Batch) -> None:
     kinds = batch.columns["kind"]
-    has_territory = batch.columns["territory"] != None  # noqa: E711 (elementwise)
+    has_territory = batch.columns["territory"] != None  # elementwise
     has_rule = ~np.isnan(batch.columns["compels"])
     jurisdiction = kinds == "jurisdiction"
     for name, has in (("territory", has_territory), ("compels", has_rule)):
@@ -56,7 +57,7 @@ def _check_nodes(batch: Batch) -> None:
         if misplaced.any():
             row = int(np.argmax(misplaced))
             raise batch.fail(
-                row, name, f"only a jurisdiction has {name}; this node is a {kinds[row]}"
+                row, name, f"only a jurisdiction has {name}; this node is {with_article(kinds[row])}"
             )
     for name, other, has, has_other in (
         ("compels", "territory", has_rule, has_territory),
@@ -81,19 +82,19 @@ def _require_stores(batch: Batch, *fields: str) -> None:
             raise batch.fail(
                 row,
                 name,
-                f"{batch.columns[name][row]!r} is a {kinds[row]}, not a store",
+                f"{quote(batch.columns[name][row])} is {with_article(kinds[row])}, not a store",
             )
 
 
 def _check_placements(batch: Batch) -> None:
     components = batch.context.column("classes", "components")[batch.positions["class"]]
-    composite = components != None  # noqa: E711 (elementwise)
+    composite = components != None  # elementwise
     if composite.any():
         row = int(np.argmax(composite))
         raise batch.fail(
             row,
             "class",
-            f"{batch.columns['class'][row]!r} is a composite class; place its components",
+            f"{quote(batch.columns['class'][row])} is a composite class; place its components",
         )
     _require_stores(batch, "store")
 
@@ -119,10 +120,10 @@ def _check_classes(batch: Batch) -> None:
     ids = batch.columns["id"]
     on_path, done = 1, 2
     state: dict[int, int] = {}
-    for root in children:
+    for root, root_children in children.items():
         if root in state:
             continue
-        path, pending = [root], [iter(children[root])]
+        path, pending = [root], [iter(root_children)]
         state[root] = on_path
         while pending:
             child = next(pending[-1], None)
@@ -133,7 +134,7 @@ def _check_classes(batch: Batch) -> None:
                 # Name the cycle from the class whose list closes it.
                 cycle = path[path.index(child) :]
                 cycle = cycle[-1:] + cycle[:-1]
-                names = " → ".join(str(ids[c]) for c in [*cycle, cycle[0]])
+                names = " → ".join(cut(str(ids[c])) for c in [*cycle, cycle[0]])
                 raise batch.fail(path[-1], "components", f"cycle {names}")
             elif child not in state and child in children:
                 state[child] = on_path

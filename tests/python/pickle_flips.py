@@ -1,0 +1,96 @@
+"""Run as a script by test_model_pickle.py, in a process of its own so that a crash fails
+the test instead of killing pytest: change bytes of a Model pickle one at a time and check
+what loading each does.
+
+    python pickle_flips.py PICKLE_FILE POSITIONS_FILE
+
+For every position and flip pattern: unpickling either raises (anything pickle itself
+raises for broken framing; from datareach's ``__setstate__``, only ``ModelError``), or gives a valid Model that works: ``to_dict`` round trips, ``reach``
+and an exact ``analyze`` raise nothing but ``ModelError``. Prints a JSON summary; its
+``failures`` list is empty when every flip behaved.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import datareach as dr
+
+FLIPS = (0x01, 0x80, 0xFF)
+
+# What the last __setstate__ raised other than ModelError (None: nothing).
+setstate_error: str | None = None
+_setstate = dr.Model.__setstate__
+
+
+def _tracking_setstate(self: dr.Model, state: Any) -> None:
+    global setstate_error
+    try:
+        _setstate(self, state)
+    except dr.ModelError:
+        raise
+    except Exception as error:
+        setstate_error = f"{type(error).__name__}: {str(error)[:200]}\n{traceback.format_exc()[-800:]}"
+        raise
+
+
+dr.Model.__setstate__ = _tracking_setstate  # type: ignore[method-assign]
+
+
+def check_model(model: dr.Model) -> str | None:
+    """Why a loaded model does not work, or None."""
+    if not isinstance(model, dr.Model):
+        return f"loaded a {type(model).__name__}, not a Model"
+    try:
+        if dr.Model.from_dict(model.to_dict()) != model:
+            return "to_dict does not round trip"
+    except dr.ModelError as error:
+        return f"to_dict gives a mapping that does not load: {error}"
+    for run in (lambda: dr.reach(model), lambda: dr.analyze(model, method="exact")):
+        try:
+            run()
+        except dr.ModelError:
+            pass  # a valid model may still be a bad request (no adversaries, too large)
+    return None
+
+
+def main(pickle_file: str, positions_file: str) -> None:
+    global setstate_error
+    data = Path(pickle_file).read_bytes()
+    positions = json.loads(Path(positions_file).read_text())
+    counts = {"loaded": 0, "refused by datareach": 0, "refused by pickle": 0}
+    failures: list[str] = []
+    for position in positions:
+        for flip in FLIPS:
+            changed = bytearray(data)
+            changed[position] ^= flip
+            setstate_error = None
+            try:
+                model = pickle.loads(bytes(changed))
+            except dr.ModelError:
+                counts["refused by datareach"] += 1
+                continue
+            except Exception:  # noqa: BLE001 - pickle's own errors for broken framing are fine
+                if setstate_error is not None:
+                    failures.append(f"byte {position} ^ {flip:#x}: from __setstate__: {setstate_error}")
+                else:
+                    counts["refused by pickle"] += 1
+                continue
+            try:
+                problem = check_model(model)
+            except Exception as error:  # noqa: BLE001 - any other exception is the failure
+                problem = f"{type(error).__name__}: {str(error)[:200]}\n{traceback.format_exc()[-800:]}"
+            if problem is None:
+                counts["loaded"] += 1
+            else:
+                failures.append(f"byte {position} ^ {flip:#x}: {problem}")
+    print(json.dumps({"counts": counts, "failures": failures[:20], "failed": len(failures)}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
