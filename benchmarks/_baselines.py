@@ -341,7 +341,9 @@ def machine() -> dict[str, str]:
     info = {}
     try:
         cpuinfo = Path("/proc/cpuinfo").read_text()
-        info["cpu"] = next(line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name"))
+        info["cpu"] = next(
+            line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         info["cpu"] = platform.processor() or "unknown"
     info["cores"] = str(os.cpu_count())
@@ -352,8 +354,8 @@ def machine() -> dict[str, str]:
         info["memory"] = "unknown"
     info["python"] = platform.python_version()
     try:
-        import networkx
         import igraph
+        import networkx
 
         info["libraries"] = (
             f"numpy {np.__version__}, pandas {pd.__version__}, networkx {networkx.__version__}, "
@@ -368,7 +370,9 @@ def machine() -> dict[str, str]:
             for line in candidate.read_text().splitlines():
                 if line.startswith("CMAKE_CXX_COMPILER:"):
                     path = line.split("=", 1)[1]
-                    compiler = subprocess.run([path, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+                    compiler = subprocess.run([path, "--version"], capture_output=True, text=True).stdout.splitlines()[
+                        0
+                    ]
                     break
         except (OSError, IndexError):
             continue
@@ -382,8 +386,12 @@ def machine() -> dict[str, str]:
     info["compiler"] = compiler
     repo = Path(__file__).resolve().parents[1]
     try:
-        rev = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True, text=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain"], capture_output=True, text=True
+        ).stdout.strip()
         info["source"] = f"git {rev}{' with uncommitted changes' if dirty else ''}"
     except OSError:
         info["source"] = "unknown revision"
@@ -415,7 +423,11 @@ def describe_machine(info: dict[str, str]) -> str:
 
 def write_section(results: Path, start: str, end: str, section: list[str]) -> None:
     """Replace one script's block (between its start and end markers) in RESULTS.md."""
-    text = results.read_text() if results.exists() else "# Benchmark results\n\nWritten by the scripts in this folder; see README.md.\n"
+    text = (
+        results.read_text()
+        if results.exists()
+        else "# Benchmark results\n\nWritten by the scripts in this folder; see README.md.\n"
+    )
     block = "\n".join([start, *section, end])
     if start in text and end in text:
         head, rest = text.split(start, 1)
@@ -441,8 +453,8 @@ __all__ = [
     "NetworkxEstimator",
     "agreement",
     "arrays",
-    "describe_machine",
     "command_line",
+    "describe_machine",
     "fmt_rate",
     "machine",
 ]

@@ -107,10 +107,12 @@ def side_by_side(arcs: int, seed: int, worlds: int, seconds: float, check_second
     graph = compile_model(model)
     data = b.arrays(model)
     assert data.arcs == graph.arc_count, (data.arcs, graph.arc_count)
-    say(f"Model: `dr.synthetic.enterprise_with_arcs({arcs}, seed={seed})` — {graph.arc_count:,} arcs "
+    say(
+        f"Model: `dr.synthetic.enterprise_with_arcs({arcs}, seed={seed})` — {graph.arc_count:,} arcs "
         f"(jurisdiction rules included), {graph.node_count:,} nodes, {len(model.class_ids)} classes "
         f"({len(data.groups)} filter groups), adversaries {', '.join(model.adversaries)} "
-        f"(built and compiled in {time.perf_counter() - started:.1f} s).")
+        f"(built and compiled in {time.perf_counter() - started:.1f} s)."
+    )
     say()
     adversaries = [model.node_index[a] for a in model.adversaries]
     cores = os.cpu_count() or 1
@@ -147,8 +149,10 @@ def side_by_side(arcs: int, seed: int, worlds: int, seconds: float, check_second
     for name, (single, _multi) in ratios.items():
         met = single >= targets[name]
         say(f"- target ≥ {targets[name]:,}× {name} (single core): {'met' if met else 'NOT met'} ({single:,.0f}×)")
-    say(f"- datareach arc-worlds per second on one thread: {b.fmt_rate(graph.arc_count * rate_one)} "
-        f"(a world covers {len(adversaries)} adversaries × {len(model.class_ids)} classes)")
+    say(
+        f"- datareach arc-worlds per second on one thread: {b.fmt_rate(graph.arc_count * rate_one)} "
+        f"(a world covers {len(adversaries)} adversaries × {len(model.class_ids)} classes)"
+    )
     return lines, {"ratios": ratios, "agree": all_agree, "rate_one": rate_one, "rate_all": rate_all}
 
 
@@ -159,23 +163,37 @@ def scaling(sizes: list[int], seed: int, arc_worlds: float) -> list[str]:
         print(text, flush=True)
         lines.append(text)
 
-    say("| arcs | nodes | build s | compile s | worlds | s per 10⁴ worlds (all cores) | arc-worlds per CPU s | "
-        "peak memory per arc (model + compiled) | engine peak |")
+    say(
+        "| arcs | nodes | build s | compile s | worlds | s per 10⁴ worlds (all cores) | arc-worlds per CPU s | "
+        "peak memory per arc (model + compiled) | engine peak |"
+    )
     say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
-        command = [sys.executable, str(Path(__file__).resolve()), "--_measure", str(size), "--seed", str(seed),
-                   "--_arc-worlds", str(arc_worlds)]
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--_measure",
+            str(size),
+            "--seed",
+            str(seed),
+            "--_arc-worlds",
+            str(arc_worlds),
+        ]
         out = subprocess.run(command, capture_output=True, text=True, env=os.environ)
         if out.returncode != 0:
-            say(f"| {size:,} | failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode} |")
+            say(
+                f"| {size:,} | failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode} |"
+            )
             continue
         r = json.loads(out.stdout.strip().splitlines()[-1])
         per_1e4 = r["elapsed_s"] * 1e4 / r["worlds"]
         arc_worlds_cpu = r["arcs"] * r["worlds"] / r["cpu_s"]
         engine = r["engine_peak_bytes"]
         engine_text = "n/a" if engine != engine else f"{engine / 2**20:,.0f} MiB"
-        say(f"| {r['arcs']:,} | {r['nodes']:,} | {r['build_s']:.2f} | {r['compile_s']:.2f} | {r['worlds']:,} | "
-            f"{per_1e4:.3g} | {b.fmt_rate(arc_worlds_cpu)} | {r['model_bytes_per_arc']:.0f} B | {engine_text} |")
+        say(
+            f"| {r['arcs']:,} | {r['nodes']:,} | {r['build_s']:.2f} | {r['compile_s']:.2f} | {r['worlds']:,} | "
+            f"{per_1e4:.3g} | {b.fmt_rate(arc_worlds_cpu)} | {r['model_bytes_per_arc']:.0f} B | {engine_text} |"
+        )
     return lines
 
 
@@ -186,8 +204,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--worlds", type=int, default=200_000, help="datareach worlds in part 1 (>= 100k)")
     parser.add_argument("--seconds", type=float, default=None, help="seconds per baseline (default 10, quick 4)")
-    parser.add_argument("--check-seconds", type=float, default=None,
-                        help="seconds of the igraph run, for the agreement check (default 30, quick 4)")
+    parser.add_argument(
+        "--check-seconds",
+        type=float,
+        default=None,
+        help="seconds of the igraph run, for the agreement check (default 30, quick 4)",
+    )
     parser.add_argument("--sizes", type=float, nargs="+", default=None, help="arc counts of the scaling table")
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     parser.add_argument("--_measure", type=int, help=argparse.SUPPRESS)
@@ -200,8 +222,11 @@ def main() -> None:
 
     seconds = args.seconds if args.seconds is not None else (4.0 if args.quick else 10.0)
     check_seconds = args.check_seconds if args.check_seconds is not None else (4.0 if args.quick else 30.0)
-    sizes = [int(s) for s in args.sizes] if args.sizes else (
-        [10**4, 10**5, 10**6] if args.quick else [10**4, 10**5, 10**6, 10**7])
+    sizes = (
+        [int(s) for s in args.sizes]
+        if args.sizes
+        else ([10**4, 10**5, 10**6] if args.quick else [10**4, 10**5, 10**6, 10**7])
+    )
     arc_worlds = 5e9 if args.quick else 2e10
     info = b.machine()
     command = b.command_line("benchmarks/bench_exposure.py")
@@ -227,7 +252,7 @@ def main() -> None:
         "",
         "The baselines (`benchmarks/_baselines.py`) sample every arc's coin and every event per world with one "
         "NumPy call each, keep the live arcs, take per group of classes admitting the same arcs (4 category groups) "
-        "the live arcs admitting the group, and search from each adversary (`nx.descendants`; igraph `subcomponent(mode=\"out\")`). They are "
+        'the live arcs admitting the group, and search from each adversary (`nx.descendants`; igraph `subcomponent(mode="out")`). They are '
         "single-threaded and run with Python's cyclic garbage collector off (it would double their time); "
         "networkx adds and removes each group's filtered arcs on one graph per world, igraph appends and deletes "
         "them likewise. The all-core ratio compares datareach on every core with the baseline's rate times the "

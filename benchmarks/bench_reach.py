@@ -48,6 +48,7 @@ def _peak() -> int:
 
 def measure(arcs: int, seed: int, with_networkx: bool) -> dict:
     import networkx as nx
+
     from datareach.model.lowering import compile_model
 
     out: dict = {}
@@ -118,8 +119,11 @@ def measure(arcs: int, seed: int, with_networkx: bool) -> dict:
         added = []
         for g, usable in ((g_possible, possible), (g_certain, certain)):
             extra = order[(admits & usable)[order]][::-1]
-            new = [(u, v, w) for u, v, w in zip(data.src[extra].tolist(), data.dst[extra].tolist(), weight[extra].tolist())
-                   if not g.has_edge(u, v) or g[u][v]["weight"] > w]
+            new = [
+                (u, v, w)
+                for u, v, w in zip(data.src[extra].tolist(), data.dst[extra].tolist(), weight[extra].tolist())
+                if not g.has_edge(u, v) or g[u][v]["weight"] > w
+            ]
             replaced = [(u, v, g[u][v]["weight"]) for u, v, _ in new if g.has_edge(u, v)]
             g.add_weighted_edges_from(new)
             added.append((g, new, replaced))
@@ -202,8 +206,16 @@ def main() -> None:
     print("\n".join(lines), flush=True)
     for size in sizes:
         with_nx = size <= args.networkx_max
-        command_line = [sys.executable, str(Path(__file__).resolve()), "--_measure", str(size), "--seed", str(args.seed),
-                        "--_networkx", str(int(with_nx))]
+        command_line = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--_measure",
+            str(size),
+            "--seed",
+            str(args.seed),
+            "--_networkx",
+            str(int(with_nx)),
+        ]
         done = subprocess.run(command_line, capture_output=True, text=True, env=os.environ)
         if done.returncode != 0:
             line = f"| {size:,} | failed: {(done.stderr.strip().splitlines() or [str(done.returncode)])[-1]} |"
@@ -212,14 +224,22 @@ def main() -> None:
             dr_total = r["dr_compile_s"] + r["dr_reach_s"] + r["dr_paths_s"]
             if with_nx:
                 nx_total = r["nx_build_s"] + r["nx_reach_s"] + r["nx_paths_s"]
-                agree = "yes" if r["reach_agree"] and r["path_agree"] else f"NO (reach {r['reach_agree']}, paths {r['path_agree']})"
-                line = (f"| {r['arcs']:,} | {r['dr_compile_s']:.2f} | {r['dr_reach_s']:.3f} | {r['dr_paths_s']:.3f} | "
-                        f"{r['nx_build_s']:.1f} | {r['nx_reach_s']:.2f} | {r['nx_paths_s']:.2f} | "
-                        f"**{r['nx_reach_s'] / r['dr_reach_s']:,.0f}×** | **{r['nx_paths_s'] / r['dr_paths_s']:,.0f}×** | "
-                        f"{nx_total / dr_total:,.0f}× | {agree} | {r['peak_dr_gib']:.1f} / {r['peak_nx_gib']:.1f} GiB |")
+                agree = (
+                    "yes"
+                    if r["reach_agree"] and r["path_agree"]
+                    else f"NO (reach {r['reach_agree']}, paths {r['path_agree']})"
+                )
+                line = (
+                    f"| {r['arcs']:,} | {r['dr_compile_s']:.2f} | {r['dr_reach_s']:.3f} | {r['dr_paths_s']:.3f} | "
+                    f"{r['nx_build_s']:.1f} | {r['nx_reach_s']:.2f} | {r['nx_paths_s']:.2f} | "
+                    f"**{r['nx_reach_s'] / r['dr_reach_s']:,.0f}×** | **{r['nx_paths_s'] / r['dr_paths_s']:,.0f}×** | "
+                    f"{nx_total / dr_total:,.0f}× | {agree} | {r['peak_dr_gib']:.1f} / {r['peak_nx_gib']:.1f} GiB |"
+                )
             else:
-                line = (f"| {r['arcs']:,} | {r['dr_compile_s']:.2f} | {r['dr_reach_s']:.3f} | {r['dr_paths_s']:.3f} | "
-                        f"not run | | | | | | | {r['peak_dr_gib']:.1f} GiB |")
+                line = (
+                    f"| {r['arcs']:,} | {r['dr_compile_s']:.2f} | {r['dr_reach_s']:.3f} | {r['dr_paths_s']:.3f} | "
+                    f"not run | | | | | | | {r['peak_dr_gib']:.1f} GiB |"
+                )
         print(line, flush=True)
         lines.append(line)
     load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -2,7 +2,7 @@
 translates. Arrays returned are NumPy views or arrays handed over without copying."""
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -10,7 +10,7 @@ import numpy.typing as npt
 # Every bound class has pybind11's metaclass (pybind11_builtins.pybind11_type, a subclass of
 # type that has no stub); `metaclass=type` says the class has an explicit one.
 
-class ModelData(metaclass=type):
+class ModelData:
     """The model as validated columnar tables (see datareach.lowering.lower)."""
 
     def __init__(self, tables: dict[str, Any]) -> None: ...
@@ -21,7 +21,7 @@ class ModelData(metaclass=type):
     @property
     def arc_count(self) -> int: ...
 
-class CompiledGraph(metaclass=type):
+class CompiledGraph:
     """The model as of one date (days since 1970-01-01; None ignores windows), as a CSR graph."""
 
     def __init__(self, model: ModelData, at: int | None = None) -> None: ...
@@ -42,7 +42,7 @@ class CompiledGraph(metaclass=type):
     @property
     def presence_shares(self) -> npt.NDArray[np.float64]: ...
 
-class ExposureTable(metaclass=type):
+class ExposureTable:
     """Scores of one run; matrices are adversaries x classes, read-only views."""
 
     # Made by the engines only: calling the class raises TypeError (no constructor is bound).
@@ -74,7 +74,7 @@ class ExposureTable(metaclass=type):
     @property
     def max_half_width(self) -> float: ...
 
-class ComparisonTable(metaclass=type):
+class ComparisonTable:
     """A paired Monte Carlo comparison of a base (graph 0) with variants on the same worlds.
     Arrays are read-only (variants, adversaries, classes) views; differences are variant minus
     base, with Tango's score interval (probability) and a normal interval from the per-world
@@ -109,7 +109,7 @@ class ComparisonTable(metaclass=type):
     @property
     def max_half_width(self) -> float: ...
 
-_ProgressCallback = Callable[[int, int], bool | None]
+_ProgressCallback: TypeAlias = Callable[[int, int], bool | None]
 
 def reach(graph: CompiledGraph, adversaries: Sequence[int]) -> dict[str, npt.NDArray[Any]]: ...
 def most_likely_path(

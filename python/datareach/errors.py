@@ -63,11 +63,7 @@ def where(section: str, row: int | None = None, field: str | None = None) -> str
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest candidate to a misspelt name, else ``''``."""
     pool = [c for c in candidates if isinstance(c, str)]
-    if (
-        not isinstance(name, str)
-        or len(name) > _MAX_SUGGESTION_LENGTH
-        or len(pool) > _MAX_SUGGESTION_CANDIDATES
-    ):
+    if not isinstance(name, str) or len(name) > _MAX_SUGGESTION_LENGTH or len(pool) > _MAX_SUGGESTION_CANDIDATES:
         return ""
     same_letters = [c for c in pool if c.casefold() == name.casefold()]
     # One wrong letter of two is a ratio of 0.5; difflib's usual cutoff (0.6) would miss it.

@@ -238,8 +238,7 @@ def _unsourced_numbers(data: dict[str, Any]) -> Iterator[Finding]:
             yield Finding(
                 "unsourced-number",
                 f"{section}[{i}].{field}",
-                f"{field} = {value!r} has neither source nor note: cite a source, or say in a note "
-                f"why it is assumed",
+                f"{field} = {value!r} has neither source nor note: cite a source, or say in a note why it is assumed",
             )
 
 
@@ -264,6 +263,5 @@ def _no_op_changes(model: Model, base: Model | None) -> Iterator[Finding]:
             yield Finding(
                 "no-op-change",
                 f"changes[{i}]",
-                f"removing this {change.op} change leaves the model as it is: a later change undoes "
-                f"or overrides it",
+                f"removing this {change.op} change leaves the model as it is: a later change undoes or overrides it",
             )

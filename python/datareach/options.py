@@ -27,7 +27,20 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     from typing_extensions import TypedDict, Unpack
 
 # Unpack is re-exported for the analyses' signatures (from typing_extensions before 3.11).
-__all__ = ["DEFAULT_MAX_SAMPLES", "METHODS", "AnalysisOptions", "DateLike", "Method", "OptionOverrides", "Progress", "ProgressCallback", "Unpack", "fresh_seed", "shown", "with_article"]
+__all__ = [
+    "DEFAULT_MAX_SAMPLES",
+    "METHODS",
+    "AnalysisOptions",
+    "DateLike",
+    "Method",
+    "OptionOverrides",
+    "Progress",
+    "ProgressCallback",
+    "Unpack",
+    "fresh_seed",
+    "shown",
+    "with_article",
+]
 
 Method = Literal["auto", "exact", "monte_carlo"]
 METHODS: tuple[Method, ...] = ("auto", "exact", "monte_carlo")
@@ -131,7 +144,9 @@ class AnalysisOptions:
         # Validated once here, so every analysis (and the CLI) reports a bad option the same way.
         set_field = object.__setattr__
         if not isinstance(self.method, str) or self.method not in METHODS:
-            raise ModelError(f"unknown method {shown(self.method)}; expected one of {', '.join(METHODS)}", where="method")
+            raise ModelError(
+                f"unknown method {shown(self.method)}; expected one of {', '.join(METHODS)}", where="method"
+            )
         set_field(self, "samples", _integer(self.samples, "samples", 1, MAX_SAMPLES))
         set_field(self, "max_samples", _integer(self.max_samples, "max_samples", 1, MAX_SAMPLES))
         if self.tolerance is not None:

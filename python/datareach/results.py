@@ -17,7 +17,14 @@ import pandas as pd
 from .errors import ModelError
 from .options import with_article
 
-__all__ = ["AnalysisResult", "Provenance", "ToleranceNotMet", "common_value", "library_version", "warn_if_not_converged"]
+__all__ = [
+    "AnalysisResult",
+    "Provenance",
+    "ToleranceNotMet",
+    "common_value",
+    "library_version",
+    "warn_if_not_converged",
+]
 
 T = TypeVar("T")
 
@@ -91,7 +98,8 @@ def warn_if_not_converged(result: AnalysisResult) -> None:
         warnings.warn(
             f"{provenance.analysis}: tolerance {provenance.tolerance:g} not met after {provenance.worlds or 0:,} "
             f"worlds (max_samples {provenance.max_samples or 0:,}); raise max_samples or the tolerance",
-            ToleranceNotMet, stacklevel=3,
+            ToleranceNotMet,
+            stacklevel=3,
         )
 
 

@@ -57,7 +57,7 @@ import pandas as pd
 from .errors import ModelError
 from .model import Model
 
-__all__ = ["enterprise", "enterprise_with_arcs", "expected_arcs", "DEFAULT_JURISDICTIONS", "CATEGORIES"]
+__all__ = ["CATEGORIES", "DEFAULT_JURISDICTIONS", "enterprise", "enterprise_with_arcs", "expected_arcs"]
 
 #: Jurisdiction id (also its territory) → the probability its rule compels a node there.
 DEFAULT_JURISDICTIONS: dict[str, float] = {"US": 0.3, "CN": 0.9, "EU": 0.2}
@@ -160,8 +160,7 @@ def _shape(roles: Any, stores: Any, classes: Any, shape: Mapping[str, Any]) -> d
     s["organizations"] = _integer(s["organizations"], "organizations", 1)
     if s["organizations"] > s["roles"]:
         raise ModelError(
-            f"at most one organisation per role: {s['organizations']} organisations for "
-            f"{s['roles']} roles",
+            f"at most one organisation per role: {s['organizations']} organisations for {s['roles']} roles",
             where="organizations",
         )
     if s["composites"] is None:
@@ -208,7 +207,7 @@ def expected_arcs(roles: int, stores: int | None = None, **shape: Any) -> int:
     docstring for the formula). Depends neither on ``classes`` nor on ``seed``."""
     s = _shape(roles, stores, 1, shape)
     c = _counts(s)
-    R, S, O = s["roles"], s["stores"], s["organizations"]
+    R, S, O = s["roles"], s["stores"], s["organizations"]  # noqa: E741 - the counts of the shape, named as in its docstring
     return (
         R * (2 + s["reads_per_role"])
         + c["admins"] * s["admin_reads"]
@@ -313,7 +312,7 @@ def enterprise(
     seed = _integer(seed, "seed", 0)
     c = _counts(s)
     rng = np.random.default_rng(seed)
-    R, S, O, C = s["roles"], s["stores"], s["organizations"], s["classes"]
+    R, S, O, C = s["roles"], s["stores"], s["organizations"], s["classes"]  # noqa: E741 - as above
     juris = list(s["jurisdictions"])
     J = len(juris)
     subregions = [
@@ -343,7 +342,9 @@ def enterprise(
     group_size = np.minimum(J, O - group_start)
     head_offset = np.minimum(head_offset, group_size - 1)
     group_head = group_start + head_offset
-    org_ids = np.char.add(np.char.add(np.asarray(juris, dtype=str)[org_jur], "-org"), org_group.astype(str)).astype(object)
+    org_ids = np.char.add(np.char.add(np.asarray(juris, dtype=str)[org_jur], "-org"), org_group.astype(str)).astype(
+        object
+    )
     org_region = region_in(org_jur)
 
     # Events: two per organisation, and one global.
@@ -384,7 +385,9 @@ def enterprise(
     store_type = rng.permutation(np.repeat(np.arange(3), [P, n_rep, n_bak]))  # 0 primary, 1 replica, 2 backup
     type_name = np.array(["db", "replica", "backup"], dtype=str)[store_type]
     store_local = np.arange(S) - store_start[store_org]
-    store_ids = np.char.add(np.char.add(np.char.add(org_ids.astype(str)[store_org], "/"), type_name), store_local.astype(str)).astype(object)
+    store_ids = np.char.add(
+        np.char.add(np.char.add(org_ids.astype(str)[store_org], "/"), type_name), store_local.astype(str)
+    ).astype(object)
     store_jur = org_jur[store_org].copy()
     offshore = (store_type != 0) & (rng.random(S) < s["offshore_share"])
     store_jur[offshore] = elsewhere(store_jur[offshore])
@@ -396,9 +399,7 @@ def enterprise(
     entry = np.arange(S, dtype=np.int64)
     entry[gated] = S + np.arange(G)
 
-    all_ids = np.concatenate(
-        [np.asarray(juris, dtype=object), org_ids, role_ids, store_ids, gateway_ids]
-    )
+    all_ids = np.concatenate([np.asarray(juris, dtype=object), org_ids, role_ids, store_ids, gateway_ids])
     org_at, role_at, store_at = J, J + O, J + O + R
     node_kind = np.concatenate(
         [
@@ -417,8 +418,12 @@ def enterprise(
                 "region": np.concatenate(
                     [np.full(J, None, dtype=object), org_region, role_region, store_region, store_region[gated]]
                 ),
-                "territory": np.concatenate([np.asarray(juris, dtype=object), np.full(len(all_ids) - J, None, dtype=object)]),
-                "compels": np.concatenate([np.array(list(s["jurisdictions"].values())), np.full(len(all_ids) - J, np.nan)]),
+                "territory": np.concatenate(
+                    [np.asarray(juris, dtype=object), np.full(len(all_ids) - J, None, dtype=object)]
+                ),
+                "compels": np.concatenate(
+                    [np.array(list(s["jurisdictions"].values())), np.full(len(all_ids) - J, np.nan)]
+                ),
             }
         )
     )
@@ -517,8 +522,13 @@ def enterprise(
 
     # Group heads control the other organisations of their group, with the member's approval.
     members_ = np.flatnonzero(np.arange(O) != group_head[org_group])
-    arcs(org_at + group_head[org_group[members_]], org_at + members_, np.full(len(members_), 0.8), "controls",
-         approval_req[members_])
+    arcs(
+        org_at + group_head[org_group[members_]],
+        org_at + members_,
+        np.full(len(members_), 0.8),
+        "controls",
+        approval_req[members_],
+    )
     # Each organisation employs its head role; every other role has a manager.
     arcs(org_at + np.arange(O), role_at + role_start, np.ones(O), "employs")
     subordinate = np.flatnonzero(local > 0)
@@ -557,7 +567,9 @@ def enterprise(
         S,
     )
     g_count = g_last - g_first
-    admin_dst = np.where(g_count > 0, _pick_within(rng, g_first, np.maximum(g_count, 1)), rng.integers(0, S, len(admin_src)))
+    admin_dst = np.where(
+        g_count > 0, _pick_within(rng, g_first, np.maximum(g_count, 1)), rng.integers(0, S, len(admin_src))
+    )
     requires = np.full(len(admin_src), None, dtype=object)
     other = store_org[admin_dst] != role_org[admin_src]
     requires[other] = insider_req[store_org[admin_dst[other]]]
@@ -569,8 +581,13 @@ def enterprise(
     n_cred = c["credentials"]
     cred_req = np.empty(n_cred, dtype=object)
     cred_req[:] = credential_req[np.zeros(n_cred, dtype=np.int64)]
-    arcs(store_at + rng.integers(0, S, n_cred), store_at + entry[rng.integers(0, S, n_cred)],
-         np.full(n_cred, 0.5), "credentials", cred_req)
+    arcs(
+        store_at + rng.integers(0, S, n_cred),
+        store_at + entry[rng.integers(0, S, n_cred)],
+        np.full(n_cred, 0.5),
+        "credentials",
+        cred_req,
+    )
 
     frame = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     frame["from"] = all_ids[frame["from"]]

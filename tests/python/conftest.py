@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-import datareach as dr
 import pytest
+
+import datareach as dr
 from datareach.io.formats import parse
 
 
@@ -15,9 +16,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # pyproject.toml makes every warning an error. Hypothesis's report of a failing example
     # touches mypy_extensions.TypedDict where that package is installed; as an error it
     # would hide the example behind an INTERNALERROR.
-    config.addinivalue_line(
-        "filterwarnings", "ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning"
-    )
+    config.addinivalue_line("filterwarnings", "ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning")
 
 
 SCENARIO_YAML = """\
@@ -64,9 +63,7 @@ def scenario() -> dict[str, Any]:
 def build_example() -> dr.Model:
     """The same example, built with the builder methods."""
     m = dr.Model("US user data, autumn 2021")
-    m.add_source(
-        "buzzfeed-2022", title="Leaked audio from 80 internal TikTok meetings", date="2022-06-17"
-    )
+    m.add_source("buzzfeed-2022", title="Leaked audio from 80 internal TikTok meetings", date="2022-06-17")
     m.add_event("insider-complies", 0.8)
     m.add_node("CN", "jurisdiction", territory="CN", compels=0.9)
     m.add_node("beijing_master_admin", "role", region="CN/Beijing")

@@ -31,8 +31,10 @@ def _possible_arcs(compiled, data_class):
     """Arcs of the present model that can be live and admit the (atomic) class."""
     event_p = compiled.event_p
     return [
-        a for a in compiled.arcs
-        if a["p"] > 0 and all(event_p[e] > 0 for e in a["requires"])
+        a
+        for a in compiled.arcs
+        if a["p"] > 0
+        and all(event_p[e] > 0 for e in a["requires"])
         and (a["admitted"] is None or data_class in a["admitted"])
     ]
 
@@ -72,8 +74,13 @@ def simple_paths(model, adversary, data_class, at=None):
 
     def extend(node, visited, path_arcs):
         if node in holding and path_arcs:
-            found.append((probability(path_arcs), tuple([adversary] + [a["to"] for a in path_arcs]),
-                          tuple(a["index"] for a in path_arcs)))
+            found.append(
+                (
+                    probability(path_arcs),
+                    tuple([adversary] + [a["to"] for a in path_arcs]),
+                    tuple(a["index"] for a in path_arcs),
+                )
+            )
             return
         for a in out_arcs.get(node, ()):
             if a["to"] not in visited:
@@ -104,17 +111,22 @@ def birnbaum(model, adversary, data_class, at=None):
         return enumerate_exposure(m, adversary)[data_class]["probability"]
 
     for a in arcs:
+
         def force(value, index=a["index"]):
             return lambda m: m["access"][index].__setitem__("p", value)
+
         up, down = exposure_with(force(1.0)), exposure_with(force(0.0))
         out[("arc", a["index"])] = (up, down, up - down)
     for e in events:
+
         def force_event(value, event=e):
             def edit(m):
                 for entry in m["events"]:
                     if entry["id"] == event:
                         entry["p"] = value
+
             return edit
+
         up, down = exposure_with(force_event(1.0)), exposure_with(force_event(0.0))
         out[("event", e)] = (up, down, up - down)
     return out

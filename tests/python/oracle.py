@@ -161,9 +161,7 @@ def present(model, at=None):
         territory = j.get("territory")
         for n in nodes:
             if n["id"] != j["id"] and region_within(n.get("region"), territory):
-                implicit.append(
-                    {"from": j["id"], "to": n["id"], "p": float(j["compels"]), "kind": "compels"}
-                )
+                implicit.append({"from": j["id"], "to": n["id"], "p": float(j["compels"]), "kind": "compels"})
         del j["compels"]
     m["access"] = m["access"] + implicit
     return m
@@ -184,8 +182,7 @@ def presence_shares(model, at=None):
                 shares[d][pl["store"]] = s
     flows = []
     for fl in m["flows"]:
-        flows.append((fl["from"], fl["to"], _number(fl, "share"),
-                      _admitted(atoms, fl.get("classes"))))
+        flows.append((fl["from"], fl["to"], _number(fl, "share"), _admitted(atoms, fl.get("classes"))))
     # Bellman-Ford style relaxation of "max over routes of the product of multipliers":
     # every multiplier is <= 1, so going round a cycle never helps and the relaxation
     # settles within (number of stores) rounds.
@@ -227,14 +224,16 @@ class _Compiled:
         self.event_p = {e["id"]: float(e["p"]) for e in self.model.get("events") or []}
         self.arcs = []
         for index, a in enumerate(self.model["access"]):
-            self.arcs.append({
-                "index": index,  # position in present(model, at)["access"]
-                "from": a["from"],
-                "to": a["to"],
-                "p": float(a["p"]),
-                "requires": list(a.get("requires") or []),
-                "admitted": _admitted(self.atoms, a.get("classes")),
-            })
+            self.arcs.append(
+                {
+                    "index": index,  # position in present(model, at)["access"]
+                    "from": a["from"],
+                    "to": a["to"],
+                    "p": float(a["p"]),
+                    "requires": list(a.get("requires") or []),
+                    "admitted": _admitted(self.atoms, a.get("classes")),
+                }
+            )
         # Arcs that can ever be live, and the nodes the adversary can possibly reach over
         # them (ignoring class filters): only arcs leaving those nodes can matter.
         possible = [a for a in self.arcs if self._live_probability(a) > 0]
@@ -247,8 +246,7 @@ class _Compiled:
                     seen.add(a["to"])
                     queue.append(a["to"])
         self.relevant = [a for a in possible if a["from"] in seen]
-        events = sorted({e for a in self.relevant for e in a["requires"]
-                         if 0.0 < self.event_p[e] < 1.0})
+        events = sorted({e for a in self.relevant for e in a["requires"] if 0.0 < self.event_p[e] < 1.0})
         self.variables = [("event", e, self.event_p[e]) for e in events]
         for a in self.relevant:
             if 0.0 < a["p"] < 1.0:
@@ -317,8 +315,8 @@ class _Tally:
 
     def __init__(self, compiled):
         self.c = compiled
-        self.prob = {k: 0.0 for k in compiled.classes}
-        self.share = {k: 0.0 for k in compiled.classes}
+        self.prob = dict.fromkeys(compiled.classes, 0.0)
+        self.share = dict.fromkeys(compiled.classes, 0.0)
         self.store = {k: {} for k in compiled.classes}
         self.region = {k: {} for k in compiled.classes}
         self.weight = 0.0
@@ -368,8 +366,8 @@ def enumerate_exposure(model, adversary, at=None):
     n = len(c.variables)
     if n > MAX_ENUMERATED_VARIABLES:
         raise ValueError(
-            f"{n} random variables: too many to enumerate (at most {MAX_ENUMERATED_VARIABLES});"
-            " use sample_exposure")
+            f"{n} random variables: too many to enumerate (at most {MAX_ENUMERATED_VARIABLES}); use sample_exposure"
+        )
     tally = _Tally(c)
     for assignment in itertools.product((False, True), repeat=n):
         weight = 1.0
@@ -430,12 +428,12 @@ def _deterministic_reach(model, adversary, at, keep_arc):
 def possible_reach(model, adversary, at=None):
     """``{class: stores}`` reached over arcs with p > 0 whose events all have p > 0."""
     return _deterministic_reach(
-        model, adversary, at,
-        lambda a, ev: a["p"] > 0 and all(ev[e] > 0 for e in a["requires"]))
+        model, adversary, at, lambda a, ev: a["p"] > 0 and all(ev[e] > 0 for e in a["requires"])
+    )
 
 
 def certain_reach(model, adversary, at=None):
     """``{class: stores}`` reached over arcs with p == 1 whose events all have p == 1."""
     return _deterministic_reach(
-        model, adversary, at,
-        lambda a, ev: a["p"] >= 1 and all(ev[e] >= 1 for e in a["requires"]))
+        model, adversary, at, lambda a, ev: a["p"] >= 1 and all(ev[e] >= 1 for e in a["requires"])
+    )

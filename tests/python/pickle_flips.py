@@ -75,7 +75,7 @@ def main(pickle_file: str, positions_file: str) -> None:
             except dr.ModelError:
                 counts["refused by datareach"] += 1
                 continue
-            except Exception:  # noqa: BLE001 - pickle's own errors for broken framing are fine
+            except Exception:
                 if setstate_error is not None:
                     failures.append(f"byte {position} ^ {flip:#x}: from __setstate__: {setstate_error}")
                 else:
@@ -83,7 +83,7 @@ def main(pickle_file: str, positions_file: str) -> None:
                 continue
             try:
                 problem = check_model(model)
-            except Exception as error:  # noqa: BLE001 - any other exception is the failure
+            except Exception as error:
                 problem = f"{type(error).__name__}: {str(error)[:200]}\n{traceback.format_exc()[-800:]}"
             if problem is None:
                 counts["loaded"] += 1

@@ -31,7 +31,11 @@ def random_scenario(rng: random.Random) -> dict:
 
     nodes, stores = [], []
     for v in range(rng.randint(2, 7)):
-        kind = "store" if v > 0 and rng.randrange(2) == 0 else rng.choice(["role", "organization", "gateway", "jurisdiction"])
+        kind = (
+            "store"
+            if v > 0 and rng.randrange(2) == 0
+            else rng.choice(["role", "organization", "gateway", "jurisdiction"])
+        )
         node = {"id": f"n{v}", "kind": kind}
         region = rng.choice(REGIONS)
         if region is not None:

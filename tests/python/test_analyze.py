@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import random
 
-import datareach as dr
 import numpy as np
-import oracle
 import pandas as pd
 import pytest
+
+import datareach as dr
+import oracle
 from random_models import AT_DATES, random_scenario
 
 TOLERANCE = 1e-9
@@ -42,7 +43,11 @@ def test_exact_tables_match_brute_force(seed: int) -> None:
         for cls, expected in want.items():
             row = exposure.loc[cls]
             for column in ("probability", "expected_share", "expected_records", "risk"):
-                assert row[column] == pytest.approx(expected[column], abs=TOLERANCE, rel=TOLERANCE), (cls, column, scenario)
+                assert row[column] == pytest.approx(expected[column], abs=TOLERANCE, rel=TOLERANCE), (
+                    cls,
+                    column,
+                    scenario,
+                )
             assert row["ci_low"] == row["probability"] == row["ci_high"]
         stores = result.by_store
         for cls, expected in want.items():
@@ -58,7 +63,9 @@ def test_exact_tables_match_brute_force(seed: int) -> None:
             for region, p in expected["by_region"].items():
                 if model.classes.set_index("id").loc[cls, "components"] is None:
                     assert got.get(region, 0.0) == pytest.approx(p, abs=TOLERANCE), (cls, region)
-        assert result.total_risk.set_index("adversary")["total_risk"].loc[adversary] == pytest.approx(oracle.total_risk(want), rel=1e-9, abs=1e-9)
+        assert result.total_risk.set_index("adversary")["total_risk"].loc[adversary] == pytest.approx(
+            oracle.total_risk(want), rel=1e-9, abs=1e-9
+        )
 
 
 def test_monte_carlo_intervals_cover_exact_values() -> None:
@@ -67,7 +74,9 @@ def test_monte_carlo_intervals_cover_exact_values() -> None:
         model = dr.Model.from_dict(scenario)
         exact = dr.analyze(model, [adversary], method="exact", at=at).exposure
         sampled = dr.analyze(model, [adversary], method="monte_carlo", samples=4096, seed=total, at=at).exposure
-        inside = (sampled["ci_low"] <= exact["probability"] + 1e-12) & (exact["probability"] <= sampled["ci_high"] + 1e-12)
+        inside = (sampled["ci_low"] <= exact["probability"] + 1e-12) & (
+            exact["probability"] <= sampled["ci_high"] + 1e-12
+        )
         covered += int(inside.sum())
         total += len(inside)
     # Nominal 95 %; settled values (0, 1) have zero-width intervals that always cover.
@@ -87,7 +96,14 @@ def test_result_records_how_it_was_computed(texas: dr.Model) -> None:
     assert sampled.method == "monte_carlo" and sampled.worlds >= 10_000 and sampled.seed == 5
     assert "Monte Carlo" in repr(sampled) and "seed 5" in sampled._repr_html_()
     assert list(exact.exposure.columns) == [
-        "adversary", "class", "probability", "ci_low", "ci_high", "expected_share", "expected_records", "risk",
+        "adversary",
+        "class",
+        "probability",
+        "ci_low",
+        "ci_high",
+        "expected_share",
+        "expected_records",
+        "risk",
     ]
     assert list(exact.by_store.columns) == ["adversary", "class", "store", "region", "probability", "ci_low", "ci_high"]
     assert set(exact.exposure["adversary"]) == {"CN", "US"}  # the model's default adversaries
@@ -151,7 +167,9 @@ def test_auto_picks_exact_when_cheap_and_sampling_otherwise() -> None:
 
 def test_progress_callback_sees_the_run(texas: dr.Model) -> None:
     calls = []
-    dr.analyze(texas, method="monte_carlo", samples=50_000, seed=1, progress=lambda done, total: calls.append((done, total)))
+    dr.analyze(
+        texas, method="monte_carlo", samples=50_000, seed=1, progress=lambda done, total: calls.append((done, total))
+    )
     assert calls and calls[-1][0] == calls[-1][1] >= 50_000
 
 

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import datareach as dr
 import pytest
+
+import datareach as dr
 from datareach.io import loads
 
 Edit = Callable[[dict[str, Any]], None]
@@ -309,9 +310,7 @@ EDITS: list[tuple[str, Edit, str]] = [
 
 
 @pytest.mark.parametrize(("edit", "expected"), [pytest.param(e, x, id=n) for n, e, x in EDITS])
-def test_bad_model_is_a_model_error_naming_the_field(
-    scenario: dict[str, Any], edit: Edit, expected: str
-) -> None:
+def test_bad_model_is_a_model_error_naming_the_field(scenario: dict[str, Any], edit: Edit, expected: str) -> None:
     edit(scenario)
     with pytest.raises(dr.ModelError) as from_dict:
         dr.Model.from_dict(scenario)
@@ -371,9 +370,7 @@ TEXTS: list[tuple[str, str, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("format", "text", "expected"), [pytest.param(f, t, x, id=n) for n, f, t, x in TEXTS]
-)
+@pytest.mark.parametrize(("format", "text", "expected"), [pytest.param(f, t, x, id=n) for n, f, t, x in TEXTS])
 def test_bad_file_is_a_model_error(format: str, text: str, expected: str) -> None:
     with pytest.raises(dr.ModelError) as error:
         loads(text, format)  # type: ignore[arg-type]

@@ -10,7 +10,6 @@ import pickle
 import warnings
 from typing import Any
 
-import datareach as dr
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,7 +17,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import datareach as dr
+
 C = dr.changes
+
 
 def small() -> dr.Model:
     """Two jurisdictions, a role in CN, stores in the US and SG, one event."""
@@ -466,7 +468,11 @@ def test_dated_disable_of_a_jurisdiction_keeps_its_rule_until_the_date() -> None
 
 BAD = [
     # (changes, where, text)
-    ([{"op": "migrte", "class": "videos", "from": "virginia", "to": "texas"}], "changes[0].op", "did you mean 'migrate'?"),
+    (
+        [{"op": "migrte", "class": "videos", "from": "virginia", "to": "texas"}],
+        "changes[0].op",
+        "did you mean 'migrate'?",
+    ),
     ([{"class": "videos"}], "changes[0].op", "missing"),
     (["revoke admin virginia"], "changes[0]", "must be a change"),
     ([{"op": "revoke", "from": "admin", "to": "virginia", "form": "x"}], "changes[0].form", "did you mean 'from'?"),
@@ -475,8 +481,16 @@ BAD = [
     ([{"op": "set_p", "from": "admin", "to": "virginia", "p": "high"}], "changes[0].p", "must be a number"),
     ([{"op": "copy", "class": "videos", "to": "texas", "share": 0}], "changes[0].share", "must lie in (0, 1]"),
     ([{"op": "disable", "node": "admin", "effective": "2022-02-30"}], "changes[0].effective", "YYYY-MM-DD"),
-    ([{"op": "add_gateway", "id": "g", "sources": "admin", "targets": ["virginia"], "p": 1}], "changes[0].sources", "must be a list"),
-    ([C.revoke("admin", "virginia"), C.migrate("videos", "virginia", "texsa")], "changes[1].to", "unknown node 'texsa' (did you mean 'texas'?)"),
+    (
+        [{"op": "add_gateway", "id": "g", "sources": "admin", "targets": ["virginia"], "p": 1}],
+        "changes[0].sources",
+        "must be a list",
+    ),
+    (
+        [C.revoke("admin", "virginia"), C.migrate("videos", "virginia", "texsa")],
+        "changes[1].to",
+        "unknown node 'texsa' (did you mean 'texas'?)",
+    ),
     ([C.migrate("phones", "texas", "singapore")], "changes[0].from", "no placement of class 'phones' in store 'texas'"),
     ([C.migrate("profile", "virginia", "texas")], "changes[0].class", "composite class"),
     ([C.migrate("videos", "virginia", "staff")], "changes[0].to", "'staff' is a role, not a store"),
@@ -488,12 +502,22 @@ BAD = [
     ([C.revoke("CN", "admin")], "changes[0].to", "only the rule of jurisdiction 'CN'"),
     ([C.revoke("virginia", "admin")], "changes[0].to", "there are arcs from 'admin' to 'virginia'"),
     ([C.revoke("admin", "singapore"), C.revoke("admin", "singapore")], "changes[1].to", "no arc"),
-    ([C.revoke("admin", "singapore", effective="2020-01-01"), C.set_p("admin", "singapore", 0.5, effective="2021-01-01")],
-     "changes[1].to", "in force on or after 2021-01-01 (they end before)"),
+    (
+        [
+            C.revoke("admin", "singapore", effective="2020-01-01"),
+            C.set_p("admin", "singapore", 0.5, effective="2021-01-01"),
+        ],
+        "changes[1].to",
+        "in force on or after 2021-01-01 (they end before)",
+    ),
     ([C.add_gateway("admin", ["staff"], ["texas"], 1)], "changes[0].id", "already exists"),
     ([C.add_gateway("gw", ["staff"], ["singapore"], 1)], "changes[0].targets", "nothing to route"),
     ([C.add_gateway("gw", ["staff"], ["virgina"], 1)], "changes[0].targets[0]", "did you mean 'virginia'?"),
-    ([C.add_gateway("gw", ["staff"], ["texas"], 1, classes=["video"])], "changes[0].classes[0]", "unknown class 'video'"),
+    (
+        [C.add_gateway("gw", ["staff"], ["texas"], 1, classes=["video"])],
+        "changes[0].classes[0]",
+        "unknown class 'video'",
+    ),
     ([C.relocate("admin", "CN/Beijing")], "changes[0].region", "already"),
     ([C.relocate("admn", "US")], "changes[0].node", "did you mean 'admin'?"),
     ([C.add_flow("virginia", "virginia")], "changes[0].to", "another store"),
@@ -608,7 +632,12 @@ REGIONS = ["A", "A/x", "A/y", "B", None]
 def random_models(draw: st.DrawFn) -> dr.Model:
     m = dr.Model("random")
     m.add_event("e", draw(st.sampled_from([0.3, 0.5, 1.0])))
-    m.add_node("J", "jurisdiction", territory=draw(st.sampled_from(["A", "A/x", "B"])), compels=draw(st.sampled_from([0.4, 0.9])))
+    m.add_node(
+        "J",
+        "jurisdiction",
+        territory=draw(st.sampled_from(["A", "A/x", "B"])),
+        compels=draw(st.sampled_from([0.4, 0.9])),
+    )
     n_roles = draw(st.integers(1, 3))
     n_stores = draw(st.integers(1, 3))
     roles = [f"r{i}" for i in range(n_roles)]
@@ -623,11 +652,18 @@ def random_models(draw: st.DrawFn) -> dr.Model:
     nodes = ["J", *roles, *stores_]
 
     def window() -> tuple[Any, Any] | None:
-        start, end = draw(st.sampled_from([(None, None), (None, "2022-01-01"), ("2021-01-01", "2023-01-01"), ("2022-01-01", None)]))
+        start, end = draw(
+            st.sampled_from([(None, None), (None, "2022-01-01"), ("2021-01-01", "2023-01-01"), ("2022-01-01", None)])
+        )
         return None if start is None and end is None else (start, end)
 
     for _ in range(draw(st.integers(1, 3))):
-        m.place(draw(st.sampled_from(["c0", "c1"])), draw(st.sampled_from(stores_)), draw(st.sampled_from([0.5, 1.0])), window=window())
+        m.place(
+            draw(st.sampled_from(["c0", "c1"])),
+            draw(st.sampled_from(stores_)),
+            draw(st.sampled_from([0.5, 1.0])),
+            window=window(),
+        )
     if n_stores > 1 and draw(st.booleans()):
         m.add_flow(stores_[0], stores_[1], share=0.5, window=window())
     for _ in range(draw(st.integers(1, 7))):
@@ -661,7 +697,9 @@ def test_revoking_an_arc_never_raises_exposure(model: dr.Model, data: st.DataObj
     source, target = access["from"].iloc[row], access["to"].iloc[row]
     effective = data.draw(st.sampled_from(DATES))
     at = data.draw(st.sampled_from(DATES))
-    revoked = model.apply([C.revoke(source, target, effective=effective)]) if _in_force(access, row, effective) else model
+    revoked = (
+        model.apply([C.revoke(source, target, effective=effective)]) if _in_force(access, row, effective) else model
+    )
     before, after = scores(model, at), scores(revoked, at)
     assert (after <= before + 1e-12).all(), (before, after)
 

@@ -12,8 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import datareach
 import pytest
+
+import datareach
 from datareach.cli import main
 
 PACKAGE_ROOT = Path(datareach.__file__).resolve().parents[1]
@@ -49,7 +50,12 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     env["PYTHONIOENCODING"] = "utf-8"
     return subprocess.run(
         [sys.executable, "-m", "datareach.cli", *args],
-        capture_output=True, text=True, encoding="utf-8", env=env, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+        check=False,
     )
 
 
@@ -78,8 +84,7 @@ def test_demo_in_a_subprocess() -> None:
     assert done.stderr == ""
     out = done.stdout
     assert "As of 2021-10-01" in out and "As of 2022-07-01" in out
-    cn_public = [line for line in out.splitlines()
-                 if line.split()[:2] == ["CN", "public_videos"]]
+    cn_public = [line for line in out.splitlines() if line.split()[:2] == ["CN", "public_videos"]]
     assert len(cn_public) == 2  # one row per date
     for line in cn_public:
         assert "tiktok_virginia" in line
@@ -93,11 +98,20 @@ def test_reach_json_in_a_subprocess(good: Path) -> None:
     assert payload["analysis"] == "reach" and payload["model"] == "tiny scenario"
     assert payload["provenance"]["method"] == "deterministic" and payload["provenance"]["worlds"] is None
     records = payload["tables"]["table"]
-    assert [(r["adversary"], r["class"]) for r in records] == [
-        ("CN", "videos"), ("CN", "phones"), ("CN", "profile")]
+    assert [(r["adversary"], r["class"]) for r in records] == [("CN", "videos"), ("CN", "phones"), ("CN", "profile")]
     for record in records:
-        assert set(record) == {"adversary", "class", "possible", "certain", "possible_stores", "certain_stores",
-                               "possible_regions", "certain_regions", "path", "path_probability"}
+        assert set(record) == {
+            "adversary",
+            "class",
+            "possible",
+            "certain",
+            "possible_stores",
+            "certain_stores",
+            "possible_regions",
+            "certain_regions",
+            "path",
+            "path_probability",
+        }
     videos, phones, profile = records
     assert videos["possible"] is True and videos["certain"] is False
     assert videos["possible_stores"] == ["virginia"] and videos["possible_regions"] == ["US/VA"]
@@ -119,10 +133,12 @@ def test_validate_in_a_subprocess(good: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
-        ("typo.yaml", GOOD.replace("to: virginia", "to: virgina"),
-         "access[0] (line 19).to: unknown node 'virgina' (did you mean 'virginia'?)"),
-        ("malformed.yaml", "format: datareach/1\nnodes: [\n  - {id: a\n",
-         "invalid YAML at line 3, column 3"),
+        (
+            "typo.yaml",
+            GOOD.replace("to: virginia", "to: virgina"),
+            "access[0] (line 19).to: unknown node 'virgina' (did you mean 'virginia'?)",
+        ),
+        ("malformed.yaml", "format: datareach/1\nnodes: [\n  - {id: a\n", "invalid YAML at line 3, column 3"),
     ],
 )
 def test_bad_file_in_a_subprocess(tmp_path: Path, name: str, text: str, expected: str) -> None:
@@ -147,14 +163,19 @@ def test_console_script_when_installed(good: Path) -> None:
     except importlib.metadata.PackageNotFoundError:
         pytest.skip("datareach is not installed (running from the source tree)")
     assert [e.value for e in scripts if e.group == "console_scripts" and e.name == "datareach"] == [
-        "datareach.cli:main"]
+        "datareach.cli:main"
+    ]
     script = shutil.which("datareach", path=os.path.dirname(sys.executable))
     assert script is not None
-    done = subprocess.run([script, "validate", str(good)], capture_output=True, text=True,
-                          timeout=120, check=False)
+    done = subprocess.run([script, "validate", str(good)], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    bad = subprocess.run([script, "validate", str(good.with_name("absent.yaml"))],
-                         capture_output=True, text=True, timeout=120, check=False)
+    bad = subprocess.run(
+        [script, "validate", str(good.with_name("absent.yaml"))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
 
 
@@ -201,38 +222,59 @@ def test_validate_in_process(good: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 BAD_FILES = [
-    ("typo.yaml", GOOD.replace("to: virginia", "to: virgina"),
-     "access[0] (line 19).to: unknown node 'virgina' (did you mean 'virginia'?)"),
-    ("event.yaml", GOOD.replace("requires: [insider]", "requires: [insder]"),
-     "access[1] (line 20).requires: unknown event 'insder' (did you mean 'insider'?)"),
-    ("kind.yaml", GOOD.replace("kind: role", "kind: rol"),
-     "nodes[1] (line 8).kind: unknown kind 'rol' (did you mean 'role'?)"),
-    ("field.yaml", GOOD.replace("placements:", "placement:"),
-     "placement: unknown top-level field (did you mean 'placements'?)"),
+    (
+        "typo.yaml",
+        GOOD.replace("to: virginia", "to: virgina"),
+        "access[0] (line 19).to: unknown node 'virgina' (did you mean 'virginia'?)",
+    ),
+    (
+        "event.yaml",
+        GOOD.replace("requires: [insider]", "requires: [insder]"),
+        "access[1] (line 20).requires: unknown event 'insder' (did you mean 'insider'?)",
+    ),
+    (
+        "kind.yaml",
+        GOOD.replace("kind: role", "kind: rol"),
+        "nodes[1] (line 8).kind: unknown kind 'rol' (did you mean 'role'?)",
+    ),
+    (
+        "field.yaml",
+        GOOD.replace("placements:", "placement:"),
+        "placement: unknown top-level field (did you mean 'placements'?)",
+    ),
     ("entry_field.yaml", GOOD.replace("p: 0.5, kind", "prob: 0.5, kind"), "access[0]"),
-    ("probability.yaml", GOOD.replace("p: 0.5, kind", "p: 1.5, kind"),
-     "access[0] (line 19).p: must lie in [0, 1], got 1.5"),
-    ("date.yaml", GOOD.replace("2022-06-01", "2022-06-31"),
-     "must be a date written YYYY-MM-DD, got '2022-06-31'"),
-    ("composite.yaml", GOOD.replace("class: videos", "class: profile"),
-     "placements[0] (line 16).class: 'profile' is a composite class"),
+    (
+        "probability.yaml",
+        GOOD.replace("p: 0.5, kind", "p: 1.5, kind"),
+        "access[0] (line 19).p: must lie in [0, 1], got 1.5",
+    ),
+    ("date.yaml", GOOD.replace("2022-06-01", "2022-06-31"), "must be a date written YYYY-MM-DD, got '2022-06-31'"),
+    (
+        "composite.yaml",
+        GOOD.replace("class: videos", "class: profile"),
+        "placements[0] (line 16).class: 'profile' is a composite class",
+    ),
     ("malformed.yaml", "format: datareach/1\nnodes: [\n  - {id: a\n", "invalid YAML at line 3"),
     ("empty.yaml", "", "the file is empty"),
     ("list.yaml", "- format\n", "a model must be a mapping"),
-    ("tag.yaml", "format: datareach/1\nname: !!python/object/apply:os.getcwd []\n",
-     "invalid YAML at line 2, column 7: only the tags !!str"),
+    (
+        "tag.yaml",
+        "format: datareach/1\nname: !!python/object/apply:os.getcwd []\n",
+        "invalid YAML at line 2, column 7: only the tags !!str",
+    ),
     ("version.yaml", GOOD.replace("datareach/1", "datareach/9"), "format: unsupported format"),
     ("bad.json", '{"format": "datareach/1", "nodes": [', "invalid JSON at line 1"),
     ("binary.yaml", b"\xff\xfe\x00", "is not UTF-8 text"),
 ]
 
 
-@pytest.mark.parametrize(("name", "text", "expected"), BAD_FILES,
-                         ids=[(b.values if hasattr(b, "values") else b)[0] for b in BAD_FILES])
+@pytest.mark.parametrize(
+    ("name", "text", "expected"), BAD_FILES, ids=[(b.values if hasattr(b, "values") else b)[0] for b in BAD_FILES]
+)
 @pytest.mark.parametrize("command", ["validate", "reach"])
-def test_bad_file_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                        command: str, name: str, text: str | bytes,
-                                        expected: str) -> None:
+def test_bad_file_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, name: str, text: str | bytes, expected: str
+) -> None:
     assert main([command, str(write(tmp_path, name, text))]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -245,18 +287,17 @@ def test_bad_file_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFi
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["reach", "{good}", "--adversary", "CM"],
-         "adversaries[0]: unknown node 'CM' (did you mean 'CN'?)"),
+        (["reach", "{good}", "--adversary", "CM"], "adversaries[0]: unknown node 'CM' (did you mean 'CN'?)"),
         (["reach", "{good}", "--at", "2022-13-01"], "--at: must be a date written YYYY-MM-DD"),
         (["demo", "--at", "2022-7-1"], "--at: must be a date written YYYY-MM-DD, got '2022-7-1'"),
         (["reach", "{missing}"], "cannot read"),
         (["validate", "{dir}"], "it is a folder, not a regular file"),
     ],
 )
-def test_bad_request_exits_2_with_one_line(good: Path, capsys: pytest.CaptureFixture[str],
-                                           args: list[str], expected: str) -> None:
-    filled = [a.format(good=good, missing=good.with_name("missing.yaml"), dir=good.parent)
-              for a in args]
+def test_bad_request_exits_2_with_one_line(
+    good: Path, capsys: pytest.CaptureFixture[str], args: list[str], expected: str
+) -> None:
+    filled = [a.format(good=good, missing=good.with_name("missing.yaml"), dir=good.parent) for a in args]
     assert main(filled) == 2
     captured = capsys.readouterr()
     assert captured.out == ""  # nothing printed before the error
@@ -268,10 +309,18 @@ def test_bad_request_exits_2_with_one_line(good: Path, capsys: pytest.CaptureFix
 def _texas_variants(tmp_path: Path) -> tuple[Path, Path, Path]:
     base = tmp_path / "base.yaml"
     shutil.copy(datareach.examples.path("project_texas"), base)
-    move = write(tmp_path, "move.yaml", "format: datareach/1\nbase: base.yaml\nname: move\nchanges:\n"
-                 "  - {op: migrate, class: public_videos, from: tiktok_virginia, to: oracle_texas}\n")
-    revoke = write(tmp_path, "revoke.yaml", "format: datareach/1\nbase: base.yaml\nname: revoke\nchanges:\n"
-                   "  - {op: revoke, from: beijing_master_admin, to: tiktok_virginia}\n")
+    move = write(
+        tmp_path,
+        "move.yaml",
+        "format: datareach/1\nbase: base.yaml\nname: move\nchanges:\n"
+        "  - {op: migrate, class: public_videos, from: tiktok_virginia, to: oracle_texas}\n",
+    )
+    revoke = write(
+        tmp_path,
+        "revoke.yaml",
+        "format: datareach/1\nbase: base.yaml\nname: revoke\nchanges:\n"
+        "  - {op: revoke, from: beijing_master_admin, to: tiktok_virginia}\n",
+    )
     return base, move, revoke
 
 
@@ -295,13 +344,32 @@ def test_compare_json_names_variants_by_file(tmp_path: Path, capsys: pytest.Capt
 
 def test_sweep_runs_variant_files_on_local_processes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base, move, revoke = _texas_variants(tmp_path)
-    assert main(["sweep", str(base), str(move), str(revoke), "--adversary", "CN", "--method", "monte_carlo",
-                 "--samples", "4096", "--seed", "2"]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                str(base),
+                str(move),
+                str(revoke),
+                "--adversary",
+                "CN",
+                "--method",
+                "monte_carlo",
+                "--samples",
+                "4096",
+                "--seed",
+                "2",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "sweep of 2 variant(s), seed 2" in out and "public_videos" in out
 
 
-def test_sweep_refuses_a_file_that_is_not_a_variant_of_the_base(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_sweep_refuses_a_file_that_is_not_a_variant_of_the_base(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     base, _, _ = _texas_variants(tmp_path)
     assert main(["sweep", str(base), str(base)]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import datareach as dr
 import pytest
+
+import datareach as dr
 from datareach.cli import EXIT_BAD_INPUT, main
 
 EXAMPLE = Path(dr.__file__).parent / "examples" / "project_texas.yaml"

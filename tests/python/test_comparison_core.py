@@ -20,7 +20,6 @@ import pytest
 import datareach as dr
 from datareach import _core
 from datareach.model.lowering import compile_model
-
 from random_models import AT_DATES, random_scenario
 
 DIFFERENCES = (
@@ -80,13 +79,15 @@ def compare(models, ids, at=None, **kw):
 
 
 def hand_model(p: float, share: float = 1.0) -> dr.Model:
-    return dr.Model.from_dict({
-        "format": "datareach/1",
-        "nodes": [{"id": "a", "kind": "role"}, {"id": "m", "kind": "role"}, {"id": "s", "kind": "store"}],
-        "classes": [{"id": "d", "sensitivity": 1, "records": 1}],
-        "placements": [{"class": "d", "store": "s", "share": share}],
-        "access": [{"from": "a", "to": "m", "p": 0.8}, {"from": "m", "to": "s", "p": p}],
-    })
+    return dr.Model.from_dict(
+        {
+            "format": "datareach/1",
+            "nodes": [{"id": "a", "kind": "role"}, {"id": "m", "kind": "role"}, {"id": "s", "kind": "store"}],
+            "classes": [{"id": "d", "sensitivity": 1, "records": 1}],
+            "placements": [{"class": "d", "store": "s", "share": share}],
+            "access": [{"from": "a", "to": "m", "p": 0.8}, {"from": "m", "to": "s", "p": p}],
+        }
+    )
 
 
 def test_intervals_cover_exact_differences_on_random_models() -> None:
@@ -108,8 +109,12 @@ def test_intervals_cover_exact_differences_on_random_models() -> None:
         assert (table.probability_difference_ci_high[0][same] == 0).all()
         identical += int(same.sum())
         tol = 1e-12
-        hit = (table.probability_difference_ci_low[0] - tol <= dp) & (dp <= table.probability_difference_ci_high[0] + tol)
-        share_hit = (table.expected_share_difference_ci_low[0] - tol <= ds) & (ds <= table.expected_share_difference_ci_high[0] + tol)
+        hit = (table.probability_difference_ci_low[0] - tol <= dp) & (
+            dp <= table.probability_difference_ci_high[0] + tol
+        )
+        share_hit = (table.expected_share_difference_ci_low[0] - tol <= ds) & (
+            ds <= table.expected_share_difference_ci_high[0] + tol
+        )
         entries += int((~same).sum())
         covered += int(hit[~same].sum())
         share_covered += int(share_hit[~same].sum())
@@ -159,7 +164,9 @@ def test_tables_match_monte_carlo_exposure_and_differences_match_tables() -> Non
                 np.testing.assert_array_equal(mine.by_store[column], values)
         first, second, third = table.tables
         np.testing.assert_allclose(table.probability_difference[0], second.probability - first.probability, atol=1e-12)
-        np.testing.assert_allclose(table.expected_share_difference[0], second.expected_share - first.expected_share, atol=1e-12)
+        np.testing.assert_allclose(
+            table.expected_share_difference[0], second.expected_share - first.expected_share, atol=1e-12
+        )
         assert table.identical[1].all() and (table.probability_difference[1] == 0).all()
 
 
@@ -227,11 +234,15 @@ def test_progress_can_stop_and_errors_propagate() -> None:
 def test_argument_errors() -> None:
     base, variant = hand_model(0.5), hand_model(0.3)
     g0, g1 = compile_model(base), compile_model(variant)
-    other = compile_model(dr.Model.from_dict({
-        "format": "datareach/1",
-        "nodes": [{"id": "a", "kind": "role"}],
-        "classes": [{"id": "x", "sensitivity": 1, "records": 1}, {"id": "y", "sensitivity": 1, "records": 1}],
-    }))
+    other = compile_model(
+        dr.Model.from_dict(
+            {
+                "format": "datareach/1",
+                "nodes": [{"id": "a", "kind": "role"}],
+                "classes": [{"id": "x", "sensitivity": 1, "records": 1}, {"id": "y", "sensitivity": 1, "records": 1}],
+            }
+        )
+    )
     cases = [
         ([g0], [[0]], {}),
         ([g0, g1], [[0]], {}),

@@ -16,7 +16,9 @@ def stub_names() -> dict[str, set[str]]:
         if isinstance(node, ast.FunctionDef):
             names[node.name] = set()
         elif isinstance(node, ast.ClassDef):
-            names[node.name] = {n.name for n in node.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
+            names[node.name] = {
+                n.name for n in node.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")
+            }
     return names
 
 

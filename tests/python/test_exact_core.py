@@ -14,11 +14,10 @@ import time
 import pytest
 
 import datareach as dr
-from random_models import DATES, random_scenario
 from datareach import _core
 from datareach.model.lowering import compile_model
-
 from oracle import enumerate_exposure, random_variables
+from random_models import DATES, random_scenario
 
 TOLERANCE = 1e-9
 
@@ -68,7 +67,9 @@ def compare_with_oracle(scenario: dict, adversaries: list[str], at=None) -> None
                 # holding the class, zeros included.
                 assert set(want_places) <= set(got), where
                 for place, p in got.items():
-                    assert p == pytest.approx(want_places.get(place, 0.0), abs=TOLERANCE), f"{where}, {place_key} {place}"
+                    assert p == pytest.approx(want_places.get(place, 0.0), abs=TOLERANCE), (
+                        f"{where}, {place_key} {place}"
+                    )
 
 
 def random_cases(seed: int, count: int):
@@ -121,8 +122,10 @@ def link_scenario(links, source, target, p, extra_nodes=()):
         "access": [
             arc
             for i, (a, b) in enumerate(links)
-            for arc in ({"from": a, "to": b, "p": 1.0, "requires": [f"link{i}"]},
-                        {"from": b, "to": a, "p": 1.0, "requires": [f"link{i}"]})
+            for arc in (
+                {"from": a, "to": b, "p": 1.0, "requires": [f"link{i}"]},
+                {"from": b, "to": a, "p": 1.0, "requires": [f"link{i}"]},
+            )
         ],
     }
 

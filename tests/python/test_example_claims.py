@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import datareach as dr
 import pandas as pd
 import pytest
+
+import datareach as dr
 from datareach import changes as C
 from test_example_claims_oracle import AUTUMN_2021, JUNE_2022, TEXAS_DONE
 
@@ -55,8 +56,9 @@ def row(model: dr.Model, cls: str, at: str, method: str):
 
 
 def compare(model: dr.Model, changes, at: str, method: str) -> dr.Comparison:
-    comparison = dr.compare(model, changes, names=["plan"], adversaries=["CN"], method=method,
-                            samples=SAMPLES, seed=SEED, at=at)
+    comparison = dr.compare(
+        model, changes, names=["plan"], adversaries=["CN"], method=method, samples=SAMPLES, seed=SEED, at=at
+    )
     assert comparison.method == method
     return comparison
 

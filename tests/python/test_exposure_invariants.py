@@ -45,7 +45,9 @@ def test_raising_a_p_never_lowers_exposure(drawn: tuple[dict, str], data: st.Dat
     if not small(scenario, adversary):
         return
     raised = copy.deepcopy(scenario)
-    targets = [("access", i) for i in range(len(raised["access"]))] + [("events", i) for i in range(len(raised.get("events", [])))]
+    targets = [("access", i) for i in range(len(raised["access"]))] + [
+        ("events", i) for i in range(len(raised.get("events", [])))
+    ]
     section, i = data.draw(st.sampled_from(targets))
     entry = raised[section][i]
     entry["p"] = data.draw(st.floats(min_value=entry["p"], max_value=1.0))
@@ -66,7 +68,9 @@ def test_removing_a_filter_never_lowers_exposure(drawn: tuple[dict, str], data: 
 
 @SETTINGS
 @given(case(), st.data())
-def test_revoking_an_arc_or_deleting_a_placement_never_raises_exposure(drawn: tuple[dict, str], data: st.DataObject) -> None:
+def test_revoking_an_arc_or_deleting_a_placement_never_raises_exposure(
+    drawn: tuple[dict, str], data: st.DataObject
+) -> None:
     scenario, adversary = drawn
     if not small(scenario, adversary):
         return

@@ -6,9 +6,10 @@ import io
 import json
 from pathlib import Path
 
-import datareach as dr
 import pytest
 import yaml
+
+import datareach as dr
 from datareach.io import dumps, loads
 
 
@@ -29,9 +30,7 @@ def rich_model() -> dr.Model:
     m.add_class("pii", components=["phone", "birthday"], sensitivity=10, note="mosaic")
     m.place("phone", "s1", share=0.5, window=("2021-01-01", "2023-06-30"), note="legacy")
     m.place("birthday", "s1", window=(None, "2023-01-01"))
-    m.add_flow(
-        "s1", "s2", classes=["phone"], share=0.75, kind="backup", window=("2022-06-17", None)
-    )
+    m.add_flow("s1", "s2", classes=["phone"], share=0.75, kind="backup", window=("2022-06-17", None))
     m.add_access("CN", "corp", p=0.9, kind="compels", cost=1e9)
     m.add_access(
         "admin",

@@ -4,8 +4,9 @@ values within a budget."""
 
 from __future__ import annotations
 
-import datareach as dr
 import pytest
+
+import datareach as dr
 from datareach import changes as C
 from datareach.changes.convert import as_changes
 
@@ -30,26 +31,56 @@ def model() -> dr.Model:
 
 
 NOTHING = [
-    ("add_flow twice", [C.add_flow("s", "t", ["d"]), C.add_flow("s", "t", ["d"])],
-     "changes[1]: add_flow from 's' to 't' changes nothing: flows[1] copies them there already with share 1"),
-    ("copy twice", [C.copy("c", "t"), C.copy("c", "t")],
-     "changes[1]: copy of 'c' to 't' changes nothing: placements[2] places it there already with share 1"),
-    ("copy with a smaller share", [C.copy("c", "s", 0.25)],
-     "changes[0]: copy of 'c' to 's' changes nothing: placements[0] places it there already with share 0.5"),
-    ("copy dated after a placement began", [C.copy("d", "s", effective="2023-01-01")],
-     "changes[0]: copy of 'd' to 's' changes nothing: placements[1] places it there already with share 1"),
-    ("add_flow of every class, then of one", [C.add_flow("t", "s"), C.add_flow("t", "s", ["c"], 0.5)],
-     "changes[1]: add_flow from 't' to 's' changes nothing: flows[1] copies them there already with share 1"),
-    ("add_flow of a class a flow carries", [C.add_flow("s", "t", ["c"], 0.25)],
-     "changes[0]: add_flow from 's' to 't' changes nothing: flows[0] copies them there already with share 0.5"),
-    ("add_flow dated, covered", [C.add_flow("s", "t", ["c"], 0.5, effective="2020-01-01")],
-     "changes[0]: add_flow from 's' to 't' changes nothing: flows[0] copies them there already with share 0.5"),
-    ("set_p to the current p", [C.set_p("J", "t", 0.5)],
-     "changes[0]: set_p from 'J' to 't' changes nothing: its arc has p 0.5 already"),
-    ("disable twice", [C.disable("s"), C.disable("s")],
-     "changes[1]: disable of 's' changes nothing: no arc leads into or out of it and no rule reaches it or leaves it"),
-    ("disable twice, dated", [C.disable("J", effective="2022-01-01"), C.disable("J", effective="2022-01-01")],
-     "changes[1]: disable of 'J' changes nothing: no arc leads into or out of it on or after 2022-01-01"),
+    (
+        "add_flow twice",
+        [C.add_flow("s", "t", ["d"]), C.add_flow("s", "t", ["d"])],
+        "changes[1]: add_flow from 's' to 't' changes nothing: flows[1] copies them there already with share 1",
+    ),
+    (
+        "copy twice",
+        [C.copy("c", "t"), C.copy("c", "t")],
+        "changes[1]: copy of 'c' to 't' changes nothing: placements[2] places it there already with share 1",
+    ),
+    (
+        "copy with a smaller share",
+        [C.copy("c", "s", 0.25)],
+        "changes[0]: copy of 'c' to 's' changes nothing: placements[0] places it there already with share 0.5",
+    ),
+    (
+        "copy dated after a placement began",
+        [C.copy("d", "s", effective="2023-01-01")],
+        "changes[0]: copy of 'd' to 's' changes nothing: placements[1] places it there already with share 1",
+    ),
+    (
+        "add_flow of every class, then of one",
+        [C.add_flow("t", "s"), C.add_flow("t", "s", ["c"], 0.5)],
+        "changes[1]: add_flow from 't' to 's' changes nothing: flows[1] copies them there already with share 1",
+    ),
+    (
+        "add_flow of a class a flow carries",
+        [C.add_flow("s", "t", ["c"], 0.25)],
+        "changes[0]: add_flow from 's' to 't' changes nothing: flows[0] copies them there already with share 0.5",
+    ),
+    (
+        "add_flow dated, covered",
+        [C.add_flow("s", "t", ["c"], 0.5, effective="2020-01-01")],
+        "changes[0]: add_flow from 's' to 't' changes nothing: flows[0] copies them there already with share 0.5",
+    ),
+    (
+        "set_p to the current p",
+        [C.set_p("J", "t", 0.5)],
+        "changes[0]: set_p from 'J' to 't' changes nothing: its arc has p 0.5 already",
+    ),
+    (
+        "disable twice",
+        [C.disable("s"), C.disable("s")],
+        "changes[1]: disable of 's' changes nothing: no arc leads into or out of it and no rule reaches it or leaves it",
+    ),
+    (
+        "disable twice, dated",
+        [C.disable("J", effective="2022-01-01"), C.disable("J", effective="2022-01-01")],
+        "changes[1]: disable of 'J' changes nothing: no arc leads into or out of it on or after 2022-01-01",
+    ),
 ]
 
 
@@ -139,7 +170,9 @@ def _alias_bomb() -> list[object]:
     [10**5000, _alias_bomb(), float("nan"), float("-inf"), "w" * 300_000, {"a": 1}, object()],
     ids=["huge integer", "alias bomb", "nan", "-inf", "long text", "a mapping", "an object"],
 )
-def test_every_change_field_with_an_awkward_value_is_a_short_model_error_or_applies(model: dr.Model, value: object) -> None:
+def test_every_change_field_with_an_awkward_value_is_a_short_model_error_or_applies(
+    model: dr.Model, value: object
+) -> None:
     from datareach.changes.types import OPS
 
     for op, cls in OPS.items():

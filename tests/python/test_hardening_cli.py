@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import datareach as dr
 import pandas as pd
 import pytest
+
+import datareach as dr
 from datareach.cli import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, main
 from datareach.cli.output import amount, format_table, probability, strict_json
 
@@ -71,11 +72,17 @@ def variants(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path
     base = folder / "base.yaml"
     base.write_text(TEXAS.read_text(encoding="utf-8"), encoding="utf-8")
     good = folder / "a.yaml"
-    good.write_text("format: datareach/1\nbase: base.yaml\nname: a\nchanges:\n"
-                    "  - {op: revoke, from: beijing_master_admin, to: tiktok_virginia}\n", encoding="utf-8")
+    good.write_text(
+        "format: datareach/1\nbase: base.yaml\nname: a\nchanges:\n"
+        "  - {op: revoke, from: beijing_master_admin, to: tiktok_virginia}\n",
+        encoding="utf-8",
+    )
     bad = folder / "b.yaml"
-    bad.write_text("format: datareach/1\nbase: base.yaml\nname: b\nchanges:\n"
-                   "  - {op: migrate, class: public_videos, from: tiktok_virginia, to: texsa}\n", encoding="utf-8")
+    bad.write_text(
+        "format: datareach/1\nbase: base.yaml\nname: b\nchanges:\n"
+        "  - {op: migrate, class: public_videos, from: tiktok_virginia, to: texsa}\n",
+        encoding="utf-8",
+    )
     return base, good, bad
 
 
@@ -85,9 +92,10 @@ def variants(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path
 @POSIX_ONLY
 def test_a_closed_pipe_ends_quietly_with_141() -> None:
     # The shell's `datareach demo | head -2`: head exits after two lines, closing the pipe.
-    shell = f"{sys.executable} -m datareach.cli demo | head -2; echo \"status ${{PIPESTATUS[0]}}\" >&2"
-    done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, env=_environment(), timeout=120,
-                          check=False)
+    shell = f'{sys.executable} -m datareach.cli demo | head -2; echo "status ${{PIPESTATUS[0]}}" >&2'
+    done = subprocess.run(
+        ["bash", "-c", shell], capture_output=True, text=True, env=_environment(), timeout=120, check=False
+    )
     assert done.stdout.count("\n") == 2
     assert done.stderr.strip().splitlines() == [f"status {EXIT_BROKEN_PIPE}"]  # no "[Errno 32] Broken pipe"
 
@@ -96,9 +104,25 @@ def test_a_closed_pipe_ends_quietly_with_141() -> None:
 def test_ctrl_c_exits_130_with_one_line(tmp_path: Path) -> None:
     # Far more worlds than the run will reach: it is still sampling when interrupted.
     process = subprocess.Popen(
-        [sys.executable, "-c", _WITH_DEFAULT_SIGINT, "analyze", str(TEXAS), "--method", "monte_carlo",
-         "--samples", str(2**50), "--seed", "1", "--threads", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_environment(),
+        [
+            sys.executable,
+            "-c",
+            _WITH_DEFAULT_SIGINT,
+            "analyze",
+            str(TEXAS),
+            "--method",
+            "monte_carlo",
+            "--samples",
+            str(2**50),
+            "--seed",
+            "1",
+            "--threads",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_environment(),
     )
     time.sleep(3)
     assert process.poll() is None, "the run ended before it could be interrupted"
@@ -121,14 +145,16 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_one_format_per_column_kind() -> None:
-    table = pd.DataFrame({
-        "class": ["a", "b", "c"],
-        "probability": [1.0, 0.99671234, 0.0],
-        "expected_records": [326_700.0, 3_328.0, 0.0],
-        "risk": [1.196e9, 12.5e3, 0.0],
-        "risk_difference": [-340_795_898.2, 0.0, 12.0e3],
-        "probability_difference": [-0.25, 0.0, 0.125],
-    })
+    table = pd.DataFrame(
+        {
+            "class": ["a", "b", "c"],
+            "probability": [1.0, 0.99671234, 0.0],
+            "expected_records": [326_700.0, 3_328.0, 0.0],
+            "risk": [1.196e9, 12.5e3, 0.0],
+            "risk_difference": [-340_795_898.2, 0.0, 12.0e3],
+            "probability_difference": [-0.25, 0.0, 0.125],
+        }
+    )
     shown = format_table(table)
     assert list(shown["probability"]) == ["1.0000", "0.9967", "0.0000"]
     assert list(shown["expected_records"]) == ["326,700", "3,328", "0"]
@@ -145,16 +171,16 @@ def _columns_of(text: str) -> list[str]:
 
 
 def test_analyze_prints_no_scientific_notation(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["analyze", str(TEXAS), "--method", "monte_carlo", "--seed", "1", "--samples", "5000",
-                 "--at", AT]) == 0
+    assert main(["analyze", str(TEXAS), "--method", "monte_carlo", "--seed", "1", "--samples", "5000", "--at", AT]) == 0
     out = capsys.readouterr().out
     assert not re.search(r"\d\.?\d*e[+-]\d", out), out
     assert "149,501,953" in out  # CN's phone numbers, expected records
     assert "total risk:" in out and "3,455,299,023" in out
 
 
-def test_compare_and_demo_print_no_scientific_notation(variants: tuple[Path, Path, Path],
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_and_demo_print_no_scientific_notation(
+    variants: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     base, good, _ = variants
     assert main(["compare", str(base), str(good), "--at", AT, "--adversary", "CN"]) == 0
     assert main(["demo"]) == 0
@@ -196,8 +222,9 @@ def test_analyze_json_is_complete(capsys: pytest.CaptureFixture[str]) -> None:
     assert provenance["method"] == "exact" and provenance["converged"] is True and provenance["at"] == AT
 
 
-def test_compare_and_sweep_json_include_total_risk(variants: tuple[Path, Path, Path],
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_and_sweep_json_include_total_risk(
+    variants: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     base, good, _ = variants
     for command in ("compare", "sweep"):
         assert main([command, str(base), str(good), "--at", AT, "--seed", "1", "--json"]) == 0
@@ -208,34 +235,40 @@ def test_compare_and_sweep_json_include_total_risk(variants: tuple[Path, Path, P
 
 def test_strict_json_turns_non_finite_numbers_into_null() -> None:
     assert strict_json({"a": [float("nan"), float("inf"), 1.5], "b": (-float("inf"),)}) == {
-        "a": [None, None, 1.5], "b": [None]}
+        "a": [None, None, 1.5],
+        "b": [None],
+    }
 
 
 # --- errors that say where ------------------------------------------------------------------
 
 
-def test_compare_names_the_bad_variant_file(variants: tuple[Path, Path, Path],
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_names_the_bad_variant_file(
+    variants: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     base, good, bad = variants
     assert main(["compare", str(base), str(good), str(bad)]) == 2
     assert capsys.readouterr().err == f"datareach: error: {bad}: changes[0].to: unknown node 'texsa'\n"
 
 
-def test_sweep_names_the_bad_variant_file(variants: tuple[Path, Path, Path],
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_sweep_names_the_bad_variant_file(
+    variants: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     base, good, bad = variants
     assert main(["sweep", str(base), str(good), str(bad)]) == 2
     assert capsys.readouterr().err.startswith(f"datareach: error: {bad}: changes[0].to: unknown node 'texsa'")
 
 
-def test_compare_names_the_file_whose_classes_differ(variants: tuple[Path, Path, Path], tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_names_the_file_whose_classes_differ(
+    variants: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     base, good, _ = variants
     other = tmp_path / "other.yaml"
     dr.save(dr.Model("other").add_class("x").add_node("CN", "role"), other)
     assert main(["compare", str(base), str(good), str(other), "--adversary", "CN"]) == 2
-    assert capsys.readouterr().err == (f"datareach: error: {other}: a variant must have the base's classes in the "
-                                       "same order\n")
+    assert capsys.readouterr().err == (
+        f"datareach: error: {other}: a variant must have the base's classes in the same order\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -262,8 +295,9 @@ def _closed_port() -> int:
     return port
 
 
-def test_an_unreachable_scheduler_fails_in_seconds(variants: tuple[Path, Path, Path],
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreachable_scheduler_fails_in_seconds(
+    variants: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     pytest.importorskip("dask.distributed")
     base, good, _ = variants
     started = time.monotonic()
@@ -288,8 +322,24 @@ def test_readme_tolerance_example_does_what_it_says(capsys: pytest.CaptureFixtur
 
 def test_monte_carlo_tolerance_is_met_on_the_command_line(coin_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # It used to stop at 100,352 worlds with a widest half-width of 0.0031 and say nothing.
-    assert main(["analyze", str(coin_file), "--adversary", "a", "--method", "monte_carlo", "--tolerance", "0.001",
-                 "--seed", "1", "--json"]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                str(coin_file),
+                "--adversary",
+                "a",
+                "--method",
+                "monte_carlo",
+                "--tolerance",
+                "0.001",
+                "--seed",
+                "1",
+                "--json",
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     payload = _strict(captured.out)
     rows = payload["tables"]["table"]
@@ -299,11 +349,30 @@ def test_monte_carlo_tolerance_is_met_on_the_command_line(coin_file: Path, capsy
 
 
 def test_a_tolerance_not_met_says_so_on_stderr(coin_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["analyze", str(coin_file), "--adversary", "a", "--method", "monte_carlo", "--tolerance", "0.001",
-                 "--max-samples", "4096", "--seed", "1"]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                str(coin_file),
+                "--adversary",
+                "a",
+                "--method",
+                "monte_carlo",
+                "--tolerance",
+                "0.001",
+                "--max-samples",
+                "4096",
+                "--seed",
+                "1",
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
-    assert captured.err == ("datareach: warning: analyze: tolerance 0.001 not met after 4,096 worlds "
-                            "(max_samples 4,096); raise max_samples or the tolerance\n")
+    assert captured.err == (
+        "datareach: warning: analyze: tolerance 0.001 not met after 4,096 worlds "
+        "(max_samples 4,096); raise max_samples or the tolerance\n"
+    )
     assert "tolerance 0.001 NOT met" in captured.out.splitlines()[0]
 
 

@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import datareach as dr
 import pytest
+
+import datareach as dr
 from datareach.io import loading
 
 BASE = """\
@@ -39,7 +40,7 @@ def load_within(seconds: float, *args: Any, **kwargs: Any) -> BaseException | No
         try:
             dr.load(*args, **kwargs)
             outcome.append(None)
-        except BaseException as error:  # noqa: BLE001 - handed to the test
+        except BaseException as error:
             outcome.append(error)
 
     thread = threading.Thread(target=run, daemon=True)
@@ -94,7 +95,9 @@ def test_the_size_limit_holds_for_bases(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("source", [None, 3, 2.5, ["a.yaml"], object()])
 def test_a_source_that_is_neither_path_nor_file(source: Any) -> None:
-    with pytest.raises(dr.ModelError, match=f"source: expected the path of a file or an open file, got {type(source).__name__}"):
+    with pytest.raises(
+        dr.ModelError, match=f"source: expected the path of a file or an open file, got {type(source).__name__}"
+    ):
         dr.load(source)
 
 
@@ -195,7 +198,9 @@ def test_a_json_key_written_twice_names_its_position() -> None:
 
 def test_a_raw_control_character_in_a_json_string_names_its_position() -> None:
     text = '{\n  "format": "datareach/1",\n  "name": "a\x00b"\n}\n'
-    with pytest.raises(dr.ModelError, match=r"invalid JSON at line 3, column 13: a control character \(U\+0000\) inside a string"):
+    with pytest.raises(
+        dr.ModelError, match=r"invalid JSON at line 3, column 13: a control character \(U\+0000\) inside a string"
+    ):
         dr.io.loads(text, "json")
 
 
@@ -270,7 +275,9 @@ def test_a_base_that_is_no_scenario_is_named_never_quoted(tmp_path: Path, conten
 def test_a_base_with_a_schema_error_is_still_explained(tmp_path: Path) -> None:
     (tmp_path / "base.yaml").write_text(BASE.replace("kind: role", "kind: rol"))
     (tmp_path / "v.yaml").write_text("format: datareach/1\nbase: base.yaml\nchanges: []\n")
-    with pytest.raises(dr.ModelError, match=r"in base file 'base.yaml': nodes\[0\] \(line 3\)\.kind: unknown kind 'rol'"):
+    with pytest.raises(
+        dr.ModelError, match=r"in base file 'base.yaml': nodes\[0\] \(line 3\)\.kind: unknown kind 'rol'"
+    ):
         dr.load(tmp_path / "v.yaml")
 
 
@@ -324,7 +331,9 @@ def test_a_long_chain_blames_the_file_that_is_wrong(tmp_path: Path) -> None:
     with pytest.raises(dr.ModelError) as info:
         dr.load(_chain(tmp_path, 250, bad=200))
     message = str(info.value)
-    assert message.startswith(f"base: in base file '{(tmp_path / 'v200.yaml').resolve()}': changes[0] (line 4).to: no arc from 'admin' to 'virginia'")
+    assert message.startswith(
+        f"base: in base file '{(tmp_path / 'v200.yaml').resolve()}': changes[0] (line 4).to: no arc from 'admin' to 'virginia'"
+    )
     assert message.count("in base file") == 1
 
 

@@ -11,10 +11,11 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-import datareach as dr
 import numpy as np
 import pandas as pd
 import pytest
+
+import datareach as dr
 from datareach.errors import describe, quote
 from datareach.io import dumps, loads
 
@@ -122,7 +123,13 @@ def test_an_alias_bomb_in_any_field_fails_fast_and_short(edit: Edit, where: str)
         pytest.param(lambda d: d["access"][0].update(to="x" * 300_000), id="unknown reference"),
         pytest.param(lambda d: d["nodes"][1].update(id="x\n" * 150_000), id="control characters"),
         pytest.param(lambda d: d["nodes"][1].update(kind="k" * 300_000), id="choice"),
-        pytest.param(lambda d: d["nodes"].append({"id": "s" * 300_000, "kind": "role"}) or d["nodes"].append({"id": "s" * 300_000, "kind": "role"}), id="duplicate"),
+        pytest.param(
+            lambda d: (
+                d["nodes"].append({"id": "s" * 300_000, "kind": "role"})
+                or d["nodes"].append({"id": "s" * 300_000, "kind": "role"})
+            ),
+            id="duplicate",
+        ),
         pytest.param(lambda d: d["nodes"][1].update({"z" * 300_000: 1}), id="unknown field"),
         pytest.param(lambda d: d.update({"z" * 300_000: 1}), id="unknown top-level field"),
         pytest.param(lambda d: d.update(format="f" * 300_000), id="format"),
@@ -153,13 +160,22 @@ def test_messages_hold_no_python_repr_and_use_the_right_article() -> None:
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda d: d["access"][0].update(p=10**5000), "access[0].p: is too large a number: an integer of about 5,001 digits"),
+        (
+            lambda d: d["access"][0].update(p=10**5000),
+            "access[0].p: is too large a number: an integer of about 5,001 digits",
+        ),
         (lambda d: d["access"][0].update(cost=10**400), "access[0].cost: is too large a number"),
         (lambda d: d["events"][0].update(p=10**5000), "events[0].p: is too large a number"),
         (lambda d: d["classes"][0].update(records=10**5000), "classes[0].records: must be at most 2**63 - 1"),
         (lambda d: d["classes"][0].update(sensitivity=-(10**5000)), "classes[0].sensitivity: is too large a number"),
-        (lambda d: d["nodes"][1].update(attrs={"n": 10**5000}), "nodes[1].attrs.n: must be a number of at most 4,000 digits"),
-        (lambda d: d.update(sources={"s": {"n": [10**5000]}}), "sources.s.n[0]: must be a number of at most 4,000 digits"),
+        (
+            lambda d: d["nodes"][1].update(attrs={"n": 10**5000}),
+            "nodes[1].attrs.n: must be a number of at most 4,000 digits",
+        ),
+        (
+            lambda d: d.update(sources={"s": {"n": [10**5000]}}),
+            "sources.s.n[0]: must be a number of at most 4,000 digits",
+        ),
         (lambda d: d["access"][0].update(p=np.longdouble("1e4000")), "access[0].p: is too large a number"),
     ],
 )
@@ -210,8 +226,14 @@ def test_bad_record_counts_are_refused(records: Any, expected: str) -> None:
 @pytest.mark.parametrize(
     ("window", "expected"),
     [
-        ([float("nan"), "2021-01-01"], "access[0].window[0]: must be a date written YYYY-MM-DD (or null for an open side), got nan"),
-        (["2020-01-01", float("nan")], "access[0].window[1]: must be a date written YYYY-MM-DD (or null for an open side), got nan"),
+        (
+            [float("nan"), "2021-01-01"],
+            "access[0].window[0]: must be a date written YYYY-MM-DD (or null for an open side), got nan",
+        ),
+        (
+            ["2020-01-01", float("nan")],
+            "access[0].window[1]: must be a date written YYYY-MM-DD (or null for an open side), got nan",
+        ),
         ([["2020-01-01"], None], "access[0].window[0]: must be a date written YYYY-MM-DD, got a list of 1 item"),
         ([None, {"a": 1}], "access[0].window[1]: must be a date written YYYY-MM-DD, got a mapping of 1 key"),
         ([pd.NaT, None], "access[0].window[0]: must be a date written YYYY-MM-DD (or null for an open side)"),
@@ -225,7 +247,9 @@ def test_a_window_side_that_is_no_date_is_an_error(window: Any, expected: str) -
 
 def test_nan_in_a_frame_still_marks_an_open_side() -> None:
     m = load_with(lambda d: None)
-    m.add_arcs(pd.DataFrame({"from": ["J"], "to": ["t"], "p": [0.5], "window_start": [np.nan], "window_end": ["2021-01-01"]}))
+    m.add_arcs(
+        pd.DataFrame({"from": ["J"], "to": ["t"], "p": [0.5], "window_start": [np.nan], "window_end": ["2021-01-01"]})
+    )
     assert pd.isna(m.access["window_start"].iloc[-1])
 
 
@@ -269,7 +293,12 @@ def test_ids_and_labels_must_be_nfc(edit: Edit, where: str) -> None:
 
 def test_a_reference_in_nfd_to_an_nfc_id_says_so() -> None:
     with pytest.raises(dr.ModelError) as error:
-        load_with(lambda d: (d["nodes"].append({"id": NFC, "kind": "store"}), d["placements"].append({"class": "c", "store": NFD})))
+        load_with(
+            lambda d: (
+                d["nodes"].append({"id": NFC, "kind": "store"}),
+                d["placements"].append({"class": "c", "store": NFD}),
+            )
+        )
     assert str(error.value) == (
         f"placements[1].store: unknown node {NFD!r}: it is written in another Unicode form than the node "
         f"{NFC!r}; write references in NFC"
@@ -358,7 +387,9 @@ AWKWARD = {
 def _every_field() -> list[tuple[str, int | None, str]]:
     from datareach.model.fields import FIELDS
 
-    fields: list[tuple[str, int | None, str]] = [(name, None, "") for name in ("name", "sources", "adversaries", "format")]
+    fields: list[tuple[str, int | None, str]] = [
+        (name, None, "") for name in ("name", "sources", "adversaries", "format")
+    ]
     fields += [(section, 0, field.name) for section, specs in FIELDS.items() for field in specs]
     return fields
 

@@ -8,9 +8,10 @@ import datetime
 import warnings
 from typing import Any
 
-import datareach as dr
 import numpy as np
 import pytest
+
+import datareach as dr
 
 AT = "2022-07-01"
 PLAN = [dr.changes.revoke("beijing_master_admin", "tiktok_virginia")]
@@ -111,8 +112,11 @@ def test_a_wrong_argument_is_a_model_error_naming_it(texas: dr.Model, call: Any,
 
 
 def test_executor_5_fails_before_any_work(texas: dr.Model) -> None:
-    with pytest.raises(dr.ModelError, match=r"^executor: expected None, a concurrent.futures executor or a Dask "
-                                            r"Client, got 5$"):
+    with pytest.raises(
+        dr.ModelError,
+        match=r"^executor: expected None, a concurrent.futures executor or a Dask "
+        r"Client, got 5$",
+    ):
         dr.sweep(texas, {"a": PLAN}, executor=5, seed=1)
 
 
@@ -146,8 +150,9 @@ def test_sub_daily_timeline_frequencies_are_refused(texas: dr.Model, freq: str) 
 
 def test_daily_and_longer_frequencies_still_work(texas: dr.Model) -> None:
     for freq, dates in (("D", 3), ("24h", 3), ("W", 1), ("MS", 1)):
-        table = dr.timeline(texas, "2022-01-01", "2022-01-03" if freq != "MS" else "2022-01-31", freq,
-                            adversaries="CN", method="exact").table
+        table = dr.timeline(
+            texas, "2022-01-01", "2022-01-03" if freq != "MS" else "2022-01-31", freq, adversaries="CN", method="exact"
+        ).table
         assert table["date"].nunique() == dates, freq
 
 
@@ -219,18 +224,35 @@ def test_compare_meets_its_tolerance_on_the_differences(coin: dr.Model, coin_pla
 
 def test_compare_with_a_tiny_cap_warns(coin: dr.Model, coin_plan: list[Any]) -> None:
     with pytest.warns(dr.ToleranceNotMet, match="^compare: "):
-        comparison = dr.compare(coin, coin_plan, adversaries="a", method="monte_carlo", tolerance=0.001,
-                                max_samples=512, seed=1)
+        comparison = dr.compare(
+            coin, coin_plan, adversaries="a", method="monte_carlo", tolerance=0.001, max_samples=512, seed=1
+        )
     assert comparison.provenance.converged is False
 
 
 def test_timeline_and_sweep_warn_once_when_short(coin: dr.Model, coin_plan: list[Any]) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        timeline = dr.timeline(coin, "2022-01-01", "2022-01-03", "D", adversaries="a", method="monte_carlo",
-                               tolerance=0.001, max_samples=512, seed=1)
-        swept = dr.sweep(coin, {"up": coin_plan, "down": [dr.changes.set_p("a", "s", 0.4)]}, adversaries="a",
-                         method="monte_carlo", tolerance=0.001, max_samples=512, seed=1)
+        timeline = dr.timeline(
+            coin,
+            "2022-01-01",
+            "2022-01-03",
+            "D",
+            adversaries="a",
+            method="monte_carlo",
+            tolerance=0.001,
+            max_samples=512,
+            seed=1,
+        )
+        swept = dr.sweep(
+            coin,
+            {"up": coin_plan, "down": [dr.changes.set_p("a", "s", 0.4)]},
+            adversaries="a",
+            method="monte_carlo",
+            tolerance=0.001,
+            max_samples=512,
+            seed=1,
+        )
     short = [w for w in caught if issubclass(w.category, dr.ToleranceNotMet)]
     assert [str(w.message).split(":")[0] for w in short] == ["timeline", "sweep"]
     assert timeline.provenance.converged is False and swept.provenance.converged is False
@@ -239,8 +261,9 @@ def test_timeline_and_sweep_warn_once_when_short(coin: dr.Model, coin_plan: list
 def test_timeline_and_sweep_converge(coin: dr.Model, coin_plan: list[Any]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", dr.ToleranceNotMet)
-        timeline = dr.timeline(coin, "2022-01-01", "2022-01-02", "D", adversaries="a", method="monte_carlo",
-                               tolerance=0.004, seed=1)
+        timeline = dr.timeline(
+            coin, "2022-01-01", "2022-01-02", "D", adversaries="a", method="monte_carlo", tolerance=0.004, seed=1
+        )
         swept = dr.sweep(coin, {"up": coin_plan}, adversaries="a", method="monte_carlo", tolerance=0.004, seed=1)
     assert timeline.provenance.converged is True and swept.provenance.converged is True
     assert _widest(timeline.table["ci_low"], timeline.table["ci_high"]) <= 0.004
@@ -296,8 +319,11 @@ def test_messages_use_the_right_article() -> None:
     from datareach.options import with_article
     from datareach.results import AnalysisResult
 
-    assert (with_article("int"), with_article("list"), with_article("organization")) == ("an int", "a list",
-                                                                                         "an organization")
+    assert (with_article("int"), with_article("list"), with_article("organization")) == (
+        "an int",
+        "a list",
+        "an organization",
+    )
     result = AnalysisResult(dr.analyze(dr.examples.project_texas(), method="exact").table, dr.Provenance("x", "exact"))
     with pytest.raises(dr.ModelError, match="^cannot read an AnalysisResult pickled with format version 9;"):
         result.__setstate__({"version": 9})
@@ -335,8 +361,9 @@ def test_an_unknown_score_is_shown_without_a_repr(texas: dr.Model) -> None:
         (["CN", 5], "adversaries[1]: expected a node id, got 5"),
     ],
 )
-def test_adversaries_that_are_not_ids_are_shown_as_a_file_writes_them(texas: dr.Model, adversaries: Any,
-                                                                       message: str) -> None:
+def test_adversaries_that_are_not_ids_are_shown_as_a_file_writes_them(
+    texas: dr.Model, adversaries: Any, message: str
+) -> None:
     with pytest.raises(dr.ModelError) as error:
         dr.analyze(texas, adversaries, method="exact")
     assert str(error.value) == message

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import datareach as dr
 import pytest
+
+import datareach as dr
 from datareach import changes as C
 from datareach.lint import CODES, Finding
 
@@ -71,7 +72,10 @@ def test_two_spellings_of_one_region() -> None:
     slip = model(nodes=nodes(extra), placements=[*CLEAN["placements"], {"class": "videos", "store": "texas"}])
     (finding,) = dr.lint(slip)
     assert (finding.code, finding.where) == ("region-case", "nodes[4].region")
-    assert finding.message == "'us/TX' writes 'us' where the region of node 'virginia' writes 'US': the two spellings are two regions"
+    assert (
+        finding.message
+        == "'us/TX' writes 'us' where the region of node 'virginia' writes 'US': the two spellings are two regions"
+    )
 
 
 def test_a_node_nothing_touches() -> None:
@@ -97,7 +101,11 @@ def test_a_jurisdiction_whose_rule_reaches_nothing_is_unused() -> None:
 def test_a_source_no_entry_cites() -> None:
     sources = {**CLEAN["sources"], "blog": {"title": "a blog"}}
     (finding,) = dr.lint(model(sources=sources))
-    assert (finding.code, finding.where, finding.message) == ("unused-source", "sources.blog", "no entry cites the source 'blog'")
+    assert (finding.code, finding.where, finding.message) == (
+        "unused-source",
+        "sources.blog",
+        "no entry cites the source 'blog'",
+    )
     # naming it in attrs or in a note's text counts
     cited = nodes(admin={"id": "admin", "kind": "role", "region": "CN/Beijing", "attrs": {"see_also": ["blog"]}})
     assert dr.lint(model(sources=sources, nodes=cited)) == ()

@@ -6,10 +6,11 @@ import datetime
 import pickle
 from typing import Any
 
-import datareach as dr
 import numpy as np
 import pandas as pd
 import pytest
+
+import datareach as dr
 
 
 def test_builder_equals_from_dict(example: dr.Model, scenario: dict[str, Any]) -> None:

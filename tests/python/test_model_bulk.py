@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import time
 
-import datareach as dr
 import numpy as np
 import pandas as pd
 import pytest
+
+import datareach as dr
 
 
 def bulk_example() -> dr.Model:
     """The example of docs/design.md §3 again, every section added as one frame."""
     m = dr.Model("US user data, autumn 2021")
-    m.add_source(
-        "buzzfeed-2022", title="Leaked audio from 80 internal TikTok meetings", date="2022-06-17"
-    )
+    m.add_source("buzzfeed-2022", title="Leaked audio from 80 internal TikTok meetings", date="2022-06-17")
     m.add_events(pd.DataFrame({"id": ["insider-complies"], "p": [0.8]}))
     m.add_nodes(
         pd.DataFrame(
@@ -37,12 +36,8 @@ def bulk_example() -> dr.Model:
             "components": [None, None, ["public_videos", "comments"]],
         }
     )
-    m.add_placements(
-        pd.DataFrame({"class": ["public_videos", "comments"], "store": "tiktok_virginia"})
-    )
-    m.add_flows(
-        pd.DataFrame({"from": ["tiktok_virginia"], "to": ["singapore_backup"], "kind": ["backup"]})
-    )
+    m.add_placements(pd.DataFrame({"class": ["public_videos", "comments"], "store": "tiktok_virginia"}))
+    m.add_flows(pd.DataFrame({"from": ["tiktok_virginia"], "to": ["singapore_backup"], "kind": ["backup"]}))
     m.add_arcs(
         pd.DataFrame(
             {
@@ -80,9 +75,7 @@ def test_tables_feed_back_into_bulk_loading(example: dr.Model) -> None:
 
 
 def test_pandas_string_and_nullable_dtypes() -> None:
-    m = dr.Model().add_nodes(
-        pd.DataFrame({"id": pd.array(["a", "s"], dtype="string"), "kind": ["role", "store"]})
-    )
+    m = dr.Model().add_nodes(pd.DataFrame({"id": pd.array(["a", "s"], dtype="string"), "kind": ["role", "store"]}))
     m.add_arcs(
         pd.DataFrame(
             {
@@ -126,13 +119,9 @@ def grid() -> dr.Model:
         ("window_start", "2021-02-30", "access[57].window[0]: must be a date"),
     ],
 )
-def test_bulk_errors_name_the_row(
-    grid: dr.Model, column: str, value: object, expected: str
-) -> None:
+def test_bulk_errors_name_the_row(grid: dr.Model, column: str, value: object, expected: str) -> None:
     n = 100
-    frame = pd.DataFrame(
-        {"from": [f"n{i}" for i in range(n)], "to": [f"n{(i + 1) % n}" for i in range(n)], "p": 0.5}
-    )
+    frame = pd.DataFrame({"from": [f"n{i}" for i in range(n)], "to": [f"n{(i + 1) % n}" for i in range(n)], "p": 0.5})
     values = frame[column].tolist() if column in frame else [None] * n
     values[57] = value
     frame[column] = pd.Series(values, dtype=object)
@@ -182,23 +171,17 @@ def test_integer_ids_are_refused() -> None:
 
 
 def test_bulk_classes_may_name_classes_of_the_same_frame() -> None:
-    m = dr.Model().add_classes(
-        {"id": ["whole", "part", "a", "b"], "components": [["part", "b"], ["a"], None, None]}
-    )
+    m = dr.Model().add_classes({"id": ["whole", "part", "a", "b"], "components": [["part", "b"], ["a"], None, None]})
     assert m.classes["components"].tolist() == [("part", "b"), ("a",), None, None]
     with pytest.raises(dr.ModelError, match=r"classes\[1\]\.components: cycle y → x → y"):
         dr.Model().add_classes({"id": ["x", "y"], "components": [["y"], ["x"]]})
 
 
 def test_bulk_duplicates() -> None:
-    with pytest.raises(
-        dr.ModelError, match=r"nodes\[2\]\.id: duplicate id 'a' \(also nodes\[0\]\)"
-    ):
+    with pytest.raises(dr.ModelError, match=r"nodes\[2\]\.id: duplicate id 'a' \(also nodes\[0\]\)"):
         dr.Model().add_nodes({"id": ["a", "b", "a"], "kind": ["role"] * 3})
     m = dr.Model().add_nodes({"id": ["a"], "kind": ["role"]})
-    with pytest.raises(
-        dr.ModelError, match=r"nodes\[2\]\.id: duplicate id 'a' \(also nodes\[0\]\)"
-    ):
+    with pytest.raises(dr.ModelError, match=r"nodes\[2\]\.id: duplicate id 'a' \(also nodes\[0\]\)"):
         m.add_nodes({"id": ["b", "a"], "kind": ["role"] * 2})
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 
-import datareach as dr
 import numpy as np
 import pandas as pd
 import pytest
+
+import datareach as dr
 from datareach import dates
 
 
@@ -85,9 +86,7 @@ def test_column_of_datetimes() -> None:
     with pytest.raises(dr.ModelError, match=r"^x\[2\]: .*time of day"):
         dates.column_to_dates(column, lambda row: f"x[{row}]")
     days = dates.column_to_dates(column[:2], lambda row: f"x[{row}]")
-    np.testing.assert_array_equal(
-        dates.dates_to_days(days, dates.OPEN_END), [18871, dates.OPEN_END]
-    )
+    np.testing.assert_array_equal(dates.dates_to_days(days, dates.OPEN_END), [18871, dates.OPEN_END])
 
 
 def test_open_sides_are_the_core_sentinels() -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import time
 
-import datareach as dr
 import numpy as np
 import pandas as pd
+
+import datareach as dr
 from datareach.dates import OPEN_END, OPEN_START
 from datareach.model.lowering import NODE_KIND_CODES, lower
 
@@ -157,9 +158,7 @@ def test_million_arcs_lower_in_seconds() -> None:
     rng = np.random.default_rng(3)
     n_nodes, n_arcs = 10_000, 1_000_000
     ids = np.array([f"node{i}" for i in range(n_nodes)], dtype=object)
-    m = dr.Model().add_nodes(
-        {"id": ids, "kind": np.full(n_nodes, "store"), "region": np.full(n_nodes, "US/VA")}
-    )
+    m = dr.Model().add_nodes({"id": ids, "kind": np.full(n_nodes, "store"), "region": np.full(n_nodes, "US/VA")})
     m.add_arcs(
         pd.DataFrame(
             {

@@ -13,9 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import datareach as dr
 import numpy as np
 import pytest
+
+import datareach as dr
 from datareach.model.pickling import PICKLE_VERSION
 
 HERE = Path(__file__).parent
@@ -49,7 +50,11 @@ def _run_flips(tmp_path: Path, model: dr.Model, positions: list[int]) -> dict[st
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(dr.__file__).parents[1]), str(HERE)])}
     done = subprocess.run(
         [sys.executable, str(HERE / "pickle_flips.py"), str(pickle_file), str(positions_file)],
-        capture_output=True, text=True, timeout=900, env=env, check=False,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, f"the process died ({done.returncode}): {done.stderr[-2000:]}"
     report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -135,7 +140,11 @@ BAD_STATES = [
     ("a column too long", lambda s: s["tables"]["nodes"]["id"].append("z"), "columns have different lengths"),
     ("p out of range", _set("access", "p", _floats(0.5, 1.5)), "access[1].p: must lie in [0, 1], got 1.5"),
     ("p NaN", _set("access", "p", _floats(0.5, float("nan"))), "access[1].p: is required"),
-    ("share NaN", _set("placements", "share", _floats(0.5, float("nan"))), "placements[1].share: must be a finite number"),
+    (
+        "share NaN",
+        _set("placements", "share", _floats(0.5, float("nan"))),
+        "placements[1].share: must be a finite number",
+    ),
     ("unknown node", _edit_list("access", "to", 0, "nowhere"), "access[0].to: unknown node 'nowhere'"),
     ("unknown event", _edit_list("access", "requires", 0, ["ee"]), "access[0].requires: unknown event 'ee'"),
     ("a number as an id", _edit_list("nodes", "id", 1, 7), "nodes[1].id: must be a string, got 7"),
@@ -145,15 +154,29 @@ BAD_STATES = [
     ("a flag of 2", _set("nodes", "rule_exempt", ("|u1", bytes([0, 2, 0, 0]))), "nodes.rule_exempt: must hold only"),
     ("a missing column", lambda s: s["tables"]["access"].pop("cost"), "access: holds other fields than expected: cost"),
     ("an extra section", lambda s: s["tables"].update(extra={}), "tables: holds other fields than expected: extra"),
-    ("a year 300000 window", _set("placements", "window_start", ("<i8", np.array([10**8, 0], "<i8").tobytes())),
-     "placements[0].window[0]: must be a date"),
+    (
+        "a year 300000 window",
+        _set("placements", "window_start", ("<i8", np.array([10**8, 0], "<i8").tobytes())),
+        "placements[0].window[0]: must be a date",
+    ),
     ("an unknown adversary", lambda s: s.update(adversaries=["nobody"]), "adversaries[0]: unknown node 'nobody'"),
     ("a bad change", lambda s: s.update(changes=[{"op": "teleport"}]), "changes[0].op: unknown op 'teleport'"),
-    ("a composite placed", _edit_list("placements", "class", 1, "cd"), "placements[1].class: 'cd' is a composite class"),
+    (
+        "a composite placed",
+        _edit_list("placements", "class", 1, "cd"),
+        "placements[1].class: 'cd' is a composite class",
+    ),
     ("a cycle of classes", _edit_list("classes", "components", 0, ["cd"]), "classes[2].components: cycle cd → c → cd"),
-    ("attrs not a mapping", _edit_list("nodes", "attrs", 1, [1]), "nodes[1].attrs: must be a mapping, got a list of 1 item"),
-    ("negative records", _set("classes", "records", ("<i8", np.array([-1, 1, 1], "<i8").tobytes())),
-     "classes[0].records: must be at least 0, got -1"),
+    (
+        "attrs not a mapping",
+        _edit_list("nodes", "attrs", 1, [1]),
+        "nodes[1].attrs: must be a mapping, got a list of 1 item",
+    ),
+    (
+        "negative records",
+        _set("classes", "records", ("<i8", np.array([-1, 1, 1], "<i8").tobytes())),
+        "classes[0].records: must be at least 0, got -1",
+    ),
 ]
 
 
@@ -191,5 +214,7 @@ def test_a_version_1_pickle_is_refused_with_a_model_error(monkeypatch: pytest.Mo
     monkeypatch.setattr(dr.Model, "__getstate__", version_1)
     data = pickle.dumps(model)
     monkeypatch.undo()
-    with pytest.raises(dr.ModelError, match="cannot read a Model pickled with format version 1; this datareach reads version 2"):
+    with pytest.raises(
+        dr.ModelError, match="cannot read a Model pickled with format version 1; this datareach reads version 2"
+    ):
         pickle.loads(data)

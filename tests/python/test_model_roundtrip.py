@@ -11,17 +11,16 @@ import pickle
 import unicodedata
 from typing import Any
 
-import datareach as dr
-from datareach.io import dumps, loads
-from datareach.model.fields import NODE_KINDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import datareach as dr
+from datareach.io import dumps, loads
+from datareach.model.fields import NODE_KINDS
+
 # Ids: visible text in Unicode NFC (docs/design.md §8), YAML's and JSON's special
 # characters included.
-_ID_CHARS = st.characters(codec="utf-8", exclude_categories=("C", "Z")) | st.sampled_from(
-    " -_/.:#'\"{}[],&*!|>%@`?"
-)
+_ID_CHARS = st.characters(codec="utf-8", exclude_categories=("C", "Z")) | st.sampled_from(" -_/.:#'\"{}[],&*!|>%@`?")
 names = st.text(_ID_CHARS, min_size=1, max_size=10).filter(
     lambda s: s == s.strip() and s.isprintable() and unicodedata.is_normalized("NFC", s)
 )
@@ -29,11 +28,7 @@ segments = names.filter(lambda s: "/" not in s and s == s.strip())
 regions = st.lists(segments, min_size=1, max_size=3).map("/".join)
 texts = st.text(st.characters(codec="utf-8"), max_size=30)
 plain = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**70), 2**70)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | texts,
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False) | texts,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3),
     max_leaves=8,
 )

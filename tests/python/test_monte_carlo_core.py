@@ -19,10 +19,9 @@ import numpy as np
 import pytest
 
 import datareach as dr
+import oracle
 from datareach import _core
 from datareach.model.lowering import compile_model
-
-import oracle
 
 ARRAYS = ("probability", "ci_low", "ci_high", "expected_share", "expected_share_ci_low", "expected_share_ci_high")
 
@@ -86,11 +85,15 @@ def random_scenario(rng: random.Random):
     if len(atoms) >= 2:
         classes.append({"id": "mosaic", "components": atoms[:2], "sensitivity": 2, "records": 10})
     shares = [1.0, 0.5, 0.25, 0.6]
-    placements = [{"class": rng.choice(atoms), "store": rng.choice(stores), "share": rng.choice(shares)}
-                  for _ in range(rng.randint(2, 4))]
+    placements = [
+        {"class": rng.choice(atoms), "store": rng.choice(stores), "share": rng.choice(shares)}
+        for _ in range(rng.randint(2, 4))
+    ]
     placements = list({(p["class"], p["store"]): p for p in placements}.values())
-    flows = [{"from": rng.choice(stores), "to": rng.choice(stores), "share": rng.choice(shares)}
-             for _ in range(rng.randint(0, 2))]
+    flows = [
+        {"from": rng.choice(stores), "to": rng.choice(stores), "share": rng.choice(shares)}
+        for _ in range(rng.randint(0, 2))
+    ]
     flows = [f for f in flows if f["from"] != f["to"]]
     for f in flows:
         if rng.random() < 0.4:
@@ -99,8 +102,11 @@ def random_scenario(rng: random.Random):
     ids = roles + stores
     arcs = []
     for _ in range(rng.randint(3, 8)):
-        arc = {"from": roles[0] if rng.random() < 0.4 else rng.choice(ids), "to": rng.choice(ids),
-               "p": rng.choice([1.0, 0.0, 0.5, 0.3, 0.8, 0.9])}
+        arc = {
+            "from": roles[0] if rng.random() < 0.4 else rng.choice(ids),
+            "to": rng.choice(ids),
+            "p": rng.choice([1.0, 0.0, 0.5, 0.3, 0.8, 0.9]),
+        }
         if rng.random() < 0.3:
             arc["classes"] = [rng.choice(atoms)]
         if events and rng.random() < 0.5:
@@ -115,6 +121,7 @@ AT = "2021-06-01"
 
 
 # ------------------------------------------------------------------------------ coverage
+
 
 def test_intervals_cover_the_exact_values_at_the_stated_rate():
     rng = random.Random(4)
@@ -179,12 +186,16 @@ def test_agrees_with_enumeration_on_random_models():
 
 # --------------------------------------------------------------- published reliabilities
 
+
 @pytest.mark.parametrize(
     "edges, exact",
     [
         ([(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)], 2 * 0.9**2 + 2 * 0.9**3 - 5 * 0.9**4 + 2 * 0.9**5),
-        ([(r * 5 + c, r * 5 + c + 1) for r in range(5) for c in range(4)]
-         + [(r * 5 + c, (r + 1) * 5 + c) for r in range(4) for c in range(5)], 0.9755566),
+        (
+            [(r * 5 + c, r * 5 + c + 1) for r in range(5) for c in range(4)]
+            + [(r * 5 + c, (r + 1) * 5 + c) for r in range(4) for c in range(5)],
+            0.9755566,
+        ),
     ],
     ids=["bridge", "grid5x5"],
 )
@@ -199,6 +210,7 @@ def test_network_reliability(edges, exact):
 
 
 # --------------------------------------------------------------------------- determinism
+
 
 def medium_scenario():
     rng = random.Random(3)
@@ -280,6 +292,7 @@ def test_places_can_be_left_out():
 
 # ------------------------------------------------------------------- progress and cancel
 
+
 def test_progress_is_reported_and_false_stops():
     model, graph = build(medium_scenario())
     calls = []
@@ -336,6 +349,7 @@ def test_ctrl_c_stops_the_run_cleanly():
 
 
 # ----------------------------------------------------------------------- argument errors
+
 
 @pytest.mark.parametrize(
     "kwargs, match",

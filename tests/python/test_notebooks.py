@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import datareach
 import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbformat.v4 import new_code_cell, new_notebook
+
+import datareach
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 PACKAGE_ROOT = Path(datareach.__file__).resolve().parents[1]
@@ -63,10 +64,12 @@ def test_a_cell_error_fails_the_run(tmp_path: Path) -> None:
     """The runner above really fails on an error, and the kernel sees datareach and the
     working directory it is given."""
     (tmp_path / "marker.txt").write_text("here", encoding="utf-8")
-    notebook = new_notebook(cells=[
-        new_code_cell("import datareach, pathlib\nassert pathlib.Path('marker.txt').exists()"),
-        new_code_cell("1 / 0"),
-    ])
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("import datareach, pathlib\nassert pathlib.Path('marker.txt').exists()"),
+            new_code_cell("1 / 0"),
+        ]
+    )
     with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
         run_notebook(notebook, tmp_path)
     assert notebook.cells[0].execution_count is not None

@@ -9,8 +9,9 @@ import inspect
 import json
 from pathlib import Path
 
-import datareach as dr
 import pytest
+
+import datareach as dr
 from datareach.cli import main
 from datareach.cli.options import (
     add_analysis_options,
@@ -26,8 +27,15 @@ def texas() -> dr.Model:
 
 def test_defaults() -> None:
     options = dr.AnalysisOptions()
-    assert (options.method, options.samples, options.tolerance, options.seed, options.threads, options.progress,
-            options.at) == ("auto", 100_000, None, None, None, False, None)
+    assert (
+        options.method,
+        options.samples,
+        options.tolerance,
+        options.seed,
+        options.threads,
+        options.progress,
+        options.at,
+    ) == ("auto", 100_000, None, None, None, False, None)
     assert dataclasses.is_dataclass(options)
     with pytest.raises(dataclasses.FrozenInstanceError):
         options.samples = 5  # type: ignore[misc]
@@ -88,7 +96,9 @@ def test_options_object_and_keywords_agree(texas: dr.Model) -> None:
     options = dr.AnalysisOptions(method="monte_carlo", samples=4096, seed=8, at="2022-07-01")
     by_object = dr.analyze(texas, "CN", options)
     by_keywords = dr.analyze(texas, "CN", method="monte_carlo", samples=4096, seed=8, at="2022-07-01")
-    mixed = dr.analyze(texas, "CN", dr.AnalysisOptions(method="monte_carlo", samples=4096, seed=1), seed=8, at="2022-07-01")
+    mixed = dr.analyze(
+        texas, "CN", dr.AnalysisOptions(method="monte_carlo", samples=4096, seed=1), seed=8, at="2022-07-01"
+    )
     assert by_object.table.equals(by_keywords.table) and by_object.table.equals(mixed.table)
 
 
@@ -120,10 +130,12 @@ def _parsed(argv: list[str]) -> argparse.Namespace:
 def test_command_line_defaults_are_the_python_defaults() -> None:
     from_cli = analysis_options(_parsed([]))
     assert from_cli == dr.AnalysisOptions(progress=from_cli.progress)
-    given = analysis_options(_parsed(["--method", "exact", "--samples", "7", "--seed", "2", "--threads", "3",
-                                      "--at", "2022-07-01"]))
-    assert given == dr.AnalysisOptions(method="exact", samples=7, seed=2, threads=3, at="2022-07-01",
-                                       progress=given.progress)
+    given = analysis_options(
+        _parsed(["--method", "exact", "--samples", "7", "--seed", "2", "--threads", "3", "--at", "2022-07-01"])
+    )
+    assert given == dr.AnalysisOptions(
+        method="exact", samples=7, seed=2, threads=3, at="2022-07-01", progress=given.progress
+    )
 
 
 def test_command_line_errors_name_the_flag() -> None:
@@ -133,8 +145,9 @@ def test_command_line_errors_name_the_flag() -> None:
         analysis_options(_parsed(["--at", "2022-13-01"]))
 
 
-def test_cli_analyze_gives_the_numbers_of_python(texas: dr.Model, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_analyze_gives_the_numbers_of_python(
+    texas: dr.Model, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = dr.examples.path("project_texas")
     assert main(["analyze", str(path), "--method", "monte_carlo", "--seed", "21", "--at", "2022-07-01", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)

@@ -44,8 +44,12 @@ def prob(m, cls="d", adversary="a", at=None):
 
 @pytest.mark.parametrize("p1,p2", [(0.3, 0.7), (0.5, 0.5), (1.0, 0.25), (0.9, 0.0)])
 def test_series_is_product(p1, p2):
-    m = model([role("a"), role("b"), store("s")], [D], [{"class": "d", "store": "s"}],
-              [{"from": "a", "to": "b", "p": p1}, {"from": "b", "to": "s", "p": p2}])
+    m = model(
+        [role("a"), role("b"), store("s")],
+        [D],
+        [{"class": "d", "store": "s"}],
+        [{"from": "a", "to": "b", "p": p1}, {"from": "b", "to": "s", "p": p2}],
+    )
     r = oracle.enumerate_exposure(m, "a")["d"]
     assert r["probability"] == pytest.approx(p1 * p2, abs=1e-12)
     assert r["expected_share"] == pytest.approx(p1 * p2, abs=1e-12)
@@ -55,16 +59,27 @@ def test_series_is_product(p1, p2):
 
 @pytest.mark.parametrize("p1,p2", [(0.3, 0.7), (0.5, 0.5), (0.1, 0.2)])
 def test_parallel_arcs(p1, p2):
-    m = model([role("a"), store("s")], [D], [{"class": "d", "store": "s"}],
-              [{"from": "a", "to": "s", "p": p1}, {"from": "a", "to": "s", "p": p2}])
+    m = model(
+        [role("a"), store("s")],
+        [D],
+        [{"class": "d", "store": "s"}],
+        [{"from": "a", "to": "s", "p": p1}, {"from": "a", "to": "s", "p": p2}],
+    )
     assert prob(m) == pytest.approx(1 - (1 - p1) * (1 - p2), abs=1e-12)
 
 
 def test_parallel_paths():
-    m = model([role("a"), role("b"), role("c"), store("s")], [D],
-              [{"class": "d", "store": "s"}],
-              [{"from": "a", "to": "b", "p": 0.5}, {"from": "b", "to": "s", "p": 0.6},
-               {"from": "a", "to": "c", "p": 0.7}, {"from": "c", "to": "s", "p": 0.8}])
+    m = model(
+        [role("a"), role("b"), role("c"), store("s")],
+        [D],
+        [{"class": "d", "store": "s"}],
+        [
+            {"from": "a", "to": "b", "p": 0.5},
+            {"from": "b", "to": "s", "p": 0.6},
+            {"from": "a", "to": "c", "p": 0.7},
+            {"from": "c", "to": "s", "p": 0.8},
+        ],
+    )
     assert prob(m) == pytest.approx(1 - (1 - 0.3) * (1 - 0.56), abs=1e-12)
 
 
@@ -72,27 +87,39 @@ def test_parallel_paths():
 
 
 def test_two_arcs_sharing_one_event_count_it_once():
-    m = model([role("a"), role("b"), store("s")], [D], [{"class": "d", "store": "s"}],
-              [{"from": "a", "to": "b", "p": 0.5, "requires": ["e"]},
-               {"from": "b", "to": "s", "p": 0.8, "requires": ["e"]}],
-              events=[{"id": "e", "p": 0.3}])
+    m = model(
+        [role("a"), role("b"), store("s")],
+        [D],
+        [{"class": "d", "store": "s"}],
+        [{"from": "a", "to": "b", "p": 0.5, "requires": ["e"]}, {"from": "b", "to": "s", "p": 0.8, "requires": ["e"]}],
+        events=[{"id": "e", "p": 0.3}],
+    )
     assert prob(m) == pytest.approx(0.3 * 0.5 * 0.8, abs=1e-12)  # not 0.3**2 * ...
 
 
 def test_parallel_arcs_sharing_an_event_are_correlated():
     # Both routes need e: P = pe * (1 - (1-p1)(1-p2)), not 1 - (1-pe p1)(1-pe p2).
-    m = model([role("a"), store("s")], [D], [{"class": "d", "store": "s"}],
-              [{"from": "a", "to": "s", "p": 0.5, "requires": ["e"]},
-               {"from": "a", "to": "s", "p": 0.5, "requires": ["e"]}],
-              events=[{"id": "e", "p": 0.4}])
+    m = model(
+        [role("a"), store("s")],
+        [D],
+        [{"class": "d", "store": "s"}],
+        [{"from": "a", "to": "s", "p": 0.5, "requires": ["e"]}, {"from": "a", "to": "s", "p": 0.5, "requires": ["e"]}],
+        events=[{"id": "e", "p": 0.4}],
+    )
     assert prob(m) == pytest.approx(0.4 * 0.75, abs=1e-12)
 
 
 def test_fixed_events_are_not_variables():
-    m = model([role("a"), store("s")], [D], [{"class": "d", "store": "s"}],
-              [{"from": "a", "to": "s", "p": 1, "requires": ["one", "zero"]},
-               {"from": "a", "to": "s", "p": 0.25, "requires": ["one"]}],
-              events=[{"id": "one", "p": 1}, {"id": "zero", "p": 0}])
+    m = model(
+        [role("a"), store("s")],
+        [D],
+        [{"class": "d", "store": "s"}],
+        [
+            {"from": "a", "to": "s", "p": 1, "requires": ["one", "zero"]},
+            {"from": "a", "to": "s", "p": 0.25, "requires": ["one"]},
+        ],
+        events=[{"id": "one", "p": 1}, {"id": "zero", "p": 0}],
+    )
     assert oracle.random_variables(m, "a") == [("arc", 1, 0.25)]
     assert prob(m) == pytest.approx(0.25)
 
@@ -121,8 +148,7 @@ def test_bridge_network_reliability():
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.77])
 def test_bridge_network_reliability_other_p(p):
-    assert prob(undirected_bridge(p), adversary="n0") == pytest.approx(
-        bridge_reliability(p), abs=1e-12)
+    assert prob(undirected_bridge(p), adversary="n0") == pytest.approx(bridge_reliability(p), abs=1e-12)
 
 
 def test_bridge_variables_and_directed_twin():
@@ -143,18 +169,21 @@ def test_bridge_variables_and_directed_twin():
 
 
 def composite_model(shared_arc):
-    classes = [{"id": "d1", "sensitivity": 1, "records": 10},
-               {"id": "d2", "sensitivity": 1, "records": 10},
-               {"id": "both", "components": ["d1", "d2"], "sensitivity": 5, "records": 10}]
-    placements = [{"class": "d1", "store": "s1", "share": 0.5},
-                  {"class": "d2", "store": "s2", "share": 0.8}]
+    classes = [
+        {"id": "d1", "sensitivity": 1, "records": 10},
+        {"id": "d2", "sensitivity": 1, "records": 10},
+        {"id": "both", "components": ["d1", "d2"], "sensitivity": 5, "records": 10},
+    ]
+    placements = [{"class": "d1", "store": "s1", "share": 0.5}, {"class": "d2", "store": "s2", "share": 0.8}]
     if shared_arc:
-        access = [{"from": "a", "to": "b", "p": 0.6},
-                  {"from": "b", "to": "s1", "p": 1}, {"from": "b", "to": "s2", "p": 1}]
+        access = [
+            {"from": "a", "to": "b", "p": 0.6},
+            {"from": "b", "to": "s1", "p": 1},
+            {"from": "b", "to": "s2", "p": 1},
+        ]
     else:
         access = [{"from": "a", "to": "s1", "p": 0.6}, {"from": "a", "to": "s2", "p": 0.7}]
-    return model([role("a"), role("b"), store("s1", "US/VA"), store("s2", "US/TX")],
-                 classes, placements, access)
+    return model([role("a"), role("b"), store("s1", "US/VA"), store("s2", "US/TX")], classes, placements, access)
 
 
 def test_composite_is_min_in_the_same_world():
@@ -175,8 +204,7 @@ def test_composite_is_min_in_the_same_world():
 def test_nested_composite_flattens():
     m = composite_model(shared_arc=False)
     m["classes"].append({"id": "d3", "sensitivity": 1, "records": 1})
-    m["classes"].append({"id": "outer", "components": ["both", "d3"], "sensitivity": 1,
-                         "records": 1})
+    m["classes"].append({"id": "outer", "components": ["both", "d3"], "sensitivity": 1, "records": 1})
     m["placements"].append({"class": "d3", "store": "s1"})
     assert oracle.class_atoms(m)["outer"] == {"d1", "d2", "d3"}
     r = oracle.enumerate_exposure(m, "a")
@@ -193,13 +221,18 @@ def test_composite_cycle_is_rejected():
 
 
 def test_flow_share_multiplies_and_cycles_are_fine():
-    m = model([role("a"), store("s1"), store("s2"), store("s3")], [D],
-              [{"class": "d", "store": "s1", "share": 0.5}],
-              [{"from": "a", "to": "s3", "p": 0.9}],
-              flows=[{"from": "s1", "to": "s2", "share": 0.4},
-                     {"from": "s2", "to": "s3"},
-                     {"from": "s3", "to": "s1"},  # a cycle back to the origin
-                     {"from": "s1", "to": "s3", "share": 0.1}])
+    m = model(
+        [role("a"), store("s1"), store("s2"), store("s3")],
+        [D],
+        [{"class": "d", "store": "s1", "share": 0.5}],
+        [{"from": "a", "to": "s3", "p": 0.9}],
+        flows=[
+            {"from": "s1", "to": "s2", "share": 0.4},
+            {"from": "s2", "to": "s3"},
+            {"from": "s3", "to": "s1"},  # a cycle back to the origin
+            {"from": "s1", "to": "s3", "share": 0.1},
+        ],
+    )
     assert oracle.presence_shares(m) == {"d": pytest.approx({"s1": 0.5, "s2": 0.2, "s3": 0.2})}
     r = oracle.enumerate_exposure(m, "a")["d"]
     assert r["probability"] == pytest.approx(0.9)
@@ -208,19 +241,27 @@ def test_flow_share_multiplies_and_cycles_are_fine():
 
 
 def test_presence_takes_the_best_route_and_own_placement():
-    m = model([store("s1"), store("s2"), store("s3")], [D],
-              [{"class": "d", "store": "s1"}, {"class": "d", "store": "s3", "share": 0.05}],
-              [], flows=[{"from": "s1", "to": "s2", "share": 0.5},
-                         {"from": "s2", "to": "s3", "share": 0.5},
-                         {"from": "s1", "to": "s3", "share": 0.2}])
+    m = model(
+        [store("s1"), store("s2"), store("s3")],
+        [D],
+        [{"class": "d", "store": "s1"}, {"class": "d", "store": "s3", "share": 0.05}],
+        [],
+        flows=[
+            {"from": "s1", "to": "s2", "share": 0.5},
+            {"from": "s2", "to": "s3", "share": 0.5},
+            {"from": "s1", "to": "s3", "share": 0.2},
+        ],
+    )
     assert oracle.presence_shares(m)["d"] == pytest.approx({"s1": 1, "s2": 0.5, "s3": 0.25})
 
 
 def test_exposed_share_is_max_over_reached_stores():
-    m = model([role("a"), store("s1"), store("s2")], [D],
-              [{"class": "d", "store": "s1", "share": 0.3},
-               {"class": "d", "store": "s2", "share": 0.6}],
-              [{"from": "a", "to": "s1", "p": 0.5}, {"from": "a", "to": "s2", "p": 0.5}])
+    m = model(
+        [role("a"), store("s1"), store("s2")],
+        [D],
+        [{"class": "d", "store": "s1", "share": 0.3}, {"class": "d", "store": "s2", "share": 0.6}],
+        [{"from": "a", "to": "s1", "p": 0.5}, {"from": "a", "to": "s2", "p": 0.5}],
+    )
     r = oracle.enumerate_exposure(m, "a")["d"]
     # worlds: both (.25) -> .6, only s2 (.25) -> .6, only s1 (.25) -> .3
     assert r["expected_share"] == pytest.approx(0.25 * 0.6 + 0.25 * 0.6 + 0.25 * 0.3)
@@ -231,23 +272,30 @@ def test_exposed_share_is_max_over_reached_stores():
 
 
 def windowed():
-    return model([role("a"), store("s")], [D],
-                 [{"class": "d", "store": "s", "window": [None, dt.date(2023, 1, 1)]}],
-                 [{"from": "a", "to": "s", "p": 0.5,
-                   "window": [dt.date(2022, 1, 1), dt.date(2024, 1, 1)]},
-                  {"from": "a", "to": "s", "p": 0.2, "window": ["2021-01-01", "2022-01-01"]}],
-                 flows=[])
+    return model(
+        [role("a"), store("s")],
+        [D],
+        [{"class": "d", "store": "s", "window": [None, dt.date(2023, 1, 1)]}],
+        [
+            {"from": "a", "to": "s", "p": 0.5, "window": [dt.date(2022, 1, 1), dt.date(2024, 1, 1)]},
+            {"from": "a", "to": "s", "p": 0.2, "window": ["2021-01-01", "2022-01-01"]},
+        ],
+        flows=[],
+    )
 
 
-@pytest.mark.parametrize("at,expected", [
-    (None, 1 - 0.5 * 0.8),          # windows ignored
-    ("2021-06-01", 0.2),
-    ("2021-12-31", 0.2),
-    ("2022-01-01", 0.5),            # start is inclusive ...
-    (dt.date(2022, 12, 31), 0.5),
-    ("2023-01-01", 0.0),            # ... end exclusive: the placement is gone
-    ("2020-01-01", 0.0),
-])
+@pytest.mark.parametrize(
+    "at,expected",
+    [
+        (None, 1 - 0.5 * 0.8),  # windows ignored
+        ("2021-06-01", 0.2),
+        ("2021-12-31", 0.2),
+        ("2022-01-01", 0.5),  # start is inclusive ...
+        (dt.date(2022, 12, 31), 0.5),
+        ("2023-01-01", 0.0),  # ... end exclusive: the placement is gone
+        ("2020-01-01", 0.0),
+    ],
+)
 def test_window(at, expected):
     assert prob(windowed(), at=at) == pytest.approx(expected)
 
@@ -261,18 +309,26 @@ def test_present_drops_absent_and_is_idempotent():
 
 
 def test_class_filter_on_arcs_and_flows():
-    classes = [{"id": "d1", "records": 1}, {"id": "d2", "records": 1},
-               {"id": "pair", "components": ["d1", "d2"], "records": 1}]
-    m = model([role("a"), role("b"), store("s"), store("t")], classes,
-              [{"class": "d1", "store": "s"}, {"class": "d2", "store": "s"}],
-              [{"from": "a", "to": "b", "p": 0.5, "classes": ["d1"]},
-               {"from": "b", "to": "s", "p": 1},
-               {"from": "a", "to": "t", "p": 0.4, "classes": ["pair"]}],
-              flows=[{"from": "s", "to": "t", "classes": ["d2"], "share": 0.5}])
+    classes = [
+        {"id": "d1", "records": 1},
+        {"id": "d2", "records": 1},
+        {"id": "pair", "components": ["d1", "d2"], "records": 1},
+    ]
+    m = model(
+        [role("a"), role("b"), store("s"), store("t")],
+        classes,
+        [{"class": "d1", "store": "s"}, {"class": "d2", "store": "s"}],
+        [
+            {"from": "a", "to": "b", "p": 0.5, "classes": ["d1"]},
+            {"from": "b", "to": "s", "p": 1},
+            {"from": "a", "to": "t", "p": 0.4, "classes": ["pair"]},
+        ],
+        flows=[{"from": "s", "to": "t", "classes": ["d2"], "share": 0.5}],
+    )
     assert oracle.presence_shares(m) == {"d1": {"s": 1.0}, "d2": {"s": 1.0, "t": 0.5}}
     r = oracle.enumerate_exposure(m, "a")
     assert r["d1"]["probability"] == pytest.approx(0.5)
-    assert r["d2"]["probability"] == pytest.approx(0.4)       # only via t, not via b
+    assert r["d2"]["probability"] == pytest.approx(0.4)  # only via t, not via b
     assert r["d2"]["expected_share"] == pytest.approx(0.2)
     assert r["pair"]["probability"] == pytest.approx(0.2)
     assert oracle.possible_reach(m, "a") == {"d1": {"s"}, "d2": {"t"}, "pair": {"s", "t"}}
@@ -289,9 +345,14 @@ def test_composite_placement_places_its_components():
 
 
 def jurisdiction_model():
-    nodes = [{"id": "CN", "kind": "jurisdiction", "territory": "CN", "compels": 0.9},
-             role("admin", "CN/Beijing"), store("cn_store", "CN"),
-             store("cnx_store", "CNX"), store("us_store", "US/VA"), role("nowhere")]
+    nodes = [
+        {"id": "CN", "kind": "jurisdiction", "territory": "CN", "compels": 0.9},
+        role("admin", "CN/Beijing"),
+        store("cn_store", "CN"),
+        store("cnx_store", "CNX"),
+        store("us_store", "US/VA"),
+        role("nowhere"),
+    ]
     classes = [{"id": "d", "records": 10, "sensitivity": 1}]
     placements = [{"class": "d", "store": s} for s in ("cn_store", "cnx_store", "us_store")]
     access = [{"from": "admin", "to": "us_store", "p": 0.5}]
@@ -333,13 +394,18 @@ def test_unknown_adversary():
 
 
 def test_possible_and_certain_reach():
-    m = model([role("a"), role("b"), store("s1"), store("s2"), store("s3")], [D],
-              [{"class": "d", "store": s} for s in ("s1", "s2", "s3")],
-              [{"from": "a", "to": "b", "p": 1},
-               {"from": "b", "to": "s1", "p": 1, "requires": ["sure"]},
-               {"from": "b", "to": "s2", "p": 1, "requires": ["maybe"]},
-               {"from": "a", "to": "s3", "p": 0.0}],
-              events=[{"id": "sure", "p": 1}, {"id": "maybe", "p": 0.1}])
+    m = model(
+        [role("a"), role("b"), store("s1"), store("s2"), store("s3")],
+        [D],
+        [{"class": "d", "store": s} for s in ("s1", "s2", "s3")],
+        [
+            {"from": "a", "to": "b", "p": 1},
+            {"from": "b", "to": "s1", "p": 1, "requires": ["sure"]},
+            {"from": "b", "to": "s2", "p": 1, "requires": ["maybe"]},
+            {"from": "a", "to": "s3", "p": 0.0},
+        ],
+        events=[{"id": "sure", "p": 1}, {"id": "maybe", "p": 0.1}],
+    )
     assert oracle.possible_reach(m, "a") == {"d": {"s1", "s2"}}
     assert oracle.certain_reach(m, "a") == {"d": {"s1"}}
 
@@ -347,11 +413,15 @@ def test_possible_and_certain_reach():
 def random_model(rng, n_nodes=7, n_arcs=12, n_events=2):
     nodes = [role(f"n{i}") for i in range(n_nodes - 3)] + [store(f"s{i}") for i in range(3)]
     ids = [n["id"] for n in nodes]
-    classes = [{"id": "d1", "records": 5, "sensitivity": 1},
-               {"id": "d2", "records": 7, "sensitivity": 2},
-               {"id": "c", "components": ["d1", "d2"], "records": 5, "sensitivity": 3}]
-    placements = [{"class": "d1", "store": "s0", "share": 0.7},
-                  {"class": "d2", "store": rng.choice(["s1", "s2"]), "share": 0.9}]
+    classes = [
+        {"id": "d1", "records": 5, "sensitivity": 1},
+        {"id": "d2", "records": 7, "sensitivity": 2},
+        {"id": "c", "components": ["d1", "d2"], "records": 5, "sensitivity": 3},
+    ]
+    placements = [
+        {"class": "d1", "store": "s0", "share": 0.7},
+        {"class": "d2", "store": rng.choice(["s1", "s2"]), "share": 0.9},
+    ]
     flows = [{"from": "s0", "to": "s1", "share": 0.5, "classes": ["d1"]}]
     events = [{"id": f"e{i}", "p": rng.choice([0.0, 0.3, 0.5, 1.0])} for i in range(n_events)]
     access = []
@@ -375,13 +445,17 @@ def test_deterministic_views_match_networkx_and_enumeration(seed):
     possible = oracle.possible_reach(m, "n0")
     certain = oracle.certain_reach(m, "n0")
     for d in ("d1", "d2"):
-        for name, keep in (("possible", lambda a: a["p"] > 0 and all(ev[e] > 0 for e in a.get("requires", []))),
-                           ("certain", lambda a: a["p"] == 1 and all(ev[e] == 1 for e in a.get("requires", [])))):
+        for name, keep in (
+            ("possible", lambda a: a["p"] > 0 and all(ev[e] > 0 for e in a.get("requires", []))),
+            ("certain", lambda a: a["p"] == 1 and all(ev[e] == 1 for e in a.get("requires", []))),
+        ):
             g = nx.DiGraph()
             g.add_nodes_from(n["id"] for n in m["nodes"])
-            g.add_edges_from((a["from"], a["to"]) for a in m["access"]
-                             if keep(a) and (a.get("classes") is None
-                                             or d in oracle._admitted(oracle.class_atoms(m), a["classes"])))
+            g.add_edges_from(
+                (a["from"], a["to"])
+                for a in m["access"]
+                if keep(a) and (a.get("classes") is None or d in oracle._admitted(oracle.class_atoms(m), a["classes"]))
+            )
             reached = nx.descendants(g, "n0") | {"n0"}
             expected = {s for s in shares[d] if s in reached}
             assert (possible if name == "possible" else certain)[d] == expected
@@ -426,8 +500,11 @@ def test_enumeration_brute_force_by_hand_on_random_models():
                 g = nx.DiGraph()
                 g.add_node("n0")
                 for a, c in zip(arcs, coins):
-                    if c and all(up[e] for e in a.get("requires", [])) and (
-                            a.get("classes") is None or a["classes"][0] in ("d1", "c")):
+                    if (
+                        c
+                        and all(up[e] for e in a.get("requires", []))
+                        and (a.get("classes") is None or a["classes"][0] in ("d1", "c"))
+                    ):
                         g.add_edge(a["from"], a["to"])
                 reached = nx.descendants(g, "n0") | {"n0"}
                 if reached & {"s0", "s1"}:  # d1 lives in s0 and (by flow) s1
@@ -437,8 +514,12 @@ def test_enumeration_brute_force_by_hand_on_random_models():
 
 def test_too_many_variables_to_enumerate():
     n = oracle.MAX_ENUMERATED_VARIABLES + 1
-    m = model([role("a"), store("s")], [D], [{"class": "d", "store": "s"}],
-              [{"from": "a", "to": "s", "p": 0.5} for _ in range(n)])
+    m = model(
+        [role("a"), store("s")],
+        [D],
+        [{"class": "d", "store": "s"}],
+        [{"from": "a", "to": "s", "p": 0.5} for _ in range(n)],
+    )
     with pytest.raises(ValueError, match="too many"):
         oracle.enumerate_exposure(m, "a")
     mc = oracle.sample_exposure(m, "a", samples=200, seed=1)
@@ -451,7 +532,8 @@ def test_total_risk_sums_classes():
 
 
 def test_defaults_share_records_sensitivity_are_one():
-    m = model([role("a"), store("s")], [{"id": "d"}], [{"class": "d", "store": "s"}],
-              [{"from": "a", "to": "s", "p": 0.5}])
+    m = model(
+        [role("a"), store("s")], [{"id": "d"}], [{"class": "d", "store": "s"}], [{"from": "a", "to": "s", "p": 0.5}]
+    )
     r = oracle.enumerate_exposure(m, "a")["d"]
     assert (r["expected_share"], r["expected_records"], r["risk"]) == (0.5, 0.5, 0.5)

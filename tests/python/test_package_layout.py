@@ -148,21 +148,53 @@ def test_every_module_says_what_it_is_for() -> None:
 
 PUBLIC_PATHS = {
     "datareach": [
-        "load", "save", "Model", "ModelError", "analyze", "compare", "reach",
-        "most_likely_path", "sweep", "timeline", "changes", "examples", "synthetic",
+        "load",
+        "save",
+        "Model",
+        "ModelError",
+        "analyze",
+        "compare",
+        "reach",
+        "most_likely_path",
+        "sweep",
+        "timeline",
+        "changes",
+        "examples",
+        "synthetic",
     ],
     "datareach.errors": ["ModelError", "where", "did_you_mean"],
     "datareach.dates": ["to_day", "from_day", "to_iso", "OPEN_START", "OPEN_END"],
     "datareach.model": ["Model"],
     "datareach.model.fields": ["FIELDS", "FORMAT", "NODE_KINDS", "RANGES", "SECTIONS"],
     "datareach.model.lowering": [
-        "lower", "core_model", "compile_model", "adversary_indices", "class_index",
+        "lower",
+        "core_model",
+        "compile_model",
+        "adversary_indices",
+        "class_index",
         "NODE_KIND_CODES",
     ],
     "datareach.changes": [
-        "migrate", "copy", "delete", "revoke", "set_p", "add_gateway", "relocate",
-        "add_flow", "remove_flow", "disable", "OPS", "Change", "change_from_dict",
-        "from_dicts", "to_dicts", "dumps", "loads", "save_variant", "variant_dict", "apply",
+        "migrate",
+        "copy",
+        "delete",
+        "revoke",
+        "set_p",
+        "add_gateway",
+        "relocate",
+        "add_flow",
+        "remove_flow",
+        "disable",
+        "OPS",
+        "Change",
+        "change_from_dict",
+        "from_dicts",
+        "to_dicts",
+        "dumps",
+        "loads",
+        "save_variant",
+        "variant_dict",
+        "apply",
     ],
     "datareach.io": ["load", "save", "loads", "dumps", "save_variant", "variant_dict"],
 }
@@ -187,9 +219,7 @@ def test_the_same_objects_under_every_public_path() -> None:
     assert from_dicts is converted
 
 
-@pytest.mark.parametrize(
-    "old", ["datareach.schema", "datareach.files", "datareach.compiled", "datareach.lowering"]
-)
+@pytest.mark.parametrize("old", ["datareach.schema", "datareach.files", "datareach.compiled", "datareach.lowering"])
 def test_the_old_modules_are_gone(old: str) -> None:
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module(old)

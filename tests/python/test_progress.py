@@ -9,8 +9,9 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-import datareach as dr
 import pytest
+
+import datareach as dr
 
 PLAN = [dr.changes.revoke("beijing_master_admin", "tiktok_virginia")]
 

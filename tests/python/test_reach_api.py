@@ -9,10 +9,11 @@ import heapq
 import math
 import time
 
-import datareach as dr
 import numpy as np
 import pandas as pd
 import pytest
+
+import datareach as dr
 
 AUTUMN_2021 = "2021-10-01"
 JUNE_2022 = "2022-07-01"
@@ -121,8 +122,7 @@ def test_at_changes_the_answer(texas: dr.Model) -> None:
 
 @pytest.mark.parametrize(
     "at",
-    ["2022-13-01", "yesterday", "2022/07/01", "", 20220701, True,
-     pd.Timestamp("2022-07-01 12:00"), pd.NaT],
+    ["2022-13-01", "yesterday", "2022/07/01", "", 20220701, True, pd.Timestamp("2022-07-01 12:00"), pd.NaT],
 )
 def test_bad_at_is_a_model_error_naming_at(texas: dr.Model, at: object) -> None:
     with pytest.raises(dr.ModelError) as caught:
@@ -147,8 +147,9 @@ def test_path_of_the_design_example(example: dr.Model) -> None:
     assert str(path) == "CN → beijing_master_admin → tiktok_virginia (p = 0.684)"
     rule, admin = path.arcs
     assert rule == dr.PathStep("CN", "beijing_master_admin", 0.9, "compels", (), "nodes[0].compels", None)
-    assert admin == dr.PathStep("beijing_master_admin", "tiktok_virginia", 0.95, "admin",
-                                ("insider-complies",), "access[0]", "buzzfeed-2022")
+    assert admin == dr.PathStep(
+        "beijing_master_admin", "tiktok_virginia", 0.95, "admin", ("insider-complies",), "access[0]", "buzzfeed-2022"
+    )
     html = path._repr_html_()
     assert html.count("&rarr;") == 2 and "p = 0.684" in html
     # The admin arc is dated: before its window and after it there is no path.
@@ -276,17 +277,23 @@ def synthetic(seed: int = 7) -> tuple[dr.Model, dict[str, np.ndarray]]:
 
     m = dr.Model("a million arcs")
     m.add_events(pd.DataFrame({"id": list(EVENT_P), "p": list(EVENT_P.values())}))
-    m.add_nodes(pd.DataFrame({"id": ids, "kind": kinds, "region": regions,
-                              "territory": territory, "compels": compels}))
-    m.add_classes(pd.DataFrame({"id": ["a", "b", "c", "abc"],
-                                "components": [None, None, None, ("a", "b", "c")]}))
-    m.add_placements(pd.DataFrame({"class": np.array(["a", "b", "c"], dtype=object)[store_class],
-                                   "store": ids[stores]}))
-    m.add_arcs(pd.DataFrame({"from": ids[src], "to": ids[dst], "p": p,
-                             "classes": filters, "requires": requires}))
+    m.add_nodes(pd.DataFrame({"id": ids, "kind": kinds, "region": regions, "territory": territory, "compels": compels}))
+    m.add_classes(pd.DataFrame({"id": ["a", "b", "c", "abc"], "components": [None, None, None, ("a", "b", "c")]}))
+    m.add_placements(
+        pd.DataFrame({"class": np.array(["a", "b", "c"], dtype=object)[store_class], "store": ids[stores]})
+    )
+    m.add_arcs(pd.DataFrame({"from": ids[src], "to": ids[dst], "p": p, "classes": filters, "requires": requires}))
     m.adversaries = ["n0", "n1"]
-    arrays = {"src": src, "dst": dst, "p": p, "filter": filter_code, "requires": requires_code,
-              "stores": stores, "store_class": store_class, "region": region_code}
+    arrays = {
+        "src": src,
+        "dst": dst,
+        "p": p,
+        "filter": filter_code,
+        "requires": requires_code,
+        "stores": stores,
+        "store_class": store_class,
+        "region": region_code,
+    }
     return m, arrays
 
 
@@ -323,8 +330,9 @@ def _bfs(src: np.ndarray, dst: np.ndarray, usable: np.ndarray, start: int) -> np
     return reached
 
 
-def _dijkstra(arcs: dict[str, np.ndarray], usable: np.ndarray, weight: np.ndarray, start: int,
-              goals: set[int]) -> float | None:
+def _dijkstra(
+    arcs: dict[str, np.ndarray], usable: np.ndarray, weight: np.ndarray, start: int, goals: set[int]
+) -> float | None:
     """Plain heapq Dijkstra: the smallest weight from ``start`` to any goal."""
     idx = np.flatnonzero(usable)
     order = idx[np.argsort(arcs["src"][idx], kind="stable")]
@@ -367,8 +375,7 @@ def test_a_million_arcs() -> None:
     no_events = arcs["requires"] < 0
     possible_arc = (arcs["p"] > 0) & (no_events | (event_p[arcs["requires"]] > 0))
     certain_arc = (arcs["p"] == 1) & (no_events | requires_certain[arcs["requires"]])
-    holders = {cls: set(arrays["stores"][arrays["store_class"] == k].tolist())
-               for k, cls in enumerate("abc")}
+    holders = {cls: set(arrays["stores"][arrays["store_class"] == k].tolist()) for k, cls in enumerate("abc")}
     names = np.array(model.node_ids, dtype=object)
     checked = 0
     for adversary in (0, 1):

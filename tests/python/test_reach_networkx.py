@@ -21,10 +21,11 @@ import random
 import re
 from typing import Any
 
-import datareach as dr
 import networkx as nx
-import oracle
 import pytest
+
+import datareach as dr
+import oracle
 
 MODELS = 240
 ORACLE_EVERY = 4  # every 4th model is also checked against oracle.py
@@ -74,8 +75,9 @@ def random_scenario(seed: int) -> tuple[dict[str, Any], Any]:
     """A valid scenario dict and an ``at`` (None, a date or an ISO string)."""
     rng = random.Random(seed)
     n_nodes = rng.randint(3, 12)
-    kinds = ["store"] * 2 + [rng.choice(["jurisdiction", "organization", "role", "store", "gateway"])
-                             for _ in range(n_nodes - 2)]
+    kinds = ["store"] * 2 + [
+        rng.choice(["jurisdiction", "organization", "role", "store", "gateway"]) for _ in range(n_nodes - 2)
+    ]
     rng.shuffle(kinds)
     nodes = []
     for i, kind in enumerate(kinds):
@@ -130,8 +132,7 @@ def random_scenario(seed: int) -> tuple[dict[str, Any], Any]:
 
     access = []
     for _ in range(rng.randint(n_nodes, 3 * n_nodes)):
-        arc: dict[str, Any] = {"from": rng.choice(node_ids), "to": rng.choice(node_ids),
-                               "p": _probability(rng)}
+        arc: dict[str, Any] = {"from": rng.choice(node_ids), "to": rng.choice(node_ids), "p": _probability(rng)}
         chosen = _filter(rng, all_classes, 0.35)
         if chosen is not None:
             arc["classes"] = chosen
@@ -216,15 +217,15 @@ class Expected:
                 admitted = None
                 if a.get("classes") is not None:
                     admitted = set().union(*(self.atoms[c] for c in a["classes"]))
-                self.arcs.append((f"access[{i}]", a["from"], a["to"], float(a["p"]),
-                                  tuple(a.get("requires") or ()), admitted))
+                self.arcs.append(
+                    (f"access[{i}]", a["from"], a["to"], float(a["p"]), tuple(a.get("requires") or ()), admitted)
+                )
         for j, node in enumerate(data["nodes"]):
             if node.get("compels") is None:
                 continue
             for other in data["nodes"]:
                 if other["id"] != node["id"] and lies_in(other.get("region"), node["territory"]):
-                    self.arcs.append((f"nodes[{j}].compels", node["id"], other["id"],
-                                      float(node["compels"]), (), None))
+                    self.arcs.append((f"nodes[{j}].compels", node["id"], other["id"], float(node["compels"]), (), None))
 
         # Stores holding each atomic class: placement stores and everything downstream of
         # them over present flows that carry the class (shares are > 0, so any route counts).
@@ -235,8 +236,7 @@ class Expected:
                 carried = fl.get("classes") is None or any(d in self.atoms[c] for c in fl["classes"])
                 if carried and is_present(fl, at):
                     flow_graph.add_edge(fl["from"], fl["to"])
-            placed = {pl["store"] for pl in data.get("placements") or []
-                      if pl["class"] == d and is_present(pl, at)}
+            placed = {pl["store"] for pl in data.get("placements") or [] if pl["class"] == d and is_present(pl, at)}
             held = set(placed)
             for s in placed:
                 if s in flow_graph:
@@ -269,8 +269,10 @@ class Expected:
     def table(self, adversary: str) -> dict[str, dict[str, Any]]:
         """{class: {possible, certain, stores, certain_stores}} for every class."""
         per_atom = {
-            d: (self.reached_stores(adversary, d, self.possible_arc),
-                self.reached_stores(adversary, d, self.certain_arc))
+            d: (
+                self.reached_stores(adversary, d, self.possible_arc),
+                self.reached_stores(adversary, d, self.certain_arc),
+            )
             for d in self.atomic
         }
         out = {}
@@ -300,8 +302,7 @@ def _entry(data: dict[str, Any], name: str) -> tuple[dict[str, Any], str]:
     return data[match.group(1)][int(match.group(2))], match.group(1)
 
 
-def check_path(model: dr.Model, data: dict[str, Any], at: Any, expected: Expected, adversary: str,
-               d: str) -> None:
+def check_path(model: dr.Model, data: dict[str, Any], at: Any, expected: Expected, adversary: str, d: str) -> None:
     best = expected.best_weight(adversary, d)
     path = dr.most_likely_path(model, adversary, d, at=at)
     if best is None:
@@ -362,10 +363,17 @@ def test_random_model_against_networkx(seed: int) -> None:
     # Default adversaries from the model half the time, an explicit list otherwise.
     table = dr.reach(model, None if seed % 2 else adversaries, at=at).table
     class_ids = [c["id"] for c in data["classes"]]
-    assert list(table.columns) == ["adversary", "class", "possible", "certain", "possible_stores",
-                                   "certain_stores", "possible_regions", "certain_regions"]
-    assert list(zip(table["adversary"], table["class"])) == [
-        (a, c) for a in adversaries for c in class_ids]
+    assert list(table.columns) == [
+        "adversary",
+        "class",
+        "possible",
+        "certain",
+        "possible_stores",
+        "certain_stores",
+        "possible_regions",
+        "certain_regions",
+    ]
+    assert list(zip(table["adversary"], table["class"])) == [(a, c) for a in adversaries for c in class_ids]
     for adversary in adversaries:
         want = expected.table(adversary)
         rows = table[table["adversary"] == adversary]
@@ -377,10 +385,10 @@ def test_random_model_against_networkx(seed: int) -> None:
             assert sorted(row.possible_stores) == sorted(w["stores"]), where
             assert len(set(row.possible_stores)) == len(row.possible_stores), where
             assert sorted(row.certain_stores) == sorted(w["certain_stores"]), where
-            assert list(row.possible_regions) == sorted(
-                {expected.region[s] for s in w["stores"]} - {None}), where
-            assert list(row.certain_regions) == sorted(
-                {expected.region[s] for s in w["certain_stores"]} - {None}), where
+            assert list(row.possible_regions) == sorted({expected.region[s] for s in w["stores"]} - {None}), where
+            assert list(row.certain_regions) == sorted({expected.region[s] for s in w["certain_stores"]} - {None}), (
+                where
+            )
         for d in expected.atomic:
             check_path(model, data, at, expected, adversary, d)
     if seed % ORACLE_EVERY == 0:
@@ -395,19 +403,39 @@ def test_random_model_against_networkx(seed: int) -> None:
 
 def test_generator_covers_the_cases() -> None:
     """The random models really contain what the module docstring promises."""
-    seen = {key: 0 for key in ("composite filter", "nested composite", "flow cycle",
-                               "event p=0", "event p=1", "arc p=0", "arc p=1", "tiny p",
-                               "arc window", "placement window", "flow window",
-                               "rule", "rule on prefix", "at None", "at str", "at date",
-                               "flow share", "possible not certain", "certain",
-                               "no path", "parallel arcs")}
+    seen = dict.fromkeys(
+        (
+            "composite filter",
+            "nested composite",
+            "flow cycle",
+            "event p=0",
+            "event p=1",
+            "arc p=0",
+            "arc p=1",
+            "tiny p",
+            "arc window",
+            "placement window",
+            "flow window",
+            "rule",
+            "rule on prefix",
+            "at None",
+            "at str",
+            "at date",
+            "flow share",
+            "possible not certain",
+            "certain",
+            "no path",
+            "parallel arcs",
+        ),
+        0,
+    )
     for seed in range(MODELS):
         data, at = random_scenario(seed)
         composites = {c["id"] for c in data["classes"] if c.get("components")}
-        seen["nested composite"] += any(set(c.get("components") or ()) & composites
-                                        for c in data["classes"])
-        seen["composite filter"] += any(set(e.get("classes") or ()) & composites
-                                        for e in data["access"] + data["flows"])
+        seen["nested composite"] += any(set(c.get("components") or ()) & composites for c in data["classes"])
+        seen["composite filter"] += any(
+            set(e.get("classes") or ()) & composites for e in data["access"] + data["flows"]
+        )
         g = nx.DiGraph((f["from"], f["to"]) for f in data["flows"])
         seen["flow cycle"] += not nx.is_directed_acyclic_graph(g)
         seen["flow share"] += any("share" in f for f in data["flows"])
@@ -421,8 +449,9 @@ def test_generator_covers_the_cases() -> None:
         seen["flow window"] += any("window" in a for a in data["flows"])
         rules = [n for n in data["nodes"] if "compels" in n]
         seen["rule"] += bool(rules)
-        seen["rule on prefix"] += any(n["territory"] == "A" and any(
-            m.get("region", "").startswith("AB") for m in data["nodes"]) for n in rules)
+        seen["rule on prefix"] += any(
+            n["territory"] == "A" and any(m.get("region", "").startswith("AB") for m in data["nodes"]) for n in rules
+        )
         seen["at None"] += at is None
         seen["at str"] += isinstance(at, str)
         seen["at date"] += isinstance(at, dt.date)
@@ -433,8 +462,7 @@ def test_generator_covers_the_cases() -> None:
             for row in expected.table(adversary).values():
                 seen["possible not certain"] += row["possible"] and not row["certain"]
                 seen["certain"] += row["certain"]
-            seen["no path"] += any(expected.best_weight(adversary, d) is None
-                                   for d in expected.atomic)
+            seen["no path"] += any(expected.best_weight(adversary, d) is None for d in expected.atomic)
     assert all(count >= 5 for count in seen.values()), seen
 
 
@@ -444,12 +472,10 @@ def test_tiny_probabilities_are_still_possible() -> None:
     data = {
         "format": "datareach/1",
         "events": [{"id": "e", "p": TINY}],
-        "nodes": [{"id": "a", "kind": "role"}, {"id": "m", "kind": "role"},
-                  {"id": "s", "kind": "store"}],
+        "nodes": [{"id": "a", "kind": "role"}, {"id": "m", "kind": "role"}, {"id": "s", "kind": "store"}],
         "classes": [{"id": "d"}],
         "placements": [{"class": "d", "store": "s"}],
-        "access": [{"from": "a", "to": "m", "p": TINY, "requires": ["e"]},
-                   {"from": "m", "to": "s", "p": 0.5}],
+        "access": [{"from": "a", "to": "m", "p": TINY, "requires": ["e"]}, {"from": "m", "to": "s", "p": 0.5}],
     }
     assert TINY * TINY == 0.0
     model = dr.Model.from_dict(data)

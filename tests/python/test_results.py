@@ -10,9 +10,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import datareach as dr
 import pandas as pd
 import pytest
+
+import datareach as dr
 from datareach.cli import main
 
 C = dr.changes
@@ -30,8 +31,9 @@ def _results(texas: dr.Model) -> dict[str, dr.AnalysisResult]:
         "reach": dr.reach(texas, "CN", at=AT),
         "analyze": dr.analyze(texas, "CN", method="monte_carlo", samples=4096, seed=3, at=AT),
         "compare": dr.compare(texas, PLAN, adversaries="CN", method="monte_carlo", samples=4096, seed=3, at=AT),
-        "timeline": dr.timeline(texas, "2021-10-01", "2021-12-01", adversaries="CN", method="monte_carlo",
-                                samples=4096, seed=3),
+        "timeline": dr.timeline(
+            texas, "2021-10-01", "2021-12-01", adversaries="CN", method="monte_carlo", samples=4096, seed=3
+        ),
         "sweep": dr.sweep(texas, {"revoke": PLAN}, adversaries="CN", method="monte_carlo", samples=4096, seed=3, at=AT),
     }
 
@@ -55,8 +57,20 @@ def test_every_result_has_a_table_and_provenance(results: dict[str, dr.AnalysisR
             assert (provenance.method, provenance.seed) == ("monte_carlo", 3), name
             assert provenance.worlds == 4096, name
         assert provenance.at == (None if name == "timeline" else AT), name
-        assert set(provenance.to_dict()) == {"analysis", "method", "worlds", "seed", "at", "elapsed", "threads",
-                                             "tolerance", "max_samples", "converged", "version", "created"}
+        assert set(provenance.to_dict()) == {
+            "analysis",
+            "method",
+            "worlds",
+            "seed",
+            "at",
+            "elapsed",
+            "threads",
+            "tolerance",
+            "max_samples",
+            "converged",
+            "version",
+            "created",
+        }
 
 
 def test_exact_results_record_no_worlds_and_no_seed(texas: dr.Model) -> None:
@@ -73,17 +87,45 @@ def test_a_fresh_seed_is_drawn_once_and_recorded(texas: dr.Model) -> None:
 
 def test_columns_agree_across_analyses(results: dict[str, Any]) -> None:
     exposure = list(results["analyze"].table.columns)
-    assert exposure == ["adversary", "class", "probability", "ci_low", "ci_high", "expected_share",
-                        "expected_records", "risk"]
+    assert exposure == [
+        "adversary",
+        "class",
+        "probability",
+        "ci_low",
+        "ci_high",
+        "expected_share",
+        "expected_records",
+        "risk",
+    ]
     assert list(results["analyze"].exposure.columns) == exposure  # the old name stays
-    assert list(results["reach"].table.columns) == ["adversary", "class", "possible", "certain", "possible_stores",
-                                                    "certain_stores", "possible_regions", "certain_regions"]
+    assert list(results["reach"].table.columns) == [
+        "adversary",
+        "class",
+        "possible",
+        "certain",
+        "possible_stores",
+        "certain_stores",
+        "possible_regions",
+        "certain_regions",
+    ]
     comparison = list(results["compare"].table.columns)
     assert comparison == [
-        "variant", "adversary", "class", "base_probability", "probability", "probability_difference",
-        "probability_difference_ci_low", "probability_difference_ci_high", "base_expected_records",
-        "expected_records", "records_difference", "base_risk", "risk", "risk_difference",
-        "risk_difference_ci_low", "risk_difference_ci_high",
+        "variant",
+        "adversary",
+        "class",
+        "base_probability",
+        "probability",
+        "probability_difference",
+        "probability_difference_ci_low",
+        "probability_difference_ci_high",
+        "base_expected_records",
+        "expected_records",
+        "records_difference",
+        "base_risk",
+        "risk",
+        "risk_difference",
+        "risk_difference_ci_low",
+        "risk_difference_ci_high",
     ]
     assert list(results["timeline"].table.columns) == ["date", *exposure, "method"]
     assert list(results["sweep"].table.columns) == ["variant", "changes", *comparison[1:], "method", "worlds"]
@@ -95,10 +137,16 @@ def test_total_risk_has_one_shape(results: dict[str, Any]) -> None:
     assert analyzed["total_risk"].tolist() == pytest.approx([results["analyze"].table["risk"].sum()])
     for name in ("compare", "sweep"):
         totals = results[name].total_risk
-        assert list(totals.columns) == ["variant", "adversary", "base_total_risk", "total_risk",
-                                        "total_risk_difference"], name
+        assert list(totals.columns) == [
+            "variant",
+            "adversary",
+            "base_total_risk",
+            "total_risk",
+            "total_risk_difference",
+        ], name
         assert totals["total_risk_difference"].tolist() == pytest.approx(
-            (totals["total_risk"] - totals["base_total_risk"]).tolist())
+            (totals["total_risk"] - totals["base_total_risk"]).tolist()
+        )
         assert totals["base_total_risk"].tolist() == pytest.approx(analyzed["total_risk"].tolist())
     assert list(results["timeline"].total_risk.columns) == ["date", "adversary", "total_risk"]
 
@@ -156,8 +204,11 @@ def test_every_command_prints_the_same_json_shape(tmp_path: Path, capsys: pytest
     base = tmp_path / "base.yaml"
     shutil.copy(dr.examples.path("project_texas"), base)
     revoke = tmp_path / "revoke.yaml"
-    revoke.write_text("format: datareach/1\nbase: base.yaml\nname: revoke\nchanges:\n"
-                      "  - {op: revoke, from: beijing_master_admin, to: tiktok_virginia}\n", encoding="utf-8")
+    revoke.write_text(
+        "format: datareach/1\nbase: base.yaml\nname: revoke\nchanges:\n"
+        "  - {op: revoke, from: beijing_master_admin, to: tiktok_virginia}\n",
+        encoding="utf-8",
+    )
     sampling = ["--method", "monte_carlo", "--samples", "4096", "--seed", "5"]
     commands = {
         "reach": ["reach", str(good)],

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 
-import datareach as dr
 import pandas as pd
 import pytest
+
+import datareach as dr
 
 C = dr.changes
 
@@ -33,7 +34,9 @@ def test_exact_comparison_is_the_difference_of_two_analyses(texas: dr.Model) -> 
     base = dr.analyze(texas, "CN", at="2022-07-01", method="exact").exposure
     other = dr.analyze(variant, "CN", at="2022-07-01", method="exact").exposure
     table = comparison.table
-    pd.testing.assert_series_equal(table["probability_difference"], other["probability"] - base["probability"], check_names=False)
+    pd.testing.assert_series_equal(
+        table["probability_difference"], other["probability"] - base["probability"], check_names=False
+    )
     assert (table["probability_difference_ci_low"] == table["probability_difference"]).all()
     videos = table.set_index("class").loc["public_videos"]
     assert videos["probability_difference"] < -0.1  # moving the videos behind Texas's access paths helps
@@ -103,4 +106,6 @@ def test_monte_carlo_comparison_keeps_each_models_place_tables(texas: dr.Model) 
     stores = variant.by_store[variant.by_store["class"] == "phone_numbers"]["store"]
     assert "tiktok_virginia" in set(base.by_store["store"]) and "tiktok_virginia" not in set(stores)
     row = comparison.table.set_index("class").loc["phone_numbers"]
-    assert row["probability_difference_ci_low"] <= row["probability_difference"] <= row["probability_difference_ci_high"]
+    assert (
+        row["probability_difference_ci_low"] <= row["probability_difference"] <= row["probability_difference_ci_high"]
+    )

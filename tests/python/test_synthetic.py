@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import time
 
-import datareach as dr
 import numpy as np
 import pytest
+
+import datareach as dr
 from datareach import synthetic
 from datareach.model.lowering import compile_model
 

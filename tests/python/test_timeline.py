@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import datareach as dr
 import pandas as pd
 import pytest
+
+import datareach as dr
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,9 @@ def test_the_story_shows_in_the_timeline(texas: dr.Model) -> None:
 
 
 def test_monte_carlo_timeline_shares_worlds_across_dates(texas: dr.Model) -> None:
-    result = dr.timeline(texas, "2021-10-01", "2021-12-01", method="monte_carlo", samples=4096, seed=9, adversaries="CN")
+    result = dr.timeline(
+        texas, "2021-10-01", "2021-12-01", method="monte_carlo", samples=4096, seed=9, adversaries="CN"
+    )
     table = result.table
     assert result.provenance.seed == 9 and result.provenance.worlds == 4096
     # Nothing changes between these dates in the model: with the same worlds the estimates are identical.

@@ -7,9 +7,10 @@ import io
 import json
 from pathlib import Path
 
-import datareach as dr
 import pytest
 import yaml
+
+import datareach as dr
 
 C = dr.changes
 
@@ -101,7 +102,9 @@ def test_the_yaml_variant_is_one_line_per_change(base_file: Path) -> None:
     assert len(lines) == 4 + len(CHANGES)
 
 
-def test_base_is_resolved_relative_to_the_variant_file(base_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base_is_resolved_relative_to_the_variant_file(
+    base_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     plans = tmp_path / "plans"
     plans.mkdir()
     # ../base.yaml lies outside the variant file's folder: allowed only when asked for
@@ -165,12 +168,22 @@ def test_saving_a_changed_model_writes_the_full_model(base_file: Path) -> None:
 
 
 BAD_VARIANTS = [
-    ("format: datareach/1\nbase: base.yaml\nchanges:\n  - {op: revoke, from: admin, to: virgina}\n",
-     "changes[0].to", "unknown node 'virgina' (did you mean 'virginia'?)"),
-    ("format: datareach/1\nbase: base.yaml\nchanges:\n" + "  - {op: migrate, class: phones, from: virginia, to: texas}\n" * 2,
-     "changes[1].from", "no placement of class 'phones' in store 'virginia'"),
-    ("format: datareach/1\nbase: base.yaml\nchanges:\n  - {op: revoke, form: admin, to: virginia}\n",
-     "changes[0].form", "did you mean 'from'?"),
+    (
+        "format: datareach/1\nbase: base.yaml\nchanges:\n  - {op: revoke, from: admin, to: virgina}\n",
+        "changes[0].to",
+        "unknown node 'virgina' (did you mean 'virginia'?)",
+    ),
+    (
+        "format: datareach/1\nbase: base.yaml\nchanges:\n"
+        + "  - {op: migrate, class: phones, from: virginia, to: texas}\n" * 2,
+        "changes[1].from",
+        "no placement of class 'phones' in store 'virginia'",
+    ),
+    (
+        "format: datareach/1\nbase: base.yaml\nchanges:\n  - {op: revoke, form: admin, to: virginia}\n",
+        "changes[0].form",
+        "did you mean 'from'?",
+    ),
     ("format: datareach/1\nbase: base.yaml\nchanges: {op: revoke}\n", "changes", "must be a list of changes"),
     ("format: datareach/1\nbase: base.yaml\nchange: []\n", "change", "did you mean 'changes'?"),
     ("format: datareach/1\nbase: base.yaml\n", "changes", "missing"),
@@ -179,8 +192,11 @@ BAD_VARIANTS = [
     ("format: datareach/1\nbase: nowhere.yaml\nchanges: []\n", "base", "cannot read"),
     ("format: datareach/1\nbase: [base.yaml]\nchanges: []\n", "base", "must be the path"),
     ("format: datareach/1\nchanges: []\n", "base", "missing"),
-    ("format: datareach/1\nbase: broken.yaml\nchanges: []\n", "base",
-     "in base file 'broken.yaml': nodes[1] (line 6).kind: unknown kind 'rol'"),
+    (
+        "format: datareach/1\nbase: broken.yaml\nchanges: []\n",
+        "base",
+        "in base file 'broken.yaml': nodes[1] (line 6).kind: unknown kind 'rol'",
+    ),
     ("format: datareach/1\nbase: base.yaml\nname: 3\nchanges: []\n", "name", "must be a string"),
 ]
 

@@ -8,9 +8,10 @@ import datetime
 import time
 from typing import Any
 
-import datareach as dr
 import pytest
 import yaml
+
+import datareach as dr
 from datareach.io import dumps, yaml_reader, yaml_writer
 from datareach.io.yaml_reader import MAX_DEPTH, parse_yaml
 
@@ -42,7 +43,9 @@ def test_an_alias_bomb_is_refused_fast(parser: str) -> None:
     text = alias_bomb()
     assert len(text.encode()) < 700  # a few hundred bytes that expand to 10^8 values
     started = time.perf_counter()
-    with pytest.raises(dr.ModelError, match=r"invalid YAML at line \d+, column \d+: aliases expand the document beyond"):
+    with pytest.raises(
+        dr.ModelError, match=r"invalid YAML at line \d+, column \d+: aliases expand the document beyond"
+    ):
         dr.io.loads(text)
     assert time.perf_counter() - started < 5
 
@@ -78,7 +81,10 @@ def test_good_explicit_tags(parser: str) -> None:
 
 def test_yaml_1_2_numbers_and_impossible_dates(parser: str) -> None:
     assert data("a: 1.5e8\nb: '1.5e8'\nc: 2022-06-31\nd: 2022-06-30\n") == {
-        "a": 1.5e8, "b": "1.5e8", "c": "2022-06-31", "d": datetime.date(2022, 6, 30)
+        "a": 1.5e8,
+        "b": "1.5e8",
+        "c": "2022-06-31",
+        "d": datetime.date(2022, 6, 30),
     }
 
 

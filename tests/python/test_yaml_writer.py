@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 
-import datareach as dr
 import pytest
+
+import datareach as dr
 from datareach import changes as C
 from datareach.io import scenario, variants, yaml_writer
 from datareach.io.yaml_writer import Entry, Inline, dump_yaml, emit_yaml

@@ -22,8 +22,15 @@ if TYPE_CHECKING:
     from .. import _core
 
 __all__ = [
-    "AnalysisStopped", "EngineRun", "Report", "all_converged", "converged", "progress_reporter", "resolve_method",
-    "run_comparison", "run_exposure",
+    "AnalysisStopped",
+    "EngineRun",
+    "Report",
+    "all_converged",
+    "converged",
+    "progress_reporter",
+    "resolve_method",
+    "run_comparison",
+    "run_exposure",
 ]
 
 # "auto" runs the exact engine when no factoring run conditions on more than this many random
@@ -89,7 +96,7 @@ def progress_reporter(progress: Progress, unit: str) -> Iterator[Report | None]:
 
 
 def resolve_method(method: str, problems: Sequence[tuple[_core.CompiledGraph, list[int]]]) -> str:
-    """"exact" or "monte_carlo" for a request; "auto" is exact when every (graph,
+    """ "exact" or "monte_carlo" for a request; "auto" is exact when every (graph,
     adversaries) problem is small. Counting stops early on huge models (the cap)."""
     from .. import _core
 
@@ -139,14 +146,13 @@ def _threads(options: AnalysisOptions) -> int:
     return 0 if options.threads is None else options.threads  # 0: the core uses every core
 
 
-def _exact(graph: _core.CompiledGraph, rows: list[int], ids: Sequence[str], places: bool,
-           report: Report | None) -> _core.ExposureTable:
+def _exact(
+    graph: _core.CompiledGraph, rows: list[int], ids: Sequence[str], places: bool, report: Report | None
+) -> _core.ExposureTable:
     from .. import _core
 
     try:
-        return _core.exact_exposure(
-            graph, rows, max_steps=EXACT_STEP_LIMIT, places=places, progress=report
-        )
+        return _core.exact_exposure(graph, rows, max_steps=EXACT_STEP_LIMIT, places=places, progress=report)
     except ModelError as error:
         raise _named_adversary(error, ids) from None
 
@@ -180,8 +186,14 @@ def run_exposure(
             table = _exact(graph, rows, ids, places, report)
         else:
             table = _core.monte_carlo_exposure(
-                graph, rows, samples=options.sample_cap, seed=options.seed, tolerance=options.tolerance or 0.0,
-                threads=_threads(options), places=places, progress=report,
+                graph,
+                rows,
+                samples=options.sample_cap,
+                seed=options.seed,
+                tolerance=options.tolerance or 0.0,
+                threads=_threads(options),
+                places=places,
+                progress=report,
             )
     elapsed = time.perf_counter() - started
     if method == "exact":
@@ -230,15 +242,25 @@ def run_comparison(
             elapsed = time.perf_counter() - started
             return tables, None, EngineRun("exact", None, None, elapsed)
         paired = _core.monte_carlo_compare(
-            list(graphs), [list(r) for r in rows], samples=options.sample_cap, seed=options.seed,
-            tolerance=options.tolerance or 0.0, threads=_threads(options), places=True, progress=report,
+            list(graphs),
+            [list(r) for r in rows],
+            samples=options.sample_cap,
+            seed=options.seed,
+            tolerance=options.tolerance or 0.0,
+            threads=_threads(options),
+            places=True,
+            progress=report,
         )
     elapsed = time.perf_counter() - started
     differences = {
         name: getattr(paired, name)
         for name in (
-            "probability_difference", "probability_difference_ci_low", "probability_difference_ci_high",
-            "expected_share_difference", "expected_share_difference_ci_low", "expected_share_difference_ci_high",
+            "probability_difference",
+            "probability_difference_ci_low",
+            "probability_difference_ci_high",
+            "expected_share_difference",
+            "expected_share_difference_ci_low",
+            "expected_share_difference_ci_high",
         )
     }
     return list(paired.tables), differences, EngineRun(method, int(paired.samples), options.seed, elapsed)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..model.lowering import adversary_indices
 from ..errors import ModelError
+from ..model.lowering import adversary_indices
 from ..options import shown
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..model.lowering import adversary_indices, compile_model
 from ..errors import ModelError
+from ..model.lowering import adversary_indices, compile_model
 from ..options import AnalysisOptions, OptionOverrides, Unpack, shown
 from ..results import AnalysisResult, Provenance, warn_if_not_converged
 from ._engines import converged, run_comparison
@@ -42,7 +42,7 @@ def _as_model(base: Model, variant: Model | Sequence[Change], position: int) -> 
 
 
 def _labels(base: Model, models: list[Model], variants: Sequence[Any], names: Sequence[str] | None) -> list[str]:
-    """"base" and one name per variant: given, the variant model's own name, or "variant i"."""
+    """ "base" and one name per variant: given, the variant model's own name, or "variant i"."""
     if names is None:
         labels = ["base"] + [
             m.name if m.name and m.name != base.name and isinstance(v, type(base)) else f"variant {i + 1}"
@@ -84,8 +84,13 @@ def compare(
     return comparison
 
 
-def compare_models(base: Model, variants: Sequence[Model | Sequence[Change]], names: Sequence[str] | None,
-                   adversaries: str | Iterable[str] | None, options: AnalysisOptions) -> Comparison:
+def compare_models(
+    base: Model,
+    variants: Sequence[Model | Sequence[Change]],
+    names: Sequence[str] | None,
+    adversaries: str | Iterable[str] | None,
+    options: AnalysisOptions,
+) -> Comparison:
     """``compare`` with resolved options and without the warning (a sweep warns once for all
     its variants)."""
     settings = options.seeded()
@@ -103,7 +108,12 @@ def compare_models(base: Model, variants: Sequence[Model | Sequence[Change]], na
     graphs = [compile_model(m, settings.at) for m in models]
     tables, paired, run = run_comparison(graphs, ids, rows, settings)
     results = [
-        Result(m, ids, t, provenance_of("analyze", run, settings, converged(run.method, settings.tolerance, t.ci_low, t.ci_high)))
+        Result(
+            m,
+            ids,
+            t,
+            provenance_of("analyze", run, settings, converged(run.method, settings.tolerance, t.ci_low, t.ci_high)),
+        )
         for m, t in zip(models, tables)
     ]
     if paired is None:  # exact: the differences of exact values are exact, intervals of width 0
@@ -112,8 +122,12 @@ def compare_models(base: Model, variants: Sequence[Model | Sequence[Change]], na
             difference = np.stack([r.matrix(score) - results[0].matrix(score) for r in results[1:]])
             for suffix in ("", "_ci_low", "_ci_high"):
                 paired[f"{score}_difference{suffix}"] = difference
-    met = converged(run.method, settings.tolerance, paired["probability_difference_ci_low"],
-                    paired["probability_difference_ci_high"])
+    met = converged(
+        run.method,
+        settings.tolerance,
+        paired["probability_difference_ci_low"],
+        paired["probability_difference_ci_high"],
+    )
     return Comparison(labels, results, paired, provenance_of("compare", run, settings, met))
 
 
@@ -121,7 +135,8 @@ def total_risk_differences(table: pd.DataFrame) -> pd.DataFrame:
     """Per variant and adversary: ``base_total_risk``, ``total_risk`` and
     ``total_risk_difference``, from a table with variant, adversary, base_risk and risk."""
     totals = (
-        table.groupby(["variant", "adversary"], sort=False)[["base_risk", "risk"]].sum()
+        table.groupby(["variant", "adversary"], sort=False)[["base_risk", "risk"]]
+        .sum()
         .rename(columns={"base_risk": "base_total_risk", "risk": "total_risk"})
         .reset_index()
     )
@@ -139,7 +154,9 @@ class Comparison(AnalysisResult):
     analysis: ClassVar[str] = "compare"
     extra_tables = ("total_risk",)
 
-    def __init__(self, names: list[str], results: list[Result], differences: Differences, provenance: Provenance) -> None:
+    def __init__(
+        self, names: list[str], results: list[Result], differences: Differences, provenance: Provenance
+    ) -> None:
         self.names = names
         self.results = results
         self._differences = differences
@@ -184,5 +201,4 @@ class Comparison(AnalysisResult):
         return total_risk_differences(self.table)
 
     def __repr__(self) -> str:
-        return (f"<Comparison of {self.names[0]!r} with {len(self.names) - 1} variant(s) "
-                f"({self.provenance.describe()})>")
+        return f"<Comparison of {self.names[0]!r} with {len(self.names) - 1} variant(s) ({self.provenance.describe()})>"

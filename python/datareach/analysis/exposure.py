@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..model.lowering import compile_model
 from ..errors import ModelError
+from ..model.lowering import compile_model
 from ..options import AnalysisOptions, OptionOverrides, Unpack, shown
 from ..results import AnalysisResult, Provenance, warn_if_not_converged
 from ._engines import EngineRun, converged, run_exposure
@@ -48,8 +48,9 @@ def analyze(
     return result
 
 
-def exposure_of(model: Model, adversaries: str | Iterable[str] | None, options: AnalysisOptions, *,
-                places: bool = True) -> Result:
+def exposure_of(
+    model: Model, adversaries: str | Iterable[str] | None, options: AnalysisOptions, *, places: bool = True
+) -> Result:
     """``analyze`` with resolved options; ``places=False`` skips the per-store and per-region
     tables (a timeline does not show them)."""
     options = options.seeded()
@@ -64,9 +65,16 @@ def provenance_of(analysis: str, run: EngineRun, options: AnalysisOptions, met: 
     """The provenance of an engine run made with ``options``; ``met``: whether its numbers
     meet the tolerance (see ``Provenance.converged``)."""
     return Provenance(
-        analysis=analysis, method=run.method, worlds=run.worlds, seed=run.seed, at=options.at_iso,
-        elapsed=run.elapsed, threads=options.threads, tolerance=options.tolerance,
-        max_samples=options.tolerance_cap, converged=met,
+        analysis=analysis,
+        method=run.method,
+        worlds=run.worlds,
+        seed=run.seed,
+        at=options.at_iso,
+        elapsed=run.elapsed,
+        threads=options.threads,
+        tolerance=options.tolerance,
+        max_samples=options.tolerance_cap,
+        converged=met,
     )
 
 
@@ -86,7 +94,9 @@ class Result(AnalysisResult):
     # provenance, and cannot be read into this layout.
     PICKLE_VERSION = 2
 
-    def __init__(self, model: Model, adversaries: list[str], table: _core.ExposureTable, provenance: Provenance) -> None:
+    def __init__(
+        self, model: Model, adversaries: list[str], table: _core.ExposureTable, provenance: Provenance
+    ) -> None:
         self.adversaries = list(adversaries)
         self.classes = list(model.class_ids)
         # Read-only views into the core's table (each keeps it alive): no copy.
@@ -100,8 +110,13 @@ class Result(AnalysisResult):
         self._by_region = self._places(table.by_region, "region", np.asarray(model.region_names, dtype=object))
         super().__init__(self._exposure(), provenance, model=model.name)
 
-    def _places(self, columns: dict[str, Any], place: str, labels: npt.NDArray[Any],
-                extra: dict[str, npt.NDArray[Any]] | None = None) -> pd.DataFrame:
+    def _places(
+        self,
+        columns: dict[str, Any],
+        place: str,
+        labels: npt.NDArray[Any],
+        extra: dict[str, npt.NDArray[Any]] | None = None,
+    ) -> pd.DataFrame:
         index = np.asarray(columns[place])
         frame = {
             "adversary": np.asarray(self.adversaries, dtype=object)[np.asarray(columns["adversary_row"])],
@@ -150,7 +165,9 @@ class Result(AnalysisResult):
             return self._scores["expected_share"] * self._records
         if score == "risk":
             return self._scores["expected_share"] * self._records * self._sensitivity
-        raise ModelError(f"unknown score {shown(score)}; expected one of {', '.join(SCORES)}, expected_records, risk", where="score")
+        raise ModelError(
+            f"unknown score {shown(score)}; expected one of {', '.join(SCORES)}, expected_records, risk", where="score"
+        )
 
     @property
     def exposure(self) -> pd.DataFrame:
@@ -171,5 +188,6 @@ class Result(AnalysisResult):
         return pd.DataFrame({"adversary": self.adversaries, "total_risk": self.matrix("risk").sum(axis=1)})
 
     def __repr__(self) -> str:
-        return (f"<Result {len(self.adversaries)} adversaries x {len(self.classes)} classes "
-                f"({self.provenance.describe()})>")
+        return (
+            f"<Result {len(self.adversaries)} adversaries x {len(self.classes)} classes ({self.provenance.describe()})>"
+        )

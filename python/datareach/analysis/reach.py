@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..model.lowering import compile_model
 from ..dates import to_day, to_iso
+from ..model.lowering import compile_model
 from ..results import AnalysisResult, Provenance
 from ._requests import requested_adversaries, require_model
 
@@ -65,7 +65,9 @@ def reach(model: Model, adversaries: str | Iterable[str] | None = None, *, at: A
         }
     )
     provenance = Provenance(
-        analysis="reach", method="deterministic", at=None if at is None else to_iso(to_day(at, where="at")),
+        analysis="reach",
+        method="deterministic",
+        at=None if at is None else to_iso(to_day(at, where="at")),
         elapsed=time.perf_counter() - started,
     )
     return ReachResult(table, provenance, model=model.name)

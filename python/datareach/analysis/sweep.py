@@ -28,8 +28,9 @@ __all__ = ["Sweep", "sweep"]
 VariantOutcome = tuple[pd.DataFrame, "bool | None"]
 
 
-def _evaluate_variant(base: Model, name: str, changes: list[dict[str, Any]], adversaries: Any,
-                      options: AnalysisOptions) -> VariantOutcome:
+def _evaluate_variant(
+    base: Model, name: str, changes: list[dict[str, Any]], adversaries: Any, options: AnalysisOptions
+) -> VariantOutcome:
     """One task: apply the changes to the base and compare on the shared seed. Runs on a
     worker; the base arrives once per worker (scattered) and the changes as plain dicts.
     It does not warn (a worker's warning would be lost): the sweep warns once for all."""
@@ -109,10 +110,14 @@ def sweep(
         outcomes = _run(base, tasks, executor, adversaries, shipped, report)
     table = pd.concat([variant_table for variant_table, _ in outcomes], ignore_index=True)
     provenance = Provenance(
-        analysis="sweep", method=common_value(table["method"], "mixed"),
+        analysis="sweep",
+        method=common_value(table["method"], "mixed"),
         worlds=common_value((None if pd.isna(w) else int(w) for w in table["worlds"]), None),
-        seed=settings.seed if (table["method"] == "monte_carlo").any() else None, at=settings.at_iso,
-        elapsed=time.perf_counter() - started, threads=shipped.threads, tolerance=settings.tolerance,
+        seed=settings.seed if (table["method"] == "monte_carlo").any() else None,
+        at=settings.at_iso,
+        elapsed=time.perf_counter() - started,
+        threads=shipped.threads,
+        tolerance=settings.tolerance,
         max_samples=settings.tolerance_cap,
         converged=all_converged(met for _, met in outcomes),
     )
@@ -121,8 +126,14 @@ def sweep(
     return result
 
 
-def _run(base: Model, tasks: list[tuple[str, list[dict[str, Any]]]], executor: Any, adversaries: Any,
-         options: AnalysisOptions, report: Report | None) -> list[VariantOutcome]:
+def _run(
+    base: Model,
+    tasks: list[tuple[str, list[dict[str, Any]]]],
+    executor: Any,
+    adversaries: Any,
+    options: AnalysisOptions,
+    report: Report | None,
+) -> list[VariantOutcome]:
     """The outcome of every task, in task order; ``report(done, total)`` after each finished
     task. When ``report`` raises (a progress callback asked to stop), the tasks not yet
     started are cancelled."""
@@ -138,8 +149,10 @@ def _run(base: Model, tasks: list[tuple[str, list[dict[str, Any]]]], executor: A
         from dask.distributed import as_completed
 
         shared = executor.scatter(base, broadcast=True)
-        futures = [executor.submit(_evaluate_variant, shared, name, changes, adversaries, options, pure=False)
-                   for name, changes in tasks]
+        futures = [
+            executor.submit(_evaluate_variant, shared, name, changes, adversaries, options, pure=False)
+            for name, changes in tasks
+        ]
         try:
             if report is not None:
                 for done, _ in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
@@ -151,8 +164,9 @@ def _run(base: Model, tasks: list[tuple[str, list[dict[str, Any]]]], executor: A
             raise
     from concurrent.futures import as_completed as futures_completed
 
-    pool_futures = [executor.submit(_evaluate_variant, base, name, changes, adversaries, options)
-                    for name, changes in tasks]
+    pool_futures = [
+        executor.submit(_evaluate_variant, base, name, changes, adversaries, options) for name, changes in tasks
+    ]
     try:
         if report is not None:
             for done, _ in enumerate(futures_completed(pool_futures), start=1):

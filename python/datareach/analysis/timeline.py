@@ -62,9 +62,7 @@ def _dates(start: Any, end: Any, freq: str) -> pd.DatetimeIndex:
         raise ModelError(f"expected a pandas frequency such as 'MS', got {shown(freq)}", where="freq")
     offset = _offset(freq)
     if _shorter_than_a_day(offset):
-        raise ModelError(
-            f"{freq!r} is shorter than a day; the model is dated by days: use 'D' or longer", where="freq"
-        )
+        raise ModelError(f"{freq!r} is shorter than a day; the model is dated by days: use 'D' or longer", where="freq")
     dates = pd.date_range(first, last, freq=offset)
     if len(dates) == 0:
         raise ModelError(f"no date of frequency {freq!r} lies between {first} and {last}", where="freq")
@@ -119,10 +117,16 @@ def timeline(
             if report is not None:
                 report(done, len(dates))
     provenance = Provenance(
-        analysis="timeline", method=common_value(methods, "mixed"), worlds=common_value(worlds, None),
-        seed=settings.seed if "monte_carlo" in methods else None, at=None,
-        elapsed=time.perf_counter() - started, threads=settings.threads, tolerance=settings.tolerance,
-        max_samples=settings.tolerance_cap, converged=all_converged(met),
+        analysis="timeline",
+        method=common_value(methods, "mixed"),
+        worlds=common_value(worlds, None),
+        seed=settings.seed if "monte_carlo" in methods else None,
+        at=None,
+        elapsed=time.perf_counter() - started,
+        threads=settings.threads,
+        tolerance=settings.tolerance,
+        max_samples=settings.tolerance_cap,
+        converged=all_converged(met),
     )
     stepped = Timeline(pd.concat(frames, ignore_index=True), provenance, model=model.name)
     warn_if_not_converged(stepped)

@@ -146,8 +146,7 @@ def _apply_set_p(change: SetP, state: State, where: str) -> None:
 def _apply_add_gateway(change: AddGateway, state: State, where: str) -> None:
     if change.id in state.node_ids:
         raise ModelError(
-            f"node {quote(change.id)} already exists; add_gateway creates a new node: choose "
-            f"another id",
+            f"node {quote(change.id)} already exists; add_gateway creates a new node: choose another id",
             where=f"{where}.id",
         )
     for field, ids in (("sources", change.sources), ("targets", change.targets)):
@@ -176,8 +175,7 @@ def _apply_add_gateway(change: AddGateway, state: State, where: str) -> None:
         whole, later = state.split("access", rows, day, keep="before")
         access = state.tables["access"]
         rerouted = {
-            name: np.concatenate([access[name][whole], later[name]])
-            for name in ("to", "window_start", "window_end")
+            name: np.concatenate([access[name][whole], later[name]]) for name in ("to", "window_start", "window_end")
         }
         state.set("access", "to", whole, change.id)
         later["to"][:] = change.id
@@ -283,11 +281,7 @@ def _apply_disable(change: Disable, state: State, where: str) -> None:
     mask = (access["from"] == change.node) | (access["to"] == change.node)
     nodes = state.tables["nodes"]
     in_force = state.in_force("access", mask, _day_of(change))
-    if (
-        not len(in_force)
-        and nodes["rule_exempt"][row]
-        and math.isnan(nodes["compels"][row])
-    ):
+    if not len(in_force) and nodes["rule_exempt"][row] and math.isnan(nodes["compels"][row]):
         raise _changes_nothing(
             f"disable of {quote(change.node)}",
             "no arc leads into or out of it"

@@ -24,17 +24,13 @@ def change_from_dict(data: Any, where: str = "change") -> Change:
     if isinstance(data, Change):
         return data
     if not isinstance(data, Mapping):
-        raise ModelError(
-            f"must be a mapping with an op ({_OP_NAMES}), got {describe(data)}", where=where
-        )
+        raise ModelError(f"must be a mapping with an op ({_OP_NAMES}), got {describe(data)}", where=where)
     if "op" not in data:
         raise ModelError(f"missing; one of {_OP_NAMES}", where=f"{where}.op")
     op = data["op"]
     if not isinstance(op, str) or op not in OPS:
         hint = did_you_mean(op, OPS) if isinstance(op, str) else ""
-        raise ModelError(
-            f"unknown op {describe(op)}{hint}; one of {_OP_NAMES}", where=f"{where}.op"
-        )
+        raise ModelError(f"unknown op {describe(op)}{hint}; one of {_OP_NAMES}", where=f"{where}.op")
     cls = OPS[op]
     specs = cls.file_fields()
     known = [spec.key for spec in specs]
@@ -42,8 +38,7 @@ def change_from_dict(data: Any, where: str = "change") -> Change:
         if key != "op" and key not in known:
             shown = cut(key) if isinstance(key, str) else describe(key)
             raise ModelError(
-                f"unknown field of {op}{did_you_mean(shown, known)}; its fields are "
-                f"{', '.join(known)}",
+                f"unknown field of {op}{did_you_mean(shown, known)}; its fields are {', '.join(known)}",
                 where=f"{where}.{shown}",
             )
     values: dict[str, Any] = {}
@@ -78,8 +73,7 @@ def as_changes(changes: Any) -> tuple[Change, ...]:
         changes = [changes]
     if isinstance(changes, (str, bytes)) or not isinstance(changes, Iterable):
         raise ModelError(
-            f"must be a change or a list of changes (dr.changes.migrate(...), ...), got "
-            f"{describe(changes)}",
+            f"must be a change or a list of changes (dr.changes.migrate(...), ...), got {describe(changes)}",
             where="changes",
         )
     out = []
@@ -88,8 +82,7 @@ def as_changes(changes: Any) -> tuple[Change, ...]:
             item = change_from_dict(item, f"changes[{i}]")
         elif not isinstance(item, Change):
             raise ModelError(
-                f"must be a change (dr.changes.migrate(...), ...) or a mapping with an op, "
-                f"got {describe(item)}",
+                f"must be a change (dr.changes.migrate(...), ...) or a mapping with an op, got {describe(item)}",
                 where=f"changes[{i}]",
             )
         out.append(item)

@@ -271,8 +271,7 @@ class Disable(Change):
 
 
 OPS: dict[str, type[Change]] = {
-    cls.op: cls
-    for cls in (Migrate, Copy, Delete, Revoke, SetP, AddGateway, Relocate, AddFlow, RemoveFlow, Disable)
+    cls.op: cls for cls in (Migrate, Copy, Delete, Revoke, SetP, AddGateway, Relocate, AddFlow, RemoveFlow, Disable)
 }
 
 

@@ -44,8 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                  file: TextIO | None = None, line: str | None = None) -> None:
+def _warning_line(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
     """A warning as one line on stderr, without the Python source location."""
     print(f"datareach: warning: {message}", file=sys.stderr)
 

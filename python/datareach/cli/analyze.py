@@ -22,7 +22,9 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     print(f"{model.name or args.file}: exposure ({result.provenance.describe()})")
     table = result.table.copy()
-    table["probability"] = [interval(*row) for row in table[["probability", "ci_low", "ci_high"]].itertuples(index=False)]
+    table["probability"] = [
+        interval(*row) for row in table[["probability", "ci_low", "ci_high"]].itertuples(index=False)
+    ]
     print_frame(table.drop(columns=["ci_low", "ci_high"]))
     print()
     print("total risk:")
@@ -34,6 +36,9 @@ def register(commands: Any) -> None:
     parser = commands.add_parser("analyze", help="exposure scores of a scenario file (exact or Monte Carlo)")
     parser.add_argument("file")
     add_request_options(parser)
-    add_analysis_options(parser, tolerance_help="sample until every interval half-width <= T",
-                         threads_help="threads (default: all cores)")
+    add_analysis_options(
+        parser,
+        tolerance_help="sample until every interval half-width <= T",
+        threads_help="threads (default: all cores)",
+    )
     parser.set_defaults(run=_run)

@@ -30,6 +30,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     parser = commands.add_parser("demo", help="run the embedded Project Texas example")
-    parser.add_argument("--at", action="append", metavar="DATE",
-                        help=f"date(s) to show (default: {', '.join(DEMO_DATES)})")
+    parser.add_argument(
+        "--at", action="append", metavar="DATE", help=f"date(s) to show (default: {', '.join(DEMO_DATES)})"
+    )
     parser.set_defaults(run=_run)

@@ -27,12 +27,20 @@ def add_analysis_options(parser: argparse.ArgumentParser, *, tolerance_help: str
     """The flags of ``AnalysisOptions`` (besides ``--at``, a request flag), with its defaults."""
     parser.add_argument("--method", choices=list(METHODS), default=DEFAULTS.method)
     budget = parser.add_mutually_exclusive_group()
-    budget.add_argument("--samples", type=int, default=DEFAULTS.samples, metavar="N",
-                        help=f"worlds to sample without --tolerance (default {DEFAULTS.samples:,})")
-    budget.add_argument("--tolerance", type=float, metavar="T",
-                        help=f"{tolerance_help}, or until --max-samples worlds")
-    parser.add_argument("--max-samples", type=int, metavar="N",
-                        help=f"with --tolerance: the most worlds to sample (default {DEFAULTS.max_samples:,})")
+    budget.add_argument(
+        "--samples",
+        type=int,
+        default=DEFAULTS.samples,
+        metavar="N",
+        help=f"worlds to sample without --tolerance (default {DEFAULTS.samples:,})",
+    )
+    budget.add_argument("--tolerance", type=float, metavar="T", help=f"{tolerance_help}, or until --max-samples worlds")
+    parser.add_argument(
+        "--max-samples",
+        type=int,
+        metavar="N",
+        help=f"with --tolerance: the most worlds to sample (default {DEFAULTS.max_samples:,})",
+    )
     parser.add_argument("--seed", type=int, metavar="S", help="random seed (default: fresh, printed with the result)")
     parser.add_argument("--threads", type=int, metavar="N", help=threads_help)
 
@@ -52,13 +60,20 @@ def analysis_options(args: argparse.Namespace) -> AnalysisOptions:
         check_dates([args.at])
     if args.max_samples is not None and args.tolerance is None:
         # Without a tolerance the cap would silently do nothing: --samples is the budget then.
-        raise ModelError("applies only with --tolerance; without one, --samples sets the worlds drawn",
-                         where="--max-samples")
+        raise ModelError(
+            "applies only with --tolerance; without one, --samples sets the worlds drawn", where="--max-samples"
+        )
     try:
         cap = DEFAULTS.max_samples if args.max_samples is None else args.max_samples
         return AnalysisOptions(
-            method=args.method, samples=args.samples, max_samples=cap, tolerance=args.tolerance, seed=args.seed,
-            threads=args.threads, progress=sys.stderr.isatty(), at=args.at,
+            method=args.method,
+            samples=args.samples,
+            max_samples=cap,
+            tolerance=args.tolerance,
+            seed=args.seed,
+            threads=args.threads,
+            progress=sys.stderr.isatty(),
+            at=args.at,
         )
     except ModelError as error:
         flag = f"--{error.where.replace('_', '-')}" if error.where else None

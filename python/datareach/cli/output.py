@@ -42,20 +42,44 @@ _DECIMALS = 4
 # decimals, so a small model's 0.25 records are not printed as 0.
 _WHOLE_FROM = 100
 
-PROBABILITY_COLUMNS = frozenset({
-    "probability", "ci_low", "ci_high", "expected_share", "base_probability", "path_probability",
-    "expected_share_ci_low", "expected_share_ci_high",
-})
-PROBABILITY_DIFFERENCE_COLUMNS = frozenset({
-    "probability_difference", "probability_difference_ci_low", "probability_difference_ci_high",
-})
-AMOUNT_COLUMNS = frozenset({
-    "expected_records", "base_expected_records", "risk", "base_risk", "total_risk", "base_total_risk",
-})
-AMOUNT_DIFFERENCE_COLUMNS = frozenset({
-    "records_difference", "risk_difference", "risk_difference_ci_low", "risk_difference_ci_high",
-    "total_risk_difference",
-})
+PROBABILITY_COLUMNS = frozenset(
+    {
+        "probability",
+        "ci_low",
+        "ci_high",
+        "expected_share",
+        "base_probability",
+        "path_probability",
+        "expected_share_ci_low",
+        "expected_share_ci_high",
+    }
+)
+PROBABILITY_DIFFERENCE_COLUMNS = frozenset(
+    {
+        "probability_difference",
+        "probability_difference_ci_low",
+        "probability_difference_ci_high",
+    }
+)
+AMOUNT_COLUMNS = frozenset(
+    {
+        "expected_records",
+        "base_expected_records",
+        "risk",
+        "base_risk",
+        "total_risk",
+        "base_total_risk",
+    }
+)
+AMOUNT_DIFFERENCE_COLUMNS = frozenset(
+    {
+        "records_difference",
+        "risk_difference",
+        "risk_difference_ci_low",
+        "risk_difference_ci_high",
+        "total_risk_difference",
+    }
+)
 
 
 def add_file_options(parser: argparse.ArgumentParser) -> None:
@@ -63,11 +87,19 @@ def add_file_options(parser: argparse.ArgumentParser) -> None:
     from ..io.files import DEFAULT_MAX_BYTES
 
     group = parser.add_argument_group("reading files")
-    group.add_argument("--allow-outside-base", action="store_true",
-                       help="let a variant file name a base outside its own folder (refused by default, so "
-                            "that a variant from elsewhere cannot make datareach read other files)")
-    group.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
-                       help=f"refuse files larger than N bytes (default {DEFAULT_MAX_BYTES:,})")
+    group.add_argument(
+        "--allow-outside-base",
+        action="store_true",
+        help="let a variant file name a base outside its own folder (refused by default, so "
+        "that a variant from elsewhere cannot make datareach read other files)",
+    )
+    group.add_argument(
+        "--max-bytes",
+        type=int,
+        default=DEFAULT_MAX_BYTES,
+        metavar="N",
+        help=f"refuse files larger than N bytes (default {DEFAULT_MAX_BYTES:,})",
+    )
 
 
 def load(path: str, args: argparse.Namespace) -> Model:

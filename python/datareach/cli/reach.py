@@ -63,7 +63,7 @@ def print_reach(table: pd.DataFrame, title: str, exposure: pd.DataFrame | None =
         decimals = amount_decimals(records)
         shown["expected_records"] = [amount(records.loc[k], decimals=decimals) for k in keys]
         columns += ["exposure", "expected_records"]
-    print(shown[columns + ["path_probability", "path"]].to_string(index=False))
+    print(shown[[*columns, "path_probability", "path"]].to_string(index=False))
     print()
 
 

@@ -28,8 +28,14 @@ class Validation(AnalysisResult):
 
     analysis: ClassVar[str] = "validate"
 
-    def __init__(self, table: pd.DataFrame, provenance: Provenance, *, model: str | None = None,
-                 findings: pd.DataFrame | None = None) -> None:
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        provenance: Provenance,
+        *,
+        model: str | None = None,
+        findings: pd.DataFrame | None = None,
+    ) -> None:
         super().__init__(table, provenance, model=model)
         self.findings = findings
 
@@ -48,17 +54,27 @@ def _run(args: argparse.Namespace) -> int:
     model = load(args.file, args)
     core_model(model)  # the core's own checks: numbers, composite cycles
     findings = lint(model) if args.strict else None
-    counts = pd.DataFrame({
-        "section": ["nodes", "classes", "placements", "access", "events"],
-        "count": [len(model.nodes), len(model.classes), len(model.placements), len(model.access), len(model.events)],
-    })
+    counts = pd.DataFrame(
+        {
+            "section": ["nodes", "classes", "placements", "access", "events"],
+            "count": [
+                len(model.nodes),
+                len(model.classes),
+                len(model.placements),
+                len(model.access),
+                len(model.events),
+            ],
+        }
+    )
     status = EXIT_FINDINGS if findings else 0
     if args.json:
         provenance = Provenance(analysis="validate", method="deterministic", elapsed=time.perf_counter() - started)
         linted = None if findings is None else findings.table
         write_json(Validation(counts, provenance, model=model.name, findings=linted))
         return status
-    print(f"{args.file}: valid ({len(model.nodes)} nodes, {len(model.classes)} classes, {len(model.access)} access arcs)")
+    print(
+        f"{args.file}: valid ({len(model.nodes)} nodes, {len(model.classes)} classes, {len(model.access)} access arcs)"
+    )
     if findings is not None:
         for finding in findings:
             print(f"  {finding}")
@@ -69,7 +85,6 @@ def _run(args: argparse.Namespace) -> int:
 def register(commands: Any) -> None:
     parser = commands.add_parser("validate", help="check a scenario file")
     parser.add_argument("file")
-    parser.add_argument("--strict", action="store_true",
-                        help="also warn about likely slips (exit 1 on any finding)")
+    parser.add_argument("--strict", action="store_true", help="also warn about likely slips (exit 1 on any finding)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(run=_run)

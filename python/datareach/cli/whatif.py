@@ -24,14 +24,23 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-_SHOWN = ["variant", "adversary", "class", "base_probability", "probability", "probability_difference", "risk_difference"]
+_SHOWN = [
+    "variant",
+    "adversary",
+    "class",
+    "base_probability",
+    "probability",
+    "probability_difference",
+    "risk_difference",
+]
 
 
 def _print_differences(table: pd.DataFrame, totals: pd.DataFrame, title: str) -> None:
     print(title)
     shown = table[_SHOWN].copy()
     shown["probability_difference"] = [
-        difference(*row) for row in table[
+        difference(*row)
+        for row in table[
             ["probability_difference", "probability_difference_ci_low", "probability_difference_ci_high"]
         ].itertuples(index=False)
     ]
@@ -80,15 +89,19 @@ def _compare(args: argparse.Namespace) -> int:
     base = load(args.base, args)
     variants = [_load_variant(path, args) for path in args.variants]
     try:
-        comparison = compare(base, *variants, names=_variant_names(args.variants), adversaries=args.adversary or None,
-                             options=options)
+        comparison = compare(
+            base, *variants, names=_variant_names(args.variants), adversaries=args.adversary or None, options=options
+        )
     except ModelError as error:
         raise _in_variant_file(error, args.variants) from None
     if args.json:
         write_json(comparison)
         return 0
-    _print_differences(comparison.table, comparison.total_risk,
-                       f"{args.base} against {len(variants)} variant(s) ({comparison.provenance.describe()})")
+    _print_differences(
+        comparison.table,
+        comparison.total_risk,
+        f"{args.base} against {len(variants)} variant(s) ({comparison.provenance.describe()})",
+    )
     return 0
 
 
@@ -117,7 +130,10 @@ def _sweep(args: argparse.Namespace) -> int:
     options = analysis_options(args).seeded()
     base = load(args.base, args)
     names = _variant_names(args.variants)
-    plans = {name: _changes_relative_to(args.base, path, _load_variant(path, args)) for name, path in zip(names, args.variants)}
+    plans = {
+        name: _changes_relative_to(args.base, path, _load_variant(path, args))
+        for name, path in zip(names, args.variants)
+    }
     if args.scheduler:
         with _scheduler(args.scheduler) as client:
             result = sweep(base, plans, client, adversaries=args.adversary or None, options=options)
@@ -143,8 +159,13 @@ def register(commands: Any) -> None:
         parser.add_argument("base", metavar="BASE")
         parser.add_argument("variants", nargs="+", metavar="VARIANT")
         add_request_options(parser)
-        add_analysis_options(parser, tolerance_help="sample until every difference is known to within T",
-                             threads_help="threads per model (default: all cores)")
+        add_analysis_options(
+            parser,
+            tolerance_help="sample until every difference is known to within T",
+            threads_help="threads per model (default: all cores)",
+        )
         if name == "sweep":
-            parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: local processes)")
+            parser.add_argument(
+                "--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: local processes)"
+            )
         parser.set_defaults(run=run)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..model import Model
 
-__all__ = ["path", "names", "project_texas"]
+__all__ = ["names", "path", "project_texas"]
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -23,9 +23,7 @@ def names() -> list[str]:
     """The names of the shipped scenarios, e.g. ``["project_texas"]``."""
     root = resources.files(__name__)
     return sorted(
-        entry.name.rsplit(".", 1)[0]
-        for entry in root.iterdir()
-        if entry.is_file() and entry.name.endswith(_SUFFIXES)
+        entry.name.rsplit(".", 1)[0] for entry in root.iterdir() if entry.is_file() and entry.name.endswith(_SUFFIXES)
     )
 
 

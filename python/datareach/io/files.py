@@ -70,9 +70,7 @@ def read_text(source: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise ModelError(
-                f"{name_of(source)} is not UTF-8 text: {error.reason} at byte {error.start}"
-            ) from None
+            raise ModelError(f"{name_of(source)} is not UTF-8 text: {error.reason} at byte {error.start}") from None
     elif not isinstance(raw, str):
         raise ModelError(f"source: reading it gave {type(raw).__name__}, not text or bytes")
     return raw.removeprefix("\ufeff")

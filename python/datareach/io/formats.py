@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..model.fields import INFINITY_TEXT
 from ..errors import ModelError
+from ..model.fields import INFINITY_TEXT
 from .json_reader import entry_lines, parse_json
 from .yaml_reader import parse_yaml
 
@@ -45,8 +45,7 @@ def format_of(name: str, default: FileFormat | None) -> FileFormat:
     if default is not None:
         return default
     raise ModelError(
-        f"cannot tell the file format of {name!r}: name it .yaml, .yml or .json, or pass "
-        f"format='yaml' or 'json'"
+        f"cannot tell the file format of {name!r}: name it .yaml, .yml or .json, or pass format='yaml' or 'json'"
     )
 
 
@@ -72,7 +71,7 @@ class Parsed:
         if line is None:
             return error
         located = ModelError(error.reason, where=error.where)
-        located.args = (f"{entry} (line {line}){error.where[len(entry):]}: {error.reason}",)
+        located.args = (f"{entry} (line {line}){error.where[len(entry) :]}: {error.reason}",)
         return located
 
 

@@ -42,7 +42,9 @@ def parse_json(text: str) -> Any:
         offset, key = duplicate
         raise ModelError(f"invalid JSON at {position(text, offset)}: key {_cut(key)!r} is written twice") from None
     except json.JSONDecodeError as error:
-        raise ModelError(f"invalid JSON at line {error.lineno}, column {error.colno}: {_problem(error, text)}") from None
+        raise ModelError(
+            f"invalid JSON at line {error.lineno}, column {error.colno}: {_problem(error, text)}"
+        ) from None
     except RecursionError:
         raise ModelError("invalid JSON: nested too deeply") from None
 

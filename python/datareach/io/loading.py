@@ -73,7 +73,9 @@ def model_from_parsed(parsed: Parsed, folder: Path, origin: Path | None, limits:
     label: str | None = None
     while _is_variant(parsed.data):
         if len(links) >= MAX_VARIANT_CHAIN:
-            raise _blame(label, ModelError(f"more than {MAX_VARIANT_CHAIN} variant files in a chain of bases", where="base"))
+            raise _blame(
+                label, ModelError(f"more than {MAX_VARIANT_CHAIN} variant files in a chain of bases", where="base")
+            )
         try:
             base, changes, name = _variant_parts(parsed.data)
         except ModelError as error:

@@ -31,7 +31,9 @@ __all__ = ["dumps_changes", "loads_changes", "save_variant", "variant_dict"]
 # Writing variants and change lists
 
 
-def variant_dict(base: str | os.PathLike[str], changes: Iterable[Change] | Change, name: str | None = None) -> dict[str, Any]:
+def variant_dict(
+    base: str | os.PathLike[str], changes: Iterable[Change] | Change, name: str | None = None
+) -> dict[str, Any]:
     """The mapping of a variant file: ``{format, base, name, changes}``."""
     data: dict[str, Any] = {"format": FORMAT, "base": os.fspath(base)}
     if name is not None:

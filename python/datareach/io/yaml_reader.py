@@ -284,8 +284,9 @@ def parse_yaml(text: str) -> YamlDocument:
                 try:
                     value, size = builder.anchors[event.anchor]
                 except KeyError:
-                    raise _fail(f"the alias *{_cut(event.anchor)} names no anchor defined before it",
-                                event.start_mark) from None
+                    raise _fail(
+                        f"the alias *{_cut(event.anchor)} names no anchor defined before it", event.start_mark
+                    ) from None
                 builder.count(size, event.start_mark)
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
@@ -301,8 +302,7 @@ def parse_yaml(text: str) -> YamlDocument:
             else:
                 root.append(value)
     except yaml.YAMLError as error:
-        raise ModelError(f"invalid YAML{_position(getattr(error, 'problem_mark', None))}: "
-                         f"{_problem(error)}") from None
+        raise ModelError(f"invalid YAML{_position(getattr(error, 'problem_mark', None))}: {_problem(error)}") from None
     finally:
         dispose = getattr(parser, "dispose", None)
         if dispose is not None:
@@ -331,13 +331,17 @@ def _line_recorder(lines: dict[str, int], stack: list[Any]) -> Callable[[Any], N
 
 def _short(tag: str) -> str:
     """A standard tag as written in files (only standard tags reach here)."""
-    return "!!" + tag[len(_TAG):]
+    return "!!" + tag[len(_TAG) :]
 
 
 def _noun(tag: str) -> str:
     return {
-        _TAG + "int": "an integer", _TAG + "float": "a number", _TAG + "bool": "true or false",
-        _TAG + "null": "null", _TAG + "timestamp": "a date", _TAG + "str": "text",
+        _TAG + "int": "an integer",
+        _TAG + "float": "a number",
+        _TAG + "bool": "true or false",
+        _TAG + "null": "null",
+        _TAG + "timestamp": "a date",
+        _TAG + "str": "text",
     }.get(tag, "valid")
 
 

@@ -136,9 +136,7 @@ class Batch:
             code = int(np.argmax(counts > 1))
             first, second = np.flatnonzero(codes == code)[:2]
             earlier = where(self.section, self.first_row + int(first))
-            raise self.fail(
-                int(second), field.name, f"duplicate id {quote(canonical[code])} (also {earlier})"
-            )
+            raise self.fail(int(second), field.name, f"duplicate id {quote(canonical[code])} (also {earlier})")
         existing = self.context.ids(self.section)
         known = existing.positions(object_array(canonical))
         if (known >= 0).any():
@@ -210,9 +208,7 @@ class Batch:
         unique_positions = self._resolve(field, object_array(canonical))
         if (unique_positions < 0).any():
             code = int(np.argmax(unique_positions < 0))
-            raise self.fail(
-                int(np.argmax(codes == code)), field.name, self._unknown(field, canonical[code])
-            )
+            raise self.fail(int(np.argmax(codes == code)), field.name, self._unknown(field, canonical[code]))
         positions = np.append(unique_positions, -1)[codes]  # code -1 (left out) stays -1
         self.positions[field.name] = positions
         # Store the target's own id objects: one string object per id, however many rows.
@@ -239,20 +235,14 @@ class Batch:
         keep = lengths > 0  # an allowed empty list means the same as no list
         rows, lists, lengths = rows[keep], lists[keep], lengths[keep]
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        flat = np.fromiter(
-            itertools.chain.from_iterable(lists), dtype=object, count=int(offsets[-1])
-        )
+        flat = np.fromiter(itertools.chain.from_iterable(lists), dtype=object, count=int(offsets[-1]))
         flat_rows = np.repeat(rows, lengths)  # the batch row of every element
-        codes, canonical = self._strings(
-            field, RawColumn(flat, np.zeros(len(flat), bool)), _no_problem, flat_rows
-        )
+        codes, canonical = self._strings(field, RawColumn(flat, np.zeros(len(flat), bool)), _no_problem, flat_rows)
         unique_positions = self._resolve(field, object_array(canonical))
         if (unique_positions < 0).any():
             code = int(np.argmax(unique_positions < 0))
             element = int(np.argmax(codes == code))
-            raise self.fail(
-                int(flat_rows[element]), field.name, self._unknown(field, canonical[code])
-            )
+            raise self.fail(int(flat_rows[element]), field.name, self._unknown(field, canonical[code]))
         positions = unique_positions[codes]
         targets = self._target_ids(field)
         # The same id twice in one list is a slip (a copy-paste, or a typo for another id).
@@ -293,11 +283,7 @@ class Batch:
                 values[column.missing] = None
             # Only what the front end marks left out is an open side: a NaN in a mapping
             # is a mistake, not "open".
-            bounds.append(
-                dates.column_to_dates(
-                    values, self.locate(f"{field.name}[{side}]"), missing=column.missing
-                )
-            )
+            bounds.append(dates.column_to_dates(values, self.locate(f"{field.name}[{side}]"), missing=column.missing))
         first, last = bounds
         inverted = ~np.isnat(first) & ~np.isnat(last) & (first >= last)
         if inverted.any():

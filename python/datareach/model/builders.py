@@ -68,9 +68,7 @@ class ModelBuilder:
         self._changed()
         return self
 
-    def add_event(
-        self, id: str, p: float, *, source: str | None = None, note: str | None = None
-    ) -> Self:
+    def add_event(self, id: str, p: float, *, source: str | None = None, note: str | None = None) -> Self:
         """Add a shared random condition that is up with probability ``p``."""
         self._add_records("events", [{"id": id, "p": p, "source": source, "note": note}])
         return self

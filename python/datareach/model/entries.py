@@ -30,9 +30,7 @@ def table_entries(section: str, table: Table) -> list[dict[str, Any]]:
             omitted = None if field.write_default else field.default
             fields.append((field.name, _numbers(table.column(field.name), omitted)))
         elif field.type is FieldType.REFS:
-            fields.append(
-                (field.name, [None if v is None else list(v) for v in table.column(field.name)])
-            )
+            fields.append((field.name, [None if v is None else list(v) for v in table.column(field.name)]))
         elif field.type is FieldType.ATTRS:
             fields.append((field.name, copy.deepcopy(table.column(field.name).tolist())))
         elif field.type is FieldType.FLAG:

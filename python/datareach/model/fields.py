@@ -191,11 +191,7 @@ class Range:
 
     def describe(self) -> str:
         if self.high is None:
-            text = (
-                f"must be greater than {self.low:g}"
-                if self.low_open
-                else (f"must be at least {self.low:g}")
-            )
+            text = f"must be greater than {self.low:g}" if self.low_open else (f"must be at least {self.low:g}")
             return text
         left = "(" if self.low_open else "["
         right = ")" if self.high_open else "]"
@@ -250,11 +246,7 @@ def _dtype_of(field: Field) -> np.dtype:
 
 def empty_columns(section: str) -> dict[str, np.ndarray]:
     """The canonical columns of a table with no rows."""
-    return {
-        column: np.empty(0, dtype=_dtype_of(field))
-        for field in FIELDS[section]
-        for column in field.columns
-    }
+    return {column: np.empty(0, dtype=_dtype_of(field)) for field in FIELDS[section] for column in field.columns}
 
 
 def left_out_column(field: Field, rows: int) -> np.ndarray:

@@ -40,9 +40,7 @@ def object_array(values: Sequence[Any]) -> np.ndarray:
     return np.fromiter(values, dtype=object, count=len(values))
 
 
-def records_to_columns(
-    section: str, records: Sequence[Any], first_row: int
-) -> dict[str, RawColumn]:
+def records_to_columns(section: str, records: Sequence[Any], first_row: int) -> dict[str, RawColumn]:
     """Raw columns from a list of entries (mappings), as in a scenario file.
 
     Checks the shape of each entry: a mapping, no unknown field, a window as a pair.
@@ -53,9 +51,7 @@ def records_to_columns(
     for offset, record in enumerate(records):
         row = first_row + offset
         if not isinstance(record, Mapping):
-            raise ModelError(
-                f"must be a mapping of fields, got {describe(record)}", where=where(section, row)
-            )
+            raise ModelError(f"must be a mapping of fields, got {describe(record)}", where=where(section, row))
         for key in record:
             if key not in known:
                 name = key if isinstance(key, str) and len(key) <= MAX_QUOTED else describe(key)

@@ -57,9 +57,7 @@ def lower(model: Model) -> dict[str, Any]:
         region_index, np.array([name.rpartition("/")[0] for name in region_names], dtype=object)
     )
 
-    out["node_kind"] = _indices(
-        pd.Index(NODE_KINDS, dtype=object), column("nodes", "kind"), np.int8
-    )
+    out["node_kind"] = _indices(pd.Index(NODE_KINDS, dtype=object), column("nodes", "kind"), np.int8)
     out["node_region"] = _indices(region_index, column("nodes", "region"))
     out["node_territory"] = _indices(region_index, column("nodes", "territory"))
     out["node_compels"] = _floats(column("nodes", "compels"))

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Model"]
 
+
 class Model(ModelBuilder):
     """A data-flow risk model (docs/design.md §1), held as one table per section.
 
@@ -201,9 +202,7 @@ class Model(ModelBuilder):
         """Every region and territory the nodes name, with all their ancestors (``US/VA``
         brings ``US``), sorted so that a parent comes before its children: the core's
         region indices."""
-        given = pd.unique(
-            np.concatenate([self._column("nodes", "region"), self._column("nodes", "territory")])
-        )
+        given = pd.unique(np.concatenate([self._column("nodes", "region"), self._column("nodes", "territory")]))
         names: set[str] = set()
         for region in given:  # distinct regions only, not rows
             if region is not None:
@@ -237,10 +236,7 @@ class Model(ModelBuilder):
     def from_dict(cls, data: Mapping[str, Any]) -> Model:
         """A model from a scenario mapping (what a YAML or JSON file holds)."""
         if not isinstance(data, Mapping):
-            raise ModelError(
-                f"a model must be a mapping with format, nodes, classes, ...; got "
-                f"{describe(data)}"
-            )
+            raise ModelError(f"a model must be a mapping with format, nodes, classes, ...; got {describe(data)}")
         for key in data:
             if key not in TOP_LEVEL_FIELDS:
                 raise ModelError(
@@ -276,9 +272,7 @@ class Model(ModelBuilder):
             if entries is None:
                 continue
             if not isinstance(entries, (list, tuple)):
-                raise ModelError(
-                    f"must be a list of entries, got {describe(entries)}", where=section
-                )
+                raise ModelError(f"must be a list of entries, got {describe(entries)}", where=section)
             model._add_records(section, entries)
         if data.get("adversaries") is not None:
             model.adversaries = data["adversaries"]
@@ -420,16 +414,12 @@ class Model(ModelBuilder):
             other._adversaries,
         ):
             return False
-        return all(
-            columns_equal(self._tables[s].columns(), other._tables[s].columns()) for s in SECTIONS
-        )
+        return all(columns_equal(self._tables[s].columns(), other._tables[s].columns()) for s in SECTIONS)
 
     __hash__ = None  # type: ignore[assignment]  # mutable: adding rows changes equality
 
     def __repr__(self) -> str:
-        counts = ", ".join(
-            f"{s}={len(self._tables[s])}" for s in TOP_LEVEL_FIELDS if s in self._tables
-        )
+        counts = ", ".join(f"{s}={len(self._tables[s])}" for s in TOP_LEVEL_FIELDS if s in self._tables)
         extra = f", sources={len(self._sources)}" if self._sources else ""
         adversaries = f", adversaries={list(self._adversaries)}" if self._adversaries else ""
         return f"Model({self._name!r}, {counts}{extra}{adversaries})"

@@ -79,10 +79,7 @@ def model_state(model: Pickled) -> dict[str, Any]:
         "sources": model.sources,  # a deep copy
         "adversaries": list(model.adversaries),
         "tables": {
-            section: {
-                column: _encode(values)
-                for column, values in model._tables[section].columns().items()
-            }
+            section: {column: _encode(values) for column, values in model._tables[section].columns().items()}
             for section in SECTIONS
         },
         "variant_of": model.variant_of,
@@ -209,4 +206,3 @@ def _kind_of(field: Field) -> str:
     if field.type is FieldType.FLAG:
         return "b"
     return "i" if field.count else "f"
-

@@ -59,9 +59,7 @@ class IdIndex:
     def positions(self, values: np.ndarray) -> np.ndarray:
         """The row of each of ``values`` (strings), -1 where unknown."""
         if len(values) <= SMALL_LOOKUP:
-            return np.fromiter(
-                (self._rows.get(v, -1) for v in values), dtype=np.int64, count=len(values)
-            )
+            return np.fromiter((self._rows.get(v, -1) for v in values), dtype=np.int64, count=len(values))
         if self._index is None:
             self._index = pd.Index(self.array, dtype=object)
         return self._index.get_indexer(values).astype(np.int64, copy=False)
@@ -99,9 +97,7 @@ class Table:
         """Every column, joined into one array each (shared, never to be modified)."""
         if len(self._chunks) > 1:
             names = self._chunks[0].keys()
-            self._chunks = [
-                {name: np.concatenate([chunk[name] for chunk in self._chunks]) for name in names}
-            ]
+            self._chunks = [{name: np.concatenate([chunk[name] for chunk in self._chunks]) for name in names}]
         return self._chunks[0]
 
     def column(self, name: str) -> np.ndarray:

@@ -23,9 +23,7 @@ from .ingest import RawColumn
 __all__ = ["normalise"]
 
 
-def normalise(
-    section: str, raw: Mapping[str, RawColumn], first_row: int, context: Context
-) -> dict[str, np.ndarray]:
+def normalise(section: str, raw: Mapping[str, RawColumn], first_row: int, context: Context) -> dict[str, np.ndarray]:
     """Check a batch of new rows of ``section`` against the model and return its canonical
     columns: strings and id lists as objects (None when left out), numbers as float64
     (defaults filled, NaN for a left-out ``compels``), windows as ``datetime64[D]`` (NaT
@@ -56,9 +54,7 @@ def _check_nodes(batch: Batch) -> None:
         misplaced = has & ~jurisdiction
         if misplaced.any():
             row = int(np.argmax(misplaced))
-            raise batch.fail(
-                row, name, f"only a jurisdiction has {name}; this node is {with_article(kinds[row])}"
-            )
+            raise batch.fail(row, name, f"only a jurisdiction has {name}; this node is {with_article(kinds[row])}")
     for name, other, has, has_other in (
         ("compels", "territory", has_rule, has_territory),
         ("territory", "compels", has_territory, has_rule),
@@ -114,8 +110,7 @@ def _check_classes(batch: Batch) -> None:
     rows, offsets, flat = batch.ragged_positions["components"]
     base = len(batch.context.ids("classes"))
     children: dict[int, list[int]] = {
-        int(row): [int(p) - base for p in flat[offsets[i] : offsets[i + 1]] if p >= base]
-        for i, row in enumerate(rows)
+        int(row): [int(p) - base for p in flat[offsets[i] : offsets[i + 1]] if p >= base] for i, row in enumerate(rows)
     }
     ids = batch.columns["id"]
     on_path, done = 1, 2

@@ -36,9 +36,7 @@ __all__ = [
 
 
 def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, (bool, np.bool_)
-    )
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 def must_be_number(value: Any) -> str:
@@ -153,9 +151,7 @@ def _plain(value: Any, location: str, budget: list[int], depth: int) -> Any:
         return bool(value)
     if isinstance(value, (int, np.integer)):
         if int(value).bit_length() > _MAX_PLAIN_INT_BITS:
-            raise ModelError(
-                f"must be a number of at most 4,000 digits, got {describe(value)}", where=location
-            )
+            raise ModelError(f"must be a number of at most 4,000 digits, got {describe(value)}", where=location)
         return int(value)
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(value):
@@ -182,4 +178,3 @@ def _plain(value: Any, location: str, budget: list[int], depth: int) -> Any:
         f"must be plain data (text, numbers, lists, mappings), got {describe(value)}",
         where=location,
     )
-
