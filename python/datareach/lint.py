@@ -62,7 +62,8 @@ class Findings(tuple[Finding, ...]):
 
     @property
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame([dataclasses.asdict(f) for f in self], columns=["code", "where", "message"])
+        result: pd.DataFrame = pd.DataFrame([dataclasses.asdict(f) for f in self], columns=["code", "where", "message"])
+        return result
 
     def codes(self) -> list[str]:
         return [finding.code for finding in self]

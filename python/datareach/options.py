@@ -160,10 +160,11 @@ class AnalysisOptions:
             set_field(self, "seed", _integer(self.seed, "seed", 0, MAX_SEED))
         if self.threads is not None:
             set_field(self, "threads", _integer(self.threads, "threads", 1, MAX_THREADS))
-        if self.progress is None:
+        progress: Any = self.progress  # as given: untyped callers pass anything
+        if progress is None:
             set_field(self, "progress", False)
-        elif not isinstance(self.progress, bool) and not callable(self.progress):
-            raise ModelError(f"expected True, False, None or a callable, got {shown(self.progress)}", where="progress")
+        elif not isinstance(progress, bool) and not callable(progress):
+            raise ModelError(f"expected True, False, None or a callable, got {shown(progress)}", where="progress")
         if self.at is not None:
             from .dates import to_day
 

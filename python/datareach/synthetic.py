@@ -208,7 +208,7 @@ def expected_arcs(roles: int, stores: int | None = None, **shape: Any) -> int:
     s = _shape(roles, stores, 1, shape)
     c = _counts(s)
     R, S, O = s["roles"], s["stores"], s["organizations"]  # noqa: E741 - the counts of the shape, named as in its docstring
-    return (
+    arcs: int = (
         R * (2 + s["reads_per_role"])
         + c["admins"] * s["admin_reads"]
         + S
@@ -217,6 +217,7 @@ def expected_arcs(roles: int, stores: int | None = None, **shape: Any) -> int:
         + 2 * O
         - c["groups"]
     )
+    return arcs
 
 
 def enterprise_with_arcs(n_arcs: int, *, classes: int = 8, seed: int = 0, **shape: Any) -> Model:
@@ -270,7 +271,8 @@ def _tuples(items: list[tuple[str, ...]]) -> np.ndarray:
 
 def _pick_within(rng: np.random.Generator, start: np.ndarray, size: np.ndarray) -> np.ndarray:
     """A uniform index in ``[start, start + size)`` per element (``size`` > 0)."""
-    return start + np.minimum((rng.random(len(start)) * size).astype(np.int64), size - 1)
+    result: np.ndarray = start + np.minimum((rng.random(len(start)) * size).astype(np.int64), size - 1)
+    return result
 
 
 def _p(rng: np.random.Generator, n: int, low: float, certain: float) -> np.ndarray:
@@ -323,7 +325,8 @@ def enterprise(
     region_start = np.concatenate([[0], np.cumsum(n_sub)[:-1]])
 
     def region_in(jurisdiction: np.ndarray) -> np.ndarray:
-        return region_table[_pick_within(rng, region_start[jurisdiction], n_sub[jurisdiction])]
+        result: np.ndarray = region_table[_pick_within(rng, region_start[jurisdiction], n_sub[jurisdiction])]
+        return result
 
     def elsewhere(jurisdiction: np.ndarray) -> np.ndarray:
         """A random other jurisdiction (itself when there is only one)."""

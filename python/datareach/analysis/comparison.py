@@ -141,7 +141,8 @@ def total_risk_differences(table: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     totals["total_risk_difference"] = totals["total_risk"] - totals["base_total_risk"]
-    return totals
+    result: pd.DataFrame = totals
+    return result
 
 
 class Comparison(AnalysisResult):
@@ -192,7 +193,8 @@ class Comparison(AnalysisResult):
             frame["risk_difference_ci_low"] = d["expected_share_difference_ci_low"][i].ravel() * risk_weight
             frame["risk_difference_ci_high"] = d["expected_share_difference_ci_high"][i].ravel() * risk_weight
             frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
+        table: pd.DataFrame = pd.concat(frames, ignore_index=True)
+        return table
 
     @property
     def total_risk(self) -> pd.DataFrame:

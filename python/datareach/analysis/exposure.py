@@ -127,12 +127,13 @@ class Result(AnalysisResult):
             frame[name] = values[index]
         for score in ("probability", "ci_low", "ci_high"):
             frame[score] = np.asarray(columns[score])
-        return pd.DataFrame(frame)
+        result: pd.DataFrame = pd.DataFrame(frame)
+        return result
 
     def _exposure(self) -> pd.DataFrame:
         n_adv, n_cls = len(self.adversaries), len(self.classes)
         expected_records = self.matrix("expected_records")
-        return pd.DataFrame(
+        table: pd.DataFrame = pd.DataFrame(
             {
                 "adversary": np.repeat(np.asarray(self.adversaries, dtype=object), n_cls),
                 "class": np.tile(np.asarray(self.classes, dtype=object), n_adv),
@@ -144,6 +145,7 @@ class Result(AnalysisResult):
                 "risk": (expected_records * self._sensitivity).ravel(),
             }
         )
+        return table
 
     def __getstate__(self) -> dict[str, Any]:
         pickled = super().__getstate__()
@@ -185,7 +187,10 @@ class Result(AnalysisResult):
     @property
     def total_risk(self) -> pd.DataFrame:
         """One row per adversary: ``adversary``, ``total_risk`` (risk summed over classes)."""
-        return pd.DataFrame({"adversary": self.adversaries, "total_risk": self.matrix("risk").sum(axis=1)})
+        result: pd.DataFrame = pd.DataFrame(
+            {"adversary": self.adversaries, "total_risk": self.matrix("risk").sum(axis=1)}
+        )
+        return result
 
     def __repr__(self) -> str:
         return (

@@ -142,4 +142,7 @@ class Timeline(AnalysisResult):
 
     @property
     def total_risk(self) -> pd.DataFrame:
-        return self.table.groupby(["date", "adversary"], sort=False)["risk"].sum().rename("total_risk").reset_index()
+        result: pd.DataFrame = (
+            self.table.groupby(["date", "adversary"], sort=False)["risk"].sum().rename("total_risk").reset_index()
+        )
+        return result

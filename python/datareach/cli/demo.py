@@ -19,7 +19,7 @@ def _run(args: argparse.Namespace) -> int:
 
     dates = args.at or DEMO_DATES
     check_dates(dates)
-    model = project_texas()  # type: ignore[no-untyped-call]  # examples is not annotated yet
+    model = project_texas()
     print(f"{model.name}\n")
     for at in dates:
         result = analyze(model, at=at, seed=1)

@@ -174,7 +174,8 @@ def format_table(table: pd.DataFrame) -> pd.DataFrame:
         formatter = _column_formatter(str(name), column)
         if formatter is not None:
             shown[name] = column.map(formatter)
-    return shown
+    result: pd.DataFrame = shown
+    return result
 
 
 def print_frame(table: pd.DataFrame) -> None:

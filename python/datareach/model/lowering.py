@@ -109,7 +109,8 @@ def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     z = a * _U64(0x9E3779B97F4A7C15) + b + _U64(0x632BE59BD9B4E019)
     z = (z ^ (z >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> _U64(27))) * _U64(0x94D049BB133111EB)
-    return z ^ (z >> _U64(31))
+    result: np.ndarray = z ^ (z >> _U64(31))
+    return result
 
 
 def _id_keys(ids: list[str]) -> np.ndarray:
@@ -138,7 +139,8 @@ def _floats(values: np.ndarray) -> np.ndarray:
 def _indices(index: pd.Index, values: np.ndarray, dtype: type = np.int32) -> np.ndarray:
     """Positions of ``values`` in ``index``; -1 for a value not there (None, or the empty
     parent of a top-level region)."""
-    return index.get_indexer(values).astype(dtype)
+    positions: np.ndarray = index.get_indexer(values).astype(dtype)  # type: ignore[arg-type]  # any array-like works
+    return positions
 
 
 def _rows(model: Model, section: str, ids: np.ndarray) -> np.ndarray:

@@ -129,7 +129,8 @@ class Model(ModelBuilder):
     def _frame(self, section: str) -> pd.DataFrame:
         # With copy-on-write (always on from pandas 3) a shallow copy is enough for edits to
         # the returned frame never to reach the model; without it, only a deep copy is.
-        return self._tables[section].frame().copy(deep=not _copy_on_write())
+        result: pd.DataFrame = self._tables[section].frame().copy(deep=not _copy_on_write())
+        return result
 
     @property
     def nodes(self) -> pd.DataFrame:

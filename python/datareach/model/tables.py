@@ -62,7 +62,8 @@ class IdIndex:
             return np.fromiter((self._rows.get(v, -1) for v in values), dtype=np.int64, count=len(values))
         if self._index is None:
             self._index = pd.Index(self.array, dtype=object)
-        return self._index.get_indexer(values).astype(np.int64, copy=False)
+        rows = self._index.get_indexer(values)  # type: ignore[arg-type]  # any array-like works; the stub says Index
+        return rows.astype(np.int64, copy=False)
 
 
 class Table:
