@@ -10,7 +10,7 @@ import numpy.typing as npt
 # Every bound class has pybind11's metaclass (pybind11_builtins.pybind11_type, a subclass of
 # type that has no stub); `metaclass=type` says the class has an explicit one.
 
-class ModelData:
+class ModelData(metaclass=type):
     """The model as validated columnar tables (see datareach.lowering.lower)."""
 
     def __init__(self, tables: dict[str, Any]) -> None: ...
@@ -21,7 +21,7 @@ class ModelData:
     @property
     def arc_count(self) -> int: ...
 
-class CompiledGraph:
+class CompiledGraph(metaclass=type):
     """The model as of one date (days since 1970-01-01; None ignores windows), as a CSR graph."""
 
     def __init__(self, model: ModelData, at: int | None = None) -> None: ...
@@ -42,7 +42,7 @@ class CompiledGraph:
     @property
     def presence_shares(self) -> npt.NDArray[np.float64]: ...
 
-class ExposureTable:
+class ExposureTable(metaclass=type):
     """Scores of one run; matrices are adversaries x classes, read-only views."""
 
     # Made by the engines only: calling the class raises TypeError (no constructor is bound).
@@ -74,7 +74,7 @@ class ExposureTable:
     @property
     def max_half_width(self) -> float: ...
 
-class ComparisonTable:
+class ComparisonTable(metaclass=type):
     """A paired Monte Carlo comparison of a base (graph 0) with variants on the same worlds.
     Arrays are read-only (variants, adversaries, classes) views; differences are variant minus
     base, with Tango's score interval (probability) and a normal interval from the per-world
