@@ -146,6 +146,17 @@ def _threads(options: AnalysisOptions) -> int:
     return 0 if options.threads is None else options.threads  # 0: the core uses every core
 
 
+def _sampling(options: AnalysisOptions) -> dict[str, Any]:
+    """The Monte Carlo engines' sampling arguments (one engine, or paired): with a tolerance
+    the engine stops at it, within the cap."""
+    return {
+        "samples": options.sample_cap,
+        "seed": options.seed,
+        "tolerance": options.tolerance or 0.0,
+        "threads": _threads(options),
+    }
+
+
 def _exact(
     graph: _core.CompiledGraph, rows: list[int], ids: Sequence[str], places: bool, report: Report | None
 ) -> _core.ExposureTable:
@@ -188,10 +199,7 @@ def run_exposure(
             table = _core.monte_carlo_exposure(
                 graph,
                 rows,
-                samples=options.sample_cap,
-                seed=options.seed,
-                tolerance=options.tolerance or 0.0,
-                threads=_threads(options),
+                **_sampling(options),
                 places=places,
                 progress=report,
             )
@@ -244,10 +252,7 @@ def run_comparison(
         paired = _core.monte_carlo_compare(
             list(graphs),
             [list(r) for r in rows],
-            samples=options.sample_cap,
-            seed=options.seed,
-            tolerance=options.tolerance or 0.0,
-            threads=_threads(options),
+            **_sampling(options),
             places=True,
             progress=report,
         )
