@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeAlias
 
 import numpy as np
 
-from .errors import ModelError
+from .errors import ModelError, quote, with_article
 
 if sys.version_info >= (3, 11):
     from typing import TypedDict, Unpack
@@ -85,7 +85,7 @@ def shown(value: Any) -> str:
     """A value as an error message shows it: text quoted, numbers and dates as a file writes
     them (``2016-01-01``), anything else by its type; never a Python repr."""
     if isinstance(value, str):
-        return repr(value)
+        return quote(value)  # cut: an argument may be a huge string
     if value is None or isinstance(value, (bool, int, float, np.integer, np.floating)):
         return str(value)
     if isinstance(value, datetime.datetime):
@@ -93,11 +93,6 @@ def shown(value: Any) -> str:
     if isinstance(value, (datetime.date, np.datetime64)):
         return f"the date {str(value)[:10]}"
     return with_article(type(value).__name__)
-
-
-def with_article(noun: str) -> str:
-    """``a list``, ``an int``, ``an AnalysisResult``: the noun with its indefinite article."""
-    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def _integer(value: Any, name: str, minimum: int, maximum: int) -> int:
