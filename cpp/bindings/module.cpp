@@ -8,6 +8,7 @@ void register_model(py::module_& m);
 void register_reach(py::module_& m);
 void register_paths(py::module_& m);
 void register_explain(py::module_& m);
+void register_importance(py::module_& m);
 void register_exposure(py::module_& m);
 void register_exact(py::module_& m);
 void register_monte_carlo(py::module_& m);
@@ -20,6 +21,7 @@ PYBIND11_MODULE(_core, m) {
     register_reach(m);
     register_paths(m);
     register_explain(m);
+    register_importance(m);
     register_exposure(m);
     register_exact(m);
     register_monte_carlo(m);

@@ -3,7 +3,7 @@
 Build or load a :class:`Model` (``dr.load``, ``dr.Model.from_dict``, the builder methods or
 bulk DataFrames), then ask the compiled core: ``dr.reach`` (possible and certain reach),
 ``dr.most_likely_paths`` (and ``dr.most_likely_path``), the explanations
-``dr.chokepoints`` and ``dr.cheapest_cut``, ``dr.analyze`` (exposure scores, exact or Monte Carlo) and the
+``dr.importance``, ``dr.chokepoints`` and ``dr.cheapest_cut``, ``dr.analyze`` (exposure scores, exact or Monte Carlo) and the
 what-if analyses ``dr.compare``, ``dr.timeline`` and ``dr.sweep``. Every analysis takes the
 same ``dr.AnalysisOptions`` (or keyword overrides of them) and returns a result with
 ``.table`` and ``.provenance``.
@@ -19,6 +19,7 @@ from .analysis import (
     Chokepoints,
     Comparison,
     Cut,
+    Importance,
     Path,
     Paths,
     PathStep,
@@ -30,6 +31,7 @@ from .analysis import (
     cheapest_cut,
     chokepoints,
     compare,
+    importance,
     most_likely_path,
     most_likely_paths,
     reach,
@@ -55,6 +57,7 @@ __all__ = [
     "Chokepoints",
     "Comparison",
     "Cut",
+    "Importance",
     "Model",
     "ModelError",
     "Path",
@@ -73,6 +76,7 @@ __all__ = [
     "chokepoints",
     "compare",
     "examples",
+    "importance",
     "lint",
     "load",
     "most_likely_path",

@@ -122,6 +122,25 @@ def chokepoints(graph: CompiledGraph, adversary: int, atomic_class: int) -> dict
 def cheapest_cut(
     graph: CompiledGraph, adversary: int, atomic_class: int, access_cost: Sequence[float] | npt.NDArray[np.float64]
 ) -> dict[str, Any]: ...
+def exact_importance(
+    graph: CompiledGraph,
+    adversary: int,
+    atomic_class: int,
+    max_variables: int = 128,
+    max_steps: int = 20_000_000,
+    progress: _ProgressCallback | None = None,
+) -> dict[str, Any]: ...
+def monte_carlo_importance(
+    graph: CompiledGraph,
+    adversary: int,
+    atomic_class: int,
+    samples: int,
+    seed: int,
+    tolerance: float = 0.0,
+    threads: int = 0,
+    confidence: float = 0.95,
+    progress: _ProgressCallback | None = None,
+) -> dict[str, Any]: ...
 def exact_complexity(graph: CompiledGraph, adversaries: Sequence[int], cap: int | None = None) -> dict[str, Any]: ...
 def exact_exposure(
     graph: CompiledGraph,

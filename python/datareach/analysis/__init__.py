@@ -9,6 +9,7 @@ from .chokepoints import Chokepoints, chokepoints
 from .comparison import Comparison, compare
 from .cut import Cut, cheapest_cut
 from .exposure import Result, analyze
+from .importance import Importance, importance
 from .paths import Path, Paths, PathStep, most_likely_path, most_likely_paths
 from .reach import ReachResult, reach
 from .sweep import Sweep, sweep
@@ -19,6 +20,7 @@ __all__ = [
     "Chokepoints",
     "Comparison",
     "Cut",
+    "Importance",
     "Path",
     "PathStep",
     "Paths",
@@ -30,6 +32,7 @@ __all__ = [
     "cheapest_cut",
     "chokepoints",
     "compare",
+    "importance",
     "most_likely_path",
     "most_likely_paths",
     "reach",
