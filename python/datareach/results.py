@@ -7,11 +7,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import html
-import json
+import math
 import warnings
 from collections.abc import Iterable
 from typing import Any, ClassVar, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from .errors import ModelError
@@ -110,10 +111,29 @@ def common_value(values: Iterable[T], otherwise: T) -> T:
     return next(iter(distinct)) if len(distinct) == 1 else otherwise
 
 
+def _json_value(value: Any) -> Any:
+    """A table cell as JSON: floats exact (Python's shortest round-trip form), NaN and
+    infinities as null, NumPy scalars as Python ones, timestamps and dates in ISO 8601."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (pd.Timestamp, datetime.datetime, datetime.date)):
+        return None if pd.isna(value) else value.isoformat()
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_json_value(v) for v in value]
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    return value
+
+
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    # Through pandas' JSON writer: numpy scalars, NaN (null) and timestamps (ISO) come out right.
-    records: list[dict[str, Any]] = json.loads(table.to_json(orient="records", date_format="iso"))
-    return records
+    # Not pandas' JSON writer: it rounds floats to 10 significant digits.
+    columns = [str(c) for c in table.columns]
+    return [
+        {name: _json_value(value) for name, value in zip(columns, row)}
+        for row in table.itertuples(index=False, name=None)
+    ]
 
 
 class AnalysisResult:

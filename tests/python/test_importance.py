@@ -263,3 +263,23 @@ def test_result_is_json_ready_and_pickles() -> None:
         str(result)
         result._repr_html_()
     assert math.isfinite(result.exposure)
+
+
+def test_cli_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    from pathlib import Path
+
+    from datareach.cli import main
+
+    scenario = str(Path(dr.__file__).parent / "examples" / "project_texas.yaml")
+    request = [scenario, "--adversary", "CN", "--class", "phone_numbers", "--at", "2022-07-01"]
+    assert main(["importance", *request, "--method", "exact", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    expected = dr.importance(dr.load(scenario), "CN", "phone_numbers", at="2022-07-01", method="exact").table
+    assert [row["importance"] for row in out["tables"]["table"]] == list(expected["importance"])
+    assert main(["importance", *request, "--method", "monte_carlo", "--seed", "4", "--top", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "exposure: " in printed and "[" in printed and "more rows" in printed
+    assert "NaN" not in printed and "None" not in printed
+    assert main(["importance", scenario, "--adversary", "CN", "--class", "user_profile"]) == 2
+    assert "composite" in capsys.readouterr().err
