@@ -3,7 +3,8 @@
 Build or load a :class:`Model` (``dr.load``, ``dr.Model.from_dict``, the builder methods or
 bulk DataFrames), then ask the compiled core: ``dr.reach`` (possible and certain reach),
 ``dr.most_likely_paths`` (and ``dr.most_likely_path``), the explanations
-``dr.importance``, ``dr.chokepoints`` and ``dr.cheapest_cut``, ``dr.analyze`` (exposure scores, exact or Monte Carlo) and the
+``dr.importance``, ``dr.chokepoints`` and ``dr.cheapest_cut``, policy checks ``dr.check`` (of a ``dr.Policy``,
+``dr.load_policy``), ``dr.analyze`` (exposure scores, exact or Monte Carlo) and the
 what-if analyses ``dr.compare``, ``dr.timeline`` and ``dr.sweep``. Every analysis takes the
 same ``dr.AnalysisOptions`` (or keyword overrides of them) and returns a result with
 ``.table`` and ``.provenance``.
@@ -16,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from . import changes, examples, synthetic
 from .analysis import (
     AnalysisStopped,
+    CheckReport,
     Chokepoints,
     Comparison,
     Cut,
@@ -27,8 +29,10 @@ from .analysis import (
     Result,
     Sweep,
     Timeline,
+    Violation,
     analyze,
     cheapest_cut,
+    check,
     chokepoints,
     compare,
     importance,
@@ -39,7 +43,7 @@ from .analysis import (
     timeline,
 )
 from .errors import ModelError
-from .io import load, save
+from .io import Policy, PolicyRule, load, load_policy, save
 from .lint import lint
 from .model import Model
 from .options import AnalysisOptions
@@ -54,6 +58,7 @@ __all__ = [
     "AnalysisOptions",
     "AnalysisResult",
     "AnalysisStopped",
+    "CheckReport",
     "Chokepoints",
     "Comparison",
     "Cut",
@@ -63,22 +68,27 @@ __all__ = [
     "Path",
     "PathStep",
     "Paths",
+    "Policy",
+    "PolicyRule",
     "Provenance",
     "ReachResult",
     "Result",
     "Sweep",
     "Timeline",
     "ToleranceNotMet",
+    "Violation",
     "__version__",
     "analyze",
     "changes",
     "cheapest_cut",
+    "check",
     "chokepoints",
     "compare",
     "examples",
     "importance",
     "lint",
     "load",
+    "load_policy",
     "most_likely_path",
     "most_likely_paths",
     "reach",

@@ -1,10 +1,11 @@
 """The analyses of a model (docs/design.md §4-5): deterministic reach and paths, exposure
-scores, what-if comparisons, timelines and sweeps. Each takes the shared ``AnalysisOptions``
+scores, what-if comparisons, timelines, sweeps and policy checks. Each takes the shared ``AnalysisOptions``
 (where it samples) and returns a result with ``.table`` and ``.provenance``."""
 
 from __future__ import annotations
 
 from ._engines import AnalysisStopped
+from .check import CheckReport, Violation, check
 from .chokepoints import Chokepoints, chokepoints
 from .comparison import Comparison, compare
 from .cut import Cut, cheapest_cut
@@ -17,6 +18,7 @@ from .timeline import Timeline, timeline
 
 __all__ = [
     "AnalysisStopped",
+    "CheckReport",
     "Chokepoints",
     "Comparison",
     "Cut",
@@ -28,8 +30,10 @@ __all__ = [
     "Result",
     "Sweep",
     "Timeline",
+    "Violation",
     "analyze",
     "cheapest_cut",
+    "check",
     "chokepoints",
     "compare",
     "importance",

@@ -3,6 +3,10 @@
 >>> import datareach as dr
 >>> m = dr.examples.project_texas()          # US TikTok user data, Sept 2021 - Dec 2023
 >>> dr.examples.path("project_texas")        # the YAML file itself, to read or copy
+>>> dr.check(m, dr.examples.project_texas_policy(), at="2024-01-01").passed   # its policy
+True
+
+A scenario ``NAME.yaml`` may ship with a policy file ``NAME_policy.yaml`` (``policy_path``).
 """
 
 from __future__ import annotations
@@ -12,19 +16,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..io.policies import Policy
     from ..model import Model
 
-__all__ = ["names", "path", "project_texas"]
+__all__ = ["names", "path", "policy_path", "project_texas", "project_texas_policy"]
 
 _SUFFIXES = (".yaml", ".yml", ".json")
+_POLICY = "_policy"
 
 
 def names() -> list[str]:
-    """The names of the shipped scenarios, e.g. ``["project_texas"]``."""
+    """The names of the shipped scenarios, e.g. ``["project_texas"]`` (policy files are not
+    scenarios: see ``policy_path``)."""
     root = resources.files(__name__)
-    return sorted(
+    stems = (
         entry.name.rsplit(".", 1)[0] for entry in root.iterdir() if entry.is_file() and entry.name.endswith(_SUFFIXES)
     )
+    return sorted(stem for stem in stems if not stem.endswith(_POLICY))
 
 
 def path(name: str = "project_texas") -> Path:
@@ -38,6 +46,23 @@ def path(name: str = "project_texas") -> Path:
     raise FileNotFoundError(f"no example {name!r}; shipped: {', '.join(names())}")
 
 
+def policy_path(name: str = "project_texas") -> Path:
+    """The policy file shipped with the scenario ``name`` (``NAME_policy.yaml``)."""
+    try:
+        return path(name + _POLICY)
+    except FileNotFoundError:
+        shipped = [n for n in names() if _shipped_policy(n)]
+        raise FileNotFoundError(f"no policy for the example {name!r}; shipped with one: {', '.join(shipped)}") from None
+
+
+def _shipped_policy(name: str) -> bool:
+    try:
+        path(name + _POLICY)
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def project_texas() -> Model:
     """The Project Texas scenario (public reporting on US TikTok user data, Sept 2021 -
     Dec 2023) as a :class:`datareach.Model`. Its provenance scheme is explained at the top
@@ -45,3 +70,12 @@ def project_texas() -> Model:
     from ..io import load  # lazily: the examples need no core at import time
 
     return load(path("project_texas"))
+
+
+def project_texas_policy() -> Policy:
+    """The policy of the Project Texas scenario (``policy_path("project_texas")``): protected
+    US user data out of reach from China except through Oracle's controls. It fails at
+    2022-07-01 and holds from the assumed deletion of the legacy copies (2023-10-01) on."""
+    from ..io.policies import load_policy
+
+    return load_policy(policy_path("project_texas"))
