@@ -9,6 +9,7 @@ void register_reach(py::module_& m);
 void register_paths(py::module_& m);
 void register_explain(py::module_& m);
 void register_importance(py::module_& m);
+void register_reduction(py::module_& m);
 void register_exposure(py::module_& m);
 void register_exact(py::module_& m);
 void register_monte_carlo(py::module_& m);
@@ -22,6 +23,7 @@ PYBIND11_MODULE(_core, m) {
     register_paths(m);
     register_explain(m);
     register_importance(m);
+    register_reduction(m);
     register_exposure(m);
     register_exact(m);
     register_monte_carlo(m);

@@ -3,7 +3,7 @@
 Build or load a :class:`Model` (``dr.load``, ``dr.Model.from_dict``, the builder methods or
 bulk DataFrames), then ask the compiled core: ``dr.reach`` (possible and certain reach),
 ``dr.most_likely_paths`` (and ``dr.most_likely_path``), the explanations
-``dr.importance``, ``dr.chokepoints`` and ``dr.cheapest_cut``, policy checks ``dr.check`` (of a ``dr.Policy``,
+``dr.importance``, ``dr.chokepoints``, ``dr.cheapest_cut`` and ``dr.cheapest_reduction``, policy checks ``dr.check`` (of a ``dr.Policy``,
 ``dr.load_policy``), ``dr.analyze`` (exposure scores, exact or Monte Carlo) and the
 what-if analyses ``dr.compare``, ``dr.timeline`` and ``dr.sweep``. Every analysis takes the
 same ``dr.AnalysisOptions`` (or keyword overrides of them) and returns a result with
@@ -26,12 +26,14 @@ from .analysis import (
     Paths,
     PathStep,
     ReachResult,
+    Reduction,
     Result,
     Sweep,
     Timeline,
     Violation,
     analyze,
     cheapest_cut,
+    cheapest_reduction,
     check,
     chokepoints,
     compare,
@@ -72,6 +74,7 @@ __all__ = [
     "PolicyRule",
     "Provenance",
     "ReachResult",
+    "Reduction",
     "Result",
     "Sweep",
     "Timeline",
@@ -81,6 +84,7 @@ __all__ = [
     "analyze",
     "changes",
     "cheapest_cut",
+    "cheapest_reduction",
     "check",
     "chokepoints",
     "compare",

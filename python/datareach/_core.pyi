@@ -141,6 +141,27 @@ def monte_carlo_importance(
     confidence: float = 0.95,
     progress: _ProgressCallback | None = None,
 ) -> dict[str, Any]: ...
+def relevant_arcs(graph: CompiledGraph, adversary: int, atomic_class: int) -> dict[str, Any]: ...
+def exact_removal_exposures(
+    graph: CompiledGraph,
+    adversary: int,
+    atomic_class: int,
+    removals: Sequence[Sequence[int]],
+    max_variables: int = 128,
+    max_steps: int = 20_000_000,
+    progress: _ProgressCallback | None = None,
+) -> dict[str, Any]: ...
+def monte_carlo_removal_exposures(
+    graph: CompiledGraph,
+    adversary: int,
+    atomic_class: int,
+    removals: Sequence[Sequence[int]],
+    samples: int,
+    seed: int,
+    threads: int = 0,
+    confidence: float = 0.95,
+    progress: _ProgressCallback | None = None,
+) -> dict[str, Any]: ...
 def exact_complexity(graph: CompiledGraph, adversaries: Sequence[int], cap: int | None = None) -> dict[str, Any]: ...
 def exact_exposure(
     graph: CompiledGraph,

@@ -13,6 +13,7 @@ from .exposure import Result, analyze
 from .importance import Importance, importance
 from .paths import Path, Paths, PathStep, most_likely_path, most_likely_paths
 from .reach import ReachResult, reach
+from .reduction import Reduction, cheapest_reduction
 from .sweep import Sweep, sweep
 from .timeline import Timeline, timeline
 
@@ -27,12 +28,14 @@ __all__ = [
     "PathStep",
     "Paths",
     "ReachResult",
+    "Reduction",
     "Result",
     "Sweep",
     "Timeline",
     "Violation",
     "analyze",
     "cheapest_cut",
+    "cheapest_reduction",
     "check",
     "chokepoints",
     "compare",
