@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeAlias
 
 import numpy as np
 
-from .errors import ModelError, quote, with_article
+from .errors import ModelError, describe, with_article
 
 if sys.version_info >= (3, 11):
     from typing import TypedDict, Unpack
@@ -82,17 +82,13 @@ _SPELLED = {MAX_SAMPLES: "2^62", MAX_SEED: "2^64 - 1"}
 
 
 def shown(value: Any) -> str:
-    """A value as an error message shows it: text quoted, numbers and dates as a file writes
-    them (``2016-01-01``), anything else by its type; never a Python repr."""
-    if isinstance(value, str):
-        return quote(value)  # cut: an argument may be a huge string
-    if value is None or isinstance(value, (bool, int, float, np.integer, np.floating)):
-        return str(value)
-    if isinstance(value, datetime.datetime):
-        return f"the time {value.isoformat(sep=' ')}"
-    if isinstance(value, (datetime.date, np.datetime64)):
-        return f"the date {str(value)[:10]}"
-    return with_article(type(value).__name__)
+    """A Python argument as an error message shows it: ``errors.describe`` (text quoted and
+    cut, numbers and dates as a file writes them, collections by size, never a repr), except
+    that None, True and False keep their Python spelling — the caller wrote Python, where a
+    file value would read ``null`` / ``true``."""
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return repr(None if value is None else bool(value))
+    return describe(value)
 
 
 def _integer(value: Any, name: str, minimum: int, maximum: int) -> int:

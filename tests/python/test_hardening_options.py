@@ -78,8 +78,8 @@ def test_seed_2_to_the_64_is_not_seed_0(coin: dr.Model) -> None:
     [
         ({"samples": datetime.date(2016, 1, 1)}, "the date 2016-01-01"),
         ({"seed": "7"}, "'7'"),
-        ({"progress": object()}, "an object"),
-        ({"tolerance": [0.1]}, "a list"),
+        ({"progress": object()}, "an object value"),
+        ({"tolerance": [0.1]}, "a list of 1 item"),
     ],
 )
 def test_messages_show_values_not_python_reprs(fields: dict[str, Any], shown: str) -> None:
