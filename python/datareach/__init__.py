@@ -4,7 +4,8 @@ Build or load a :class:`Model` (``dr.load``, ``dr.Model.from_dict``, the builder
 bulk DataFrames), then ask the compiled core: ``dr.reach`` (possible and certain reach),
 ``dr.most_likely_paths`` (and ``dr.most_likely_path``), the explanations
 ``dr.chokepoints`` and ``dr.cheapest_cut``, ``dr.analyze`` (exposure scores, exact or Monte Carlo) and the
-what-if analyses ``dr.compare``, ``dr.timeline`` and ``dr.sweep``. Every analysis takes the
+what-if analyses ``dr.compare``, ``dr.timeline`` and ``dr.sweep``, and the sensitivity
+analyses over the model's ranges ``dr.tornado`` and ``dr.uncertainty``. Every analysis takes the
 same ``dr.AnalysisOptions`` (or keyword overrides of them) and returns a result with
 ``.table`` and ``.provenance``.
 """
@@ -26,6 +27,8 @@ from .analysis import (
     Result,
     Sweep,
     Timeline,
+    Tornado,
+    Uncertainty,
     analyze,
     cheapest_cut,
     chokepoints,
@@ -35,6 +38,8 @@ from .analysis import (
     reach,
     sweep,
     timeline,
+    tornado,
+    uncertainty,
 )
 from .errors import ModelError
 from .io import load, save
@@ -66,6 +71,8 @@ __all__ = [
     "Sweep",
     "Timeline",
     "ToleranceNotMet",
+    "Tornado",
+    "Uncertainty",
     "__version__",
     "analyze",
     "changes",
@@ -82,4 +89,6 @@ __all__ = [
     "sweep",
     "synthetic",
     "timeline",
+    "tornado",
+    "uncertainty",
 ]

@@ -1,5 +1,6 @@
 """The analyses of a model (docs/design.md §4-5): deterministic reach and paths, exposure
-scores, what-if comparisons, timelines and sweeps. Each takes the shared ``AnalysisOptions``
+scores, what-if comparisons, timelines and sweeps, and the sensitivity analyses (tornado,
+uncertainty). Each takes the shared ``AnalysisOptions``
 (where it samples) and returns a result with ``.table`` and ``.provenance``."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from .paths import Path, Paths, PathStep, most_likely_path, most_likely_paths
 from .reach import ReachResult, reach
 from .sweep import Sweep, sweep
 from .timeline import Timeline, timeline
+from .tornado import Tornado, tornado
+from .uncertainty import Uncertainty, uncertainty
 
 __all__ = [
     "AnalysisStopped",
@@ -26,6 +29,8 @@ __all__ = [
     "Result",
     "Sweep",
     "Timeline",
+    "Tornado",
+    "Uncertainty",
     "analyze",
     "cheapest_cut",
     "chokepoints",
@@ -35,4 +40,6 @@ __all__ = [
     "reach",
     "sweep",
     "timeline",
+    "tornado",
+    "uncertainty",
 ]

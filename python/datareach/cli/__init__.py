@@ -22,7 +22,7 @@ from typing import TextIO
 
 from ..errors import ModelError
 from ..results import ToleranceNotMet, library_version
-from . import analyze, chokepoints, cut, demo, paths, reach, validate, whatif
+from . import analyze, chokepoints, cut, demo, paths, reach, tornado, uncertainty, validate, whatif
 from .output import add_file_options
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "main"]
@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="datareach", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--version", action="version", version=f"datareach {library_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
-    for command in (demo, reach, analyze, whatif, validate, paths, cut, chokepoints):
+    for command in (demo, reach, analyze, whatif, validate, paths, cut, chokepoints, tornado, uncertainty):
         command.register(commands)
     for name, command_parser in commands.choices.items():
         if name != "demo":  # every other command reads the user's files
