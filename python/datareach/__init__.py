@@ -5,7 +5,8 @@ bulk DataFrames), then ask the compiled core: ``dr.reach`` (possible and certain
 ``dr.most_likely_paths`` (and ``dr.most_likely_path``), the explanations
 ``dr.importance``, ``dr.chokepoints``, ``dr.cheapest_cut`` and ``dr.cheapest_reduction``, policy checks ``dr.check`` (of a ``dr.Policy``,
 ``dr.load_policy``), ``dr.analyze`` (exposure scores, exact or Monte Carlo) and the
-what-if analyses ``dr.compare``, ``dr.timeline`` and ``dr.sweep``. Every analysis takes the
+what-if analyses ``dr.compare``, ``dr.timeline`` and ``dr.sweep``, and the sensitivity
+analyses over the model's ranges ``dr.tornado`` and ``dr.uncertainty``. Every analysis takes the
 same ``dr.AnalysisOptions`` (or keyword overrides of them) and returns a result with
 ``.table`` and ``.provenance``.
 """
@@ -30,6 +31,8 @@ from .analysis import (
     Result,
     Sweep,
     Timeline,
+    Tornado,
+    Uncertainty,
     Violation,
     analyze,
     cheapest_cut,
@@ -43,6 +46,8 @@ from .analysis import (
     reach,
     sweep,
     timeline,
+    tornado,
+    uncertainty,
 )
 from .errors import ModelError
 from .io import Policy, PolicyRule, load, load_policy, save
@@ -79,6 +84,8 @@ __all__ = [
     "Sweep",
     "Timeline",
     "ToleranceNotMet",
+    "Tornado",
+    "Uncertainty",
     "Violation",
     "__version__",
     "analyze",
@@ -100,4 +107,6 @@ __all__ = [
     "sweep",
     "synthetic",
     "timeline",
+    "tornado",
+    "uncertainty",
 ]

@@ -32,6 +32,7 @@ __all__ = [
     "METHODS",
     "AnalysisOptions",
     "DateLike",
+    "EngineOverrides",
     "Method",
     "OptionOverrides",
     "Progress",
@@ -51,8 +52,9 @@ Progress: TypeAlias = "bool | ProgressCallback"
 DateLike: TypeAlias = "str | datetime.date | np.datetime64"
 
 
-class OptionOverrides(TypedDict, total=False):
-    """The keyword overrides every analysis accepts: the fields of ``AnalysisOptions``."""
+class EngineOverrides(TypedDict, total=False):
+    """The keyword overrides of an analysis that takes the date as an argument of its own
+    (``tornado``, ``uncertainty``): the fields of ``AnalysisOptions`` but ``at``."""
 
     method: Method
     samples: int
@@ -61,6 +63,11 @@ class OptionOverrides(TypedDict, total=False):
     seed: int | None
     threads: int | None
     progress: Progress
+
+
+class OptionOverrides(EngineOverrides, total=False):
+    """The keyword overrides every analysis accepts: the fields of ``AnalysisOptions``."""
+
     at: DateLike | None
 
 

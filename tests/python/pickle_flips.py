@@ -8,6 +8,12 @@ For every position and flip pattern: unpickling either raises (anything pickle i
 raises for broken framing; from datareach's ``__setstate__``, only ``ModelError``), or gives a valid Model that works: ``to_dict`` round trips, ``reach``
 and an exact ``analyze`` raise nothing but ``ModelError``. Prints a JSON summary; its
 ``failures`` list is empty when every flip behaved.
+
+The process runs with its address space limited (``ADDRESS_SPACE``): a changed length byte
+can make pickle read on from the middle of a value, and an opcode met there may be
+LONG_BINPUT with an index in the billions, for which CPython's unpickler sizes its memo
+(tens of GiB) before anything else happens. Under the limit that allocation fails with
+MemoryError, pickle's own refusal, instead of taking the machine's memory.
 """
 
 from __future__ import annotations
@@ -22,6 +28,18 @@ from typing import Any
 import datareach as dr
 
 FLIPS = (0x01, 0x80, 0xFF)
+ADDRESS_SPACE = 8 * 2**30
+
+
+def _limit_address_space() -> None:
+    try:
+        import resource
+    except ImportError:  # not on this platform: nothing to limit
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = ADDRESS_SPACE if hard == resource.RLIM_INFINITY else min(ADDRESS_SPACE, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
 
 # What the last __setstate__ raised other than ModelError (None: nothing).
 setstate_error: str | None = None
@@ -61,6 +79,7 @@ def check_model(model: dr.Model) -> str | None:
 
 def main(pickle_file: str, positions_file: str) -> None:
     global setstate_error
+    _limit_address_space()
     data = Path(pickle_file).read_bytes()
     positions = json.loads(Path(positions_file).read_text())
     counts = {"loaded": 0, "refused by datareach": 0, "refused by pickle": 0}

@@ -3,11 +3,15 @@ independent oracles: events, p = 0/1 arcs, class filters (composites included), 
 shares, composite classes (nested), windows and jurisdiction rules.
 
 ``random_scenario(rng)`` draws one from a ``random.Random``; ``scenarios()`` is the same as a
-Hypothesis strategy (``st.randoms`` shrinks towards simpler draws).
+Hypothesis strategy (``st.randoms`` shrinks towards simpler draws). ``add_ranges`` gives
+arcs, events and jurisdictions sensitivity ranges around their values
+(``ranged_scenarios()``: as a strategy).
 """
 
 from __future__ import annotations
 
+import copy
+import math
 import random
 
 from hypothesis import strategies as st
@@ -117,3 +121,34 @@ def random_scenario(rng: random.Random) -> dict:
 def scenarios() -> st.SearchStrategy[dict]:
     """random_scenario as a Hypothesis strategy."""
     return st.randoms(use_true_random=False).map(random_scenario)
+
+
+def _around(rng: random.Random, p: float) -> list[float]:
+    """A range holding ``p``: two-decimal ends, sometimes the whole [0, 1] or just [p, p]."""
+    k = rng.randrange(8)
+    if k == 0:
+        return [0, 1]
+    if k == 1:
+        return [p, p]
+    low = math.floor(p * rng.random() * 100) / 100
+    high = math.ceil((p + (1 - p) * rng.random()) * 100) / 100
+    return [max(0.0, min(low, p)), min(1.0, max(high, p))]
+
+
+def add_ranges(scenario: dict, rng: random.Random, chance: float = 0.5) -> dict:
+    """A copy of ``scenario`` in which each arc and event gets a ``p_range`` and each
+    jurisdiction with a rule a ``compels_range``, each with probability ``chance``."""
+    out = copy.deepcopy(scenario)
+    for section, field, range_field in (("events", "p", "p_range"), ("access", "p", "p_range")):
+        for entry in out.get(section, []):
+            if rng.random() < chance:
+                entry[range_field] = _around(rng, float(entry[field]))
+    for node in out["nodes"]:
+        if node.get("compels") is not None and rng.random() < chance:
+            node["compels_range"] = _around(rng, float(node["compels"]))
+    return out
+
+
+def ranged_scenarios() -> st.SearchStrategy[dict]:
+    """random_scenario with add_ranges, as a Hypothesis strategy."""
+    return st.randoms(use_true_random=False).map(lambda rng: add_ranges(random_scenario(rng), rng))

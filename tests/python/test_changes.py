@@ -123,6 +123,15 @@ def dataclasses_frozen_error() -> type[Exception]:
         (lambda: C.relocate("n", "US//VA"), "relocate.region", "path of names"),
         (lambda: C.disable(None), "disable.node", "is required"),  # type: ignore[arg-type]
         (lambda: C.set_p("a", "b", True), "set_p.p", "must be a number"),
+        (lambda: C.set_p(event="e", p=2), "set_p.p", "must lie in [0, 1]"),
+        (lambda: C.set_p(event="e"), "set_p.p", "is required"),
+        (lambda: C.set_p("a", p=0.5), "set_p.to", "is required for set_p with from"),
+        (lambda: C.set_p(to="b", p=0.5), "set_p.from", "is required for set_p with to"),
+        (lambda: C.set_p(p=0.5), "set_p.from", "or give event (an event's p)"),
+        (lambda: C.set_p("a", "b", 0.5, event="e"), "set_p.event", "not both"),
+        (lambda: C.set_p(event=3, p=0.5), "set_p.event", "must be a string"),  # type: ignore[arg-type]
+        (lambda: C.set_compels("CN", -0.1), "set_compels.p", "must lie in [0, 1]"),
+        (lambda: C.set_compels(None, 0.5), "set_compels.node", "is required"),  # type: ignore[arg-type]
     ],
 )
 def test_builders_check_values(build: Any, where: str, text: str) -> None:
@@ -524,6 +533,21 @@ BAD = [
     ([C.add_flow("virginia", "staff")], "changes[0].to", "not a store"),
     ([C.remove_flow("virginia", "texas")], "changes[0].to", "no flow from 'virginia' to 'texas'"),
     ([C.disable("nobody")], "changes[0].node", "unknown node 'nobody'"),
+    ([{"op": "set_p", "p": 0.5}], "changes[0].from", "or give event (an event's p)"),
+    ([{"op": "set_p", "from": "admin", "p": 0.5}], "changes[0].to", "is required for set_p with from"),
+    (
+        [{"op": "set_p", "from": "admin", "to": "virginia", "event": "insider", "p": 0.5}],
+        "changes[0].event",
+        "either from and to (the arcs between two nodes) or event (an event), not both",
+    ),
+    ([{"op": "set_p", "event": "insider"}], "changes[0].p", "is required for set_p"),
+    ([{"op": "set_p", "event": "insider", "p": 1.5}], "changes[0].p", "must lie in [0, 1]"),
+    ([C.set_p(event="insidr", p=0.1)], "changes[0].event", "unknown event 'insidr' (did you mean 'insider'?)"),
+    ([{"op": "set_compels", "node": "CN"}], "changes[0].p", "is required for set_compels"),
+    ([{"op": "set_compels", "node": "CN", "p": 0.5, "to": "x"}], "changes[0].to", "its fields are node, p"),
+    ([C.set_compels("CNN", 0.5)], "changes[0].node", "unknown node 'CNN' (did you mean 'CN'?)"),
+    ([C.set_compels("admin", 0.5)], "changes[0].node", "'admin' is a role; only a jurisdiction has a rule"),
+    ([C.disable("CN"), C.set_compels("CN", 0.5)], "changes[1].node", "jurisdiction 'CN' has no rule"),
 ]
 
 
@@ -556,6 +580,8 @@ def every_op() -> list[C.Change]:
         C.delete("phones", "virginia"),
         C.revoke("admin", "virginia", effective=datetime.date(2022, 7, 1)),
         C.set_p("staff", "texas", 0.25),
+        C.set_p(event="insider", p=0.25, effective="2022-01-01"),
+        C.set_compels("CN", 0.5, note="a new law"),
         C.add_gateway("gw", ["admin"], ["virginia", "singapore"], 0.05, classes=["videos"], region="US/TX"),
         C.relocate("staff", "US/TX"),
         C.add_flow("texas", "singapore", ["videos", "phones"], 0.5),
@@ -770,6 +796,8 @@ def _changes_for(model: dr.Model) -> st.SearchStrategy[C.Change | None]:
     regions = dict(zip(model.nodes["id"], model.nodes["region"]))
     moves_to = [C.relocate(n, r) for n in model.node_ids for r in ("A/x", "B", "A/y/z") if regions[n] != r]
     options.append(st.sampled_from(moves_to))
+    options.append(st.just(C.set_p(event="e", p=0.1)))
+    options.append(st.just(C.set_compels("J", 0.2)))
     options.append(st.just(C.disable("J")))
     options.append(st.sampled_from([C.disable(n) for n in model.node_ids if n != "J"]))
     return st.one_of(options)
@@ -791,6 +819,100 @@ def test_monte_carlo_with_one_seed_never_rises_when_an_arc_is_revoked(model: dr.
 
     before, after = estimate(model), estimate(revoked)
     assert (after <= before).all(), (before, after)
+
+
+def test_set_p_of_an_event_sets_only_the_event() -> None:
+    base = small()
+    m = base.apply([C.set_p(event="insider", p=0.25)])
+    assert m.events["p"].tolist() == [0.25]
+    pd.testing.assert_frame_equal(m.access, base.access)
+    assert m.changes == (C.set_p(event="insider", p=0.25),)
+    assert C.set_p(event="insider", p=0.25).to_dict() == {"op": "set_p", "event": "insider", "p": 0.25}
+    assert repr(C.set_p(event="insider", p=0.25)) == "SetP(event='insider', p=0.25)"
+    assert C.set_p("a", "b", 0.5) == C.SetP("a", "b", 0.5)  # the arc form is unchanged
+
+
+def test_dated_set_p_of_an_event_keeps_its_coin_from_the_date() -> None:
+    """From ``effective`` on the arcs keep their rows and require the event itself (its
+    coin, with the new p); before it they require a new event holding the old p."""
+    base = small()
+    m = base.apply([C.set_p(event="insider", p=0.1, effective="2022-01-01")])
+    assert m.event_ids == ["insider", "insider before 2022-01-01"]
+    assert m.events["p"].tolist() == [0.1, 0.5]
+    access = m.access
+    first = access.iloc[0]
+    assert first.requires == ("insider",) and first.window_start == day("2022-01-01")
+    earlier = access.iloc[-1]
+    assert earlier.requires == ("insider before 2022-01-01",) and earlier.window_end == day("2022-01-01")
+    assert len(access) == len(base.access) + 1
+    before = exposure(base, at="2021-06-01")
+    pd.testing.assert_series_equal(exposure(m, at="2021-06-01"), before)
+    pd.testing.assert_series_equal(
+        exposure(m, at="2022-06-01"), exposure(base.apply([C.set_p(event="insider", p=0.1)]), at="2022-06-01")
+    )
+    # the same change again splits nothing more: every arc requiring it starts at the date
+    again = m.apply([C.set_p(event="insider", p=0.3, effective="2022-01-01")])
+    assert again.event_ids == m.event_ids and again.events["p"].tolist() == [0.3, 0.5]
+    # an id already taken gets a number
+    taken = small()
+    taken.add_event("insider before 2022-01-01", 0.3)
+    numbered = taken.apply([C.set_p(event="insider", p=0.1, effective="2022-01-01")])
+    assert numbered.event_ids[-1] == "insider before 2022-01-01 (2)"
+
+
+def test_set_compels_sets_the_rule_and_dated_writes_it_out() -> None:
+    base = small()
+    m = base.apply([C.set_compels("CN", 0.3)])
+    assert m.nodes.set_index("id").loc["CN", "compels"] == 0.3
+    pd.testing.assert_frame_equal(m.access, base.access)
+    dated = base.apply([C.set_compels("CN", 0.3, effective="2022-01-01")])
+    cn = dated.nodes.set_index("id").loc["CN"]
+    assert cn.territory is None and np.isnan(cn.compels)
+    rule_arcs = rows(dated.access, from_="CN")
+    assert rule_arcs[["to", "p"]].values.tolist() == [["admin", 0.9], ["admin", 0.3]]
+    pd.testing.assert_series_equal(exposure(dated, at="2021-06-01"), exposure(base, at="2021-06-01"))
+    pd.testing.assert_series_equal(exposure(dated, at="2022-06-01"), exposure(m, at="2022-06-01"))
+
+
+def test_set_p_of_an_event_and_set_compels_equal_the_oracle() -> None:
+    """On random models: the exact exposure after the change equals the brute force on the
+    file with the value replaced; a change that changes nothing is refused."""
+    import copy
+    import random
+
+    from oracle import enumerate_exposure, random_variables
+    from random_models import AT_DATES, random_scenario
+
+    rng = random.Random(77)
+    checked = {"set_p": 0, "set_compels": 0, "refused": 0}
+    while min(checked["set_p"], checked["set_compels"]) < 60:
+        scenario = random_scenario(rng)
+        at = rng.choice(AT_DATES)
+        adversary = rng.choice([n["id"] for n in scenario["nodes"]])
+        p = rng.choice([0.0, 1.0, round(rng.random(), 2)])
+        targets = [("events", i, "p") for i, _ in enumerate(scenario.get("events", []))]
+        targets += [("nodes", i, "compels") for i, n in enumerate(scenario["nodes"]) if n.get("compels") is not None]
+        if not targets:
+            continue
+        section, row, field = rng.choice(targets)
+        entry = scenario[section][row]
+        change = C.set_p(event=entry["id"], p=p) if section == "events" else C.set_compels(entry["id"], p)
+        expected = copy.deepcopy(scenario)
+        expected[section][row][field] = p
+        if len(random_variables(expected, adversary, at)) > 12 or len(random_variables(scenario, adversary, at)) > 12:
+            continue
+        try:
+            changed = dr.Model.from_dict(scenario).apply([change])
+        except dr.ModelError as error:
+            assert "changes nothing" in str(error), str(error)
+            checked["refused"] += 1
+            continue
+        got = dr.analyze(changed, [adversary], method="exact", at=at).table.set_index("class")["probability"]
+        want = enumerate_exposure(expected, adversary, at)
+        for data_class, probability in got.items():
+            assert probability == pytest.approx(want[data_class]["probability"], abs=1e-9), (scenario, change, at)
+        checked[change.op] += 1
+    assert checked["refused"] > 0
 
 
 def test_rule_exempt_is_lowered_only_when_some_node_has_it() -> None:

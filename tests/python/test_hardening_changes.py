@@ -26,6 +26,9 @@ def model() -> dr.Model:
     m.add_access("r", "s", 0.5)
     m.add_access("r", "s", 0.25, classes=["d"])
     m.add_access("J", "t", 0.5)
+    m.add_event("e", 0.5)
+    m.add_event("unused", 0.25)
+    m.add_access("r", "t", 1, requires=["e"], window=(None, "2023-01-01"))
     m.adversaries = ["J"]
     return m
 
@@ -72,6 +75,31 @@ NOTHING = [
         "changes[0]: set_p from 'J' to 't' changes nothing: its arc has p 0.5 already",
     ),
     (
+        "set_compels to the current p",
+        [C.set_compels("J", 0.5)],
+        "changes[0]: set_compels of 'J' changes nothing: its rule has compels 0.5 already",
+    ),
+    (
+        "set_compels of a rule that reaches no node",
+        [C.relocate("r", "Y"), C.set_compels("J", 0.7)],
+        "changes[1]: set_compels of 'J' changes nothing: its rule reaches no node (no other node lies in 'X')",
+    ),
+    (
+        "set_p of an event to its p",
+        [C.set_p(event="e", p=0.5)],
+        "changes[0]: set_p of event 'e' changes nothing: its p is 0.5 already",
+    ),
+    (
+        "set_p of an event no arc requires",
+        [C.set_p(event="unused", p=0.5)],
+        "changes[0]: set_p of event 'unused' changes nothing: no arc requires it",
+    ),
+    (
+        "set_p of an event, dated after its arcs end",
+        [C.set_p(event="e", p=0.25, effective="2024-01-01")],
+        "changes[0]: set_p of event 'e' changes nothing: no arc requires it in force on or after 2024-01-01",
+    ),
+    (
         "disable twice",
         [C.disable("s"), C.disable("s")],
         "changes[1]: disable of 's' changes nothing: no arc leads into or out of it and no rule reaches it or leaves it",
@@ -111,6 +139,8 @@ def test_set_p_to_the_p_of_every_arc_is_an_error(model: dr.Model) -> None:
         pytest.param([C.set_p("r", "s", 0.25, effective="2022-01-01")], id="set_p, one arc differs"),
         pytest.param([C.disable("s", effective="2022-01-01"), C.disable("s")], id="disable dated then undated"),
         pytest.param([C.disable("r")], id="disable, rules reach it"),
+        pytest.param([C.set_p(event="e", p=0.25, effective="2022-01-01")], id="set_p of an event, dated"),
+        pytest.param([C.set_compels("J", 0.25)], id="set_compels"),
     ],
 )
 def test_changes_that_change_something_still_apply(model: dr.Model, changes: list[C.Change]) -> None:

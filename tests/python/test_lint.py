@@ -164,6 +164,20 @@ def test_a_change_a_later_change_undoes(tmp_path: Path) -> None:
     assert dr.lint(changed) == ()
 
 
+def test_an_overridden_set_p_of_an_event_or_set_compels_is_a_no_op() -> None:
+    base = model()
+    plan = [
+        C.set_p(event="complies", p=0.9),  # overridden by the next change
+        C.set_p(event="complies", p=0.2),
+        C.set_compels("CN", 0.5),  # overridden by the next change
+        C.set_compels("CN", 0.7),
+        C.set_p(event="complies", p=0.6, effective="2022-01-01"),  # dated: adds an event, kept
+    ]
+    findings = dr.lint(base.apply(plan), base=base)
+    assert [(f.code, f.where) for f in findings] == [("no-op-change", "changes[0]"), ("no-op-change", "changes[2]")]
+    assert "removing this set_compels change" in findings[1].message
+
+
 def test_findings_print_and_tabulate() -> None:
     findings = dr.lint(model(sources={**CLEAN["sources"], "blog": {}}))
     assert str(findings) == "sources.blog: no entry cites the source 'blog' [unused-source]"

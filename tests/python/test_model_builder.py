@@ -49,6 +49,8 @@ def test_tables_have_the_file_fields_as_columns(example: dr.Model) -> None:
         "region",
         "territory",
         "compels",
+        "compels_range_low",
+        "compels_range_high",
         "rule_exempt",
         "attrs",
         "source",
@@ -63,7 +65,7 @@ def test_tables_have_the_file_fields_as_columns(example: dr.Model) -> None:
         "source",
         "note",
     ]
-    assert list(m.events.columns) == ["id", "p", "source", "note"]
+    assert list(m.events.columns) == ["id", "p", "p_range_low", "p_range_high", "source", "note"]
     assert list(m.placements.columns) == [
         "class",
         "store",
@@ -88,6 +90,8 @@ def test_tables_have_the_file_fields_as_columns(example: dr.Model) -> None:
         "from",
         "to",
         "p",
+        "p_range_low",
+        "p_range_high",
         "classes",
         "requires",
         "cost",

@@ -1,5 +1,6 @@
 """The analyses of a model (docs/design.md §4-5): deterministic reach and paths, exposure
-scores, what-if comparisons, timelines, sweeps and policy checks. Each takes the shared ``AnalysisOptions``
+scores, what-if comparisons, timelines, sweeps, policy checks and the sensitivity analyses
+(tornado, uncertainty). Each takes the shared ``AnalysisOptions``
 (where it samples) and returns a result with ``.table`` and ``.provenance``."""
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from .reach import ReachResult, reach
 from .reduction import Reduction, cheapest_reduction
 from .sweep import Sweep, sweep
 from .timeline import Timeline, timeline
+from .tornado import Tornado, tornado
+from .uncertainty import Uncertainty, uncertainty
 
 __all__ = [
     "AnalysisStopped",
@@ -32,6 +35,8 @@ __all__ = [
     "Result",
     "Sweep",
     "Timeline",
+    "Tornado",
+    "Uncertainty",
     "Violation",
     "analyze",
     "cheapest_cut",
@@ -45,4 +50,6 @@ __all__ = [
     "reach",
     "sweep",
     "timeline",
+    "tornado",
+    "uncertainty",
 ]

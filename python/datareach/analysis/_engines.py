@@ -225,20 +225,30 @@ def _model_share(report: Report, k: int, models: int) -> Report:
 
 
 def _exact_of_many(
-    graphs: Sequence[_core.CompiledGraph], ids: Sequence[str], rows: Sequence[list[int]], report: Report | None
+    graphs: Sequence[_core.CompiledGraph],
+    ids: Sequence[str],
+    rows: Sequence[list[int]],
+    report: Report | None,
+    places: bool,
 ) -> list[_core.ExposureTable]:
     return [
-        _exact(graph, adversaries, ids, True, None if report is None else _model_share(report, k, len(graphs)))
+        _exact(graph, adversaries, ids, places, None if report is None else _model_share(report, k, len(graphs)))
         for k, (graph, adversaries) in enumerate(zip(graphs, rows))
     ]
 
 
 def run_comparison(
-    graphs: Sequence[_core.CompiledGraph], ids: Sequence[str], rows: Sequence[list[int]], options: AnalysisOptions
+    graphs: Sequence[_core.CompiledGraph],
+    ids: Sequence[str],
+    rows: Sequence[list[int]],
+    options: AnalysisOptions,
+    *,
+    places: bool = True,
 ) -> tuple[list[_core.ExposureTable], dict[str, Any] | None, EngineRun]:
     """Exposure of every model on common random numbers: the per-model tables, and for Monte
     Carlo the paired differences (None when exact: differences of exact tables are exact).
-    ``ids`` are the adversaries, the same in every model; ``rows[k]`` their nodes in model k."""
+    ``ids`` are the adversaries, the same in every model; ``rows[k]`` their nodes in model k.
+    ``places=False`` leaves out the per-store and per-region tables."""
     from .. import _core
 
     assert options.seed is not None, "run_comparison needs seeded options"
@@ -246,14 +256,14 @@ def run_comparison(
     started = time.perf_counter()
     with progress_reporter(options.progress, "step" if method == "exact" else "world") as report:
         if method == "exact":
-            tables = _exact_of_many(graphs, ids, rows, report)
+            tables = _exact_of_many(graphs, ids, rows, report, places)
             elapsed = time.perf_counter() - started
             return tables, None, EngineRun("exact", None, None, elapsed)
         paired = _core.monte_carlo_compare(
             list(graphs),
             [list(r) for r in rows],
             **_sampling(options),
-            places=True,
+            places=places,
             progress=report,
         )
     elapsed = time.perf_counter() - started

@@ -42,6 +42,16 @@ What each op does to the tables
     its old p and [effective, ..) with the new one. The *later* part keeps the arc's row
     (so its common-random-numbers key, the one the base model uses): comparisons of the
     base and the variant after ``effective`` see the same coin with two thresholds.
+``set_p(event=id, p=p)``
+    Sets the p of an event. Dated: events carry no windows, so the event keeps its id (and
+    its coin) with the new p, and each arc requiring it is split at ``effective``: the
+    earlier part requires a new event ``<id> before <effective>`` holding the old p (and
+    range), the later part keeps the arc's row and the event.
+``set_compels(node, p)``
+    Sets the p of a jurisdiction's rule. Dated: nodes carry no windows, so the rule is
+    written out as explicit ``compels`` arcs to every node it reaches, with the old p
+    until ``effective`` and the new one from then on, and the node's own rule is cleared
+    (as a dated ``disable`` writes out a rule).
 ``add_gateway(id, sources, targets, p, classes=None, region=None)``
     Creates the node ``id`` (kind gateway, ``region``); every explicit arc s → t with s in
     ``sources`` and t in ``targets`` becomes s → gateway, keeping everything else (p,
@@ -69,7 +79,14 @@ Decisions on the points docs/design.md leaves open
 - **Nothing to change is an error.** A migrate, delete, revoke, set_p or remove_flow
   that finds no entry (or, when dated, none in force on or after ``effective``) raises
   :class:`~datareach.errors.ModelError`: a plan that silently does nothing is almost always
-  a typo or a wrong date. An add_gateway that reroutes no arc at all is an error too;
+  a typo or a wrong date. So does a set_p or set_compels to the p the entry has already,
+  a set_p of an event that no arc requires (dated: none in force on or after
+  ``effective``) and a set_compels of a rule that reaches no node.
+- **A value set loses its range.** ``set_p`` and ``set_compels`` drop the ``p_range`` /
+  ``compels_range`` of what they set: the plan decides the value, so the range that
+  described the uncertain assumption no longer applies (dated: the part before
+  ``effective`` keeps it). Explicit arcs written out for a rule carry the rule's
+  ``compels_range`` as their ``p_range``. An add_gateway that reroutes no arc at all is an error too;
   a listed source or target without matching arcs is not (plans list groups broadly), and
   a target that receives no rerouted arc gets no gateway arc (the gateway opens no
   target that its sources did not reach before).
@@ -121,6 +138,7 @@ from .types import (
     Relocate,
     RemoveFlow,
     Revoke,
+    SetCompels,
     SetP,
 )
 
@@ -136,6 +154,7 @@ __all__ = [
     "Relocate",
     "RemoveFlow",
     "Revoke",
+    "SetCompels",
     "SetP",
     "add_flow",
     "add_gateway",
@@ -152,6 +171,7 @@ __all__ = [
     "remove_flow",
     "revoke",
     "save_variant",
+    "set_compels",
     "set_p",
     "to_dicts",
     "variant_dict",
@@ -192,9 +212,23 @@ def revoke(from_: str, to: str, *, effective: Any = None, note: str | None = Non
     return Revoke(from_, to, effective=effective, note=note)
 
 
-def set_p(from_: str, to: str, p: float, *, effective: Any = None, note: str | None = None) -> SetP:
-    """Set the probability of the access arcs from ``from_`` to ``to``."""
-    return SetP(from_, to, p, effective=effective, note=note)
+def set_p(
+    from_: str | None = None,
+    to: str | None = None,
+    p: float | None = None,
+    *,
+    event: str | None = None,
+    effective: Any = None,
+    note: str | None = None,
+) -> SetP:
+    """Set the probability of the access arcs from ``from_`` to ``to`` (``set_p("a", "b",
+    0.5)``), or of an event (``set_p(event="insider", p=0.5)``): exactly one of the two."""
+    return SetP(from_, to, p, event, effective=effective, note=note)  # type: ignore[arg-type]  # p: checked
+
+
+def set_compels(node: str, p: float, *, effective: Any = None, note: str | None = None) -> SetCompels:
+    """Set the probability of the rule of the jurisdiction ``node`` (its ``compels``)."""
+    return SetCompels(node, p, effective=effective, note=note)
 
 
 def add_gateway(

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError, number_text, quote
+from ..errors import ModelError, number_text, quote, with_article
 from ..model.tables import IdIndex, Table
 from .state import State, covers, dated_miss
 from .types import (
@@ -34,6 +34,7 @@ from .types import (
     Relocate,
     RemoveFlow,
     Revoke,
+    SetCompels,
     SetP,
 )
 
@@ -127,6 +128,10 @@ def _apply_revoke(change: Revoke, state: State, where: str) -> None:
 
 @_apply_change.register
 def _apply_set_p(change: SetP, state: State, where: str) -> None:
+    if change.event is not None:
+        _set_event_p(change, change.event, state, where)
+        return
+    assert change.from_ is not None and change.to is not None  # the change checked its form
     rows = state.arcs_between(change.from_, change.to, _day_of(change), where)
     if (state.tables["access"]["p"][rows] == change.p).all():
         raise _changes_nothing(
@@ -135,11 +140,108 @@ def _apply_set_p(change: SetP, state: State, where: str) -> None:
             where,
         )
     day = _day_of(change)
-    if day is None:
-        state.set("access", "p", rows, change.p)
-        return
-    state.split("access", rows, day, keep="after", earlier_sink=True)
+    if day is not None:
+        state.split("access", rows, day, keep="after", earlier_sink=True)  # the earlier parts keep p and range
     state.set("access", "p", rows, change.p)
+    state.drop_range("access", "p_range", rows)
+
+
+def _set_event_p(change: SetP, event: str, state: State, where: str) -> None:
+    """The event gets ``change.p``. Dated: the event keeps its id (its coin) from
+    ``effective`` on; the arcs requiring it before then require a new event with the old p."""
+    row = state.event(event, f"{where}.event")
+    events = state.tables["events"]
+    name = f"set_p of event {quote(event)}"
+    if events["p"][row] == change.p:
+        raise _changes_nothing(name, f"its p is {number_text(change.p)} already", where)
+    day = _day_of(change)
+    requiring = state.requiring(event)
+    later = state.in_force("access", requiring, day)
+    if not len(later):
+        raise _changes_nothing(name, f"no arc requires it{_in_force_from(change.effective)}", where)
+    if day is not None:
+        end = state.tables["access"]["window_end"]
+        earlier = np.flatnonzero(requiring & ~np.isnat(end) & (end <= day))  # wholly before the date
+        _, copies = state.split("access", later, day, keep="after")  # the parts before the date
+        if len(earlier) or len(copies["requires"]):
+            before = _event_before(state, row, change, where)
+            _replace_required(state, earlier, event, before)
+            copies["requires"] = _required_instead(copies["requires"], event, before)
+            state.append_columns("access", copies)
+    state.set("events", "p", np.array([row]), change.p)
+    state.drop_range("events", "p_range", np.array([row]))
+
+
+def _event_before(state: State, row: int, change: SetP, where: str) -> str:
+    """A new event holding the p (and range) event ``row`` has before ``change.effective``:
+    its id is ``<id> before <date>`` (with a number when that is taken)."""
+    events = state.tables["events"]
+    event = str(events["id"][row])
+    base = f"{event} before {change.effective}"
+    new_id, n = base, 1
+    while new_id in state.event_ids:
+        n += 1
+        new_id = f"{base} ({n})"
+    record = {
+        "id": new_id,
+        "p": float(events["p"][row]),
+        "p_range": state.value_range("events", "p_range", row),
+        "source": events["source"][row],
+        "note": change.note if change.note is not None else f"the p of event {event} before {change.effective}",
+    }
+    state.append_records("events", [record], where)
+    return new_id
+
+
+def _required_instead(lists: np.ndarray, event: str, instead: str) -> np.ndarray:
+    """Class-filter-like id tuples with ``event`` replaced by ``instead``."""
+    out = np.empty(len(lists), dtype=object)
+    out[:] = [tuple(instead if e == event else e for e in required) for required in lists]
+    return out
+
+
+def _replace_required(state: State, rows: np.ndarray, event: str, instead: str) -> None:
+    if len(rows):
+        column = state.tables["access"]["requires"].copy()
+        column[rows] = _required_instead(column[rows], event, instead)
+        state.tables["access"]["requires"] = column
+
+
+@_apply_change.register
+def _apply_set_compels(change: SetCompels, state: State, where: str) -> None:
+    row = state.node(change.node, f"{where}.node")
+    nodes = state.tables["nodes"]
+    compels = float(nodes["compels"][row])
+    if math.isnan(compels):
+        kind = nodes["kind"][row]
+        reason = (
+            f"jurisdiction {quote(change.node)} has no rule (territory and compels) whose p to set"
+            if kind == "jurisdiction"
+            else f"{quote(change.node)} is {with_article(kind)}; only a jurisdiction has a rule (compels)"
+        )
+        raise ModelError(reason, where=f"{where}.node")
+    name = f"set_compels of {quote(change.node)}"
+    if compels == change.p:
+        raise _changes_nothing(name, f"its rule has compels {number_text(change.p)} already", where)
+    targets = state.rule_targets(row)
+    if not len(targets):
+        territory = nodes["territory"][row]
+        raise _changes_nothing(name, f"its rule reaches no node (no other node lies in {quote(territory)})", where)
+    one = np.array([row])
+    if change.effective is not None:
+        # Nodes have no windows: the rule becomes explicit arcs, the old p before the date.
+        old_range = state.value_range("nodes", "compels_range", row)
+        arcs = []
+        for v in targets.tolist():
+            target = nodes["id"][v]
+            arcs.append(_rule_arc(change.node, target, compels, [None, change.effective], change.note, old_range))
+            arcs.append(_rule_arc(change.node, target, change.p, [change.effective, None], change.note))
+        state.set("nodes", "compels", one, np.nan)
+        state.set("nodes", "territory", one, None)
+        state.append_records("access", arcs, where)
+    else:
+        state.set("nodes", "compels", one, change.p)
+    state.drop_range("nodes", "compels_range", one)
 
 
 @_apply_change.register
@@ -225,7 +327,8 @@ def _apply_relocate(change: Relocate, state: State, where: str) -> None:
             continue
         for region, window in ((old, [None, change.effective]), (change.region, [change.effective, None])):
             if covers(region, territory):
-                arcs.append(_rule_arc(nodes["id"][j], change.node, compels, window, change.note))
+                rule_range = state.value_range("nodes", "compels_range", j)
+                arcs.append(_rule_arc(nodes["id"][j], change.node, compels, window, change.note, rule_range))
     state.append_records("access", arcs, where)
 
 
@@ -294,20 +397,20 @@ def _apply_disable(change: Disable, state: State, where: str) -> None:
     arcs = []
     compels = nodes["compels"][row]
     if not math.isnan(compels):  # a jurisdiction with a rule: the rule goes
-        territory = nodes["territory"][row]
         if change.effective is not None:
-            exempt = nodes["rule_exempt"]
-            for v in range(len(ids)):
-                if v != row and not exempt[v] and covers(nodes["region"][v], territory):
-                    arcs.append(_rule_arc(change.node, ids[v], compels, [None, change.effective], change.note))
+            rule_range = state.value_range("nodes", "compels_range", row)
+            for v in state.rule_targets(row).tolist():
+                arcs.append(_rule_arc(change.node, ids[v], compels, [None, change.effective], change.note, rule_range))
         state.set("nodes", "compels", np.array([row]), np.nan)
         state.set("nodes", "territory", np.array([row]), None)
+        state.drop_range("nodes", "compels_range", np.array([row]))
     if not nodes["rule_exempt"][row]:
         if change.effective is not None:
             region = nodes["region"][row]
             for j, territory, p in state.rules():
                 if j != row and covers(region, territory):
-                    arcs.append(_rule_arc(ids[j], change.node, p, [None, change.effective], change.note))
+                    rule_range = state.value_range("nodes", "compels_range", j)
+                    arcs.append(_rule_arc(ids[j], change.node, p, [None, change.effective], change.note, rule_range))
         state.set("nodes", "rule_exempt", np.array([row]), True)
     state.append_records("access", arcs, where)
 
@@ -320,6 +423,10 @@ def _changes_nothing(change: str, why: str, where: str) -> ModelError:
     """The error of a change that would leave the model as it is (docs/design.md §8,
     decision 11): almost always a typo or a wrong date, never a silent no-op."""
     return ModelError(f"{change} changes nothing: {why}", where=where)
+
+
+def _in_force_from(effective: datetime.date | None) -> str:
+    return "" if effective is None else f" in force on or after {effective}"
 
 
 def _covering(state: State, section: str, mask: np.ndarray, change: Change) -> np.ndarray:
@@ -373,12 +480,21 @@ def _common_region(a: str | None, b: str | None) -> str | None:
     return "/".join(shared) or None
 
 
-def _rule_arc(jurisdiction: str, node: str, p: float, window: list[Any], note: str | None) -> dict[str, Any]:
-    """An explicit arc standing for a jurisdiction rule's implicit arc during ``window``."""
+def _rule_arc(
+    jurisdiction: str,
+    node: str,
+    p: float,
+    window: list[Any],
+    note: str | None,
+    p_range: list[float] | None = None,
+) -> dict[str, Any]:
+    """An explicit arc standing for a jurisdiction rule's implicit arc during ``window``; it
+    carries the rule's ``compels_range`` as its ``p_range``."""
     return {
         "from": jurisdiction,
         "to": node,
         "p": p,
+        "p_range": p_range,
         "kind": "compels",
         "window": window,
         "note": note if note is not None else f"the rule of jurisdiction {jurisdiction}",

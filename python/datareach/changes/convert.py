@@ -5,6 +5,7 @@ strict checks whose errors name ``changes[i].field``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -50,7 +51,16 @@ def change_from_dict(data: Any, where: str = "change") -> Change:
                 raise ModelError(f"is required for {op}", where=location)
             continue
         values[spec.attr] = check_value(spec.kind, value, location)
-    return cls(**values)
+    for field in dataclasses.fields(cls):  # an optional field of an op with two forms has no default
+        if field.init and field.name not in values and field.default is dataclasses.MISSING:
+            values[field.name] = None
+    try:
+        return cls(**values)
+    except ModelError as error:  # the form of the op (set_p: an arc or an event), located here
+        prefix = f"{op}."
+        if error.where is not None and error.where.startswith(prefix):
+            raise ModelError(error.reason, where=f"{where}.{error.where[len(prefix) :]}") from None
+        raise
 
 
 def from_dicts(data: Any, where: str = "changes") -> list[Change]:

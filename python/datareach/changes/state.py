@@ -10,10 +10,12 @@ table. New rows go through the model's one validator,
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .. import dates
 from ..errors import ModelError, did_you_mean, quote, with_article
@@ -36,6 +38,7 @@ class State:
             section: dict(tables[section].columns()) for section in SECTIONS
         }
         self.node_ids: IdIndex = self.base_ids("nodes")
+        self.event_ids: IdIndex = self.base_ids("events")
 
     # -- lookups -------------------------------------------------------------------------
 
@@ -56,6 +59,15 @@ class State:
             kind = self.tables["nodes"]["kind"][row]
             if kind != "store":
                 raise ModelError(f"{quote(node_id)} is {with_article(kind)}, not a store", where=location)
+        return row
+
+    def event(self, event_id: str, location: str) -> int:
+        row = self.event_ids.mapping.get(event_id)
+        if row is None:
+            raise ModelError(
+                f"unknown event {quote(event_id)}{did_you_mean(event_id, self.event_ids.array)}",
+                where=location,
+            )
         return row
 
     def class_row(self, class_id: str, location: str) -> int:
@@ -82,6 +94,37 @@ class State:
         nodes = self.tables["nodes"]
         rows = np.flatnonzero(~np.isnan(nodes["compels"]))
         return [(int(j), nodes["territory"][j], float(nodes["compels"][j])) for j in rows]
+
+    def value_range(self, section: str, field: str, row: int) -> list[float] | None:
+        """``[low, high]`` of a row's range field (``p_range``, ``compels_range``), or None."""
+        table = self.tables[section]
+        low, high = table[f"{field}_low"][row], table[f"{field}_high"][row]
+        return None if np.isnan(low) else [float(low), float(high)]
+
+    def rule_targets(self, row: int) -> np.ndarray:
+        """The rows of the nodes the rule of jurisdiction ``row`` reaches: every other node
+        whose region lies in its territory and that no rule is kept from."""
+        nodes = self.tables["nodes"]
+        territory = nodes["territory"][row]
+        if territory is None:
+            return np.empty(0, dtype=np.int64)
+        given = nodes["region"]
+        regions = pd.Series(np.where(pd.isna(given), "", given), dtype=object)
+        inside = (regions == territory) | regions.str.startswith(territory + "/")
+        mask = inside.to_numpy(dtype=bool) & ~nodes["rule_exempt"]
+        mask[row] = False
+        return np.flatnonzero(mask)
+
+    def requiring(self, event_id: str) -> np.ndarray:
+        """Which arcs require the event (a mask over the access table)."""
+        lists = self.tables["access"]["requires"]
+        present = np.flatnonzero(~pd.isna(lists))
+        given = lists[present]
+        lengths = np.fromiter(map(len, given), dtype=np.int64, count=len(given))
+        flat = np.fromiter(itertools.chain.from_iterable(given), dtype=object, count=int(lengths.sum()))
+        mask = np.zeros(len(lists), dtype=bool)
+        mask[np.repeat(present, lengths)[flat == event_id]] = True
+        return mask
 
     def in_force(self, section: str, mask: np.ndarray, day: np.datetime64 | None) -> np.ndarray:
         """Rows of ``mask`` that hold at some date on or after ``day`` (all with no day)."""
@@ -143,6 +186,11 @@ class State:
         column[rows] = value
         self.tables[section][name] = column
 
+    def drop_range(self, section: str, field: str, rows: np.ndarray) -> None:
+        """The rows lose their range ``field`` (a change set the value it bounded)."""
+        self.set(section, f"{field}_low", rows, np.nan)
+        self.set(section, f"{field}_high", rows, np.nan)
+
     def keep(self, section: str, mask: np.ndarray) -> None:
         self.tables[section] = {name: values[mask] for name, values in self.tables[section].items()}
 
@@ -153,6 +201,8 @@ class State:
         self.tables[section] = {name: np.concatenate([table[name], columns[name]]) for name in table}
         if section == "nodes":
             self.node_ids = IdIndex(self.tables["nodes"]["id"])
+        if section == "events":
+            self.event_ids = IdIndex(self.tables["events"]["id"])
 
     def append_records(self, section: str, records: list[dict[str, Any]], where: str) -> None:
         if not records:
@@ -221,7 +271,9 @@ class _Context:
             return self._state.source_ids
         if section == "nodes":
             return self._state.node_ids
-        return self._state.base_ids(section)  # classes and events never change
+        if section == "events":  # a dated set_p of an event adds one
+            return self._state.event_ids
+        return self._state.base_ids(section)  # classes never change
 
     def column(self, section: str, name: str) -> np.ndarray:
         return self._state.tables[section][name]

@@ -27,6 +27,7 @@ __all__ = [
     "Relocate",
     "RemoveFlow",
     "Revoke",
+    "SetCompels",
     "SetP",
 ]
 
@@ -60,6 +61,15 @@ class Change:
                     raise ModelError("is required", where=location)
                 continue
             object.__setattr__(self, spec.attr, check_value(spec.kind, value, location))
+        problem = self._form_problem()
+        if problem is not None:
+            key, reason = problem
+            raise ModelError(reason, where=f"{self.op}.{key}")
+
+    def _form_problem(self) -> tuple[str, str] | None:
+        """(field, reason) when the fields given do not make one form of the op (an op
+        with alternative forms, such as set_p, checks which one is meant), else None."""
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         """The change as a file writes it: ``{op: migrate, class: ..., from: ..., to: ...,
@@ -155,20 +165,57 @@ class Revoke(Change):
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class SetP(Change):
-    """The arcs from ``from_`` to ``to`` get probability ``p``. Dated: each arc is split
-    at ``effective``, the earlier part keeping its old p; the later part stays in the
-    arc's row so that it shares the base model's random coin."""
+    """A probability set: of the explicit arcs from ``from_`` to ``to``, or of the event
+    ``event`` (exactly one of the two forms). Dated, an arc is split at ``effective``, the
+    earlier part keeping its old p; the later part stays in the arc's row so that it shares
+    the base model's random coin. A dated event keeps its id (and so its coin) with the new
+    p; the arcs requiring it are split at ``effective`` and their earlier parts require a
+    new event holding the old p. A range of the value set (``p_range``) is dropped: the
+    change sets the value (docs/design.md §8, decision 29)."""
 
-    from_: str
-    to: str
+    from_: str | None
+    to: str | None
     p: float
+    event: str | None = None
 
     op: ClassVar[str] = "set_p"
     _specs: ClassVar[tuple[Spec, ...]] = (
-        Spec("from", "from_", "id"),
-        Spec("to", "to", "id"),
+        Spec("from", "from_", "id", required=False),
+        Spec("to", "to", "id", required=False),
+        Spec("event", "event", "id", required=False),
         Spec("p", "p", "p"),
     )
+
+    def _form_problem(self) -> tuple[str, str] | None:
+        if self.event is not None:
+            if self.from_ is not None or self.to is not None:
+                return (
+                    "event",
+                    "set_p takes either from and to (the arcs between two nodes) or event (an event), not both",
+                )
+            return None
+        if self.from_ is None and self.to is None:
+            return ("from", "is required for set_p with to (an arc's p), or give event (an event's p)")
+        if self.to is None:
+            return ("to", "is required for set_p with from")
+        if self.from_ is None:
+            return ("from", "is required for set_p with to")
+        return None
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class SetCompels(Change):
+    """The rule of the jurisdiction ``node`` gets probability ``p`` (its ``compels``). Dated:
+    nodes carry no windows, so the rule is written out as explicit ``compels`` arcs to the
+    nodes it reaches, with the old p until ``effective`` and ``p`` from then on (as a dated
+    :class:`Disable` writes a rule out). A ``compels_range`` is dropped (the change sets
+    the value); the arcs before ``effective`` keep it as their ``p_range``."""
+
+    node: str
+    p: float
+
+    op: ClassVar[str] = "set_compels"
+    _specs: ClassVar[tuple[Spec, ...]] = (Spec("node", "node", "id"), Spec("p", "p", "p"))
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -271,7 +318,8 @@ class Disable(Change):
 
 
 OPS: dict[str, type[Change]] = {
-    cls.op: cls for cls in (Migrate, Copy, Delete, Revoke, SetP, AddGateway, Relocate, AddFlow, RemoveFlow, Disable)
+    cls.op: cls
+    for cls in (Migrate, Copy, Delete, Revoke, SetP, SetCompels, AddGateway, Relocate, AddFlow, RemoveFlow, Disable)
 }
 
 

@@ -24,7 +24,21 @@ from typing import TextIO
 
 from ..errors import ModelError
 from ..results import ToleranceNotMet, library_version
-from . import analyze, check, chokepoints, cut, demo, importance, paths, reach, reduce, validate, whatif
+from . import (
+    analyze,
+    check,
+    chokepoints,
+    cut,
+    demo,
+    importance,
+    paths,
+    reach,
+    reduce,
+    tornado,
+    uncertainty,
+    validate,
+    whatif,
+)
 from .output import add_file_options
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "main"]
@@ -38,7 +52,21 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="datareach", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--version", action="version", version=f"datareach {library_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
-    for command in (demo, reach, analyze, whatif, validate, paths, importance, cut, reduce, chokepoints, check):
+    for command in (
+        demo,
+        reach,
+        analyze,
+        whatif,
+        validate,
+        paths,
+        importance,
+        cut,
+        reduce,
+        chokepoints,
+        tornado,
+        uncertainty,
+        check,
+    ):
         command.register(commands)
     for name, command_parser in commands.choices.items():
         if name != "demo":  # every other command reads the user's files

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import dates
-from ..errors import ModelError, describe, did_you_mean, quote, where
+from ..errors import ModelError, describe, did_you_mean, number_text, quote, where
 from .fields import Field, FieldType, left_out_column, range_of
 from .ingest import RawColumn, object_array
 from .numbers import count_column, number_column
@@ -70,6 +70,9 @@ class Batch:
     def add_field(self, field: Field, raw: Mapping[str, RawColumn]) -> None:
         if field.type is FieldType.WINDOW:
             self._add_window(field, raw[field.columns[0]], raw[field.columns[1]])
+            return
+        if field.type is FieldType.RANGE:
+            self._add_range(field, raw[field.columns[0]], raw[field.columns[1]])
             return
         column = raw[field.name]
         if field.required and column.missing.any():
@@ -295,6 +298,50 @@ class Batch:
             )
         self.columns[field.columns[0]] = first
         self.columns[field.columns[1]] = last
+
+    def _add_range(self, field: Field, low: RawColumn, high: RawColumn) -> None:
+        """A ``[low, high]`` range around the point value of ``field.of``: both ends or
+        neither, each a number within the field's range, low <= high, and the point value
+        (when the row has one) inside."""
+        if low.missing.all() and high.missing.all():
+            for name in field.columns:
+                self.columns[name] = left_out_column(field, len(low.values))
+            return
+        one_sided = low.missing != high.missing
+        if one_sided.any():
+            row = int(np.argmax(one_sided))
+            side = "low" if low.missing[row] else "high"
+            raise self.fail(row, field.name, f"must give both ends [low, high]; the {side} end is missing")
+        rule = range_of(self.section, field.name)
+        ends = []
+        for side, column in (("low", low), ("high", high)):
+
+            def fail(row: int, name: str, reason: str, side: str = side) -> ModelError:
+                return self.fail(row, field.name, f"the {side} end {reason}")
+
+            ends.append(number_column(column, field, rule, fail))
+        lows, highs = ends
+        inverted = lows > highs  # False where NaN (left out)
+        if inverted.any():
+            row = int(np.argmax(inverted))
+            raise self.fail(
+                row,
+                field.name,
+                f"the low end {number_text(lows[row])} is above the high end {number_text(highs[row])}",
+            )
+        assert field.of is not None
+        point = self.columns[field.of]
+        outside = (point < lows) | (point > highs)  # False where either is NaN
+        if outside.any():
+            row = int(np.argmax(outside))
+            raise self.fail(
+                row,
+                field.name,
+                f"{field.of} {number_text(point[row])} lies outside [{number_text(lows[row])}, "
+                f"{number_text(highs[row])}]: the point value must lie within its range",
+            )
+        self.columns[field.columns[0]] = lows
+        self.columns[field.columns[1]] = highs
 
     def _add_flag(self, field: Field, column: RawColumn) -> None:
         values = column.values

@@ -24,9 +24,10 @@ from .values import check_name, plain_data
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11 on
 
-__all__ = ["Frame", "ModelBuilder", "Window", "source_location"]
+__all__ = ["Frame", "ModelBuilder", "Range", "Window", "source_location"]
 
 Window = tuple[Any, Any] | list[Any] | None
+Range = tuple[float, float] | list[float]
 Frame = pd.DataFrame | Mapping[str, Any]
 
 
@@ -68,9 +69,18 @@ class ModelBuilder:
         self._changed()
         return self
 
-    def add_event(self, id: str, p: float, *, source: str | None = None, note: str | None = None) -> Self:
-        """Add a shared random condition that is up with probability ``p``."""
-        self._add_records("events", [{"id": id, "p": p, "source": source, "note": note}])
+    def add_event(
+        self,
+        id: str,
+        p: float,
+        *,
+        p_range: Range | None = None,
+        source: str | None = None,
+        note: str | None = None,
+    ) -> Self:
+        """Add a shared random condition that is up with probability ``p``; ``p_range``
+        (``(low, high)``, holding ``p``) is the range the sensitivity analyses vary it in."""
+        self._add_records("events", [{"id": id, "p": p, "p_range": p_range, "source": source, "note": note}])
         return self
 
     def add_node(
@@ -81,13 +91,15 @@ class ModelBuilder:
         territory: str | None = None,
         compels: float | None = None,
         *,
+        compels_range: Range | None = None,
         source: str | None = None,
         note: str | None = None,
         rule_exempt: bool = False,
         **attrs: Any,
     ) -> Self:
         """Add a node. ``kind`` is jurisdiction, organization, role, store or gateway;
-        only a jurisdiction has ``territory`` and ``compels`` (both or neither);
+        only a jurisdiction has ``territory`` and ``compels`` (both or neither), and
+        ``compels_range`` (``(low, high)``, holding ``compels``) for the sensitivity analyses;
         ``rule_exempt=True`` keeps every jurisdiction rule from reaching the node (what
         the what-if ``disable`` sets); extra keywords become the node's free ``attrs``."""
         record = {
@@ -96,6 +108,7 @@ class ModelBuilder:
             "region": region,
             "territory": territory,
             "compels": compels,
+            "compels_range": compels_range,
             "rule_exempt": None if rule_exempt is False else rule_exempt,
             "attrs": attrs or None,
             "source": source,
@@ -190,13 +203,17 @@ class ModelBuilder:
         source: str | None = None,
         *,
         note: str | None = None,
+        p_range: Range | None = None,
     ) -> Self:
         """Add an access arc: ``from_`` can reach ``to`` with probability ``p`` when every
-        event in ``requires`` is up, for the ``classes`` given (None: every class)."""
+        event in ``requires`` is up, for the ``classes`` given (None: every class);
+        ``p_range`` (``(low, high)``, holding ``p``) is the range the sensitivity analyses
+        vary ``p`` in."""
         record = {
             "from": from_,
             "to": to,
             "p": p,
+            "p_range": p_range,
             "classes": classes,
             "requires": requires,
             "cost": cost,
@@ -210,7 +227,8 @@ class ModelBuilder:
 
     def add_events(self, frame: Frame) -> Self:
         """Add many events from a DataFrame (or mapping of arrays) with the columns of
-        :attr:`events`; ``id`` and ``p`` are required."""
+        :attr:`events`; ``id`` and ``p`` are required, a range is given as the columns
+        ``p_range_low`` and ``p_range_high``."""
         return self._add_frame("events", frame)
 
     def add_nodes(self, frame: Frame) -> Self:
@@ -232,9 +250,10 @@ class ModelBuilder:
 
     def add_arcs(self, frame: Frame) -> Self:
         """Add many access arcs from a DataFrame (or mapping of NumPy arrays) with the
-        columns of :attr:`access`; ``from``, ``to`` and ``p`` are required. Checked with
-        array operations: millions of rows take seconds. NaN/None marks a left-out
-        value (the default applies)."""
+        columns of :attr:`access`; ``from``, ``to`` and ``p`` are required, a range is
+        given as the columns ``p_range_low`` and ``p_range_high``. Checked with array
+        operations: millions of rows take seconds. NaN/None marks a left-out value (the
+        default applies)."""
         return self._add_frame("access", frame)
 
 

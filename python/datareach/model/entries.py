@@ -26,6 +26,8 @@ def table_entries(section: str, table: Table) -> list[dict[str, Any]]:
     for field in FIELDS[section]:
         if field.type is FieldType.WINDOW:
             fields.append((field.name, _windows(*(table.column(c) for c in field.columns))))
+        elif field.type is FieldType.RANGE:
+            fields.append((field.name, _ranges(*(table.column(c) for c in field.columns))))
         elif field.type is FieldType.NUMBER:
             omitted = None if field.write_default else field.default
             fields.append((field.name, _numbers(table.column(field.name), omitted)))
@@ -60,6 +62,15 @@ def _numbers(values: np.ndarray, omitted: float | None) -> list[Any]:
             out.append(int(value))
         else:
             out.append(value)
+    return out
+
+
+def _ranges(lows: np.ndarray, highs: np.ndarray) -> list[Any]:
+    """``[low, high]`` (whole numbers as ints), None where the row has no range."""
+    out: list[Any] = [None] * len(lows)
+    low_values, high_values = _numbers(lows, None), _numbers(highs, None)
+    for row in np.flatnonzero(~np.isnan(lows)).tolist():
+        out[row] = [low_values[row], high_values[row]]
     return out
 
 

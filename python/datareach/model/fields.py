@@ -70,6 +70,9 @@ class FieldType(enum.Enum):
     WINDOW = "window"  # [start, end): two date columns
     ATTRS = "attrs"  # a free mapping of plain data
     FLAG = "flag"  # true or false; left out means false, and files write only true
+    # [low, high]: the range a number field (Field.of) is uncertain within, for the
+    # sensitivity analyses; two float columns, NaN when left out.
+    RANGE = "range"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,23 +95,31 @@ class Field:
     # For NUMBER: a count (a class's records), held exactly as an int64 whole number; a
     # float column would round counts above 2**53.
     count: bool = False
+    # For RANGE: the number field whose point value the range bounds (``p``, ``compels``).
+    of: str | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
         """The table columns that hold this field."""
         if self.type is FieldType.WINDOW:
             return (f"{self.name}_start", f"{self.name}_end")
+        if self.type is FieldType.RANGE:
+            return (f"{self.name}_low", f"{self.name}_high")
         return (self.name,)
 
 
 _SOURCE = Field("source", FieldType.REF, target="sources")
 _NOTE = Field("note", FieldType.TEXT)
 _WINDOW = Field("window", FieldType.WINDOW)
+# The range an uncertain p lies in (docs/design.md §5a, sensitivity); the point value p
+# must lie within it.
+_P_RANGE = Field("p_range", FieldType.RANGE, of="p")
 
 FIELDS: dict[str, tuple[Field, ...]] = {
     "events": (
         Field("id", FieldType.ID, required=True),
         Field("p", FieldType.NUMBER, required=True),
+        _P_RANGE,
         _SOURCE,
         _NOTE,
     ),
@@ -118,6 +129,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("region", FieldType.REGION),
         Field("territory", FieldType.REGION),
         Field("compels", FieldType.NUMBER),
+        Field("compels_range", FieldType.RANGE, of="compels"),
         # No jurisdiction rule reaches the node (what-if `disable` sets it; see
         # datareach.changes.Disable). Lowered as ModelData::node_rule_exempt.
         Field("rule_exempt", FieldType.FLAG),
@@ -156,6 +168,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("from", FieldType.REF, required=True, target="nodes"),
         Field("to", FieldType.REF, required=True, target="nodes"),
         Field("p", FieldType.NUMBER, required=True),
+        _P_RANGE,
         Field("classes", FieldType.REFS, target="classes"),
         Field("requires", FieldType.REFS, target="events", empty_allowed=True),
         Field("cost", FieldType.NUMBER, default=1.0),
@@ -213,12 +226,15 @@ MAX_COUNT = 2**63 - 1
 # Every numeric range of the model, in one place (docs/design.md §1).
 RANGES: tuple[tuple[str, str, Range], ...] = (
     ("events", "p", PROBABILITY),
+    ("events", "p_range", PROBABILITY),
     ("nodes", "compels", PROBABILITY),
+    ("nodes", "compels_range", PROBABILITY),
     ("classes", "sensitivity", NON_NEGATIVE),
     ("classes", "records", NON_NEGATIVE),
     ("placements", "share", SHARE),
     ("flows", "share", SHARE),
     ("access", "p", PROBABILITY),
+    ("access", "p_range", PROBABILITY),
     ("access", "cost", COST),
 )
 _RANGE_OF: dict[tuple[str, str], Range] = {(s, f): r for s, f, r in RANGES}
@@ -235,6 +251,8 @@ def columns_of(section: str) -> tuple[str, ...]:
 
 
 def _dtype_of(field: Field) -> np.dtype:
+    if field.type is FieldType.RANGE:
+        return np.dtype(np.float64)
     if field.type is FieldType.NUMBER:
         return np.dtype(np.int64 if field.count else np.float64)
     if field.type is FieldType.WINDOW:
@@ -251,6 +269,8 @@ def empty_columns(section: str) -> dict[str, np.ndarray]:
 
 def left_out_column(field: Field, rows: int) -> np.ndarray:
     """The canonical column of a field that no row gives."""
+    if field.type is FieldType.RANGE:
+        return np.full(rows, np.nan)
     if field.type is FieldType.NUMBER:
         if field.count:
             return np.full(rows, int(field.default or 0), dtype=np.int64)

@@ -43,7 +43,8 @@ def object_array(values: Sequence[Any]) -> np.ndarray:
 def records_to_columns(section: str, records: Sequence[Any], first_row: int) -> dict[str, RawColumn]:
     """Raw columns from a list of entries (mappings), as in a scenario file.
 
-    Checks the shape of each entry: a mapping, no unknown field, a window as a pair.
+    Checks the shape of each entry: a mapping, no unknown field, a window or a range as a
+    pair.
     """
     fields = FIELDS[section]
     known = [field.name for field in fields]
@@ -65,6 +66,10 @@ def records_to_columns(section: str, records: Sequence[Any], first_row: int) -> 
                 start, end = _split_window(value, where(section, row, field.name))
                 values[field.columns[0]].append(start)
                 values[field.columns[1]].append(end)
+            elif field.type is FieldType.RANGE:
+                low, high = _split_range(value, where(section, row, field.name))
+                values[field.columns[0]].append(low)
+                values[field.columns[1]].append(high)
             else:
                 values[field.name].append(value)
     columns = {}
@@ -83,6 +88,14 @@ def _split_window(value: Any, location: str) -> tuple[Any, Any]:
         f"must be [start, end] with dates YYYY-MM-DD (either may be null), got {describe(value)}",
         where=location,
     )
+
+
+def _split_range(value: Any, location: str) -> tuple[Any, Any]:
+    if value is None:
+        return None, None
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return value[0], value[1]
+    raise ModelError(f"must be [low, high], a list of two numbers, got {describe(value)}", where=location)
 
 
 def frame_to_columns(section: str, frame: pd.DataFrame | Mapping[str, Any]) -> dict[str, RawColumn]:

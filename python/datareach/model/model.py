@@ -41,8 +41,9 @@ class Model(ModelBuilder):
     :meth:`from_dict`. The tables are available as DataFrames (:attr:`nodes`,
     :attr:`classes`, :attr:`events`, :attr:`placements`, :attr:`flows`, :attr:`access`)
     whose columns are the fields of the file format, a window split into
-    ``window_start`` / ``window_end`` (NaT for an open side). Left-out values are None
-    (NaN for ``compels``); a class filter of None means every class.
+    ``window_start`` / ``window_end`` (NaT for an open side) and a range (``p_range``,
+    ``compels_range``) into ``<field>_low`` / ``<field>_high``. Left-out values are None
+    (NaN for ``compels`` and ranges); a class filter of None means every class.
 
     Two models are equal when they hold the same entries in the same order.
     """
@@ -134,7 +135,8 @@ class Model(ModelBuilder):
 
     @property
     def nodes(self) -> pd.DataFrame:
-        """id, kind, region, territory, compels, rule_exempt, attrs, source, note."""
+        """id, kind, region, territory, compels, compels_range_low, compels_range_high,
+        rule_exempt, attrs, source, note."""
         return self._frame("nodes")
 
     @property
@@ -144,7 +146,7 @@ class Model(ModelBuilder):
 
     @property
     def events(self) -> pd.DataFrame:
-        """id, p, source, note."""
+        """id, p, p_range_low, p_range_high, source, note."""
         return self._frame("events")
 
     @property
@@ -159,8 +161,8 @@ class Model(ModelBuilder):
 
     @property
     def access(self) -> pd.DataFrame:
-        """from, to, p, classes, requires, cost, kind, window_start, window_end, source,
-        note."""
+        """from, to, p, p_range_low, p_range_high, classes, requires, cost, kind,
+        window_start, window_end, source, note."""
         return self._frame("access")
 
     @property

@@ -164,11 +164,11 @@ def _raw_columns(section: str, columns: Any) -> dict[str, RawColumn]:
 
 def _decode(field: Field, encoded: Any, where: str) -> RawColumn:
     """One column of the state as given, with which of its values are left out."""
-    if field.type in (FieldType.NUMBER, FieldType.WINDOW, FieldType.FLAG):
+    if field.type in (FieldType.NUMBER, FieldType.WINDOW, FieldType.FLAG, FieldType.RANGE):
         values = _decode_bytes(field, encoded, where)
         if field.type is FieldType.WINDOW:
             return RawColumn(values, np.isnat(values))
-        if field.type is FieldType.NUMBER and field.default is None:  # NaN: left out
+        if field.type is FieldType.RANGE or (field.type is FieldType.NUMBER and field.default is None):  # NaN: left out
             return RawColumn(values, np.isnan(values))
         return RawColumn(values, np.zeros(len(values), dtype=bool))
     if not isinstance(encoded, list):

@@ -66,6 +66,22 @@ def _check_nodes(batch: Batch) -> None:
                 name,
                 f"a jurisdiction with {other} needs {name} too (give both or neither)",
             )
+    has_range = ~np.isnan(batch.columns["compels_range_low"])
+    misplaced = has_range & ~jurisdiction
+    if misplaced.any():
+        row = int(np.argmax(misplaced))
+        raise batch.fail(
+            row,
+            "compels_range",
+            f"only a jurisdiction with a rule has compels_range; this node is {with_article(kinds[row])}",
+        )
+    unbounded = has_range & ~has_rule
+    if unbounded.any():
+        raise batch.fail(
+            int(np.argmax(unbounded)),
+            "compels_range",
+            "a range needs its point value: give territory and compels too (every other analysis uses compels)",
+        )
 
 
 def _require_stores(batch: Batch, *fields: str) -> None:
