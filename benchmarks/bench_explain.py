@@ -27,7 +27,19 @@ every atomic class (docs/design.md §5a):
    the class exactly). There is no networkx run: per-variable conditioning on networkx takes
    at least one search per variable per world, so the table gives an extrapolation
    ``worlds x (live graph + (variables + 1) x one search)`` from a few measured worlds and
-   searches, labelled as such.
+   searches, labelled as such. What networkx does check is which variables can matter:
+   the random coins and events of the arcs from a node CN reaches to a node that reaches a
+   holding store (paths stopping at the first holding store), which must be the variables
+   importance lists.
+
+In the synthetic models each class is placed in 2 stores (plus replicas and backups), so the
+part of the graph importance works on is small. A second subprocess per size therefore runs
+importance against analyze alone on ``enterprise_with_arcs(n, placements_per_class=P)``
+(``--stress-placements``: P per 10^6 arcs, default 5,000), where it is a large share of the
+arcs.
+
+Worlds: ``--arc-worlds`` / arcs (10^5 arcs: 102,400; 10^6: 10,240). Each datareach call is
+the best of ``--repeat`` (2) runs; each networkx call runs once.
 
 networkx gets the arrays of ``_baselines.py`` (rule arcs expanded, presence over flows), so
 its graphs are built independently of datareach's core; a networkx call that runs longer than
