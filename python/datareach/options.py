@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeAlias
 
 import numpy as np
 
-from .errors import ModelError, quote, with_article
+from .errors import ModelError, number_text, quote, with_article
 
 if sys.version_info >= (3, 11):
     from typing import TypedDict, Unpack
@@ -86,7 +86,9 @@ def shown(value: Any) -> str:
     them (``2016-01-01``), anything else by its type; never a Python repr."""
     if isinstance(value, str):
         return quote(value)  # cut: an argument may be a huge string
-    if value is None or isinstance(value, (bool, int, float, np.integer, np.floating)):
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return number_text(int(value))  # a huge integer by its size: str() would refuse it
+    if value is None or isinstance(value, (bool, float, np.bool_, np.floating)):
         return str(value)
     if isinstance(value, datetime.datetime):
         return f"the time {value.isoformat(sep=' ')}"
@@ -101,7 +103,7 @@ def _integer(value: Any, name: str, minimum: int, maximum: int) -> int:
         raise ModelError(f"expected an integer, got {shown(value)}", where=name)
     if not minimum <= value <= maximum:
         top = _SPELLED.get(maximum, f"{maximum:,}")
-        raise ModelError(f"expected an integer from {minimum} to {top}, got {value}", where=name)
+        raise ModelError(f"expected an integer from {minimum} to {top}, got {shown(value)}", where=name)
     return int(value)
 
 
