@@ -547,15 +547,35 @@ def scenarios(python_values: bool = True) -> st.SearchStrategy[dict[str, Any]]:
 # -- file texts -----------------------------------------------------------------------------
 
 
+# Integers too long for Python to write as text are written as this placeholder, then
+# replaced by a number of as many digits: a file may hold one.
+_HUGE = "__huge_integer__"
+_HUGE_DIGITS = "9" * 4400
+
+
+def _writable(data: Any) -> Any:
+    if isinstance(data, int) and not isinstance(data, bool) and data.bit_length() > 14_000:
+        return _HUGE
+    if isinstance(data, dict):
+        return {_writable(key): _writable(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_writable(item) for item in data]
+    return data
+
+
 def serialise(data: Any, format: str) -> str:
     """Scenario data as YAML or JSON text, whatever it holds: values a format cannot write
-    are written as text (JSON) or fall back to JSON, which is YAML too."""
+    are written as text (JSON) or fall back to JSON, which is YAML too; an integer of
+    thousands of digits is written out in full."""
+    data = _writable(data)
     if format == "json":
-        return json.dumps(data, default=str, ensure_ascii=False, indent=1)
+        text = json.dumps(data, default=str, ensure_ascii=False, indent=1)
+        return text.replace(f'"{_HUGE}"', _HUGE_DIGITS)
     try:
-        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     except (yaml.YAMLError, TypeError, ValueError):
         return serialise(data, "json")
+    return text.replace(_HUGE, _HUGE_DIGITS)
 
 
 # Snippets a mutation may insert: tags (Python ones must never construct anything),

@@ -413,11 +413,17 @@ def test_every_target_runs_in_the_suite() -> None:
 HUGE = 10**5000  # more digits than Python turns into text
 
 
-@pytest.mark.parametrize("text", ['{"format": ' + "1" * 5000 + "}", "[" + "9" * 4400 + "]"])
-def test_a_json_integer_of_too_many_digits_is_a_model_error(text: str) -> None:
-    # json.loads raised a bare ValueError (Python's limit on the digits of an integer).
-    with pytest.raises(dr.ModelError, match=r"^invalid JSON: an integer with too many digits"):
-        dr.io.loads(text, "json")
+@pytest.mark.parametrize(
+    ("text", "format"),
+    [('{"format": ' + "1" * 5000 + "}", "json"), ("[" + "9" * 4400 + "]", "json"), ("a: " + "9" * 4400, "yaml")],
+)
+def test_an_integer_of_too_many_digits_is_a_model_error(text: str, format: str) -> None:
+    # json.loads raised a bare ValueError (Python's limit on the digits of an integer); the
+    # YAML reader said "a !!int scalar must be an integer" of a plain number.
+    with pytest.raises(
+        dr.ModelError, match=r"^invalid (JSON|YAML at line 1, column 4): an integer with too many digits"
+    ):
+        dr.io.loads(text, format)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
