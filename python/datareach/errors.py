@@ -17,6 +17,7 @@ __all__ = [
     "cut",
     "describe",
     "did_you_mean",
+    "key_text",
     "number_text",
     "quote",
     "where",
@@ -60,8 +61,9 @@ def where(section: str, row: int | None = None, field: str | None = None) -> str
     return text if field is None else f"{text}.{field}"
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest candidate to a misspelt name, else ``''``."""
+def did_you_mean(name: Any, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest candidate to a misspelt name, else ``''``
+    (also for a name that is not text)."""
     pool = [c for c in candidates if isinstance(c, str)]
     if not isinstance(name, str) or len(name) > _MAX_SUGGESTION_LENGTH or len(pool) > _MAX_SUGGESTION_CANDIDATES:
         return ""
@@ -136,6 +138,15 @@ def quote(text: str, limit: int = MAX_QUOTED) -> str:
 def cut(text: str, limit: int = MAX_QUOTED) -> str:
     """``text`` unquoted (an id inside a location or a list), cut to ``limit`` characters."""
     return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def key_text(key: Any) -> str:
+    """A mapping key as a location names it (``access[3].<key>``): a short, visible name as
+    it is, anything else (an empty or blank key, one with control characters, a long one,
+    a number) described like a value, so that a location is never empty nor unbounded."""
+    if isinstance(key, str) and key and len(key) <= MAX_QUOTED and key.isprintable() and key == key.strip():
+        return key
+    return describe(key)
 
 
 def with_article(noun: str) -> str:

@@ -104,7 +104,7 @@ def _integer(value: Any, name: str, minimum: int, maximum: int) -> int:
         raise ModelError(f"expected an integer, got {shown(value)}", where=name)
     if not minimum <= value <= maximum:
         top = _SPELLED.get(maximum, f"{maximum:,}")
-        raise ModelError(f"expected an integer from {minimum} to {top}, got {value}", where=name)
+        raise ModelError(f"expected an integer from {minimum} to {top}, got {shown(value)}", where=name)
     return int(value)
 
 

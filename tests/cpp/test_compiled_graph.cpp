@@ -44,6 +44,24 @@ TEST(ModelValidation, RejectsCompositeCycle) {
     EXPECT_THROW(CompiledGraph::compile(b.data), ModelError);
 }
 
+// Found by fuzz_core: a cycle of region parents made compiling a model with a jurisdiction
+// rule loop for ever (the rule's walk up a node's regions never ended).
+TEST(ModelValidation, RejectsRegionParentCycle) {
+    ModelBuilder b;
+    b.jurisdiction("US", 0.5);
+    const auto s = b.store("US/VA");
+    b.place(b.atomic_class(), s);
+    b.data.region_parent[0] = b.region("US/VA");  // US's parent is US/VA, whose parent is US
+    try {
+        CompiledGraph::compile(b.data);
+        FAIL() << "a cycle of region parents accepted";
+    } catch (const ModelError& e) {
+        EXPECT_STREQ(e.what(), "regions[0].parent: region parents form a cycle through regions[0]");
+    }
+    b.data.region_parent[0] = 0;  // its own parent
+    EXPECT_THROW(CompiledGraph::compile(b.data), ModelError);
+}
+
 TEST(CompiledGraph, WindowsDropAbsentArcsAndPlacements) {
     ModelBuilder b;
     const auto r = b.role();

@@ -3,8 +3,10 @@
 #include "datareach/model_data.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "datareach/errors.hpp"
 
@@ -65,6 +67,27 @@ void check_ragged(const char* table, const char* field, const RaggedIndex& ragge
     }
 }
 
+// Every walk up the parents of a region must end (the engines walk them to find which
+// regions a node lies in); a cycle would make that walk endless.
+void check_region_tree(const std::vector<std::int32_t>& parent) {
+    enum : std::uint8_t { unseen, on_walk, done };
+    std::vector<std::uint8_t> state(parent.size(), unseen);
+    std::vector<std::int32_t> walk;
+    for (std::size_t r = 0; r < parent.size(); ++r) {
+        walk.clear();
+        std::int32_t x = static_cast<std::int32_t>(r);
+        while (x != -1 && state[x] == unseen) {
+            state[x] = on_walk;
+            walk.push_back(x);
+            x = parent[x];
+        }
+        if (x != -1 && state[x] == on_walk)
+            fail("regions", static_cast<std::size_t>(x), "parent",
+                 "region parents form a cycle through regions[" + std::to_string(x) + "]");
+        for (const auto y : walk) state[y] = done;
+    }
+}
+
 template <class... Columns>
 void check_lengths(const char* table, std::size_t rows, const Columns&... columns) {
     if (((columns.size() != rows) || ...)) fail(table, 0, "*", "columns of different lengths");
@@ -77,6 +100,7 @@ void ModelData::validate() const {
     if (region_parent.size() != regions) fail("regions", 0, "parent", "columns of different lengths");
     for (std::size_t r = 0; r < regions; ++r)
         if (region_parent[r] != -1) check_index("regions", r, "parent", region_parent[r], regions, "region");
+    check_region_tree(region_parent);
 
     const std::size_t nodes = node_count();
     check_lengths("nodes", nodes, node_region, node_territory, node_compels);

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import ModelError
+from ..errors import ModelError, quote
 from ..options import AnalysisOptions, Progress
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ def _named_adversary(error: ModelError, ids: Sequence[str]) -> ModelError:
 
     def named(match: re.Match[str]) -> str:
         position = int(match.group(1))
-        return f"adversary {ids[position]!r}" if position < len(ids) else match.group(0)
+        return f"adversary {quote(ids[position])}" if position < len(ids) else match.group(0)
 
     return ModelError(_ADVERSARY_POSITION.sub(named, error.reason), where=error.where)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ModelError
+from ..errors import ModelError, quote
 from ..model.lowering import adversary_indices
 from ..options import shown
 
@@ -50,7 +50,7 @@ def requested_adversaries(model: Model, adversaries: str | Iterable[str] | None)
     for position, adversary in enumerate(ids):
         if adversary in first_position:
             raise ModelError(
-                f"{adversary!r} is listed twice (also adversaries[{first_position[adversary]}]); list each adversary once",
+                f"{quote(adversary)} is listed twice (also adversaries[{first_position[adversary]}]); list each adversary once",
                 where=f"adversaries[{position}]",
             )
         first_position[adversary] = position

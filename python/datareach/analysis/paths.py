@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pandas as pd
 
 from ..dates import to_day, to_iso
-from ..errors import ModelError
+from ..errors import ModelError, cut, quote
 from ..model.lowering import adversary_indices, class_index, compile_model
 from ..options import shown
 from ..results import AnalysisResult, Provenance
@@ -108,7 +108,8 @@ def atomic_request(model: Model, adversary: str, data_class: str, why: str) -> t
     components = model._column("classes", "components")[cls]
     if components is not None:
         raise ModelError(
-            f"{data_class!r} is a composite class (of {', '.join(components)}); {why}: ask for each component",
+            f"{quote(data_class)} is a composite class (of {', '.join(cut(c) for c in components[:10])}"
+            f"{', …' if len(components) > 10 else ''}); {why}: ask for each component",
             where="data_class",
         )
     return ids[0], rows[0], cls
@@ -197,9 +198,9 @@ def most_likely_paths(
     from .. import _core
 
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ModelError(f"must be a whole number >= 1, got {k!r}", where="k")
+        raise ModelError(f"must be a whole number >= 1, got {shown(k)}", where="k")
     if isinstance(max_expansions, bool) or not isinstance(max_expansions, int) or max_expansions < 1:
-        raise ModelError(f"must be a whole number >= 1, got {max_expansions!r}", where="max_expansions")
+        raise ModelError(f"must be a whole number >= 1, got {shown(max_expansions)}", where="max_expansions")
     started = time.perf_counter()
     name, row, cls = atomic_request(model, adversary, data_class, "a path reaches one store")
     graph = compile_model(model, at)

@@ -9,7 +9,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import ModelError, cut, describe, did_you_mean
+from ..errors import ModelError, describe, did_you_mean, key_text
 from .fields import check_value
 from .types import OPS, Change
 
@@ -37,10 +37,9 @@ def change_from_dict(data: Any, where: str = "change") -> Change:
     known = [spec.key for spec in specs]
     for key in data:
         if key != "op" and key not in known:
-            shown = cut(key) if isinstance(key, str) else describe(key)
             raise ModelError(
-                f"unknown field of {op}{did_you_mean(shown, known)}; its fields are {', '.join(known)}",
-                where=f"{where}.{shown}",
+                f"unknown field of {op}{did_you_mean(key, known)}; its fields are {', '.join(known)}",
+                where=f"{where}.{key_text(key)}",
             )
     values: dict[str, Any] = {}
     for spec in specs:

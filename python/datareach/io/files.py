@@ -17,7 +17,17 @@ from typing import IO, Any
 
 from ..errors import ModelError
 
-__all__ = ["DEFAULT_MAX_BYTES", "PathOrFile", "is_path", "name_of", "origin_of", "read_text", "write_text"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MAX_SHOWN_PATH",
+    "PathOrFile",
+    "is_path",
+    "name_of",
+    "origin_of",
+    "read_text",
+    "shown_path",
+    "write_text",
+]
 
 # bytes are a path, as for open(): b"scenario.yaml" names a file, it is not its content.
 PathOrFile = str | bytes | os.PathLike[str] | IO[str] | IO[bytes]
@@ -25,6 +35,18 @@ PathOrFile = str | bytes | os.PathLike[str] | IO[str] | IO[bytes]
 # Far above any real scenario (10^6 entries take about 80 MB) and far below what would
 # exhaust memory once parsed.
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+# Messages name a path, which a variant file may have written (its base): a long one is
+# shown by its end, where the file's name is.
+MAX_SHOWN_PATH = 200
+
+
+def shown_path(path: Any) -> str:
+    """A path as messages show it: its last ``MAX_SHOWN_PATH`` characters, escaped as a
+    Python string when it holds characters that cannot be shown as they are."""
+    text = os.fsdecode(path) if isinstance(path, (bytes, os.PathLike)) else str(path)
+    if len(text) > MAX_SHOWN_PATH:
+        text = "…" + text[-(MAX_SHOWN_PATH - 1) :]
+    return text if text.isprintable() else repr(text)
 
 
 def is_path(source: Any) -> bool:
@@ -34,7 +56,7 @@ def is_path(source: Any) -> bool:
 def _path(source: str | bytes | os.PathLike[str]) -> Path:
     name = os.fsdecode(source)
     if "\0" in name:
-        raise ModelError(f"cannot use the path {name!r}: a path cannot contain a NUL character")
+        raise ModelError(f"cannot use the path {shown_path(name)}: a path cannot contain a NUL character")
     return Path(name)
 
 
@@ -63,14 +85,16 @@ def read_text(source: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     elif callable(getattr(source, "read", None)):
         raw = source.read(max_bytes + 1)
         if len(raw) > max_bytes:
-            raise ModelError(f"cannot read {name_of(source)}: {_too_large(max_bytes)}")
+            raise ModelError(f"cannot read {shown_path(name_of(source))}: {_too_large(max_bytes)}")
     else:
         raise ModelError(f"source: expected the path of a file or an open file, got {type(source).__name__}")
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise ModelError(f"{name_of(source)} is not UTF-8 text: {error.reason} at byte {error.start}") from None
+            raise ModelError(
+                f"{shown_path(name_of(source))} is not UTF-8 text: {error.reason} at byte {error.start}"
+            ) from None
     elif not isinstance(raw, str):
         raise ModelError(f"source: reading it gave {type(raw).__name__}, not text or bytes")
     return raw.removeprefix("\ufeff")
@@ -87,23 +111,23 @@ def _read_regular_file(path: Path, max_bytes: int) -> bytes:
         # Non-blocking: should the path become a FIFO after the check, open cannot hang.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
-        raise ModelError(f"cannot read {path}: {error.strerror or error}") from error
+        raise ModelError(f"cannot read {shown_path(path)}: {error.strerror or error}") from error
     try:
         with os.fdopen(fd, "rb") as handle:
             _check_regular(path, os.fstat(handle.fileno()), max_bytes)
             data = handle.read(max_bytes + 1)  # the file may have grown since the check
     except OSError as error:
-        raise ModelError(f"cannot read {path}: {error.strerror or error}") from error
+        raise ModelError(f"cannot read {shown_path(path)}: {error.strerror or error}") from error
     if len(data) > max_bytes:
-        raise ModelError(f"cannot read {path}: {_too_large(max_bytes)}")
+        raise ModelError(f"cannot read {shown_path(path)}: {_too_large(max_bytes)}")
     return data
 
 
 def _check_regular(path: Path, info: os.stat_result, max_bytes: int) -> None:
     if not stat.S_ISREG(info.st_mode):
-        raise ModelError(f"cannot read {path}: {_kind(info.st_mode)}, not a regular file")
+        raise ModelError(f"cannot read {shown_path(path)}: {_kind(info.st_mode)}, not a regular file")
     if info.st_size > max_bytes:
-        raise ModelError(f"cannot read {path}: the file is {info.st_size:,} bytes, {_too_large(max_bytes)}")
+        raise ModelError(f"cannot read {shown_path(path)}: the file is {info.st_size:,} bytes, {_too_large(max_bytes)}")
 
 
 def _kind(mode: int) -> str:
@@ -132,7 +156,7 @@ def write_text(target: Any, text: str) -> None:
     except FileNotFoundError:
         info = None
     except OSError as error:
-        raise ModelError(f"cannot write {path}: {error.strerror or error}") from error
+        raise ModelError(f"cannot write {shown_path(path)}: {error.strerror or error}") from error
     try:
         if info is not None and not stat.S_ISREG(info.st_mode):
             # A device or a pipe (/dev/stdout): no file to protect, and none to rename over.
@@ -142,8 +166,10 @@ def write_text(target: Any, text: str) -> None:
             _replace_atomically(Path(os.path.realpath(path)), text.encode("utf-8"), info)
     except OSError as error:
         if isinstance(error, FileNotFoundError) and not path.parent.is_dir():
-            raise ModelError(f"cannot write {path}: the folder {path.parent} does not exist") from error
-        raise ModelError(f"cannot write {path}: {error.strerror or error}") from error
+            raise ModelError(
+                f"cannot write {shown_path(path)}: the folder {shown_path(path.parent)} does not exist"
+            ) from error
+        raise ModelError(f"cannot write {shown_path(path)}: {error.strerror or error}") from error
 
 
 def _replace_atomically(path: Path, data: bytes, info: os.stat_result | None) -> None:

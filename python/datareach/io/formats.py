@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import ModelError
+from ..errors import ModelError, describe, quote
 from ..model.fields import INFINITY_TEXT
 from .json_reader import entry_lines, parse_json
 from .yaml_reader import parse_yaml
@@ -45,7 +45,8 @@ def format_of(name: str, default: FileFormat | None) -> FileFormat:
     if default is not None:
         return default
     raise ModelError(
-        f"cannot tell the file format of {name!r}: name it .yaml, .yml or .json, or pass format='yaml' or 'json'"
+        f"cannot tell the file format of {quote(name, 200)}: name it .yaml, .yml or .json, or pass format='yaml' or 'json'",
+        where="format",
     )
 
 
@@ -91,7 +92,7 @@ def parse_document(text: str, format: FileFormat) -> Parsed:
         return Parsed(document.data, text, format, document.lines)
     if format == "json":
         return Parsed(parse_json(text), text, format)
-    raise ModelError(f"unknown file format {format!r}; use 'yaml' or 'json'")
+    raise ModelError(f"unknown file format {describe(format)}; use 'yaml' or 'json'", where="format")
 
 
 def parse(text: str, format: FileFormat) -> Any:

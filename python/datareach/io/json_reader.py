@@ -47,6 +47,8 @@ def parse_json(text: str) -> Any:
         ) from None
     except RecursionError:
         raise ModelError("invalid JSON: nested too deeply") from None
+    except ValueError:  # Python's own limit on the digits of an integer (4,300 by default)
+        raise ModelError("invalid JSON: an integer with too many digits (more than 4,300)") from None
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -13,18 +13,18 @@ reported by its path alone, never by its content.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..changes.convert import from_dicts
 from ..changes.types import Change
-from ..errors import ModelError, did_you_mean
+from ..errors import ModelError, cut, did_you_mean, key_text, quote
 from ..model import Model
 from ..model.fields import FORMAT
 from ..model.values import check_text, describe
-from .files import DEFAULT_MAX_BYTES, name_of, origin_of, read_text
+from .files import DEFAULT_MAX_BYTES, MAX_SHOWN_PATH, name_of, origin_of, read_text, shown_path
 from .formats import FileFormat, Parsed, format_of, parse_document
 
 __all__ = ["MAX_VARIANT_CHAIN", "VARIANT_FIELDS", "LoadLimits", "load_file", "model_from_parsed", "resolve_base"]
@@ -119,7 +119,7 @@ def _blame(label: str | None, error: ModelError) -> ModelError:
     """``error`` as raised by the file ``label`` of a chain (None: the file loaded)."""
     if label is None:
         return error
-    return ModelError(f"in base file {label!r}: {error}", where="base")
+    return ModelError(f"in base file {quote(label, MAX_SHOWN_PATH)}: {error}", where="base")
 
 
 def resolve_base(folder: Path, base: str, limits: LoadLimits, chain: list[Path] | tuple[()] = ()) -> Path:
@@ -127,15 +127,22 @@ def resolve_base(folder: Path, base: str, limits: LoadLimits, chain: list[Path] 
     files being loaded (``chain``) or, unless allowed, lies outside ``folder``."""
     path = (folder / base).resolve()  # symlinks and .. resolved: where the file really is
     if path in chain:
-        cycle = " → ".join(p.name for p in (*chain[chain.index(path) :], path))
-        raise ModelError(f"variant files form a cycle: {cycle}", where="base")
+        raise ModelError(f"variant files form a cycle: {_cycle(chain[chain.index(path) :], path)}", where="base")
     if not limits.allow_outside_base and not path.is_relative_to(folder.resolve()):
         raise ModelError(
-            f"{base!r} lies outside the folder of the variant file ({folder.resolve()}); "
+            f"{quote(base, MAX_SHOWN_PATH)} lies outside the folder of the variant file ({shown_path(folder.resolve())}); "
             f"pass allow_outside_base=True to allow it",
             where="base",
         )
     return path
+
+
+def _cycle(files: Sequence[Path], back: Path) -> str:
+    """``a.yaml → b.yaml → a.yaml``; a long cycle by its ends and its length."""
+    names = [cut(p.name) for p in (*files, back)]
+    if len(names) > 6:
+        names = [*names[:3], f"… ({len(files) - 4:,} more) …", *names[-2:]]
+    return " → ".join(names)
 
 
 _SYNTAX_POSITION = re.compile(r"invalid (YAML|JSON)(?: at (line \d+))?")
@@ -169,14 +176,14 @@ def _variant_parts(data: Mapping[str, Any]) -> tuple[str, list[Change], str | No
     for key in data:
         if key not in VARIANT_FIELDS:
             raise ModelError(
-                f"unknown field of a variant file{did_you_mean(str(key), VARIANT_FIELDS)}; a "
+                f"unknown field of a variant file{did_you_mean(key, VARIANT_FIELDS)}; a "
                 f"variant file has {', '.join(VARIANT_FIELDS)}",
-                where=str(key),
+                where=key_text(key),
             )
     if "format" not in data:
         raise ModelError(f"missing; write format: {FORMAT} first", where="format")
     if data["format"] != FORMAT:
-        raise ModelError(f"unsupported format {data['format']!r}; expected {FORMAT!r}", where="format")
+        raise ModelError(f"unsupported format {describe(data['format'])}; expected {FORMAT!r}", where="format")
     if data.get("base") is None:
         raise ModelError("missing: the path of the base model file", where="base")
     base = data["base"]

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import ModelError
+from ..errors import ModelError, describe
 from ..model import Model
 from ..model.fields import SECTIONS
 from .files import DEFAULT_MAX_BYTES, PathOrFile, name_of, write_text
@@ -84,7 +84,7 @@ def dumps(model: Model, format: FileFormat = "yaml") -> str:
         return _scenario_yaml(data)
     if format == "json":
         return dump_json(data)
-    raise ModelError(f"unknown file format {format!r}; use 'yaml' or 'json'")
+    raise ModelError(f"unknown file format {describe(format)}; use 'yaml' or 'json'", where="format")
 
 
 def _scenario_yaml(data: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..changes.convert import as_changes, from_dicts, to_dicts
 from ..changes.types import Change
-from ..errors import ModelError
+from ..errors import ModelError, describe
 from ..model.fields import FORMAT
 from ..model.values import check_text
 from .files import write_text
@@ -99,7 +99,7 @@ def _variant_text(data: dict[str, Any], format: str) -> str:
 
 def _check_format(format: str) -> None:
     if format != "yaml":
-        raise ModelError(f"unknown file format {format!r}; use 'yaml' or 'json'")
+        raise ModelError(f"unknown file format {describe(format)}; use 'yaml' or 'json'", where="format")
 
 
 def _readable_changes(changes: list[dict[str, Any]]) -> list[Entry]:

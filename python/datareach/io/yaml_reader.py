@@ -58,6 +58,8 @@ _MERGE = _TAG + "merge"
 # The only explicit tags a scenario file may use on a scalar; each names a plain type.
 _UNKNOWN_TAG = "only the tags !!str, !!int, !!float, !!bool, !!null, !!timestamp, !!map and !!seq are allowed"
 _SCALAR_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")}
+# Python turns no longer text into an integer (sys.get_int_max_str_digits() by default).
+_MAX_INT_DIGITS = 4300
 # YAML 1.1, which PyYAML follows, reads 1.5e8 (an exponent without a dot or sign) as a
 # string; scenario files mean a number, as YAML 1.2 and JSON do.
 EXPONENT_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
@@ -132,6 +134,10 @@ class _Builder:
             # A constructor's own failure on explicitly tagged text: !!int abc, !!bool maybe
             # (KeyError), !!timestamp abc (AttributeError), !!float '' (IndexError).
             except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, yaml.YAMLError):
+                if node_tag == _TAG + "int" and len(value) > _MAX_INT_DIGITS:  # Python's own limit
+                    raise _fail(
+                        f"an integer with too many digits (more than {_MAX_INT_DIGITS:,})", event.start_mark
+                    ) from None
                 raise _fail(f"a {_short(node_tag)} scalar must be {_noun(node_tag)}", event.start_mark) from None
         self.resolved[key] = result
         return result

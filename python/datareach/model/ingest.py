@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import MAX_QUOTED, ModelError, describe, did_you_mean, where
+from ..errors import ModelError, describe, did_you_mean, key_text, where
 from .fields import FIELDS, FieldType, columns_of
 
 __all__ = ["RawColumn", "frame_to_columns", "object_array", "records_to_columns"]
@@ -55,10 +55,9 @@ def records_to_columns(section: str, records: Sequence[Any], first_row: int) -> 
             raise ModelError(f"must be a mapping of fields, got {describe(record)}", where=where(section, row))
         for key in record:
             if key not in known:
-                name = key if isinstance(key, str) and len(key) <= MAX_QUOTED else describe(key)
                 raise ModelError(
-                    f"unknown field{did_you_mean(str(key), known)}",
-                    where=where(section, row, name),
+                    f"unknown field{did_you_mean(key, known)}",
+                    where=where(section, row, key_text(key)),
                 )
         for field in fields:
             value = record.get(field.name)
@@ -114,8 +113,8 @@ def frame_to_columns(section: str, frame: pd.DataFrame | Mapping[str, Any]) -> d
     for name in names:
         if name not in known:
             raise ModelError(
-                f"unknown column{did_you_mean(str(name), known)}",
-                where=f"{section}.{name if isinstance(name, str) and len(name) <= MAX_QUOTED else describe(name)}",
+                f"unknown column{did_you_mean(name, known)}",
+                where=f"{section}.{key_text(name)}",
             )
     for name in required:
         if name not in names:

@@ -224,7 +224,7 @@ def adversary_indices(
         row = index.get(adversary) if isinstance(adversary, str) else None
         if row is None:
             raise ModelError(
-                f"unknown node {_shown(adversary)}{did_you_mean(str(adversary), model.node_ids)}",
+                f"unknown node {_shown(adversary)}{did_you_mean(adversary, model.node_ids)}",
                 where=where or f"adversaries[{i}]",
             )
         rows.append(row)
@@ -235,7 +235,7 @@ def class_index(model: Model, class_id: str, *, where: str = "class") -> int:
     """The index of a class id, or a ModelError suggesting the closest id."""
     row = model.class_index.get(class_id) if isinstance(class_id, str) else None
     if row is None:
-        raise ModelError(f"unknown class {_shown(class_id)}{did_you_mean(str(class_id), model.class_ids)}", where=where)
+        raise ModelError(f"unknown class {_shown(class_id)}{did_you_mean(class_id, model.class_ids)}", where=where)
     return row
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import MAX_QUOTED, ModelError, describe, did_you_mean, quote, where
+from ..errors import ModelError, describe, did_you_mean, key_text, quote, where
 from .builders import ModelBuilder, source_location
 from .entries import table_entries
 from .fields import FORMAT, SECTIONS, TOP_LEVEL_FIELDS
@@ -243,8 +243,8 @@ class Model(ModelBuilder):
         for key in data:
             if key not in TOP_LEVEL_FIELDS:
                 raise ModelError(
-                    f"unknown top-level field{did_you_mean(str(key), TOP_LEVEL_FIELDS)}",
-                    where=key if isinstance(key, str) and len(key) <= MAX_QUOTED else describe(key),
+                    f"unknown top-level field{did_you_mean(key, TOP_LEVEL_FIELDS)}",
+                    where=key_text(key),
                 )
         if "format" not in data:
             raise ModelError(f"missing; write format: {FORMAT} first", where="format")
