@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "datareach/errors.hpp"
+#include "datareach/exact.hpp"
 #include "datareach/monte_carlo.hpp"
 
 namespace datareach_bindings {
@@ -77,6 +78,32 @@ inline datareach::MonteCarloOptions monte_carlo_options(std::int64_t samples, co
     options.places = places;
     options.progress = [&hook](std::uint64_t done, std::uint64_t total) { return hook(done, total); };
     return options;
+}
+
+// The options of the exact explanations' bindings (importance, removals): limits from the
+// arguments, progress through `hook`, which must outlive the run.
+inline datareach::ExactOptions exact_options(std::int64_t max_variables, std::uint64_t max_steps,
+                                             PythonProgress& hook) {
+    if (!hook.callback.is_none() && !PyCallable_Check(hook.callback.ptr()))
+        throw datareach::ModelError("progress: expected a callable or None");
+    datareach::ExactOptions options;
+    options.max_variables = max_variables;
+    options.max_steps = max_steps;
+    options.progress = [&hook](std::uint64_t done, std::uint64_t total) { return hook(done, total); };
+    return options;
+}
+
+// Runs an exact computation without the GIL; a stop by the progress hook re-raises the
+// hook's exception (Ctrl-C, an error in the callback) or says the callback stopped it.
+template <class Compute>
+auto run_exact(PythonProgress& hook, Compute&& compute) {
+    try {
+        py::gil_scoped_release release;
+        return compute();
+    } catch (const datareach::ExactCancelled&) {
+        hook.rethrow_if_failed();
+        throw py::value_error("exact method: stopped by the progress callback");
+    }
 }
 
 }  // namespace datareach_bindings

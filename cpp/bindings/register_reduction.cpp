@@ -14,8 +14,10 @@
 
 namespace py = pybind11;
 using namespace datareach;
+using datareach_bindings::exact_options;
 using datareach_bindings::monte_carlo_options;
 using datareach_bindings::PythonProgress;
+using datareach_bindings::run_exact;
 using datareach_bindings::to_numpy;
 
 namespace {
@@ -67,20 +69,9 @@ void register_reduction(py::module_& m) {
            const std::vector<std::vector<ArcIndex>>& removals, std::int64_t max_variables, std::uint64_t max_steps,
            py::object progress) {
             PythonProgress hook{std::move(progress), std::nullopt};
-            if (!hook.callback.is_none() && !PyCallable_Check(hook.callback.ptr()))
-                throw ModelError("progress: expected a callable or None");
-            ExactOptions options;
-            options.max_variables = max_variables;
-            options.max_steps = max_steps;
-            options.progress = [&hook](std::uint64_t done, std::uint64_t total) { return hook(done, total); };
-            RemovalExposures found;
-            try {
-                py::gil_scoped_release release;
-                found = exact_removal_exposures(graph, adversary, atomic_class, removals, options);
-            } catch (const ExactCancelled&) {
-                hook.rethrow_if_failed();
-                throw py::value_error("exact method: stopped by the progress callback");
-            }
+            const ExactOptions options = exact_options(max_variables, max_steps, hook);
+            RemovalExposures found = run_exact(
+                hook, [&] { return exact_removal_exposures(graph, adversary, atomic_class, removals, options); });
             return as_dict(std::move(found));
         },
         py::arg("graph"), py::arg("adversary"), py::arg("atomic_class"), py::arg("removals"),

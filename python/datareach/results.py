@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ModelError
-from .options import with_article
+from .options import AnalysisOptions, with_article
 
 __all__ = [
     "AnalysisResult",
@@ -66,6 +66,18 @@ class Provenance:
     created: str = dataclasses.field(
         default_factory=lambda: datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     )
+
+    @classmethod
+    def of_options(cls, options: AnalysisOptions, **fields: Any) -> Provenance:
+        """The provenance of a run made with ``options``: the date, threads, tolerance and
+        cap from them (unless ``fields`` give them), the rest from ``fields``."""
+        taken = {
+            "at": options.at_iso,
+            "threads": options.threads,
+            "tolerance": options.tolerance,
+            "max_samples": options.tolerance_cap,
+        }
+        return cls(**{**taken, **fields})
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -533,16 +533,13 @@ def check(
         },
         columns=TABLE_COLUMNS,
     )
-    provenance = Provenance(
+    provenance = Provenance.of_options(
+        settings,
         analysis="check",
         method=common_value(methods, "mixed"),
         worlds=common_value(worlds, None),
         seed=settings.seed if "monte_carlo" in methods else None,
-        at=settings.at_iso,
         elapsed=time.perf_counter() - started,
-        threads=settings.threads,
-        tolerance=settings.tolerance,
-        max_samples=settings.tolerance_cap,
         converged=all_converged(met),
     )
     result = CheckReport(table, provenance, model=model.name, policy=chosen, failures=failures)

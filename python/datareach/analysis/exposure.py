@@ -64,16 +64,13 @@ def exposure_of(
 def provenance_of(analysis: str, run: EngineRun, options: AnalysisOptions, met: bool | None) -> Provenance:
     """The provenance of an engine run made with ``options``; ``met``: whether its numbers
     meet the tolerance (see ``Provenance.converged``)."""
-    return Provenance(
+    return Provenance.of_options(
+        options,
         analysis=analysis,
         method=run.method,
         worlds=run.worlds,
         seed=run.seed,
-        at=options.at_iso,
         elapsed=run.elapsed,
-        threads=options.threads,
-        tolerance=options.tolerance,
-        max_samples=options.tolerance_cap,
         converged=met,
     )
 

@@ -116,16 +116,13 @@ def _importance(model: Model, adversary: str, data_class: str, options: Analysis
         met = None
     else:
         met = bool(found["max_half_width"] <= options.tolerance)
-    provenance = Provenance(
+    provenance = Provenance.of_options(
+        options,
         analysis="importance",
         method=method,
         worlds=None if method == "exact" else int(found["samples"]),
         seed=None if method == "exact" else options.seed,
-        at=options.at_iso,
         elapsed=elapsed,
-        threads=options.threads,
-        tolerance=options.tolerance,
-        max_samples=options.tolerance_cap,
         converged=met,
     )
     exposure = (float(found["exposure"]), float(found["exposure_low"]), float(found["exposure_high"]))

@@ -116,14 +116,13 @@ def cheapest_reduction(
         if report is not None:
             report(1, 1)
     table = search.table(pairs, evaluated)
-    provenance = Provenance(
+    provenance = Provenance.of_options(
+        options,
         analysis="reduction",
         method=method,
         worlds=None if method == "exact" else search.worlds,
         seed=None if method == "exact" else options.seed,
-        at=options.at_iso,
         elapsed=time.perf_counter() - started,
-        threads=options.threads,
     )
     final = evaluated[-1] if evaluated else (search.base, search.base_low, search.base_high)
     ids = model.node_ids

@@ -109,16 +109,14 @@ def sweep(
     with progress_reporter(settings.progress, "variant") as report:
         outcomes = _run(base, tasks, executor, adversaries, shipped, report)
     table = pd.concat([variant_table for variant_table, _ in outcomes], ignore_index=True)
-    provenance = Provenance(
+    provenance = Provenance.of_options(
+        settings,
         analysis="sweep",
         method=common_value(table["method"], "mixed"),
         worlds=common_value((None if pd.isna(w) else int(w) for w in table["worlds"]), None),
         seed=settings.seed if (table["method"] == "monte_carlo").any() else None,
-        at=settings.at_iso,
         elapsed=time.perf_counter() - started,
         threads=shipped.threads,
-        tolerance=settings.tolerance,
-        max_samples=settings.tolerance_cap,
         converged=all_converged(met for _, met in outcomes),
     )
     result = Sweep(table, provenance, model=base.name)

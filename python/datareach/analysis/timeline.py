@@ -116,16 +116,14 @@ def timeline(
             met.append(result.provenance.converged)
             if report is not None:
                 report(done, len(dates))
-    provenance = Provenance(
+    provenance = Provenance.of_options(
+        settings,
         analysis="timeline",
         method=common_value(methods, "mixed"),
         worlds=common_value(worlds, None),
         seed=settings.seed if "monte_carlo" in methods else None,
         at=None,
         elapsed=time.perf_counter() - started,
-        threads=settings.threads,
-        tolerance=settings.tolerance,
-        max_samples=settings.tolerance_cap,
         converged=all_converged(met),
     )
     stepped = Timeline(pd.concat(frames, ignore_index=True), provenance, model=model.name)

@@ -101,16 +101,13 @@ def tornado(
     )
     order = np.argsort(-np.abs(frame["swing"].to_numpy()), kind="stable")
     frame = frame.iloc[order].reset_index(drop=True)[COLUMNS]
-    provenance = Provenance(
+    provenance = Provenance.of_options(
+        settings,
         analysis="tornado",
         method=method,
         worlds=common_value(worlds, None),
         seed=settings.seed if method == "monte_carlo" else None,
-        at=settings.at_iso,
         elapsed=time.perf_counter() - started,
-        threads=settings.threads,
-        tolerance=settings.tolerance,
-        max_samples=settings.tolerance_cap,
         converged=all_converged(met),
     )
     result = Tornado(frame, provenance, model=model.name, request=wanted, base=base)

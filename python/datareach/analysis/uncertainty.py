@@ -98,16 +98,13 @@ def uncertainty(
     frame["exposure"] = scores[:, 0]
     frame["exposure_ci_low"] = scores[:, 1]
     frame["exposure_ci_high"] = scores[:, 2]
-    provenance = Provenance(
+    provenance = Provenance.of_options(
+        settings,
         analysis="uncertainty",
         method=method,
         worlds=common_value(worlds, None),
         seed=settings.seed,  # the draws are random whatever the method
-        at=settings.at_iso,
         elapsed=time.perf_counter() - started,
-        threads=settings.threads,
-        tolerance=settings.tolerance,
-        max_samples=settings.tolerance_cap,
         converged=all_converged(met),
     )
     result = Uncertainty(
