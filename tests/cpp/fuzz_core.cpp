@@ -43,6 +43,11 @@
 #include "datareach/paths.hpp"
 #include "datareach/reach.hpp"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#define DATAREACH_FUZZ_SANITIZED 1
+#endif
+
 namespace {
 
 using namespace datareach;
@@ -614,6 +619,18 @@ std::int64_t now_ns() {
         .count();
 }
 
+std::uint64_t replay_seed = 0;
+
+// Under the sanitizers a report ends the process: say which iteration to replay first.
+[[maybe_unused]] void on_sanitizer_death() {
+    std::printf(
+        "FAILED iteration %llu (replay: --seed %llu --first %llu --iterations 1): stopped by a sanitizer "
+        "report (on stderr)\n",
+        static_cast<unsigned long long>(current_iteration.load()), static_cast<unsigned long long>(replay_seed),
+        static_cast<unsigned long long>(current_iteration.load()));
+    std::fflush(stdout);
+}
+
 void watch(std::uint64_t seed) {
     while (!finished.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -667,6 +684,10 @@ int main(int argc, char** argv) {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     };
     Counts counts;
+    replay_seed = seed;
+#ifdef DATAREACH_FUZZ_SANITIZED
+    __sanitizer_set_death_callback(on_sanitizer_death);
+#endif
     iteration_started_ns = now_ns();
     std::thread watchdog(watch, seed);
     for (std::uint64_t k = first; k < first + iterations; ++k) {
