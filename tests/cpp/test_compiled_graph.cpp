@@ -62,6 +62,24 @@ TEST(ModelValidation, RejectsRegionParentCycle) {
     EXPECT_THROW(CompiledGraph::compile(b.data), ModelError);
 }
 
+// Found by fuzz_core under AddressSanitizer: an offset past the values followed by a smaller
+// one (so that the last offset still matched the values) made validation read past them.
+TEST(ModelValidation, RejectsOffsetsThatGoBackWithoutReadingPastTheValues) {
+    ModelBuilder b;
+    const auto r = b.role(), s = b.store();
+    const auto d = b.atomic_class();
+    b.place(d, s);
+    b.arc(r, s, 0.5, {d});
+    b.arc(r, s, 0.5);
+    b.data.arc_classes.offsets = {0, 3, 1};  // row 0 would run over the one value
+    try {
+        b.data.validate();
+        FAIL() << "decreasing offsets accepted";
+    } catch (const ModelError& e) {
+        EXPECT_STREQ(e.what(), "access[1].classes: malformed index table");
+    }
+}
+
 TEST(CompiledGraph, WindowsDropAbsentArcsAndPlacements) {
     ModelBuilder b;
     const auto r = b.role();

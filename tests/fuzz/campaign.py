@@ -132,26 +132,47 @@ def build_driver() -> None:
 
 
 def cpp_campaign(seconds: float, seed: int) -> tuple[dict[str, str], list[str]]:
-    """The C++ driver for ``seconds``; its summary figures and its failures."""
+    """The C++ driver for ``seconds``; its summary figures (summed over its runs) and its
+    failures. A sanitizer report ends the driver's process: the report is kept and the run
+    goes on from the next iteration until the time is spent."""
     build_driver()
-    started = time.monotonic()
-    run = subprocess.run(
-        [str(DRIVER), "--seconds", str(int(seconds)), "--iterations", str(2**62), "--seed", str(seed)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0", "UBSAN_OPTIONS": "print_stacktrace=1"},
-    )
-    elapsed = time.monotonic() - started
-    lines = run.stdout.splitlines()
-    summary = next((line for line in reversed(lines) if line.startswith("fuzz_core:")), "")
-    figures = dict(item.split("=", 1) for item in summary.split()[1:])
-    failures = [line for line in lines if line.startswith("FAILED")]
-    if not summary:  # the process died: a sanitizer report, a crash or a hang
-        figures = {"seconds": f"{elapsed:.0f}", "exit code": str(run.returncode)}
-        failures.append(f"the driver stopped (exit code {run.returncode}):\n{run.stdout[-2000:]}\n{run.stderr[-4000:]}")
-    elif run.stderr.strip():  # a sanitizer report that did not stop the process
-        failures.append(f"the driver wrote to stderr:\n{run.stderr[-4000:]}")
-    return figures, failures
+    deadline = time.monotonic() + seconds
+    figures: collections.Counter[str] = collections.Counter()
+    failures: list[str] = []
+    first = 0
+    runs = 0
+    while time.monotonic() < deadline - 1:
+        left = int(deadline - time.monotonic())
+        run = subprocess.run(
+            [str(DRIVER), "--seconds", str(max(left, 1)), "--iterations", str(2**62), "--seed", str(seed)]
+            + ["--first", str(first)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "ASAN_OPTIONS": "detect_leaks=1", "UBSAN_OPTIONS": "print_stacktrace=1"},
+        )
+        runs += 1
+        lines = run.stdout.splitlines()
+        failures += [line for line in lines if line.startswith("FAILED") and "sanitizer report" not in line]
+        summary = next((line for line in reversed(lines) if line.startswith("fuzz_core:")), "")
+        if summary:
+            for item in summary.split()[1:]:
+                key, value = item.split("=", 1)
+                if key not in ("seed",):
+                    figures[key] += float(value) if key == "seconds" else int(value)
+            if run.stderr.strip():  # a report that did not stop the process (a leak, say)
+                failures.insert(0, f"the driver wrote to stderr:\n{run.stderr[-4000:]}")
+            break
+        stopped = next((line for line in lines if "sanitizer report" in line), None)
+        report = "\n".join(run.stderr.splitlines()[:40])
+        failures.insert(0, f"{stopped or f'the driver stopped (exit code {run.returncode})'}\n{report}")
+        figures["sanitizer stops"] += 1
+        match = re.search(r"--first (\d+)", stopped or "")
+        if match is None:
+            break  # no iteration to go on from: a crash outside the sanitizers' reach
+        figures["iterations"] += int(match.group(1)) + 1 - first
+        first = int(match.group(1)) + 1
+    figures["runs"] = runs
+    return {key: f"{value:g}" if isinstance(value, float) else str(value) for key, value in figures.items()}, failures
 
 
 def _kinds(failures: list[str]) -> collections.Counter[str]:
@@ -210,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  failures: {len(failures)}")
         for kind, count in _kinds(failures).most_common():
             print(f"    {count:>5} × {kind}")
-        for failure in failures[:10]:
+        for failure in failures[:12]:
             print(f"  {failure}")
         failed |= bool(failures)
 

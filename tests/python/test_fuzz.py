@@ -489,12 +489,16 @@ def test_a_long_cycle_of_variant_files_is_named_by_its_ends(tmp_path: Path) -> N
         lambda: dr.most_likely_paths(EXAMPLE, "CN", "phone_numbers", k="x" * 5000),
         lambda: dr.analyze(EXAMPLE, "CN", samples=HUGE),
         lambda: dr.io.dumps(EXAMPLE, "x" * 5000),
+        lambda: dr.timeline(EXAMPLE, "2022-01-01", "2022-03-01", "x" * 5000, samples=512, threads=1),
+        lambda: dr.compare(EXAMPLE, [], [], names=["x" * 5000] * 2, samples=512, threads=1),
+        lambda: dr.sweep(EXAMPLE, {"p" * 5000: [{"op": "disable", "node": "nobody"}]}, samples=512, threads=1),
         lambda: dr.io.loads("format: datareach/1", None),  # type: ignore[arg-type]
     ],
 )
 def test_bad_arguments_are_named_within_bounds(call: Callable[[], Any]) -> None:
-    # A huge integer made the message itself fail (str() refuses it: a bare ValueError); k
-    # and the file format were quoted whole, and a bad format named no argument.
+    # A huge integer made the message itself fail (str() refuses it: a bare ValueError); k,
+    # the file format, a timeline's frequency, variant and plan names were quoted whole, and
+    # a bad format named no argument.
     with pytest.raises(dr.ModelError) as info:
         call()
     check_error(info.value)

@@ -60,8 +60,11 @@ void check_ragged(const char* table, const char* field, const RaggedIndex& ragge
     if (ragged.offsets.empty() || ragged.rows() != rows || ragged.offsets.front() != 0 ||
         static_cast<std::size_t>(ragged.offsets.back()) != ragged.values.size())
         fail(table, 0, field, "malformed index table");
-    for (std::size_t row = 0; row < rows; ++row) {
+    // Offsets must not decrease, checked for every row before any row's values are read: an
+    // offset past the values followed by a smaller one would otherwise be read through.
+    for (std::size_t row = 0; row < rows; ++row)
         if (ragged.offsets[row + 1] < ragged.offsets[row]) fail(table, row, field, "malformed index table");
+    for (std::size_t row = 0; row < rows; ++row) {
         for (auto it = ragged.begin(row); it != ragged.end(row); ++it)
             check_index(table, row, field, *it, value_count, what);
     }

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..errors import ModelError
+from ..errors import ModelError, quote
 from ..model.lowering import adversary_indices, compile_model
 from ..options import AnalysisOptions, OptionOverrides, Unpack, shown
 from ..results import AnalysisResult, Provenance, warn_if_not_converged
@@ -56,7 +56,7 @@ def _labels(base: Model, models: list[Model], variants: Sequence[Any], names: Se
         if not isinstance(label, str):
             raise ModelError(f"a variant name must be text, got {shown(label)}", where=f"names[{position}]")
         if label in labels[1 : position + 1]:
-            raise ModelError(f"variant names must differ: {label!r} is given twice", where=f"names[{position}]")
+            raise ModelError(f"variant names must differ: {quote(label)} is given twice", where=f"names[{position}]")
     return labels
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
-from ..errors import ModelError
+from ..errors import ModelError, quote
 from ..options import AnalysisOptions, OptionOverrides, Unpack, shown
 from ..results import AnalysisResult, Provenance, common_value, warn_if_not_converged
 from ._engines import Report, all_converged, progress_reporter
@@ -93,11 +93,11 @@ def sweep(
         if not isinstance(name, str):
             raise ModelError(f"a variant name must be a string, got {shown(name)}", where="variants")
         if not isinstance(changes, (list, tuple)):
-            raise ModelError(f"expected a list of changes, got {shown(changes)}", where=f"plan {name!r}")
+            raise ModelError(f"expected a list of changes, got {shown(changes)}", where=f"plan {quote(name)}")
         try:
             base.apply(changes)  # validate here, so a bad plan fails before any work is shipped
         except ModelError as error:
-            raise within(error, f"plan {name!r}") from None
+            raise within(error, f"plan {quote(name)}") from None
         tasks.append((name, to_dicts(changes)))
     # What a worker receives: no callable (progress is reported here) and one thread per
     # variant under an executor.

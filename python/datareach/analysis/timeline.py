@@ -12,7 +12,7 @@ import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
 from ..dates import from_day, to_day
-from ..errors import ModelError
+from ..errors import ModelError, cut, quote
 from ..options import AnalysisOptions, OptionOverrides, Unpack, shown
 from ..results import AnalysisResult, Provenance, common_value, warn_if_not_converged
 from ._engines import all_converged, progress_reporter
@@ -41,8 +41,8 @@ def _offset(freq: str) -> BaseOffset:
                 return offset
         # pandas' own advice when it has some ("Did you mean h?", "Please use 'ME' instead").
         advice = re.search(r"Did you mean [^?]+\?|Please use '[^']+' instead", str(error))
-        hint = f" ({advice.group(0)})" if advice else " (try 'D', 'W', 'MS' or 'QS')"
-        raise ModelError(f"not a pandas frequency: {freq!r}{hint}", where="freq") from None
+        hint = f" ({cut(advice.group(0), 80)})" if advice else " (try 'D', 'W', 'MS' or 'QS')"
+        raise ModelError(f"not a pandas frequency: {quote(freq)}{hint}", where="freq") from None
 
 
 def _shorter_than_a_day(offset: BaseOffset) -> bool:
@@ -62,10 +62,12 @@ def _dates(start: Any, end: Any, freq: str) -> pd.DatetimeIndex:
         raise ModelError(f"expected a pandas frequency such as 'MS', got {shown(freq)}", where="freq")
     offset = _offset(freq)
     if _shorter_than_a_day(offset):
-        raise ModelError(f"{freq!r} is shorter than a day; the model is dated by days: use 'D' or longer", where="freq")
+        raise ModelError(
+            f"{quote(freq)} is shorter than a day; the model is dated by days: use 'D' or longer", where="freq"
+        )
     dates = pd.date_range(first, last, freq=offset)
     if len(dates) == 0:
-        raise ModelError(f"no date of frequency {freq!r} lies between {first} and {last}", where="freq")
+        raise ModelError(f"no date of frequency {quote(freq)} lies between {first} and {last}", where="freq")
     return dates
 
 
