@@ -493,3 +493,27 @@ TEST(Exact, GridScaling) {
         std::fflush(stdout);
     }
 }
+
+// Tiny probabilities stay tiny through the series-parallel reduction: parallel arcs whose p
+// are below 2^-54 (each 1 - p rounds to 1) and series arcs whose product underflows must not
+// merge into an arc of p = 0, which pruning would read as certain.
+TEST(Exact, TinyProbabilitiesAreNotRoundedIntoCertainty) {
+    ModelBuilder parallel;
+    const auto a = parallel.role(), s = parallel.store();
+    const auto d = parallel.atomic_class();
+    parallel.place(d, s);
+    parallel.arc(a, s, 1e-200);
+    parallel.arc(a, s, 1e-200);
+    parallel.arc(a, s, std::ldexp(1.0, -55));
+    const auto p = exact_exposure(parallel.compile(), {a}).probability(0, d);
+    EXPECT_NEAR(p, std::ldexp(1.0, -55), 1e-30);
+    EXPECT_GT(p, 0.0);
+
+    ModelBuilder series;
+    const auto x = series.role(), m = series.role(), t = series.store();
+    const auto c = series.atomic_class();
+    series.place(c, t);
+    series.arc(x, m, 1e-200);
+    series.arc(m, t, 1e-200);
+    EXPECT_LT(exact_exposure(series.compile(), {x}).probability(0, c), 1e-300);
+}

@@ -2,6 +2,7 @@
 #include "series_parallel.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace datareach::exact {
@@ -32,13 +33,15 @@ void reduce_series_parallel(std::vector<WorkArc>& work, std::vector<std::uint8_t
                    std::memcmp(row(order[j]), row(a), static_cast<std::size_t>(groups)) == 0)
                 ++j;
             if (j - i > 1) {
-                double fail = 1.0;
+                // 1 - prod(1 - p) through logarithms: with every p below 2^-54 each 1 - p rounds
+                // to 1 and the plain product would give p = 0, which pruning reads as certain.
+                double log_fail = 0.0;
                 for (std::size_t k = i; k < j; ++k) {
-                    fail *= 1.0 - work[order[k]].p;
+                    log_fail += std::log1p(-work[order[k]].p);
                     work[order[k]].alive = false;
                 }
                 std::vector<std::uint8_t> keep(row(a), row(a) + groups);
-                work.push_back({work[a].source, work[a].target, 1.0 - fail, -1, true, true});
+                work.push_back({work[a].source, work[a].target, -std::expm1(log_fail), -1, true, true});
                 admits.insert(admits.end(), keep.begin(), keep.end());
                 changed = true;
             }
@@ -61,6 +64,8 @@ void reduce_series_parallel(std::vector<WorkArc>& work, std::vector<std::uint8_t
             if (!work[a].pure || !work[b].pure) continue;
             const int u = work[a].source, t = work[b].target;
             if (dirty[u] || dirty[t]) continue;
+            // A product that underflows to 0 would be read as a certain arc: keep the two.
+            if (work[a].p * work[b].p == 0.0) continue;
             std::vector<std::uint8_t> both(static_cast<std::size_t>(groups));
             bool any = false;
             for (int group = 0; group < groups; ++group) any |= (both[group] = row(a)[group] & row(b)[group]) != 0;
