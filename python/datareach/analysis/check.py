@@ -197,13 +197,7 @@ class CheckReport(AnalysisResult):
                 "adversary": failure.adversary,
                 "class": path.data_class,
                 "step": k + 1,
-                "from": step.source,
-                "to": step.target,
-                "p": step.p,
-                "kind": step.kind,
-                "requires": list(step.requires),
-                "entry": step.entry,
-                "citation": step.citation,
+                **step.record(),
             }
             for failure in self.failures
             for path in failure.witnesses

@@ -37,6 +37,18 @@ class PathStep:
     entry: str  # where the arc comes from: "access[3]" or "nodes[0].compels"
     citation: str | None = None  # the entry's source (for a rule: the jurisdiction's)
 
+    def record(self) -> dict[str, Any]:
+        """The step as a table row: from, to, p, kind, requires, entry, citation."""
+        return {
+            "from": self.source,
+            "to": self.target,
+            "p": self.p,
+            "kind": self.kind,
+            "requires": list(self.requires),
+            "entry": self.entry,
+            "citation": self.citation,
+        }
+
 
 @dataclasses.dataclass(frozen=True)
 class Path:
@@ -146,17 +158,7 @@ class Paths(list[Path], AnalysisResult):
     @property
     def steps(self) -> pd.DataFrame:
         rows = [
-            {
-                "rank": rank,
-                "step": k + 1,
-                "from": step.source,
-                "to": step.target,
-                "p": step.p,
-                "kind": step.kind,
-                "requires": list(step.requires),
-                "entry": step.entry,
-                "citation": step.citation,
-            }
+            {"rank": rank, "step": k + 1, **step.record()}
             for rank, path in enumerate(self, start=1)
             for k, step in enumerate(path.arcs)
         ]
