@@ -161,28 +161,24 @@ Importance monte_carlo_importance(const CompiledGraph& graph, NodeIndex adversar
             if (w) total.add(w->counts());
         return total;
     };
-    auto fill = [&](const Counts& c) {
-        out.p.clear();
-        out.arc.clear();
-        out.event.clear();
-        out.importance.assign(rows, 0.0);
-        out.importance_low.assign(rows, 0.0);
-        out.importance_high.assign(rows, 0.0);
-        out.removed.assign(rows, 0.0);
-        out.removed_low.assign(rows, 0.0);
-        out.removed_high.assign(rows, 0.0);
-        out.max_half_width = 0.0;
-        for (std::size_t a = 0; a < part.arc_count(); ++a)
-            if (row_of.coin_row[a] >= 0) {
-                out.arc.push_back(part.arcs[a]);
-                out.event.push_back(-1);
-                out.p.push_back(graph.arc_p(part.arcs[a]));
-            }
-        for (std::int32_t e : part.events) {
-            out.arc.push_back(-1);
-            out.event.push_back(e);
-            out.p.push_back(graph.event_p(e));
+    // The variables (arcs' coins, then events) are known before sampling; fill() sets the
+    // estimates from the counts, at every checkpoint and at the end.
+    for (std::size_t a = 0; a < part.arc_count(); ++a)
+        if (row_of.coin_row[a] >= 0) {
+            out.arc.push_back(part.arcs[a]);
+            out.event.push_back(-1);
+            out.p.push_back(graph.arc_p(part.arcs[a]));
         }
+    for (std::int32_t e : part.events) {
+        out.arc.push_back(-1);
+        out.event.push_back(e);
+        out.p.push_back(graph.event_p(e));
+    }
+    for (auto* column : {&out.importance, &out.importance_low, &out.importance_high, &out.removed, &out.removed_low,
+                         &out.removed_high})
+        column->assign(rows, 0.0);
+    auto fill = [&](const Counts& c) {
+        out.max_half_width = 0.0;
         for (std::size_t k = 0; k < rows; ++k) {
             wilson(c.critical[k], c.down[k], z, out.importance[k], out.importance_low[k], out.importance_high[k]);
             wilson(c.exposed_down[k], c.down[k], z, out.removed[k], out.removed_low[k], out.removed_high[k]);
