@@ -19,6 +19,7 @@ from ._style import (
     detail,
     footer,
     label_of,
+    legend_outside,
     percent_formatter,
     percent_scale,
     points_formatter,
@@ -136,10 +137,9 @@ def plot_tornado(result: Tornado, ax: Axes | None = None, *, top: int | None = 1
     target.grid(axis="x", color="0.9", linewidth=0.8)
     target.set_axisbelow(True)
     target.set_xlabel(
-        f"probability that {result.adversary} can reach {label_of(result.data_class)}, "
-        "with the value at the low and the high end of its range"
+        f"probability that {result.adversary} can reach {label_of(result.data_class)}, each value at the ends of its range"
     )
-    target.legend(fontsize="small", loc="lower left")
+    legend_outside(target, None)
     headline = (
         f"Which assumption moves the exposure of {label_of(result.data_class)} to {result.adversary} most"
         f"{capped(len(result.table), limit, 'ranges')}"
