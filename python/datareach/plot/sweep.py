@@ -7,7 +7,7 @@ as a step line."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -125,8 +125,6 @@ def plot_sweep(
     target.step(
         front["changes"], front["value"], where="post", color="tab:green", alpha=0.6, linewidth=1.6, label=FRONT
     )
-    if mode != "none":
-        _annotate(target, values if mode == "all" else values[on_front], set(front["plan"]))
 
     width = max(int(values["changes"].max()), 1)
     target.set_xlim(-0.5, width + max(1.5, width * 0.25))
@@ -136,6 +134,8 @@ def plot_sweep(
     target.yaxis.set_major_formatter(percent_formatter())
     target.grid(color="0.92", linewidth=0.8)
     target.set_axisbelow(True)
+    if mode != "none":  # after the limits: labels are placed where they fit on the page
+        _annotate(target, values if mode == "all" else values[on_front], set(front["plan"]))
     target.set_xlabel("number of changes in the plan")
     whom = ", ".join(select(adversaries, list(dict.fromkeys(sweep.table["adversary"])), "adversaries"))
     if data_class is None:
@@ -150,19 +150,54 @@ def plot_sweep(
     return target
 
 
+# Where a label may go, in points from its point: right, left, above and below, then
+# further out. The first that overlaps no label placed before is taken.
+Horizontal = Literal["left", "center", "right"]
+Vertical = Literal["bottom", "top"]
+_OFFSETS: tuple[tuple[int, int, Horizontal, Vertical], ...] = (
+    (7, 4, "left", "bottom"),
+    (7, -4, "left", "top"),
+    (-7, 4, "right", "bottom"),
+    (-7, -4, "right", "top"),
+    (0, 10, "center", "bottom"),
+    (0, -10, "center", "top"),
+    (7, 16, "left", "bottom"),
+    (7, -16, "left", "top"),
+    (-7, 16, "right", "bottom"),
+    (-7, -16, "right", "top"),
+    (7, 28, "left", "bottom"),
+    (7, -28, "left", "top"),
+)
+
+
 def _annotate(ax: Axes, values: pd.DataFrame, front: set[str]) -> None:
-    """Each plan's name beside its point; plans at the same point share one label."""
+    """Each plan's name beside its point, placed where it overlaps no label already placed
+    (front plans first); plans at the same point share one label."""
+    from matplotlib.transforms import Bbox
+
+    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
     rounded = values.assign(at=values["value"].round(1))
-    for k, ((changes, value), group) in enumerate(rounded.groupby(["changes", "at"], sort=True)):
+    groups = list(rounded.groupby(["changes", "at"], sort=True))
+    groups.sort(key=lambda item: not any(name in front for name in item[1]["plan"]))
+    placed: list[Bbox] = []
+    for (changes, value), group in groups:
         names = list(group["plan"])
         bold = any(name in front for name in names)
-        offset = (8, 6) if k % 2 == 0 else (8, -12)  # alternate above and below
         style: dict[str, Any] = {"fontweight": "bold", "color": "darkgreen"} if bold else {"color": "0.3"}
-        ax.annotate(
-            "\n".join(names) if len(names) <= 3 else f"{names[0]} and {len(names) - 1} more",
-            (float(changes), float(value)),
-            textcoords="offset points",
-            xytext=offset,
-            fontsize="x-small",
-            **style,
+        text = "\n".join(names) if len(names) <= 3 else f"{names[0]} and {len(names) - 1} more"
+        label = ax.annotate(
+            text, (float(changes), float(value)), xytext=(0, 0), textcoords="offset points", fontsize="x-small", **style
         )
+        for dx, dy, ha, va in _OFFSETS:
+            label.set_position((dx, dy))
+            label.set_horizontalalignment(ha)
+            label.set_verticalalignment(va)
+            extent = label.get_window_extent(renderer)
+            if not any(extent.overlaps(other) for other in placed):
+                break
+        else:
+            dx, dy, ha, va = _OFFSETS[0]
+            label.set_position((dx, dy))
+            label.set_horizontalalignment(ha)
+            label.set_verticalalignment(va)
+        placed.append(label.get_window_extent(renderer))
