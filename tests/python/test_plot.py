@@ -121,7 +121,9 @@ def has_footer(ax: Axes) -> bool:
 
 
 def vertical_lines(ax: Axes) -> list[Line2D]:
-    return [line for line in ax.get_lines() if len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]]
+    return [
+        line for line in ax.get_lines() if len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]
+    ]
 
 
 def label(identifier: str) -> str:
@@ -255,12 +257,16 @@ def test_comparison_bars_are_the_differences_around_zero(comparison: Any) -> Non
 
 def test_comparison_of_several_variants_has_a_bar_each(texas: dr.Model) -> None:
     variants = [PLANS["divest"], PLANS["revoke the Master Admin"]]
-    result = dr.compare(texas, *variants, names=["divest", "admin"], adversaries="CN", method="exact", at=SEPTEMBER_2022)
+    result = dr.compare(
+        texas, *variants, names=["divest", "admin"], adversaries="CN", method="exact", at=SEPTEMBER_2022
+    )
     ax = result.plot(classes=[PHONES, "public_videos"])
     assert [c.get_label() for c in bars(ax)] == ["divest", "admin"]
     table = result.table.set_index(["variant", "class"])
     for container in bars(ax):
-        expected = [table.at[(container.get_label(), c), "probability_difference"] * 100 for c in (PHONES, "public_videos")]
+        expected = [
+            table.at[(container.get_label(), c), "probability_difference"] * 100 for c in (PHONES, "public_videos")
+        ]
         np.testing.assert_allclose([b.get_width() for b in container], expected, atol=1e-12)
     with pytest.raises(dr.ModelError) as error:
         result.plot(variants=["divested"])
@@ -271,7 +277,11 @@ def test_comparison_of_several_variants_has_a_bar_each(texas: dr.Model) -> None:
 
 
 def curves_of(ax: Axes) -> dict[str, Line2D]:
-    return {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_") and len(line.get_xdata()) > 2}
+    return {
+        line.get_label(): line
+        for line in ax.get_lines()
+        if not line.get_label().startswith("_") and len(line.get_xdata()) > 2
+    }
 
 
 def check_lines_are_the_table(result: Any, ax: Axes) -> None:
@@ -334,7 +344,9 @@ def independent_values(swept: Any, adversaries: list[str]) -> pd.DataFrame:
     rows = [{"plan": BASE, "changes": 0, "value": 100.0}]
     base_total = table.groupby("variant")["base_risk"].sum().iloc[0]
     for plan, group in table.groupby("variant", sort=False):
-        rows.append({"plan": plan, "changes": int(group["changes"].iloc[0]), "value": group["risk"].sum() / base_total * 100})
+        rows.append(
+            {"plan": plan, "changes": int(group["changes"].iloc[0]), "value": group["risk"].sum() / base_total * 100}
+        )
     return pd.DataFrame(rows)
 
 
@@ -342,11 +354,7 @@ def non_dominated(values: pd.DataFrame) -> set[tuple[float, float]]:
     """Points no other point beats: as few or fewer changes and as low or lower a value,
     one strictly (pairwise, as the definition reads)."""
     points = list(zip(values["changes"].astype(float), values["value"]))
-    return {
-        (n, v)
-        for n, v in points
-        if not any(m <= n and w <= v and (m < n or w < v) for m, w in points)
-    }
+    return {(n, v) for n, v in points if not any(m <= n and w <= v and (m < n or w < v) for m, w in points)}
 
 
 def test_sweep_points_are_the_plans_and_the_front_is_the_non_dominated(swept: Any) -> None:
@@ -408,7 +416,9 @@ def test_importance_bars_are_the_top_variables_with_intervals(texas: dr.Model) -
     (container,) = bars(ax)
     top = result.table.head(3)
     np.testing.assert_allclose([b.get_width() for b in container], top["importance"] * 100, atol=1e-9)
-    np.testing.assert_allclose(whiskers(container), top[["importance_low", "importance_high"]].to_numpy() * 100, atol=1e-9)
+    np.testing.assert_allclose(
+        whiskers(container), top[["importance_low", "importance_high"]].to_numpy() * 100, atol=1e-9
+    )
     for text, (_, row) in zip(tick_labels(ax), top.iterrows()):
         assert (f"{row['from']} → {row['to']}" in text) if row["kind"] != "event" else (row["event"] in text)
     assert "phone numbers" in ax.get_title(loc="left") and "2022-07-01" in ax.get_title(loc="left")
@@ -449,7 +459,9 @@ def test_uncertainty_histogram_counts_the_draws_and_marks_base_and_quantiles(tex
     expected = sorted([result.base * 100, *np.quantile(result.exposure * 100, [0.05, 0.95])])
     np.testing.assert_allclose(marked, expected, atol=1e-9)
     summary = result.summary.iloc[0]
-    assert summary["q05"] * 100 == pytest.approx(expected[0], abs=1e-9) or result.base * 100 == pytest.approx(expected[0])
+    assert summary["q05"] * 100 == pytest.approx(expected[0], abs=1e-9) or result.base * 100 == pytest.approx(
+        expected[0]
+    )
     with pytest.raises(dr.ModelError) as error:
         result.plot(bins=0)
     assert error.value.where == "bins"
@@ -464,7 +476,9 @@ def test_reduction_bars_are_the_exposure_after_each_revoke(texas: dr.Model) -> N
     (target,) = [line for line in ax.get_lines() if line.get_label().startswith("target")]
     assert target.get_ydata()[0] == pytest.approx(5.0)
     labels = tick_labels(ax, "x")
-    assert labels[0] == "now" and all(f"{r['from']} → {r['to']}" in t for t, (_, r) in zip(labels[1:], result.table.iterrows()))
+    assert labels[0] == "now" and all(
+        f"{r['from']} → {r['to']}" in t for t, (_, r) in zip(labels[1:], result.table.iterrows())
+    )
 
 
 # --- rendering, laziness, global state ------------------------------------------------
@@ -481,7 +495,9 @@ def every_chart(texas: dr.Model, exact: dr.Result, sampled: dr.Result, compariso
         "sweep": lambda: swept.plot(adversaries="CN"),
         "importance": lambda: dr.importance(texas, "CN", PHONES, at=JULY_2022, method="exact").plot(),
         "tornado": lambda: dr.tornado(texas, "CN", PHONES, at=JULY_2022, method="exact").plot(),
-        "uncertainty": lambda: dr.uncertainty(texas, "CN", PHONES, at=JULY_2022, method="exact", seed=1, draws=20).plot(),
+        "uncertainty": lambda: dr.uncertainty(
+            texas, "CN", PHONES, at=JULY_2022, method="exact", seed=1, draws=20
+        ).plot(),
         "reduction": lambda: dr.cheapest_reduction(texas, "CN", PHONES, 0.05, at=JULY_2022, method="exact").plot(),
     }
 

@@ -27,13 +27,13 @@ from ._style import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from ..analysis.comparison import Comparison
+    from ._shapes import ComparisonShape
 
 __all__ = ["plot_comparison"]
 
 
 def plot_comparison(
-    comparison: Comparison,
+    comparison: ComparisonShape,
     ax: Axes | None = None,
     *,
     classes: str | Iterable[str] | None = None,

@@ -19,10 +19,10 @@ from ._style import (
     detail,
     footer,
     label_of,
-    legend_outside,
     percent_formatter,
     percent_scale,
     points_formatter,
+    points_text,
     title,
     when_text,
 )
@@ -30,10 +30,7 @@ from ._style import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from ..analysis.importance import Importance
-    from ..analysis.reduction import Reduction
-    from ..analysis.tornado import Tornado
-    from ..analysis.uncertainty import Uncertainty
+    from ._shapes import ImportanceShape, ReductionShape, TornadoShape, UncertaintyShape
 
 __all__ = [
     "BASE_LINE",
@@ -71,7 +68,7 @@ def variable_label(row: Any) -> str:
     return f"{row['from']} → {row['to']}"
 
 
-def plot_importance(result: Importance, ax: Axes | None = None, *, top: int | None = 15) -> Axes:
+def plot_importance(result: ImportanceShape, ax: Axes | None = None, *, top: int | None = 15) -> Axes:
     """See ``Importance.plot``."""
     limit = check_top(top)
     table = result.table[result.table["importance"].notna()]  # a variable never seen down has no estimate
@@ -103,7 +100,7 @@ def plot_importance(result: Importance, ax: Axes | None = None, *, top: int | No
     return target
 
 
-def plot_tornado(result: Tornado, ax: Axes | None = None, *, top: int | None = 15) -> Axes:
+def plot_tornado(result: TornadoShape, ax: Axes | None = None, *, top: int | None = 15) -> Axes:
     """See ``Tornado.plot``."""
     limit = check_top(top)
     table = result.table if limit is None else result.table.head(limit)
@@ -126,20 +123,31 @@ def plot_tornado(result: Tornado, ax: Axes | None = None, *, top: int | None = 1
                 ]
             )
             target.errorbar(value, positions, xerr=error, fmt="none", ecolor="0.2", capsize=2.5, elinewidth=0.9)
+    for position, (right, swing) in enumerate(zip(high, table["swing"].to_numpy(dtype=float) * 100)):
+        target.annotate(
+            f"swing {points_text(swing, 1)}",
+            (right, position),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize="x-small",
+            color="0.25",
+        )
     base = result.base * 100
     target.axvline(base, color="black", linewidth=1.2, label=f"{BASE_LINE}: {base:.1f}%")
     target.set_yticks(positions, labels)
     target.set_ylim(max(len(table), 1) - 0.5, -0.5)
     ends = np.r_[low, high, base]
     spread = max(float(ends.max() - ends.min()), 2.0)
-    target.set_xlim(max(0.0, float(ends.min()) - spread * 0.15), min(100.0, float(ends.max()) + spread * 0.15) + 0.5)
+    target.set_xlim(
+        max(0.0, float(ends.min()) - spread * 0.15), min(100.0, float(ends.max()) + spread * 0.15) + spread * 0.2
+    )
     target.xaxis.set_major_formatter(percent_formatter())
     target.grid(axis="x", color="0.9", linewidth=0.8)
     target.set_axisbelow(True)
-    target.set_xlabel(
-        f"probability that {result.adversary} can reach {label_of(result.data_class)}, each value at the ends of its range"
-    )
-    legend_outside(target, None)
+    target.set_xlabel(f"probability that {result.adversary} can reach {label_of(result.data_class)}, over each range")
+    # Bottom left: the smallest swings are drawn last, so that corner is the emptiest.
+    target.legend(fontsize="small", loc="lower left")
     headline = (
         f"Which assumption moves the exposure of {label_of(result.data_class)} to {result.adversary} most"
         f"{capped(len(result.table), limit, 'ranges')}"
@@ -151,7 +159,7 @@ def plot_tornado(result: Tornado, ax: Axes | None = None, *, top: int | None = 1
     return target
 
 
-def plot_uncertainty(result: Uncertainty, ax: Axes | None = None, *, bins: int = 30) -> Axes:
+def plot_uncertainty(result: UncertaintyShape, ax: Axes | None = None, *, bins: int = 30) -> Axes:
     """See ``Uncertainty.plot``."""
     if isinstance(bins, bool) or not isinstance(bins, int) or not 1 <= bins <= 1_000:
         raise ModelError(f"expected a whole number of bins from 1 to 1,000, got {shown(bins)}", where="bins")
@@ -180,7 +188,7 @@ def plot_uncertainty(result: Uncertainty, ax: Axes | None = None, *, bins: int =
     return target
 
 
-def plot_reduction(result: Reduction, ax: Axes | None = None) -> Axes:
+def plot_reduction(result: ReductionShape, ax: Axes | None = None) -> Axes:
     """See ``Reduction.plot``."""
     table = result.table
     target = axes(ax, (9.0, 4.8))

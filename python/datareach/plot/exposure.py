@@ -27,7 +27,7 @@ from ._style import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from ..analysis.exposure import Result
+    from ._shapes import ExposureShape
 
 __all__ = ["KINDS", "plot_result"]
 
@@ -35,7 +35,7 @@ KINDS = ("class", "store", "region")
 
 
 def plot_result(
-    result: Result,
+    result: ExposureShape,
     ax: Axes | None = None,
     *,
     kind: str = "class",
@@ -74,7 +74,7 @@ def plot_result(
     return target
 
 
-def _rows(result: Result, kind: str, classes: Sequence[str], top: int | None) -> int:
+def _rows(result: ExposureShape, kind: str, classes: Sequence[str], top: int | None) -> int:
     """How many categories the chart will have, to size a new figure."""
     if kind == "class":
         count = len(classes)

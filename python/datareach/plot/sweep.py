@@ -29,7 +29,7 @@ from ._style import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from ..analysis.sweep import Sweep
+    from ._shapes import Sweepable
 
 __all__ = ["BASE", "FRONT", "LABELS", "pareto_front", "plan_values", "plot_sweep"]
 
@@ -42,7 +42,7 @@ _LABEL_ALL_UP_TO = 20
 
 
 def plan_values(
-    sweep: Sweep, data_class: str | None = None, adversaries: str | Iterable[str] | None = None
+    sweep: Sweepable, data_class: str | None = None, adversaries: str | Iterable[str] | None = None
 ) -> pd.DataFrame:
     """One row per plan and one for the base (``no change``, first): ``plan``, ``changes``
     and ``value`` in percent — the total risk over ``adversaries`` (all by default) as a
@@ -100,7 +100,7 @@ def pareto_front(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_sweep(
-    sweep: Sweep,
+    sweep: Sweepable,
     ax: Axes | None = None,
     *,
     data_class: str | None = None,

@@ -30,7 +30,7 @@ from ._style import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from ..analysis.timeline import Timeline
+    from ._shapes import TimelineShape
 
 __all__ = ["CHANGE_LINE", "plot_timeline"]
 
@@ -39,7 +39,7 @@ CHANGE_LINE = "the model changes"
 
 
 def plot_timeline(
-    result: Timeline,
+    result: TimelineShape,
     ax: Axes | None = None,
     *,
     classes: str | Iterable[str] | None = None,
