@@ -74,7 +74,7 @@ def grouped_barh(ax: Axes, categories: Sequence[str], series: Sequence[Series]) 
         )
         drawn.append(bars)
     ax.set_yticks(positions, list(categories))
-    ax.set_ylim(len(categories) - 0.5, -0.5)  # the first category at the top
+    ax.set_ylim(max(len(categories), 1) - 0.5, -0.5)  # the first category at the top; one row when empty
     return drawn
 
 

@@ -147,7 +147,8 @@ def plot_tornado(result: TornadoShape, ax: Axes | None = None, *, top: int | Non
     target.set_axisbelow(True)
     target.set_xlabel(f"probability that {result.adversary} can reach {label_of(result.data_class)}, over each range")
     # Bottom left: the smallest swings are drawn last, so that corner is the emptiest.
-    target.legend(fontsize="small", loc="lower left")
+    if len(table):
+        target.legend(fontsize="small", loc="lower left")
     headline = (
         f"Which assumption moves the exposure of {label_of(result.data_class)} to {result.adversary} most"
         f"{capped(len(result.table), limit, 'ranges')}"

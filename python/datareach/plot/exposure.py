@@ -103,22 +103,22 @@ def _series(
     return series
 
 
-def _highest(table: pd.DataFrame, key: str, order: Sequence[str], top: int | None) -> tuple[list[str], str, int]:
+def _highest(table: pd.DataFrame, key: str, order: Sequence[str], top: int | None) -> tuple[list[str], int]:
     """The categories to show, in ``order``: all, or the ``top`` whose highest probability
     (over the series) is largest; with how many there were."""
     present = [c for c in order if c in set(table[key])]
     if top is None or len(present) <= top:
-        return present, "", len(present)
+        return present, len(present)
     peak = table.groupby(key)["probability"].max()
     ranked = sorted(present, key=lambda c: -float(peak.get(c, 0.0)))
     kept = set(ranked[:top])
-    return [c for c in present if c in kept], "top", len(present)
+    return [c for c in present if c in kept], len(present)
 
 
 def _by_class(
     table: pd.DataFrame, classes: Sequence[str], adversaries: Sequence[str], top: int | None
 ) -> tuple[list[str], list[Series], str]:
-    kept, _, count = _highest(table, "class", classes, top)
+    kept, count = _highest(table, "class", classes, top)
     series = _series(table, "class", kept, adversaries, "adversary")
     return [label_of(c) for c in kept], series, capped(count, top, "classes")
 
@@ -134,7 +134,7 @@ def _by_place(
     else:
         frame["place"] = frame[kind].astype(str)
     order = list(dict.fromkeys(frame["place"]))
-    kept, _, count = _highest(frame, "place", order, top)
+    kept, count = _highest(frame, "place", order, top)
     present = [c for c in classes if c in set(frame["class"])]
     series = _series(frame, "place", kept, present, "class")
     if kind == "store":
