@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..analysis._requests import require_model
 from ..errors import ModelError, quote
+from ..model.display import register_diagram
 from .content import DEFAULT_MAX_NODES, AccessMap, access_map
 from .highlight import Marks, marks_of
 from .layout import Layout, layout
@@ -55,6 +56,19 @@ def diagram(
     require_model(model, "model")
     content = access_map(model, at, adversaries=adversaries, classes=classes, max_nodes=max_nodes)
     return Diagram(content, marks_of(highlight, content))
+
+
+def _display_svg(model: Model) -> str | None:
+    """The model's display picture: its whole map, or None when too big to draw."""
+    try:
+        return diagram(model).svg
+    except ModelError as error:
+        if error.where == "max_nodes":
+            return None
+        raise
+
+
+register_diagram(_display_svg)
 
 
 class Diagram:
