@@ -153,6 +153,36 @@ def test_random_models_draw_exactly_their_present_entries() -> None:
         _check_map(scenario, rng.choice(AT_DATES))
 
 
+def _inside_a_box(diagram: dr.Diagram) -> list[tuple[str, str]]:
+    """(arc entry, node id) for every arc that runs through a node's box (sampled)."""
+    from datareach.diagram.shapes import bezier
+
+    found = []
+    for shape in diagram.layout.arcs:
+        points = [bezier(segment, k / 20) for segment in shape.segments for k in range(21)]
+        for box in diagram.layout.nodes:
+            if any(box.x + 1 < x < box.x + box.width - 1 and box.y + 1 < y < box.y + box.height - 1 for x, y in points):
+                found.append((shape.arc.entry, box.node.id))
+    return found
+
+
+def test_no_arc_runs_under_a_node(texas: dr.Model) -> None:
+    for at in (*DATES, None):
+        assert _inside_a_box(dr.diagram(texas, at)) == []
+    rng = random.Random(5)
+    for _ in range(60):
+        diagram = dr.diagram(dr.Model.from_dict(random_scenario(rng)), rng.choice(AT_DATES))
+        assert _inside_a_box(diagram) == []
+    # A tall column whose first and last nodes are linked: the loop stays out of the next column.
+    nodes = [{"id": f"r{i}", "kind": "role"} for i in range(12)] + [{"id": "s", "kind": "store"}]
+    tall = {
+        "format": "datareach/1",
+        "nodes": nodes,
+        "access": [{"from": "r0", "to": "r11", "p": 1}, {"from": "r5", "to": "s", "p": 1}],
+    }
+    assert _inside_a_box(dr.diagram(dr.Model.from_dict(tall))) == []
+
+
 def test_the_picture_is_deterministic(texas: dr.Model) -> None:
     paths = dr.most_likely_paths(texas, "CN", "phone_numbers", k=5, at="2022-07-01")
     first = dr.diagram(texas, "2022-07-01", highlight=paths).svg

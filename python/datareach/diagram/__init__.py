@@ -22,7 +22,8 @@ from ..errors import ModelError, quote
 from ..model.display import register_diagram
 from .content import DEFAULT_MAX_NODES, AccessMap, access_map
 from .highlight import Marks, marks_of
-from .layout import Layout, layout
+from .layout import layout
+from .shapes import Layout
 
 if TYPE_CHECKING:
     from ..model import Model

@@ -53,6 +53,11 @@ class MapNode:
     held: tuple[tuple[str, float], ...]
     adversary: bool
 
+    @property
+    def colour_region(self) -> str | None:
+        """The region that colours the node: its own, or a jurisdiction's territory."""
+        return self.region if self.region is not None else self.territory
+
 
 @dataclasses.dataclass(frozen=True)
 class MapArc:

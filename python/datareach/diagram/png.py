@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ModelError
 from ..options import shown
 from . import style
-from .layout import ArcShape, Layout, LegendItem, NodeShape, TextLine
+from .shapes import ArcShape, Layout, LegendItem, NodeShape, TextLine
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -137,7 +137,12 @@ def _arc(axes: Axes, shape: ArcShape) -> None:
     from matplotlib.patches import PathPatch, Polygon
     from matplotlib.path import Path
 
-    path = Path(list(shape.curve), [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4])
+    vertices = [shape.segments[0][0]]
+    codes = [Path.MOVETO]
+    for _, first, second, end in shape.segments:
+        vertices += [first, second, end]
+        codes += [Path.CURVE4] * 3
+    path = Path(vertices, codes)
     zorder = 2 if shape.marks else 1
     axes.add_patch(
         PathPatch(

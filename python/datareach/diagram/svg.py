@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 
 from . import style
-from .layout import ArcShape, Layout, LegendItem, NodeShape, TextLine
+from .shapes import ArcShape, Layout, LegendItem, NodeShape, TextLine
 
 __all__ = ["attribute", "svg", "text"]
 
@@ -115,8 +115,11 @@ def _node(shape: NodeShape) -> str:
 
 
 def _path(shape: ArcShape) -> str:
-    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = shape.curve
-    return f"M{_n(x0)},{_n(y0)} C{_n(x1)},{_n(y1)} {_n(x2)},{_n(y2)} {_n(x3)},{_n(y3)}"
+    (x0, y0) = shape.segments[0][0]
+    curves = " ".join(
+        f"C{_n(x1)},{_n(y1)} {_n(x2)},{_n(y2)} {_n(x3)},{_n(y3)}" for _, (x1, y1), (x2, y2), (x3, y3) in shape.segments
+    )
+    return f"M{_n(x0)},{_n(y0)} {curves}"
 
 
 def _arc(shape: ArcShape) -> str:
@@ -149,7 +152,10 @@ def _legend_item(item: LegendItem) -> str:
     x, y = item.x, item.y
     sample = ""
     if item.sample == "swatch":
-        sample = f'<rect x="{_n(x)}" y="{_n(y - 7)}" width="26" height="14" rx="3" fill="{item.fill}" stroke="{item.colour}"/>'
+        sample = (
+            f'<rect x="{_n(x)}" y="{_n(y - 7)}" width="26" height="14" rx="3" fill="{item.fill}" '
+            f'stroke="{item.colour}" stroke-width="{_n(item.width)}"/>'
+        )
     elif item.sample in ("line", "cut"):
         sample = (
             f'<line x1="{_n(x)}" y1="{_n(y)}" x2="{_n(x + 26)}" y2="{_n(y)}" stroke="{item.colour}" '
