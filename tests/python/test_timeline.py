@@ -115,7 +115,7 @@ def test_a_grid_misses_a_change_that_changes_true_adds() -> None:
     dates = sorted(snapped.table["date"].unique())
     assert pd.Timestamp("2025-07-18") in dates and pd.Timestamp("2025-10-01") in dates
     assert snapped.change_dates == ("2025-07-18",)
-    assert snapped.to_dict()["change_dates"] == ["2025-07-18"]
+    assert snapped.to_dict()["tables"]["changes"] == [{"date": "2025-07-18"}]
     at_change = snapped.table[snapped.table["date"] == pd.Timestamp("2025-07-18")].drop(columns=["date", "method"])
     want = dr.analyze(model, "CN", method="exact", at="2025-07-18").exposure
     pd.testing.assert_frame_equal(at_change.reset_index(drop=True), want)

@@ -28,9 +28,10 @@ def test_json_is_the_results_dict(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["timeline", SCENARIO, "--start", "2022-01-01", "--end", "2023-06-01", "--seed", "3", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["analysis"] == "timeline"
-    assert data["change_dates"] == ["2022-02-01", "2022-06-17", "2022-10-01", "2023-01-01"]
+    changes = [row["date"] for row in data["tables"]["changes"]]
+    assert changes == ["2022-02-01", "2022-06-17", "2022-10-01", "2023-01-01"]
     dates = {row["date"][:10] for row in data["tables"]["table"]}
-    assert dates == {"2022-01-01", "2023-06-01", *data["change_dates"]}
+    assert dates == {"2022-01-01", "2023-06-01", *changes}
 
 
 @pytest.mark.parametrize(

@@ -178,10 +178,11 @@ def timeline(
 class Timeline(AnalysisResult):
     """The outcome of ``timeline``: ``table`` (date, adversary, class, the exposure columns,
     method), ``total_risk`` (date, adversary, total_risk) and ``change_dates`` (the model's
-    change dates within the timeline's range, YYYY-MM-DD: where its curves may step)."""
+    change dates within the timeline's range, YYYY-MM-DD: where its curves may step; as a
+    table, ``changes``)."""
 
     analysis: ClassVar[str] = "timeline"
-    extra_tables = ("total_risk",)
+    extra_tables = ("total_risk", "changes")
 
     def __init__(
         self,
@@ -194,8 +195,11 @@ class Timeline(AnalysisResult):
         super().__init__(table, provenance, model=model)
         self.change_dates: tuple[str, ...] = tuple(day.date().isoformat() for day in change_dates)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "change_dates": list(self.change_dates)}
+    @property
+    def changes(self) -> pd.DataFrame:
+        """``change_dates`` as a table (one column, ``date``), for ``to_dict`` and ``--json``."""
+        table: pd.DataFrame = pd.DataFrame({"date": list(self.change_dates)}, dtype=object)
+        return table
 
     def plot(
         self,
