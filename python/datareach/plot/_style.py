@@ -8,7 +8,6 @@ artists a chart draws."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -36,8 +35,10 @@ __all__ = [
     "legend_outside",
     "method_text",
     "percent_formatter",
+    "percent_scale",
     "points_formatter",
     "points_text",
+    "pyplot",
     "select",
     "title",
     "when_text",
@@ -222,10 +223,6 @@ def capped(count: int, top: int | None, noun: str) -> str:
     if top is None or count <= top:
         return ""
     return f", top {top} of {count:,} {noun}"
-
-
-def finite(value: float) -> bool:
-    return not math.isnan(value) and not math.isinf(value)
 
 
 def percent_scale(ax: Axes, axis: Literal["x", "y"], *, labelled: bool = False) -> None:
