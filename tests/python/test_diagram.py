@@ -566,7 +566,7 @@ def test_png_without_matplotlib_names_the_extra(texas: dr.Model, monkeypatch: py
     diagram = dr.diagram(texas, "2022-07-01")
     for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.setitem(sys.modules, name, None)  # type: ignore[arg-type]  # import fails
-    with pytest.raises(dr.ModelError, match=r"pip install 'datareach\[plot\]'"):
+    with pytest.raises(ImportError, match=r"pip install 'datareach\[plot\]'"):
         diagram.png()
     assert diagram.svg.startswith("<svg")  # the SVG needs no matplotlib
 
