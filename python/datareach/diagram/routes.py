@@ -84,13 +84,15 @@ def arc_shapes(
     column_of: Mapping[str, int],
     column_x: Sequence[tuple[float, float]],
     gaps: Mapping[tuple[int, int], tuple[float, float]],
+    open_gaps: Mapping[tuple[int, int], tuple[float, float]],
     colours: Mapping[str, str],
     marks: Marks,
 ) -> tuple[ArcShape, ...]:
     """Every arc drawn: ``column_x`` the (left, right) of each column, ``gaps`` the (top,
-    bottom) of each gap in the final layout. Draw order: rule arcs, flows, explicit arcs,
-    marked arcs last (on top)."""
-    waypoints = _waypoints(content, routes, shapes, gaps)
+    bottom) of each gap between two nodes in the final layout, ``open_gaps`` the free space
+    above the first and below the last node of each column. Draw order: rule arcs, flows,
+    explicit arcs, marked arcs last (on top)."""
+    waypoints = _waypoints(content, routes, shapes, column_of, gaps, open_gaps)
     ports = _ports(content, shapes, column_of, waypoints)
     drawn = []
     for index, arc in enumerate(content.arcs):
@@ -120,25 +122,51 @@ def _waypoints(
     content: AccessMap,
     routes: Plan,
     shapes: Mapping[str, NodeShape],
+    column_of: Mapping[str, int],
     gaps: Mapping[tuple[int, int], tuple[float, float]],
+    open_gaps: Mapping[tuple[int, int], tuple[float, float]],
 ) -> list[list[float]]:
-    """The height at which each arc crosses each gap it passes: the arcs of one gap spread
-    evenly over it, in the order of where they are heading."""
+    """The height at which each arc crosses each gap it passes. Between two nodes the arcs
+    of a gap spread evenly over it, in the order of where they are heading; above or below
+    a column, where there is room, each runs as straight as it can (at the height of the
+    line between its ends), kept apart from its neighbours."""
     users: dict[tuple[int, int], list[tuple[float, float, int, int]]] = {}
     for index, arc in enumerate(content.arcs):
         ys, yt = shapes[arc.source].centre[1], shapes[arc.target].centre[1]
+        cs, ct = column_of[arc.source], column_of[arc.target]
         for k, where in enumerate(routes.passes[index]):
-            users.setdefault(where, []).append((yt, ys, index, k))
+            straight = ys + (yt - ys) * (where[0] - cs) / (ct - cs)
+            key = straight if where in open_gaps else yt
+            users.setdefault(where, []).append((key, ys, index, k))
     heights: list[list[float]] = [[0.0] * len(p) for p in routes.passes]
     for where, passing in users.items():
-        top, bottom = gaps[where]
         passing.sort()
         weights = [gap_room(content.arcs[index]) for _, _, index, _ in passing]
+        if where in open_gaps:
+            for (_, _, index, k), y in zip(passing, _spread(open_gaps[where], [p[0] for p in passing], weights)):
+                heights[index][k] = y
+            continue
+        top, bottom = gaps[where]
         total = sum(weights)
         used = 0.0
         for (_, _, index, k), weight in zip(passing, weights):
             heights[index][k] = top + (bottom - top) * (used + weight / 2) / total
             used += weight
+    return heights
+
+
+def _spread(span: tuple[float, float], wanted: Sequence[float], weights: Sequence[float]) -> list[float]:
+    """Heights as near ``wanted`` (ascending) as possible within ``span``, neighbours at
+    least their room apart."""
+    top, bottom = span[0] + 4.0, span[1] - 4.0
+    heights: list[float] = []
+    for want, weight in zip(wanted, weights):
+        low = top + weight / 2 if not heights else heights[-1] + weight
+        heights.append(max(want, low))
+    limit = bottom
+    for i in range(len(heights) - 1, -1, -1):  # push back up from the bottom
+        heights[i] = min(heights[i], limit - weights[i] / 2)
+        limit = heights[i] - weights[i] / 2
     return heights
 
 
