@@ -607,6 +607,12 @@ def test_the_model_displays_its_counts_and_a_small_diagram(texas: dr.Model) -> N
     first, last = min(starts + ends), max(starts + ends)
     assert f"{first.date().isoformat()} to {last.date().isoformat()}" in html
     assert html.count("<svg") == 1
+    picture = ET.fromstring(html[html.index("<svg") : html.index("</svg>") + len("</svg>")])
+    assert (
+        picture.get("width") == "100%"
+        and picture.get("viewBox") == dr.diagram(texas).svg.split('viewBox="')[1].split('"')[0]
+    )
+    assert sorted(g.get("data-id") for g in _groups(picture, "node")) == sorted(texas.node_ids)
     summary = texas.summary()
     assert f"{len(texas.access)} access arcs" in summary and "2021-09-01" in summary
 
