@@ -624,3 +624,35 @@ def test_the_model_display_escapes_and_leaves_out_big_maps() -> None:
     big = dr.Model.from_dict({"format": "datareach/1", "nodes": [{"id": f"r{i}", "kind": "role"} for i in range(400)]})
     html = big._repr_html_()
     assert "<svg" not in html and "400" in html and "dr.diagram" in html
+
+
+def test_small_and_odd_models_draw() -> None:
+    empty = dr.diagram(dr.Model())
+    assert _groups(_parse(empty), "node") == [] and _dot_structure(empty.dot) == ([], [])
+    assert empty.png(1.0).startswith(b"\x89PNG")
+    looped = dr.Model.from_dict(
+        {
+            "format": "datareach/1",
+            "nodes": [{"id": "a", "kind": "role"}],
+            "access": [{"from": "a", "to": "a", "p": 0.5}],
+        }
+    )
+    root = _parse(dr.diagram(looped))
+    assert _arc_keys(root, "access") == [("access[0]", "a", "a")]
+    texts = [e.text for e in root.iter(f"{SVG}text")]
+    assert "p 0.5" in texts  # a probability below 1 is written on the arc
+
+
+def test_bad_requests_name_the_argument(texas: dr.Model) -> None:
+    for arguments, where in (
+        ({"at": "2022-13-01"}, "at"),
+        ({"classes": []}, "classes"),
+        ({"classes": 5}, "classes"),
+        ({"adversaries": ["CN", "CN"]}, "adversaries[1]"),
+    ):
+        with pytest.raises(dr.ModelError) as error:
+            dr.diagram(texas, **arguments)
+        assert error.value.where == where, arguments
+    with pytest.raises(dr.ModelError) as error:
+        dr.diagram("scenario.yaml")  # type: ignore[arg-type]
+    assert error.value.where == "model"
