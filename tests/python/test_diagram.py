@@ -193,6 +193,25 @@ def test_the_picture_is_deterministic(texas: dr.Model) -> None:
     assert dr.diagram(texas, "2022-07-01").dot == dr.diagram(texas.copy(), "2022-07-01").dot
 
 
+def test_the_picture_does_not_depend_on_the_hash_seed(texas: dr.Model) -> None:
+    import hashlib
+    import os
+    import subprocess
+    from pathlib import Path
+
+    code = (
+        "import hashlib, datareach as dr; m = dr.examples.project_texas(); "
+        "p = dr.most_likely_paths(m, 'CN', 'phone_numbers', k=5, at='2022-07-01'); "
+        "print(hashlib.sha256(dr.diagram(m, '2022-07-01', highlight=p).svg.encode()).hexdigest())"
+    )
+    root = Path(__file__).resolve().parents[2]
+    environment = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(root / "python")}
+    other = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
+    paths = dr.most_likely_paths(texas, "CN", "phone_numbers", k=5, at="2022-07-01")
+    here = hashlib.sha256(dr.diagram(texas, "2022-07-01", highlight=paths).svg.encode()).hexdigest()
+    assert other.stdout.strip() == here
+
+
 # -- highlights ------------------------------------------------------------------------------
 
 
