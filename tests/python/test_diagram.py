@@ -257,6 +257,33 @@ def test_highlighted_paths_mark_their_union_and_the_best_one_more(texas: dr.Mode
     assert marked_positions == list(range(len(arcs_group) - len(marked_positions), len(arcs_group)))
 
 
+def test_highlighted_arcs_say_what_access_they_are_and_labels_do_not_collide(texas: dr.Model) -> None:
+    from datareach.diagram.style import text_width
+
+    paths = dr.most_likely_paths(texas, "CN", "phone_numbers", k=5, at="2022-07-01")
+    layout = dr.diagram(texas, "2022-07-01", highlight=paths).layout
+    kinds = dict(zip((f"access[{i}]" for i in range(len(texas.access))), texas.access["kind"]))
+    for shape in layout.arcs:
+        if "highlight" in shape.marks:
+            assert shape.label is not None
+            expected = f"compels {shape.arc.p:.2g}" if shape.arc.kind == "rule" else kinds[shape.arc.entry]
+            assert shape.label.text == expected  # every arc of the example has p = 1
+    boxes = [
+        (
+            line.x - text_width(line.text, line.size) / 2,
+            line.y - line.size * 0.8,
+            line.x + text_width(line.text, line.size) / 2,
+            line.y + line.size * 0.25,
+        )
+        for line in (shape.label for shape in layout.arcs)
+        if line is not None
+    ]
+    nodes = [(n.x, n.y, n.x + n.width, n.y + n.height) for n in layout.nodes]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :] + nodes:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+
+
 def test_a_cut_marks_its_arcs(texas: dr.Model) -> None:
     cut = dr.cheapest_cut(texas, "CN", "phone_numbers", at="2022-07-01")
     assert len(cut.table) >= 1

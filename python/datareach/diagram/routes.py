@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from . import style
 from .content import AccessMap, MapArc
@@ -109,13 +109,51 @@ def arc_shapes(
         head, base = _head(segments[-1][2], segments[-1][3], width)
         last = segments[-1]
         segments[-1] = (last[0], last[1], last[2], base)
-        label = _label(arc, segments[-1], colour)
         cross = _cross_mark(segments[0], 0.5 if len(segments) > 1 else 0.3) if CUT in arc_marks else None
         drawn.append(
-            ArcShape(arc, tuple(segments), head, colour, width, dash, opacity, arc_marks, label, cross, _tooltip(arc))
+            ArcShape(arc, tuple(segments), head, colour, width, dash, opacity, arc_marks, None, cross, _tooltip(arc))
         )
+    drawn = _labelled(drawn, shapes.values())
     rank = {"rule": 0, "flow": 1, "access": 2}
     return tuple(sorted(drawn, key=lambda shape: (bool(shape.marks), rank[shape.arc.kind])))
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _label_box(point: Point, width: float) -> Box:
+    """The box of a label of ``width`` written just above ``point``."""
+    x, y = point[0], point[1] - 3.5
+    return (x - width / 2 - 1, y - style.LABEL_SIZE * 0.8, x + width / 2 + 1, y + style.LABEL_SIZE * 0.25)
+
+
+def _labelled(drawn: list[ArcShape], nodes: Iterable[NodeShape]) -> list[ArcShape]:
+    """The arcs with their labels placed: marked arcs first, each label at the first of its
+    candidate places (middles of the stretches between columns, the last first: near the
+    target) that overlaps neither a box nor a label placed before; the first candidate
+    when none is free."""
+    taken: list[Box] = [(n.x - 2, n.y - 2, n.x + n.width + 2, n.y + n.height + 2) for n in nodes]
+    labels: dict[int, TextLine] = {}
+    order = sorted(range(len(drawn)), key=lambda i: (not drawn[i].marks, i))
+    for i in order:
+        shape = drawn[i]
+        text = _text(shape.arc, shape.marks)
+        if text is None:
+            continue
+        width = style.text_width(text, style.LABEL_SIZE)
+        between = shape.segments[::2]  # segments alternate: between columns, across a column
+        candidates = [bezier(segment, t) for segment in reversed(between) for t in (0.5, 0.3, 0.7)]
+
+        chosen = next(
+            (p for p in candidates if not any(_overlaps(_label_box(p, width), other) for other in taken)), candidates[0]
+        )
+        taken.append(_label_box(chosen, width))
+        labels[i] = TextLine(chosen[0], chosen[1] - 3.5, text, style.LABEL_SIZE, shape.colour, anchor="middle")
+    return [dataclasses.replace(shape, label=labels.get(i)) for i, shape in enumerate(drawn)]
 
 
 def _waypoints(
@@ -251,23 +289,20 @@ def _head(control: Point, tip: Point, width: float) -> tuple[tuple[Point, Point,
     return (tip, left, right), (tip[0] - ux * size * 0.6, tip[1] - uy * size * 0.6)
 
 
-def _text(arc: MapArc) -> str | None:
-    """An arc's visible label: what its style does not already say."""
+def _text(arc: MapArc, marks: frozenset[str]) -> str | None:
+    """An arc's visible label: what its style does not already say. A flow's kind (and share
+    below 1), an access arc's p below 1; on a highlighted or cut arc also what kind of
+    access it is (``admin``, ``compels 0.9``), so a path reads as a story."""
     if arc.kind == "flow":
         share = "" if arc.p >= 1 else f" {arc.p:.0%}"
         return (arc.label or "flow") + share
-    if arc.kind == "access" and arc.p < 1:
-        return f"p {arc.p:.2g}"
-    return None
-
-
-def _label(arc: MapArc, segment: Segment, colour: str) -> TextLine | None:
-    """The label at the middle of the arc's last segment: in the gap before its target."""
-    text = _text(arc)
-    if text is None:
-        return None
-    x, y = bezier(segment, 0.5)
-    return TextLine(x, y - 3.5, text, style.LABEL_SIZE, colour, anchor="middle")
+    marked = bool(marks & {HIGHLIGHT, CUT})
+    if arc.kind == "rule":
+        return f"compels {arc.p:.2g}" if marked else None
+    parts = [arc.label] if marked and arc.label else []
+    if arc.p < 1:
+        parts.append(f"p {arc.p:.2g}")
+    return " · ".join(parts) if parts else None
 
 
 def _cross_mark(segment: Segment, t: float) -> tuple[tuple[Point, Point], tuple[Point, Point]]:
