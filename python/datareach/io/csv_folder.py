@@ -17,6 +17,7 @@ import csv
 import io
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,10 @@ def csv_text(table: SheetTable) -> str:
     writer.writerow(table.header)
     for number, row in enumerate(table.rows, start=2):
         writer.writerow(
-            [_cell(value, f"{table.name}{SUFFIX}, row {number:,}, column {name}") for name, value in zip(table.header, row)]
+            [
+                _cell(value, f"{table.name}{SUFFIX}, row {number:,}, column {name}")
+                for name, value in zip(table.header, row)
+            ]
         )
     return out.getvalue()
 
@@ -82,7 +86,9 @@ def write_csv_folder(tables: list[SheetTable], folder: Any, extra: dict[str, str
     try:
         path.mkdir(exist_ok=True)
     except FileNotFoundError:
-        raise ModelError(f"cannot write {shown_path(path)}: the folder {shown_path(path.parent)} does not exist") from None
+        raise ModelError(
+            f"cannot write {shown_path(path)}: the folder {shown_path(path.parent)} does not exist"
+        ) from None
     except OSError as error:
         raise ModelError(f"cannot write the folder {shown_path(path)}: {error.strerror or error}") from None
     if not path.is_dir():
@@ -100,7 +106,9 @@ def read_csv_folder(folder: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Raw
     if not path.is_dir():
         raise ModelError(f"cannot read {shown_path(path)}: it is not a folder")
     try:
-        files = sorted(entry for entry in path.iterdir() if entry.suffix.lower() == SUFFIX and not entry.name.startswith("."))
+        files = sorted(
+            entry for entry in path.iterdir() if entry.suffix.lower() == SUFFIX and not entry.name.startswith(".")
+        )
     except OSError as error:
         raise ModelError(f"cannot read the folder {shown_path(path)}: {error.strerror or error}") from None
     if not any(entry.name == f"nodes{SUFFIX}" for entry in files):
@@ -122,12 +130,12 @@ def _label(entry: Path) -> str:
     return entry.name if entry.stem in SHEETS else quote(entry.name)
 
 
-def _rows(text: str, label: str) -> list[tuple[int, list[Any]]]:
-    rows: list[tuple[int, list[Any]]] = []
+def _rows(text: str, label: str) -> list[tuple[int, Sequence[Any]]]:
+    rows: list[tuple[int, Sequence[Any]]] = []
     reader = csv.reader(io.StringIO(text, newline=""))
     number = 0
     try:
-        for number, cells in enumerate(reader, start=1):  # noqa: B007  # number names the row of an error
+        for number, cells in enumerate(reader, start=1):
             if any(cells):
                 rows.append((number, [cell if cell else None for cell in cells]))
     except csv.Error as error:

@@ -94,8 +94,12 @@ def save(model: Model, target: PathOrFile, format: FileFormat | SheetFormat | No
 
 def _text_format(format: str | None) -> FileFormat | None:
     """``format`` when it names a text format (YAML or JSON); any other is an error."""
-    if format is None or format == "yaml" or format == "json":
-        return format
+    if format is None:
+        return None
+    if format == "yaml":
+        return "yaml"
+    if format == "json":
+        return "json"
     raise ModelError(f"unknown file format {describe(format)}; use 'yaml', 'json', 'xlsx' or 'csv'", where="format")
 
 

@@ -345,9 +345,7 @@ def _read_sheet(sheet: RawSheet, spec: SheetSpec) -> _Read:
     if body:
         for column in spec.columns:
             if column.required and column.name not in present:
-                raise SheetError(
-                    f"missing required column {quote(column.name)}", sheet=sheet.label, row=1, columns=()
-                )
+                raise SheetError(f"missing required column {quote(column.name)}", sheet=sheet.label, row=1, columns=())
     for number, cells in body:
         read.entries.append(_row_entry(sheet, columns, number, cells, read, len(read.entries)))
         read.rows.append(number)
@@ -480,7 +478,10 @@ def _model_fields(read: _Read, rows: dict[str, int]) -> dict[str, Any]:
             )
         if name in rows:
             raise SheetError(
-                f"the field {name} is given twice (also row {rows[name]:,})", sheet=label, row=number, columns=("field",)
+                f"the field {name} is given twice (also row {rows[name]:,})",
+                sheet=label,
+                row=number,
+                columns=("field",),
             )
         rows[name] = number
         if "value" not in entry:
@@ -519,7 +520,10 @@ def _sources(read: _Read, rows: dict[str, tuple[int, int]]) -> dict[str, Any]:
         for name, value in entry.get("fields", {}).items():
             if name in fields:
                 raise SheetError(
-                    f"gives {quote(name)} again: it has a column of its own", sheet=label, row=number, columns=("fields",)
+                    f"gives {quote(name)} again: it has a column of its own",
+                    sheet=label,
+                    row=number,
+                    columns=("fields",),
                 )
             fields[name] = value
             read.origins[(index, name)] = "fields"
@@ -550,7 +554,9 @@ def _located(
     if head is not None and head[1] in model_rows:
         item = f"item {int(head[2]) + 1}: " if head[2] is not None else ""
         row = model_rows[head[1]]
-        return SheetError(item + error.reason, sheet=reads["model"].sheet.label, row=row, columns=("value",), entry=where)
+        return SheetError(
+            item + error.reason, sheet=reads["model"].sheet.label, row=row, columns=("value",), entry=where
+        )
     if where.startswith("sources.") and "sources" in reads:
         return _in_source_row(error, reads["sources"], source_rows)
     return error
@@ -665,5 +671,7 @@ def _sources_table(sources: Mapping[str, Mapping[str, Any]]) -> SheetTable:
     for source_id, fields in sources.items():
         texts = {name: fields[name] for name in SOURCE_TEXT_FIELDS if isinstance(fields.get(name), str)}
         others = {name: value for name, value in fields.items() if name not in texts}
-        rows.append([source_id, *(texts.get(name) for name in SOURCE_TEXT_FIELDS), json_cell(others) if others else None])
+        rows.append(
+            [source_id, *(texts.get(name) for name in SOURCE_TEXT_FIELDS), json_cell(others) if others else None]
+        )
     return SheetTable("sources", SHEETS["sources"].names, rows)

@@ -32,8 +32,10 @@ SHEET_FORMATS: tuple[SheetFormat, ...] = ("xlsx", "csv")
 def sheet_format_of(source: Any, format: str | None) -> SheetFormat | None:
     """``"xlsx"`` or ``"csv"`` when ``source`` (with the ``format`` asked for) is a
     spreadsheet, None when it is a YAML or JSON file."""
-    if format == "xlsx" or format == "csv":
-        return format
+    if format == "xlsx":
+        return "xlsx"
+    if format == "csv":
+        return "csv"
     if format is not None:
         return None
     name = name_of(source)

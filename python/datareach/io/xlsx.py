@@ -121,7 +121,7 @@ def unescape_cell_text(text: str) -> str:
 
 def _exact_in_excel(value: float) -> bool:
     """Whether openpyxl's 16 significant digits write ``value`` exactly."""
-    written = float("%.16g" % value)
+    written = float(f"{value:.16g}")
     return written == value and math.copysign(1.0, written) == math.copysign(1.0, value)
 
 
@@ -169,8 +169,11 @@ def workbook_bytes(tables: Sequence[SheetTable], readme: Sequence[Sequence[str]]
         sheet = book.create_sheet(README_SHEET)
         for column, width in zip("ABCDE", (14, 22, 10, 70, 30)):
             sheet.column_dimensions[column].width = width
-        for number, row in enumerate(readme):
-            cells = [_text_cell(sheet, encode_text(text, guard_formulas=False), README_SHEET, WriteOnlyCell) for text in row]
+        for number, texts in enumerate(readme):
+            cells = [
+                _text_cell(sheet, encode_text(text, guard_formulas=False), README_SHEET, WriteOnlyCell)
+                for text in texts
+            ]
             if number == 0:
                 for cell in cells:
                     cell.font = bold
@@ -192,7 +195,10 @@ def workbook_bytes(tables: Sequence[SheetTable], readme: Sequence[Sequence[str]]
         sheet.append(header)
         for number, row in enumerate(table.rows, start=2):
             sheet.append(
-                [_cell(sheet, value, f"{table.name}, row {number:,}, column {name}") for name, value in zip(table.header, row)]
+                [
+                    _cell(sheet, value, f"{table.name}, row {number:,}, column {name}")
+                    for name, value in zip(table.header, row)
+                ]
             )
     out = io.BytesIO()
     book.save(out)
@@ -226,9 +232,7 @@ def read_xlsx(source: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> list[RawSheet]
     except ModelError:
         raise
     except Exception as error:  # openpyxl's own errors on a damaged file, of many types
-        raise ModelError(
-            f"cannot read {shown}: not a readable XLSX workbook ({type(error).__name__})"
-        ) from None
+        raise ModelError(f"cannot read {shown}: not a readable XLSX workbook ({type(error).__name__})") from None
 
 
 def _check_archive(data: bytes, shown: str, budget: int) -> None:
@@ -268,7 +272,7 @@ def _sheets(book: Any) -> list[RawSheet]:
     return raw
 
 
-def _rows(sheet: Any, label: str, scanned: list[int]) -> list[tuple[int, list[Any]]]:
+def _rows(sheet: Any, label: str, scanned: list[int]) -> list[tuple[int, Sequence[Any]]]:
     from openpyxl.cell.read_only import EMPTY_CELL
 
     declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
@@ -279,7 +283,7 @@ def _rows(sheet: Any, label: str, scanned: list[int]) -> list[tuple[int, list[An
             where=label,
         )
     sheet.reset_dimensions()  # stream the cells there are, never pad rows to a declared size
-    rows: list[tuple[int, list[Any]]] = []
+    rows: list[tuple[int, Sequence[Any]]] = []
     for number, cells in enumerate(sheet.iter_rows(), start=1):
         if number > MAX_ROWS:
             raise ModelError(f"the sheet has more than {MAX_ROWS:,} rows", where=label)

@@ -10,7 +10,8 @@ every entry point.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -137,18 +138,22 @@ def frame_to_columns(section: str, frame: pd.DataFrame | Mapping[str, Any], firs
             array = arrays[name]
             missing = np.asarray(pd.isna(array), dtype=bool)
             if name in _LIST_FIELDS[section]:
-                array = _split_list_cells(array, missing, lambda row, name=name: where(section, first_row + row, name))
+                array = _split_list_cells(array, missing, functools.partial(_location, section, first_row, name))
             columns[name] = RawColumn(array, missing)
         else:
             columns[name] = absent
     return columns
 
 
+def _location(section: str, first_row: int, field: str, row: int) -> str:
+    return where(section, first_row + row, field)
+
+
 # The fields of each section that hold lists of ids.
 _LIST_FIELDS = {section: {f.name for f in fields if f.type is FieldType.REFS} for section, fields in FIELDS.items()}
 
 
-def _split_list_cells(values: np.ndarray, missing: np.ndarray, locate: Any) -> np.ndarray:
+def _split_list_cells(values: np.ndarray, missing: np.ndarray, locate: Callable[[int], str]) -> np.ndarray:
     """A list column with every text cell (``a; b``) split into its ids; other values as
     they are (lists pass, anything else is refused by the validator)."""
     if values.dtype.kind != "O":
@@ -156,7 +161,7 @@ def _split_list_cells(values: np.ndarray, missing: np.ndarray, locate: Any) -> n
     texts = [row for row in np.flatnonzero(~missing).tolist() if isinstance(values[row], str)]
     if not texts:
         return values
-    out = values.copy()
+    out: np.ndarray = values.copy()
     for row in texts:
         try:
             out[row] = tuple(split_list_cell(values[row]))
