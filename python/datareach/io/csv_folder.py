@@ -65,7 +65,9 @@ def _cell(value: CellValue, location: str) -> str:
 def csv_text(table: SheetTable) -> str:
     """The CSV text of one sheet: its header, then a line per row."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF as RFC 4180 says: a cell holding either character is then quoted (with "\n" alone
+    # a bare carriage return would be written unquoted and read as a line break).
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.header)
     for number, row in enumerate(table.rows, start=2):
         writer.writerow(

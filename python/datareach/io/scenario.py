@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import ModelError, describe
+from ..errors import ModelError, describe, quote
 from ..model import Model
 from ..model.fields import SECTIONS
 from .files import DEFAULT_MAX_BYTES, PathOrFile, name_of, write_text
-from .formats import FileFormat, dump_json, format_of, parse_document
+from .formats import SUFFIXES, FileFormat, dump_json, format_of, parse_document
 from .loading import LoadLimits, load_file, model_from_parsed
 from .spreadsheets import SheetFormat, load_spreadsheet, save_spreadsheet, sheet_format_of
 from .yaml_writer import Entry, Inline, dump_yaml
@@ -88,8 +88,19 @@ def save(model: Model, target: PathOrFile, format: FileFormat | SheetFormat | No
     if sheets is not None:
         save_spreadsheet(model, target, sheets)
         return
-    chosen = _text_format(format) or format_of(name_of(target), default=None)
+    chosen = _text_format(format) or format_of(name_of(target), default="yaml" if _has_text_suffix(target) else None)
     write_text(target, dumps(model, chosen))
+
+
+def _has_text_suffix(target: PathOrFile) -> bool:
+    """Whether the name says YAML or JSON; any other name is an error naming every format."""
+    if Path(name_of(target)).suffix.lower() in SUFFIXES:
+        return True
+    raise ModelError(
+        f"cannot tell the file format of {quote(name_of(target), 200)}: name it .yaml, .yml, .json or .xlsx, "
+        "end the path of a folder of CSV files with '/', or pass format='yaml', 'json', 'xlsx' or 'csv'",
+        where="format",
+    )
 
 
 def _text_format(format: str | None) -> FileFormat | None:
