@@ -18,12 +18,12 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
-from fuzz_strategies import valid_scenarios
 from hypothesis import HealthCheck, given, settings
-from random_models import add_ranges, random_scenario
 
 import datareach as dr
 from datareach.model.lists import join_list_cell, split_list_cell
+from fuzz_strategies import valid_scenarios
+from random_models import add_ranges, random_scenario
 
 FORMATS = ["xlsx", "csv"]
 

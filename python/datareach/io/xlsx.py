@@ -157,7 +157,8 @@ def _text_cell(sheet: Any, text: str, location: str, cell_type: Any) -> Any:
 
 def workbook_bytes(tables: Sequence[SheetTable], readme: Sequence[Sequence[str]] | None = None) -> bytes:
     """The XLSX file of ``tables`` (one sheet each, header in bold, frozen), with a
-    ``README`` sheet of ``readme`` rows first when given."""
+    ``README`` sheet of ``readme`` rows first when given (an empty text there is a blank
+    cell: the README is never read back)."""
     openpyxl = require_openpyxl()
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -172,11 +173,14 @@ def workbook_bytes(tables: Sequence[SheetTable], readme: Sequence[Sequence[str]]
         for number, texts in enumerate(readme):
             cells = [
                 _text_cell(sheet, encode_text(text, guard_formulas=False), README_SHEET, WriteOnlyCell)
+                if text
+                else None
                 for text in texts
             ]
             if number == 0:
                 for cell in cells:
-                    cell.font = bold
+                    if cell is not None:
+                        cell.font = bold
             sheet.append(cells)
     for table in tables:
         if len(table.rows) >= MAX_ROWS:
