@@ -474,3 +474,54 @@ def test_the_csv_template_with_the_example(tmp_path: Path, capsys: pytest.Captur
 def test_a_template_needs_a_spreadsheet_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["template", str(tmp_path / "inventory.yaml")]) == 2
     assert "a template is an XLSX workbook or a folder of CSV files" in capsys.readouterr().err
+
+
+# -- a workbook as Excel writes it ----------------------------------------------------------
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def excel_style_workbook(path: Path, strings: list[str], rows: list[str]) -> Path:
+    """A minimal workbook of one ``nodes`` sheet whose text is in a shared-strings table,
+    as Excel writes text (openpyxl writes inline strings)."""
+    shared = "".join(f'<si><t xml:space="preserve">{text}</t></si>' for text in strings)
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": f'<Relationships xmlns="{_RELS}"><Relationship Id="rId1" Type="{_DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{_MAIN}" xmlns:r="{_DOC}"><sheets><sheet name="nodes" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{_RELS}"><Relationship Id="rId1" Type="{_DOC}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{_DOC}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+        ),
+        "xl/sharedStrings.xml": f'<sst xmlns="{_MAIN}">{shared}</sst>',
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{_MAIN}"><sheetData>{"".join(rows)}</sheetData></worksheet>',
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return path
+
+
+def test_a_workbook_with_shared_strings_and_excel_escapes(tmp_path: Path) -> None:
+    strings = ["id", "kind", "note", "a", "store", "carriage_x000D_return", "b", "'=not a formula"]
+    rows = [
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>',
+        '<row r="2"><c r="A2" t="s"><v>3</v></c><c r="B2" t="s"><v>4</v></c><c r="C2" t="s"><v>5</v></c></row>',
+        '<row r="4"><c r="A4" t="s"><v>6</v></c><c r="B4" t="s"><v>4</v></c><c r="C4" t="s"><v>7</v></c></row>',
+    ]
+    model = dr.load(excel_style_workbook(tmp_path / "excel.xlsx", strings, rows))
+    assert model.nodes["id"].tolist() == ["a", "b"]
+    assert model.nodes["note"].tolist() == ["carriage\rreturn", "=not a formula"]
+    formula = '<row r="5"><c r="A5"><f>CONCAT("x","y")</f><v>xy</v></c><c r="B5" t="s"><v>4</v></c></row>'
+    message = str(error_of(excel_style_workbook(tmp_path / "formula.xlsx", strings, [*rows, formula])))
+    assert message.startswith("nodes, row 5, column id: holds a formula")

@@ -277,6 +277,14 @@ class SheetError(ModelError):
         self.columns = tuple(columns)
         self.entry = entry
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its fields (pickled to another process, say), not from its message.
+        return (_sheet_error, (self.reason, self.sheet, self.row, self.columns, self.entry))
+
+
+def _sheet_error(reason: str, sheet: str, row: int | None, columns: Sequence[str], entry: str | None) -> SheetError:
+    return SheetError(reason, sheet=sheet, row=row, columns=columns, entry=entry)
+
 
 def _location(sheet: str, row: int | None, columns: Sequence[str]) -> str:
     parts = [sheet]
