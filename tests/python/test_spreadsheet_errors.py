@@ -525,3 +525,26 @@ def test_a_workbook_with_shared_strings_and_excel_escapes(tmp_path: Path) -> Non
     formula = '<row r="5"><c r="A5"><f>CONCAT("x","y")</f><v>xy</v></c><c r="B5" t="s"><v>4</v></c></row>'
     message = str(error_of(excel_style_workbook(tmp_path / "formula.xlsx", strings, [*rows, formula])))
     assert message.startswith("nodes, row 5, column id: holds a formula")
+
+
+def test_a_csv_folder_is_read_within_max_bytes(tmp_path: Path) -> None:
+    folder = csv_folder(tmp_path / "inv", {"nodes": "id,kind\n" + "".join(f"n{i},store\n" for i in range(1000))})
+    assert len(dr.load(folder).nodes) == 1000
+    assert "larger than the limit of 5,000 bytes" in str(error_of(folder, max_bytes=5_000))
+
+
+def test_a_csv_cell_beyond_the_reader_limit_names_its_row(tmp_path: Path) -> None:
+    folder = csv_folder(tmp_path / "inv", {"nodes": 'id,kind,note\na,store,x\nb,store,"' + "y" * 200_000 + '"\n'})
+    message = str(error_of(folder))
+    assert message.startswith("nodes.csv, row 3: invalid CSV: field larger than field limit")
+    assert "yyyy" not in message
+    model = dr.Model().add_node("a", "store", note="y" * 200_000)
+    with pytest.raises(
+        dr.ModelError, match=r"nodes\.csv, row 2, column note: holds 200,000 characters, more than the 131,072"
+    ):
+        dr.save(model, tmp_path / "out", format="csv")
+    with pytest.raises(
+        dr.ModelError, match=r"nodes, row 2, column note: holds 200,000 characters, more than the 32,767"
+    ):
+        dr.save(model, tmp_path / "out.xlsx")
+    assert not (tmp_path / "out.xlsx").exists()  # nothing half-written

@@ -21,6 +21,7 @@ characters) and for text that would read as such an escape.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import re
@@ -125,22 +126,32 @@ def _exact_in_excel(value: float) -> bool:
     return written == value and math.copysign(1.0, written) == math.copysign(1.0, value)
 
 
-def _cell(sheet: Any, value: CellValue, location: str) -> Any:
-    """An openpyxl cell for one value (None for a blank cell)."""
-    from openpyxl.cell import WriteOnlyCell
+@dataclasses.dataclass(frozen=True)
+class _Text:
+    """A text cell's content, escaped for XML."""
 
+    text: str
+
+
+# A cell as written: blank, a flag, a number cell, or text.
+_Prepared = None | bool | int | float | _Text
+
+
+def _prepare(value: CellValue, location: str) -> _Prepared:
+    """How one value is written (see the module docstring); a cell Excel cannot hold is an
+    error naming it."""
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
-        return value if abs(value) <= _EXACT_INTEGERS else _text_cell(sheet, str(value), location, WriteOnlyCell)
+        return value if abs(value) <= _EXACT_INTEGERS else _text(str(value), location)
     if isinstance(value, float):
         if math.isfinite(value) and _exact_in_excel(value):
             return value
-        return _text_cell(sheet, "inf" if value == math.inf else repr(value), location, WriteOnlyCell)
-    return _text_cell(sheet, encode_text(value, guard_formulas=False), location, WriteOnlyCell)
+        return _text("inf" if value == math.inf else repr(value), location)
+    return _text(encode_text(value, guard_formulas=False), location)
 
 
-def _text_cell(sheet: Any, text: str, location: str, cell_type: Any) -> Any:
+def _text(text: str, location: str) -> _Text:
     text = escape_cell_text(text)
     if len(text) > EXCEL_CELL_LIMIT:
         raise ModelError(
@@ -148,11 +159,26 @@ def _text_cell(sheet: Any, text: str, location: str, cell_type: Any) -> Any:
             "save the model as CSV or YAML instead",
             where=location,
         )
-    cell = cell_type(sheet, value=text)
-    cell.data_type = "s"  # typed text: never a formula, whatever it starts with
-    if text.startswith(FORMULA_STARTS):
-        cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
-    return cell
+    return _Text(text)
+
+
+def _prepared_tables(tables: Sequence[SheetTable]) -> list[tuple[SheetTable, list[list[_Prepared]]]]:
+    """Every cell of every sheet as it is written, checked before the workbook is begun: a
+    write that fails leaves no half-built workbook behind."""
+    prepared = []
+    for table in tables:
+        if len(table.rows) >= MAX_ROWS:
+            raise ModelError(
+                f"{len(table.rows):,} entries do not fit in a sheet ({MAX_ROWS - 1:,} rows below the header); "
+                "save the model as CSV instead",
+                where=table.name,
+            )
+        rows = [
+            [_prepare(value, f"{table.name}, row {number:,}, column {name}") for name, value in zip(table.header, row)]
+            for number, row in enumerate(table.rows, start=2)
+        ]
+        prepared.append((table, rows))
+    return prepared
 
 
 def workbook_bytes(tables: Sequence[SheetTable], readme: Sequence[Sequence[str]] | None = None) -> bytes:
@@ -164,46 +190,40 @@ def workbook_bytes(tables: Sequence[SheetTable], readme: Sequence[Sequence[str]]
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    prepared = _prepared_tables(tables)
+    notes = [
+        [_text(encode_text(text, guard_formulas=False), README_SHEET) if text else None for text in row]
+        for row in readme or ()
+    ]
     book = openpyxl.Workbook(write_only=True)
     bold = Font(bold=True)
+
+    def cell(sheet: Any, value: _Prepared, font: Any = None) -> Any:
+        if not isinstance(value, _Text) and font is None:
+            return value
+        written = WriteOnlyCell(sheet, value=value.text if isinstance(value, _Text) else value)
+        if isinstance(value, _Text):
+            written.data_type = "s"  # typed text: never a formula, whatever it starts with
+            if value.text.startswith(FORMULA_STARTS):
+                written.quotePrefix = True  # and Excel keeps it text when the cell is edited
+        if font is not None:
+            written.font = font
+        return written
+
     if readme is not None:
         sheet = book.create_sheet(README_SHEET)
         for column, width in zip("ABCDE", (14, 22, 10, 70, 30)):
             sheet.column_dimensions[column].width = width
-        for number, texts in enumerate(readme):
-            cells = [
-                _text_cell(sheet, encode_text(text, guard_formulas=False), README_SHEET, WriteOnlyCell)
-                if text
-                else None
-                for text in texts
-            ]
-            if number == 0:
-                for cell in cells:
-                    if cell is not None:
-                        cell.font = bold
-            sheet.append(cells)
-    for table in tables:
-        if len(table.rows) >= MAX_ROWS:
-            raise ModelError(
-                f"{len(table.rows):,} entries do not fit in a sheet ({MAX_ROWS - 1:,} rows below the header); "
-                "save the model as CSV instead",
-                where=table.name,
-            )
+        for number, line in enumerate(notes):
+            sheet.append([cell(sheet, value, bold if number == 0 and value is not None else None) for value in line])
+    for table, rows in prepared:
         sheet = book.create_sheet(table.name)
         sheet.freeze_panes = "A2"
         for index, name in enumerate(table.header):
             sheet.column_dimensions[get_column_letter(index + 1)].width = max(10, len(name) + 4)
-        header = [WriteOnlyCell(sheet, value=name) for name in table.header]
-        for cell in header:
-            cell.font = bold
-        sheet.append(header)
-        for number, row in enumerate(table.rows, start=2):
-            sheet.append(
-                [
-                    _cell(sheet, value, f"{table.name}, row {number:,}, column {name}")
-                    for name, value in zip(table.header, row)
-                ]
-            )
+        sheet.append([cell(sheet, _Text(name), bold) for name in table.header])
+        for row in rows:
+            sheet.append([cell(sheet, value) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
