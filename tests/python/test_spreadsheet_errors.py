@@ -5,6 +5,7 @@ files are refused before they cost memory or time; templates load and fill in.""
 
 from __future__ import annotations
 
+import csv
 import datetime
 import io
 import os
@@ -19,6 +20,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import datareach as dr
 from datareach.cli import main
@@ -548,3 +551,78 @@ def test_a_csv_cell_beyond_the_reader_limit_names_its_row(tmp_path: Path) -> Non
     ):
         dr.save(model, tmp_path / "out.xlsx")
     assert not (tmp_path / "out.xlsx").exists()  # nothing half-written
+
+
+# -- fuzzing ---------------------------------------------------------------------------------
+
+_ODD_CELLS = [
+    "",
+    "'",
+    "''",
+    "=1+1",
+    "#N/A",
+    "inf",
+    "-inf",
+    "nan",
+    "1e999",
+    "2021-02-30",
+    "a; ; b",
+    "{",
+    '{"a": 1}',
+    "TRUE",
+]
+_CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(_ODD_CELLS),
+    st.sampled_from(["virginia", "admin", "CN", "store", "role", "0.5", "1", "2022-01-01"]),
+    st.text(max_size=6),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+)
+
+
+@st.composite
+def _sheets(draw: st.DrawFn) -> tuple[str, list[list[Any]]]:
+    section = draw(st.sampled_from(["events", "nodes", "classes", "placements", "flows", "access", "sources", "model"]))
+    names = list(SHEETS[section].names)
+    header = draw(st.lists(st.one_of(st.sampled_from(names), st.sampled_from(["window", "prob", ""])), max_size=6))
+    rows = draw(st.lists(st.lists(_CELLS, max_size=7), max_size=5))
+    return section, [header, *rows]
+
+
+def _check_outcome(load: Callable[[], dr.Model]) -> None:
+    try:
+        load()
+    except dr.ModelError as error:
+        assert len(str(error)) < 600, str(error)
+        assert str(error).strip() and "Traceback" not in str(error)
+
+
+@settings(
+    max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(drawn=_sheets())
+def test_any_cells_load_or_fail_with_a_short_error(tmp_path: Path, drawn: tuple[str, list[list[Any]]]) -> None:
+    """Whatever the cells, a workbook or a CSV folder loads or ends in a short ModelError,
+    never another exception (docs/design.md §7, "Bad input")."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    section, rows = drawn
+    sheets = {"nodes": rows} if section == "nodes" else {"nodes": NODES, section: rows}
+    cleaned = {
+        name: [[ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in row] for row in content]
+        for name, content in sheets.items()
+    }
+    folder = tmp_path / f"case{len(list(tmp_path.iterdir()))}"
+    folder.mkdir()
+    path = workbook(folder / "fuzz.xlsx", cleaned)
+    _check_outcome(lambda: dr.load(path))
+    texts = {}
+    for name, content in sheets.items():
+        out = io.StringIO()
+        writer = csv.writer(out)
+        for row in content:
+            writer.writerow(["" if c is None else str(c) for c in row])
+        texts[name] = out.getvalue()
+    _check_outcome(lambda: dr.load(csv_folder(folder / "csv", texts)))

@@ -355,7 +355,7 @@ def _read_sheet(sheet: RawSheet, spec: SheetSpec) -> _Read:
             if column.required and column.name not in present:
                 raise SheetError(f"missing required column {quote(column.name)}", sheet=sheet.label, row=1, columns=())
     for number, cells in body:
-        read.entries.append(_row_entry(sheet, columns, number, cells, read, len(read.entries)))
+        read.entries.append(_row_entry(sheet, columns, number, cells))
         read.rows.append(number)
     return read
 
@@ -396,9 +396,7 @@ def _unknown_column(spec: SheetSpec, name: str) -> str:
     return f"unknown column {quote(name)}{did_you_mean(name, spec.names)}; the columns are {', '.join(spec.names)}"
 
 
-def _row_entry(
-    sheet: RawSheet, columns: list[Column | None], number: int, cells: Sequence[Any], read: _Read, index: int
-) -> dict[str, Any]:
+def _row_entry(sheet: RawSheet, columns: list[Column | None], number: int, cells: Sequence[Any]) -> dict[str, Any]:
     entry: dict[str, Any] = {}
     for position, cell in enumerate(cells):
         if _blank(cell):
