@@ -470,7 +470,7 @@ def test_the_csv_template_with_the_example(tmp_path: Path, capsys: pytest.Captur
     assert main(["template", f"{tmp_path / 'empty'}/"]) == 0
     assert dr.load(tmp_path / "empty") == dr.Model()
     buffer = io.BytesIO()
-    dr.template(buffer, "xlsx", example=True)
+    dr.template(buffer, "xlsx", model=dr.examples.project_texas())
     assert dr.load(io.BytesIO(buffer.getvalue()), format="xlsx") == dr.examples.project_texas()
 
 

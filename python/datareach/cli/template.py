@@ -12,10 +12,11 @@ __all__ = ["register"]
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ..examples import project_texas
     from ..io.sheets import SHEET_ORDER
     from ..io.template import template
 
-    template(args.path, args.format, example=args.example)
+    template(args.path, args.format, model=project_texas() if args.example else None)
     what = "the Project Texas example" if args.example else "a template to fill in"
     print(f"wrote {args.path}: {what}, sheets {', '.join(SHEET_ORDER)} and a README")
     return 0

@@ -3,10 +3,10 @@
 library's ``csv`` module: no extra to install.
 
 Files are UTF-8 (a byte order mark, as Excel's "CSV UTF-8" writes, is accepted), comma
-separated, quoted where needed (RFC 4180), one line per row unless a cell holds a line
-break. Every cell is text: numbers are written with their exact digits (``repr``), flags
-``true``, infinity ``inf``; text that a spreadsheet program would read as a formula starts
-with an apostrophe, which reading drops (:func:`~datareach.io.sheets.encode_text`).
+separated, quoted where needed and with lines ending in CRLF (RFC 4180). Every cell is
+text: numbers are written with their exact digits (``repr``), flags ``true``, infinity
+``inf``; text that a spreadsheet program would read as a formula starts with an apostrophe,
+which reading drops (:func:`~datareach.io.sheets.encode_text`).
 Reading takes the folder's ``*.csv`` files (other files, such as the template's
 ``README.md``, are left alone), at most ``max_bytes`` in all.
 """

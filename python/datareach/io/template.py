@@ -4,8 +4,8 @@ column (``dr.template``, ``datareach template``; docs/scenario-format.md, "Sprea
 An XLSX template has a ``README`` sheet first (one row per column of every sheet: whether
 it is required, what it means, an example), which loading skips; a CSV template folder has
 the same table as ``README.md``, which loading leaves alone (it reads ``*.csv`` files only).
-With ``example=True`` the sheets hold the embedded Project Texas model instead of header
-rows alone. An unfilled template loads as an empty model (no entries), as a YAML file
+With a ``model`` the sheets hold its entries instead of header rows alone (``datareach
+template --example`` passes the embedded Project Texas model). An unfilled template loads as an empty model (no entries), as a YAML file
 holding only ``format: datareach/1`` does.
 """
 
@@ -152,11 +152,11 @@ def _empty_tables() -> list[SheetTable]:
     return tables
 
 
-def template(target: Any, format: SheetFormat | None = None, *, example: bool = False) -> None:
+def template(target: Any, format: SheetFormat | None = None, *, model: Model | None = None) -> None:
     """Write a spreadsheet to fill in: an XLSX workbook (``.xlsx``, ``format="xlsx"``) or
     a folder of CSV files (a path ending in ``/``, an existing folder, ``format="csv"``)
-    with every sheet and its header row, and a README describing each column; with
-    ``example=True`` the sheets hold the embedded Project Texas model."""
+    with every sheet and its header row, and a README describing each column; with a
+    ``model`` (such as ``dr.examples.project_texas()``) the sheets hold its entries."""
     chosen = sheet_format_of(target, format)
     if chosen is None:
         raise ModelError(
@@ -164,12 +164,7 @@ def template(target: Any, format: SheetFormat | None = None, *, example: bool = 
             "name it .xlsx, end the path with '/' or pass format='xlsx' or 'csv'",
             where="format",
         )
-    if example:
-        from ..examples import project_texas
-
-        tables = model_sheets(project_texas())
-    else:
-        tables = _empty_tables()
+    tables = _empty_tables() if model is None else model_sheets(model)
     if chosen == "xlsx":
         write_xlsx(tables, target, readme=readme_rows())
     else:
