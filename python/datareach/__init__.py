@@ -7,7 +7,8 @@ bulk DataFrames), then ask the compiled core: ``dr.reach`` (possible and certain
 ``dr.load_policy``), ``dr.analyze`` (exposure scores, exact or Monte Carlo) and the
 what-if analyses ``dr.compare``, ``dr.timeline`` and ``dr.sweep``, and the sensitivity
 analyses over the model's ranges ``dr.tornado`` and ``dr.uncertainty``; ``dr.diagram`` draws the
-access map (SVG, DOT, PNG). Every analysis takes the
+access map (SVG, DOT, PNG). Spreadsheets (XLSX or a folder of CSV files) load and save like
+YAML; ``dr.template`` writes one to fill in. Every analysis takes the
 same ``dr.AnalysisOptions`` (or keyword overrides of them) and returns a result with
 ``.table`` and ``.provenance``.
 """
@@ -52,7 +53,7 @@ from .analysis import (
 )
 from .diagram import Diagram, diagram
 from .errors import ModelError
-from .io import Policy, PolicyRule, load, load_policy, save
+from .io import Policy, PolicyRule, load, load_policy, save, template
 from .lint import lint
 from .model import Model
 from .options import AnalysisOptions
@@ -110,6 +111,7 @@ __all__ = [
     "save",
     "sweep",
     "synthetic",
+    "template",
     "timeline",
     "tornado",
     "uncertainty",

@@ -289,7 +289,8 @@ def test_bad_file_exits_2_with_one_line(
         (["reach", "{good}", "--at", "2022-13-01"], "--at: must be a date written YYYY-MM-DD"),
         (["demo", "--at", "2022-7-1"], "--at: must be a date written YYYY-MM-DD, got '2022-7-1'"),
         (["reach", "{missing}"], "cannot read"),
-        (["validate", "{dir}"], "it is a folder, not a regular file"),
+        # A folder is read as a folder of CSV files (docs/scenario-format.md, "Spreadsheets").
+        (["validate", "{dir}"], "it is a folder with no nodes.csv"),
     ],
 )
 def test_bad_request_exits_2_with_one_line(

@@ -68,8 +68,12 @@ def test_a_fifo_is_refused_without_hanging(tmp_path: Path) -> None:
 
 
 def test_a_folder_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(dr.ModelError, match="it is a folder, not a regular file"):
+    # A folder is read as a folder of CSV files (docs/scenario-format.md, "Spreadsheets"),
+    # and refused when it holds none; as a YAML file it is no regular file.
+    with pytest.raises(dr.ModelError, match="it is a folder with no nodes.csv"):
         dr.load(tmp_path)
+    with pytest.raises(dr.ModelError, match="it is a folder, not a regular file"):
+        dr.load(tmp_path, format="yaml")
 
 
 def test_a_file_over_the_size_limit_is_refused_and_the_limit_can_be_raised(tmp_path: Path) -> None:

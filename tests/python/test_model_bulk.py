@@ -114,7 +114,10 @@ def grid() -> dr.Model:
         ("p", -np.inf, "access[57].p: must be a finite number, got -inf"),
         ("cost", 0.0, "access[57].cost: must be greater than 0, got 0"),
         ("kind", 5, "access[57].kind: must be a string, got 5"),
-        ("classes", "all", "access[57].classes: must be a list of class ids, got 'all'"),
+        # Text is a list cell ("a; b", docs/scenario-format.md "Spreadsheets"): "all" names a class.
+        ("classes", "all", "access[57].classes: unknown class 'all'"),
+        ("classes", 5, "access[57].classes: must be a list of class ids, got 5"),
+        ("classes", "a; ; b", "access[57].classes: item 2 of the list is empty"),
         ("requires", ["e"], "access[57].requires: unknown event 'e'"),
         ("window_start", "2021-02-30", "access[57].window[0]: must be a date"),
     ],

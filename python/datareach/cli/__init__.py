@@ -1,4 +1,5 @@
-"""The ``datareach`` command: run the embedded example, check and analyse scenario files.
+"""The ``datareach`` command: run the embedded example, check and analyse scenario files,
+write a spreadsheet template to fill in.
 
 ``datareach check`` exits 1 when a policy rule does not hold (0 when every rule holds).
 
@@ -34,6 +35,7 @@ from . import (
     paths,
     reach,
     reduce,
+    template,
     timeline,
     tornado,
     uncertainty,
@@ -67,11 +69,12 @@ def _parser() -> argparse.ArgumentParser:
         tornado,
         uncertainty,
         check,
+        template,
         timeline,
     ):
         command.register(commands)
     for name, command_parser in commands.choices.items():
-        if name != "demo":  # every other command reads the user's files
+        if name not in ("demo", "template"):  # every other command reads the user's files
             add_file_options(command_parser)
     return parser
 

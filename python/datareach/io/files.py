@@ -24,8 +24,10 @@ __all__ = [
     "is_path",
     "name_of",
     "origin_of",
+    "read_bytes",
     "read_text",
     "shown_path",
+    "write_bytes",
     "write_text",
 ]
 
@@ -100,6 +102,21 @@ def read_text(source: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     return raw.removeprefix("\ufeff")
 
 
+def read_bytes(source: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a file given by path or as an open binary file, at most ``max_bytes``
+    long; regular files only (as :func:`read_text`)."""
+    if is_path(source):
+        return _read_regular_file(_path(source), max_bytes)
+    if not callable(getattr(source, "read", None)):
+        raise ModelError(f"source: expected the path of a file or an open file, got {type(source).__name__}")
+    raw = source.read(max_bytes + 1)
+    if not isinstance(raw, (bytes, bytearray)):
+        raise ModelError(f"cannot read {shown_path(name_of(source))}: open it in binary mode ('rb')")
+    if len(raw) > max_bytes:
+        raise ModelError(f"cannot read {shown_path(name_of(source))}: {_too_large(max_bytes)}")
+    return bytes(raw)
+
+
 def _too_large(max_bytes: int) -> str:
     return f"larger than the limit of {max_bytes:,} bytes (pass a larger max_bytes= to dr.load)"
 
@@ -150,7 +167,24 @@ def write_text(target: Any, text: str) -> None:
             raise ModelError(f"target: expected the path of a file or an open file, got {type(target).__name__}")
         target.write(text)
         return
-    path = _path(target)
+    _write_path(_path(target), text.encode("utf-8"))
+
+
+def write_bytes(target: Any, data: bytes) -> None:
+    """Write ``data`` to a path, replacing the file only once it is complete, or to an
+    open binary file."""
+    if not is_path(target):
+        if not callable(getattr(target, "write", None)):
+            raise ModelError(f"target: expected the path of a file or an open file, got {type(target).__name__}")
+        try:
+            target.write(data)
+        except TypeError:
+            raise ModelError(f"cannot write {shown_path(name_of(target))}: open it in binary mode ('wb')") from None
+        return
+    _write_path(_path(target), data)
+
+
+def _write_path(path: Path, data: bytes) -> None:
     try:
         info: os.stat_result | None = os.stat(path)
     except FileNotFoundError:
@@ -160,10 +194,10 @@ def write_text(target: Any, text: str) -> None:
     try:
         if info is not None and not stat.S_ISREG(info.st_mode):
             # A device or a pipe (/dev/stdout): no file to protect, and none to rename over.
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            with open(path, "wb") as handle:
+                handle.write(data)
         else:
-            _replace_atomically(Path(os.path.realpath(path)), text.encode("utf-8"), info)
+            _replace_atomically(Path(os.path.realpath(path)), data, info)
     except OSError as error:
         if isinstance(error, FileNotFoundError) and not path.parent.is_dir():
             raise ModelError(

@@ -12,12 +12,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import ModelError, describe
+from ..errors import ModelError, describe, quote
 from ..model import Model
 from ..model.fields import SECTIONS
 from .files import DEFAULT_MAX_BYTES, PathOrFile, name_of, write_text
-from .formats import FileFormat, dump_json, format_of, parse_document
+from .formats import SUFFIXES, FileFormat, dump_json, format_of, parse_document
 from .loading import LoadLimits, load_file, model_from_parsed
+from .spreadsheets import SheetFormat, load_spreadsheet, save_spreadsheet, sheet_format_of
 from .yaml_writer import Entry, Inline, dump_yaml
 
 __all__ = ["dumps", "load", "loads", "save"]
@@ -27,7 +28,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def load(
     source: PathOrFile,
-    format: FileFormat | None = None,
+    format: FileFormat | SheetFormat | None = None,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     allow_outside_base: bool = False,
@@ -35,6 +36,11 @@ def load(
     """A model from a scenario file: a path (``str``, ``bytes`` or path-like, as for
     ``open``) or an open file. The format comes from the suffix (``.yaml``, ``.yml``,
     ``.json``) unless given; an unnamed file is read as YAML, which also reads JSON.
+
+    Spreadsheets load too (docs/scenario-format.md, "Spreadsheets"): an XLSX workbook
+    (``.xlsx`` or ``format="xlsx"``; a path or an open binary file; needs
+    ``pip install 'datareach[xlsx]'``) or a folder of CSV files (a folder, or
+    ``format="csv"``), one sheet per section; errors name the sheet, row and column.
 
     Only regular files are read, of at most ``max_bytes`` (default 256 MiB); a folder, a
     FIFO or a device is refused at once. An error the schema finds names the line of its
@@ -47,7 +53,10 @@ def load(
     variant file naming it (after resolving symlinks and ``..``) unless
     ``allow_outside_base``: a variant file from elsewhere cannot make ``load`` read other
     files of the machine."""
-    return load_file(source, format, LoadLimits(max_bytes, allow_outside_base))
+    sheets = sheet_format_of(source, format)
+    if sheets is not None:
+        return load_spreadsheet(source, sheets, max_bytes)
+    return load_file(source, _text_format(format), LoadLimits(max_bytes, allow_outside_base))
 
 
 def loads(
@@ -65,14 +74,44 @@ def loads(
     return model_from_parsed(parse_document(text, format), folder, None, LoadLimits(max_bytes, allow_outside_base))
 
 
-def save(model: Model, target: PathOrFile, format: FileFormat | None = None) -> None:
+def save(model: Model, target: PathOrFile, format: FileFormat | SheetFormat | None = None) -> None:
     """Write a model as a scenario file (a path or an open text file). The format comes
     from the suffix unless given. A file is replaced only once the new text is written in
     full (a failure leaves the old file as it was) and keeps its permissions. A model made
     by changes (``model.apply``, a variant file) is written in full;
-    ``dr.changes.save_variant`` writes a variant file instead."""
-    chosen = format or format_of(name_of(target), default=None)
+    ``dr.changes.save_variant`` writes a variant file instead.
+
+    ``.xlsx`` (or ``format="xlsx"``) writes an XLSX workbook, a path ending in ``/``, an
+    existing folder or ``format="csv"`` a folder of CSV files (``nodes.csv``, ...), one
+    sheet per section (docs/scenario-format.md, "Spreadsheets")."""
+    sheets = sheet_format_of(target, format)
+    if sheets is not None:
+        save_spreadsheet(model, target, sheets)
+        return
+    chosen = _text_format(format) or format_of(name_of(target), default="yaml" if _has_text_suffix(target) else None)
     write_text(target, dumps(model, chosen))
+
+
+def _has_text_suffix(target: PathOrFile) -> bool:
+    """Whether the name says YAML or JSON; any other name is an error naming every format."""
+    if Path(name_of(target)).suffix.lower() in SUFFIXES:
+        return True
+    raise ModelError(
+        f"cannot tell the file format of {quote(name_of(target), 200)}: name it .yaml, .yml, .json or .xlsx, "
+        "end the path of a folder of CSV files with '/', or pass format='yaml', 'json', 'xlsx' or 'csv'",
+        where="format",
+    )
+
+
+def _text_format(format: str | None) -> FileFormat | None:
+    """``format`` when it names a text format (YAML or JSON); any other is an error."""
+    if format is None:
+        return None
+    if format == "yaml":
+        return "yaml"
+    if format == "json":
+        return "json"
+    raise ModelError(f"unknown file format {describe(format)}; use 'yaml', 'json', 'xlsx' or 'csv'", where="format")
 
 
 def dumps(model: Model, format: FileFormat = "yaml") -> str:

@@ -54,7 +54,7 @@ class ModelBuilder:
         self._changed()
 
     def _add_frame(self, section: str, frame: Frame) -> Self:
-        self._add_raw(section, frame_to_columns(section, frame))
+        self._add_raw(section, frame_to_columns(section, frame, len(self._tables[section])))
         return self
 
     def add_source(self, id: str, /, **fields: Any) -> Self:

@@ -10,7 +10,8 @@ every entry point.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 
 from ..errors import ModelError, describe, did_you_mean, key_text, where
 from .fields import FIELDS, FieldType, columns_of
+from .lists import split_list_cell
 
 __all__ = ["RawColumn", "frame_to_columns", "object_array", "records_to_columns"]
 
@@ -97,10 +99,14 @@ def _split_range(value: Any, location: str) -> tuple[Any, Any]:
     raise ModelError(f"must be [low, high], a list of two numbers, got {describe(value)}", where=location)
 
 
-def frame_to_columns(section: str, frame: pd.DataFrame | Mapping[str, Any]) -> dict[str, RawColumn]:
+def frame_to_columns(section: str, frame: pd.DataFrame | Mapping[str, Any], first_row: int = 0) -> dict[str, RawColumn]:
     """Raw columns from a DataFrame (or a mapping of column name to array).
 
     Column names are those of the section's table; NaN, None and NA mark missing values.
+    A list of ids (``classes``, ``requires``, ``components``) may be a list or tuple, or
+    text in the cell form ``a; b`` (:mod:`datareach.model.lists`), as a CSV file read with
+    ``pd.read_csv`` holds it. ``first_row``: the row of the table the frame's first row
+    becomes (for messages).
     """
     if not isinstance(frame, (pd.DataFrame, Mapping)):
         raise ModelError(
@@ -130,10 +136,38 @@ def frame_to_columns(section: str, frame: pd.DataFrame | Mapping[str, Any]) -> d
     for name in known:
         if name in arrays:
             array = arrays[name]
-            columns[name] = RawColumn(array, np.asarray(pd.isna(array), dtype=bool))
+            missing = np.asarray(pd.isna(array), dtype=bool)
+            if name in _LIST_FIELDS[section]:
+                array = _split_list_cells(array, missing, functools.partial(_location, section, first_row, name))
+            columns[name] = RawColumn(array, missing)
         else:
             columns[name] = absent
     return columns
+
+
+def _location(section: str, first_row: int, field: str, row: int) -> str:
+    return where(section, first_row + row, field)
+
+
+# The fields of each section that hold lists of ids.
+_LIST_FIELDS = {section: {f.name for f in fields if f.type is FieldType.REFS} for section, fields in FIELDS.items()}
+
+
+def _split_list_cells(values: np.ndarray, missing: np.ndarray, locate: Callable[[int], str]) -> np.ndarray:
+    """A list column with every text cell (``a; b``) split into its ids; other values as
+    they are (lists pass, anything else is refused by the validator)."""
+    if values.dtype.kind != "O":
+        return values
+    texts = [row for row in np.flatnonzero(~missing).tolist() if isinstance(values[row], str)]
+    if not texts:
+        return values
+    out: np.ndarray = values.copy()
+    for row in texts:
+        try:
+            out[row] = tuple(split_list_cell(values[row]))
+        except ValueError as error:
+            raise ModelError(str(error), where=locate(row)) from None
+    return out
 
 
 def _column_array(values: Any, location: str) -> np.ndarray:
