@@ -1,0 +1,60 @@
+"""The access map of a report: the most likely paths drawn as chains of nodes, in inline SVG
+written here (every label escaped, no external reference)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ...analysis import Path
+    from ...model import Model
+
+__all__ = ["access_map"]
+
+_BOX_W, _BOX_H, _GAP, _ROW = 150, 34, 46, 58
+_MAX_LABEL = 20
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= _MAX_LABEL else text[: _MAX_LABEL - 1] + "…"
+
+
+def access_map(model: Model, at: Any, paths: Sequence[Path]) -> str:
+    """An SVG of ``paths``: one row per path, a box per node (its full id as a tooltip)
+    and an arrow per arc labelled with the arc's kind and p."""
+    kinds = dict(zip(model.node_ids, model._column("nodes", "kind")))
+    longest = max((len(p.nodes) for p in paths), default=1)
+    width = longest * _BOX_W + (longest - 1) * _GAP + 20
+    height = max(len(paths), 1) * _ROW + 10
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="access-map" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="most likely access paths">',
+        '<defs><marker id="access-map-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#b03a2e"/></marker></defs>',
+    ]
+    for row, path in enumerate(paths):
+        y = 10 + row * _ROW
+        for column, node in enumerate(path.nodes):
+            x = 10 + column * (_BOX_W + _GAP)
+            kind = str(kinds.get(node, "node"))
+            parts.append(
+                f'<g class="node kind-{html.escape(kind)}"><title>{html.escape(node)} ({html.escape(kind)})</title>'
+                f'<rect x="{x}" y="{y}" width="{_BOX_W}" height="{_BOX_H}" rx="5"/>'
+                f'<text x="{x + _BOX_W / 2}" y="{y + _BOX_H / 2 + 4}" text-anchor="middle">'
+                f"{html.escape(_label(node))}</text></g>"
+            )
+            if column < len(path.arcs):
+                step = path.arcs[column]
+                x0, x1 = x + _BOX_W, x + _BOX_W + _GAP
+                mid = y + _BOX_H / 2
+                parts.append(
+                    f'<g class="arc"><title>{html.escape(step.entry)}: {html.escape(str(step.kind or "access"))}, '
+                    f"p {step.p:g}</title>"
+                    f'<line x1="{x0}" y1="{mid}" x2="{x1 - 2}" y2="{mid}" marker-end="url(#access-map-arrow)"/>'
+                    f'<text x="{(x0 + x1) / 2}" y="{mid - 6}" text-anchor="middle" class="arc-label">'
+                    f"{html.escape(_label(str(step.kind or '')))}</text></g>"
+                )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,102 @@
+"""Charts of a report as inline SVG, drawn with matplotlib (the ``plot`` extra). Without
+matplotlib a report has its tables and a note saying what to install instead of charts.
+
+Several SVG documents share one page, so each chart gets its own ``svg.hashsalt``: the ids
+matplotlib writes (clip paths, glyphs) then differ from chart to chart. Text is kept as text
+(``svg.fonttype: none``), escaped by matplotlib's SVG writer, in the page's fonts."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+__all__ = ["PLOT_EXTRA", "charts_available", "exposure_chart", "timeline_chart"]
+
+PLOT_EXTRA = "pip install 'datareach[plot]'"
+
+_PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
+_counter = itertools.count(1)
+
+
+def charts_available() -> bool:
+    """Whether matplotlib can be imported."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _svg(figure: Figure, label: str) -> str:
+    """A matplotlib figure as an SVG element: no XML prolog or doctype, ids unique in the page."""
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    text = _PROLOG.sub("", buffer.getvalue(), count=1)
+    return text.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+
+
+def _style() -> dict[str, object]:
+    return {
+        "svg.hashsalt": f"datareach-chart-{next(_counter)}",
+        "svg.fonttype": "none",
+        "text.parse_math": False,  # an id with "$" in it is text, not mathtext
+        "font.family": "sans-serif",
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+
+
+def timeline_chart(table: pd.DataFrame, adversary: str, label: str) -> str:
+    """Probability over time of every class for one adversary, one line per class; ``label``
+    (escaped by the caller) names the chart for screen readers."""
+    # A Figure of its own, not pyplot: no backend is chosen or switched (a notebook keeps its own).
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
+
+    rows = table[table["adversary"] == adversary]
+    curves = rows.pivot_table(index="date", columns="class", values="probability", sort=False)
+    with matplotlib.rc_context(_style()):
+        figure = Figure(figsize=(7.5, 3.2))
+        axes = figure.add_subplot()
+        for data_class in curves.columns:
+            axes.step(curves.index, curves[data_class], where="post", label=str(data_class), linewidth=1.4)
+        axes.set_ylim(-0.02, 1.02)
+        axes.yaxis.set_major_formatter(PercentFormatter(1.0))
+        axes.set_ylabel(f"P(exposed to {adversary})")
+        axes.grid(axis="y", linewidth=0.4, alpha=0.6)
+        axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8)
+        figure.autofmt_xdate()
+        return _svg(figure, label)
+
+
+def exposure_chart(table: pd.DataFrame, adversary: str, label: str) -> str:
+    """The exposure probability of every class for one adversary, as bars with their 95 %
+    intervals."""
+    # A Figure of its own, not pyplot: no backend is chosen or switched (a notebook keeps its own).
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
+
+    rows = table[table["adversary"] == adversary]
+    values = rows["probability"].to_numpy(dtype=float)
+    errors = [values - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - values]
+    with matplotlib.rc_context(_style()):
+        figure = Figure(figsize=(7.5, 0.32 * len(rows) + 0.8))
+        axes = figure.add_subplot()
+        positions = range(len(rows))
+        axes.barh(positions, values, xerr=errors, color="#3b6ea5", ecolor="#222222", capsize=2, height=0.6)
+        axes.set_yticks(list(positions), [str(c) for c in rows["class"]])
+        axes.invert_yaxis()
+        axes.set_xlim(0, 1.0)
+        axes.xaxis.set_major_formatter(PercentFormatter(1.0))
+        axes.set_xlabel(f"P(exposed to {adversary}), with 95% intervals")
+        axes.grid(axis="x", linewidth=0.4, alpha=0.6)
+        return _svg(figure, label)
