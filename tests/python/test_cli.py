@@ -83,12 +83,10 @@ def test_demo_in_a_subprocess() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     out = done.stdout
-    assert "As of 2021-10-01" in out and "As of 2022-07-01" in out
-    cn_public = [line for line in out.splitlines() if line.split()[:2] == ["CN", "public_videos"]]
-    assert len(cn_public) == 2  # one row per date
-    for line in cn_public:
-        assert "tiktok_virginia" in line
-        assert line.split()[2] == "yes"  # possible
+    assert "as of 2021-10-01" in out and "as of 2022-07-01" in out and "as of 2024-01-01" in out
+    public = [line for line in out.splitlines() if line.split()[:2] == ["public", "videos"]]
+    assert len(public) == 4  # one row per period and one in the what-if
+    assert all("%" in line for line in public)
 
 
 def test_reach_json_in_a_subprocess(good: Path) -> None:
@@ -212,7 +210,7 @@ def test_reach_other_adversary_and_date(good: Path, capsys: pytest.CaptureFixtur
 def test_demo_at_a_chosen_date(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--at", "2023-06-01"]) == 0
     out = capsys.readouterr().out
-    assert "As of 2023-06-01" in out and "As of 2021-10-01" not in out
+    assert "== As of 2023-06-01 (exact)" in out and "2021-10-01" not in out
 
 
 def test_validate_in_process(good: Path, capsys: pytest.CaptureFixture[str]) -> None:

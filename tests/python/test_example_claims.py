@@ -179,6 +179,20 @@ def test_the_story_plan_is_project_texas():
     assert ops.count("disable") == 1 and ops.count("delete") == 6
 
 
+def test_the_shipped_variant_file_is_the_story_plan(model):
+    """``examples/project_texas_as_designed.yaml`` holds the story's change list (notes aside)
+    on the shipped base, so the command line and the report can name the plan by file."""
+    shipped = dr.examples.project_texas_as_designed()
+    assert shipped.variant_of == str(dr.examples.path("project_texas"))
+    assert [c.to_dict() | {"note": None} for c in shipped.changes] == [
+        c.to_dict() | {"note": None} for c in story_plan()
+    ]
+    story = model.apply(story_plan())
+    for at in (JUNE_2022, AFTER_ROUTING, TEXAS_DONE):
+        want = dr.analyze(story, at=at, method="exact").exposure
+        pd.testing.assert_frame_equal(dr.analyze(shipped, at=at, method="exact").exposure, want)
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_project_texas_as_designed_lowers_phone_numbers(model, method):
     comparison = compare(model, story_plan(), AFTER_ROUTING, method)

@@ -155,7 +155,9 @@ def test_printing_a_result_prints_its_table(results: dict[str, Any]) -> None:
     for name, result in results.items():
         text = str(result)
         assert result.provenance.describe() in text.splitlines()[0], name
-        assert len(text.splitlines()) == len(result.table) + 2, name  # title, header, rows
+        # title, header, rows; a comparison adds its total risk (blank, title, header, rows, hint)
+        extra = len(result.total_risk) + 4 if name == "compare" else 0
+        assert len(text.splitlines()) == len(result.table) + 2 + extra, name
         assert "<table" in result._repr_html_() and result.provenance.describe() in result._repr_html_()
         assert type(result).__name__ in repr(result)
 

@@ -202,5 +202,33 @@ class Comparison(AnalysisResult):
         total_risk_difference."""
         return total_risk_differences(self.table)
 
+    def summary(self) -> pd.DataFrame:
+        """The columns one reads first, one row per variant, adversary and class: the base's
+        and the variant's probability, the difference with its interval as text
+        (``-0.9513 [-0.9530, -0.9497]``) and the risk difference (``-428,242,586``). ``print(comparison)``
+        shows it; ``.table`` has every column."""
+        table = self.table
+        differences = [
+            f"{d:+.4f}" if low == high else f"{d:+.4f} [{low:+.4f}, {high:+.4f}]"
+            for d, low, high in table[
+                ["probability_difference", "probability_difference_ci_low", "probability_difference_ci_high"]
+            ].itertuples(index=False)
+        ]
+        shown: pd.DataFrame = table[["variant", "adversary", "class", "base_probability", "probability"]].copy()
+        shown["probability_difference"] = differences
+        shown["risk_difference"] = [f"{r:+,.0f}" for r in table["risk_difference"]]
+        return shown
+
+    def __str__(self) -> str:
+        lines = [
+            self._title(),
+            self.summary().to_string(index=False, float_format=lambda x: f"{x:.4f}"),
+            "",
+            "total risk:",
+            self.total_risk.to_string(index=False, float_format=lambda x: f"{x:,.0f}"),
+            "(every column: .table)",
+        ]
+        return "\n".join(lines)
+
     def __repr__(self) -> str:
         return f"<Comparison of {self.names[0]!r} with {len(self.names) - 1} variant(s) ({self.provenance.describe()})>"

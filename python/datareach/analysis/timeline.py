@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import time
 from collections.abc import Iterable
@@ -53,22 +54,43 @@ def _shorter_than_a_day(offset: BaseOffset) -> bool:
     return nanos is not None and nanos < pd.Timedelta(days=1).value
 
 
-def _dates(start: Any, end: Any, freq: str) -> pd.DatetimeIndex:
+CHANGES = "changes"
+
+
+def _dates(start: Any, end: Any, freq: str, change_dates: tuple[str, ...], with_changes: bool) -> pd.DatetimeIndex:
+    """The dates a timeline evaluates: the grid of ``freq`` from ``start`` to ``end`` (or, for
+    ``freq="changes"``, ``start``, ``end`` and nothing between), plus the model's change dates
+    in that range when asked for or when ``freq`` is "changes"."""
     first = from_day(to_day(start, where="start"))
     last = from_day(to_day(end, where="end"))
     if last < first:
         raise ModelError(f"end {last} comes before start {first}", where="end")
     if not isinstance(freq, str):
-        raise ModelError(f"expected a pandas frequency such as 'MS', got {shown(freq)}", where="freq")
-    offset = _offset(freq)
-    if _shorter_than_a_day(offset):
-        raise ModelError(
-            f"{quote(freq)} is shorter than a day; the model is dated by days: use 'D' or longer", where="freq"
-        )
-    dates = pd.date_range(first, last, freq=offset)
+        raise ModelError(f"expected a pandas frequency such as 'MS' or 'changes', got {shown(freq)}", where="freq")
+    if freq == CHANGES:
+        dates = pd.DatetimeIndex([pd.Timestamp(first), pd.Timestamp(last)])
+        with_changes = True
+    else:
+        offset = _offset(freq)
+        if _shorter_than_a_day(offset):
+            raise ModelError(
+                f"{quote(freq)} is shorter than a day; the model is dated by days: use 'D' or longer", where="freq"
+            )
+        dates = pd.date_range(first, last, freq=offset)
+    if with_changes:
+        dates = dates.union(pd.DatetimeIndex(_within(change_dates, first, last)))
     if len(dates) == 0:
-        raise ModelError(f"no date of frequency {quote(freq)} lies between {first} and {last}", where="freq")
-    return dates
+        raise ModelError(
+            f"no date of frequency {quote(freq)} lies between {first} and {last} (freq='changes' evaluates at the "
+            "model's own change dates)",
+            where="freq",
+        )
+    ordered: pd.DatetimeIndex = dates.unique().sort_values()
+    return ordered
+
+
+def _within(change_dates: tuple[str, ...], first: datetime.date, last: datetime.date) -> list[pd.Timestamp]:
+    return [pd.Timestamp(day) for day in change_dates if first.isoformat() <= day <= last.isoformat()]
 
 
 def timeline(
@@ -77,6 +99,7 @@ def timeline(
     end: Any,
     freq: str = "MS",
     *,
+    changes: bool = False,
     adversaries: str | Iterable[str] | None = None,
     options: AnalysisOptions | None = None,
     **overrides: Unpack[OptionOverrides],
@@ -84,6 +107,14 @@ def timeline(
     """Exposure of every class to every adversary at each date from ``start`` to ``end``
     (both included when on the grid) every ``freq`` (a pandas offset alias: "MS" month
     starts, "W" weeks, "QS" quarters, ...).
+
+    The model changes only on its own change dates (``model.change_dates()``: the starts
+    and ends of its windows), which a fixed grid can miss or show late (a quarterly grid
+    shows a change of 2025-07-18 at 2025-10-01). ``freq="changes"`` evaluates at ``start``,
+    at every change date between ``start`` and ``end`` and at ``end``: the exact steps of
+    the curve, nothing repeated between them. ``changes=True`` adds the change dates to the
+    grid of any other ``freq``. ``.change_dates`` lists the change dates in the range either
+    way (for marking them on a chart).
 
     ``.table``: one row per (date, adversary, class): ``date``, the columns of
     ``Result.table`` and the ``method`` used, ready to plot (``table.pivot_table(index="date",
@@ -98,7 +129,10 @@ def timeline(
     require_model(model, "model")
     if settings.at is not None:
         raise ModelError("a timeline sets the date itself; give start and end instead", where="at")
-    dates = _dates(start, end, freq)
+    if not isinstance(changes, bool):
+        raise ModelError(f"expected True or False, got {shown(changes)}", where="changes")
+    change_dates = model.change_dates()
+    dates = _dates(start, end, freq, change_dates, changes)
     quiet = settings.replace(progress=False)
 
     started = time.perf_counter()
@@ -128,17 +162,42 @@ def timeline(
         elapsed=time.perf_counter() - started,
         converged=all_converged(met),
     )
-    stepped = Timeline(pd.concat(frames, ignore_index=True), provenance, model=model.name)
+    first, last = dates[0].date(), dates[-1].date()
+    stepped = Timeline(
+        pd.concat(frames, ignore_index=True),
+        provenance,
+        model=model.name,
+        change_dates=_within(change_dates, first, last),
+    )
     warn_if_not_converged(stepped)
     return stepped
 
 
 class Timeline(AnalysisResult):
     """The outcome of ``timeline``: ``table`` (date, adversary, class, the exposure columns,
-    method) and ``total_risk`` (date, adversary, total_risk)."""
+    method), ``total_risk`` (date, adversary, total_risk) and ``change_dates`` (the model's
+    change dates within the timeline's range, YYYY-MM-DD: where its curves may step; as a
+    table, ``changes``)."""
 
     analysis: ClassVar[str] = "timeline"
-    extra_tables = ("total_risk",)
+    extra_tables = ("total_risk", "changes")
+
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        provenance: Provenance,
+        *,
+        model: str | None = None,
+        change_dates: Iterable[pd.Timestamp] = (),
+    ) -> None:
+        super().__init__(table, provenance, model=model)
+        self.change_dates: tuple[str, ...] = tuple(day.date().isoformat() for day in change_dates)
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        """``change_dates`` as a table (one column, ``date``), for ``to_dict`` and ``--json``."""
+        table: pd.DataFrame = pd.DataFrame({"date": list(self.change_dates)}, dtype=object)
+        return table
 
     @property
     def total_risk(self) -> pd.DataFrame:

@@ -34,6 +34,7 @@ from . import (
     paths,
     reach,
     reduce,
+    timeline,
     tornado,
     uncertainty,
     validate,
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
         tornado,
         uncertainty,
         check,
+        timeline,
     ):
         command.register(commands)
     for name, command_parser in commands.choices.items():

@@ -3,6 +3,7 @@
 >>> import datareach as dr
 >>> m = dr.examples.project_texas()          # US TikTok user data, Sept 2021 - Dec 2023
 >>> dr.examples.path("project_texas")        # the YAML file itself, to read or copy
+>>> plan = dr.examples.project_texas_as_designed()   # a variant file of it: the plan, from 2022-07-01
 >>> dr.check(m, dr.examples.project_texas_policy(), at="2024-01-01").passed   # its policy
 True
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from ..io.policies import Policy
     from ..model import Model
 
-__all__ = ["names", "path", "policy_path", "project_texas", "project_texas_policy"]
+__all__ = ["names", "path", "policy_path", "project_texas", "project_texas_as_designed", "project_texas_policy"]
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 _POLICY = "_policy"
@@ -70,6 +71,19 @@ def project_texas() -> Model:
     from ..io import load  # lazily: the examples need no core at import time
 
     return load(path("project_texas"))
+
+
+def project_texas_as_designed() -> Model:
+    """Project Texas as designed (``path("project_texas_as_designed")``, a variant file of
+    ``project_texas.yaml``): the base with ten changes in force from 2022-07-01 (the Master
+    Admin's access revoked, an Oracle gateway for China-based engineers letting only public
+    data and business metrics through, the team reporting to Beijing disabled, the legacy
+    protected copies deleted). Compare it with the base after that date:
+    ``dr.compare(dr.examples.project_texas(), dr.examples.project_texas_as_designed(),
+    at="2022-09-01")``. The model remembers its changes (``.changes``)."""
+    from ..io import load
+
+    return load(path("project_texas_as_designed"))
 
 
 def project_texas_policy() -> Policy:

@@ -213,6 +213,20 @@ class Model(ModelBuilder):
                 names.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
         return sorted(names)
 
+    def change_dates(self) -> tuple[str, ...]:
+        """The dates on which the model changes (YYYY-MM-DD, sorted, each once): every start
+        and end of a placement's, flow's or access arc's window. Between two consecutive
+        change dates every analysis gives the same numbers, so these are the dates a timeline
+        must evaluate to see each step (``dr.timeline(..., freq="changes")``). A window's end
+        is its first day without the entry."""
+        bounds = [
+            self._column(section, bound)
+            for section in ("placements", "flows", "access")
+            for bound in ("window_start", "window_end")
+        ]
+        days = np.unique(np.concatenate(bounds).astype("datetime64[D]"))
+        return tuple(str(day) for day in days if not np.isnat(day))
+
     def _index(self, section: str) -> Mapping[str, int]:
         ids = self._tables[section].ids
         assert ids is not None
