@@ -6,7 +6,8 @@ bulk DataFrames), then ask the compiled core: ``dr.reach`` (possible and certain
 ``dr.importance``, ``dr.chokepoints``, ``dr.cheapest_cut`` and ``dr.cheapest_reduction``, policy checks ``dr.check`` (of a ``dr.Policy``,
 ``dr.load_policy``), ``dr.analyze`` (exposure scores, exact or Monte Carlo) and the
 what-if analyses ``dr.compare``, ``dr.timeline`` and ``dr.sweep``, and the sensitivity
-analyses over the model's ranges ``dr.tornado`` and ``dr.uncertainty``. Every analysis takes the
+analyses over the model's ranges ``dr.tornado`` and ``dr.uncertainty``; ``dr.report`` puts them
+into one self-contained HTML page for a policy reader. Every analysis takes the
 same ``dr.AnalysisOptions`` (or keyword overrides of them) and returns a result with
 ``.table`` and ``.provenance``.
 """
@@ -51,6 +52,7 @@ from .analysis import (
 )
 from .errors import ModelError
 from .io import Policy, PolicyRule, load, load_policy, save
+from .io.report import Report, report
 from .lint import lint
 from .model import Model
 from .options import AnalysisOptions
@@ -80,6 +82,7 @@ __all__ = [
     "Provenance",
     "ReachResult",
     "Reduction",
+    "Report",
     "Result",
     "Sweep",
     "Timeline",
@@ -103,6 +106,7 @@ __all__ = [
     "most_likely_path",
     "most_likely_paths",
     "reach",
+    "report",
     "save",
     "sweep",
     "synthetic",

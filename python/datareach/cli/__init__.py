@@ -34,6 +34,7 @@ from . import (
     paths,
     reach,
     reduce,
+    report,
     timeline,
     tornado,
     uncertainty,
@@ -68,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         uncertainty,
         check,
         timeline,
+        report,
     ):
         command.register(commands)
     for name, command_parser in commands.choices.items():

@@ -378,33 +378,24 @@ def ranking(comparison: Comparison, model: Model, rank_by: RankRule) -> pd.DataF
 def _timeline(
     model: Model, wanted: bool | tuple[Any, Any], adversaries: tuple[str, ...], options: AnalysisOptions
 ) -> tuple[Timeline | None, str | None]:
-    """The base's timeline at the dates where the model changes (every window's start and
-    end), or between the two dates given; None with the reason when there is none."""
+    """The base's timeline at the model's own change dates (``freq="changes"``): from its
+    first change date (or the report's date, if earlier) to its last (or the report's date,
+    if later), or between the two dates given; None with the reason when there is none."""
     from ...analysis import timeline
 
     if wanted is False:
         return None, "not requested"
     quiet = options.replace(at=None, progress=False)
     if wanted is True:
-        dates = change_dates(model)
+        dates = list(model.change_dates())
         if not dates:
-            return None, "the model has no dated entries: its exposure does not change over time"
-        start, end = dates[0], dates[-1]
+            return None, "the model has no dated entries, so its exposure does not change over time"
+        if options.at_iso is not None:
+            dates.append(options.at_iso)
+        start, end = min(dates), max(dates)
     elif isinstance(wanted, tuple) and len(wanted) == 2:
         start, end = wanted
     else:
         raise ModelError(f"must be True, False or (start, end), got {shown(wanted)}", where="timeline")
-    stepped = timeline(model, start, end, "MS", adversaries=list(adversaries), options=quiet)
+    stepped = timeline(model, start, end, "changes", adversaries=list(adversaries), options=quiet)
     return stepped, None
-
-
-def change_dates(model: Model) -> list[datetime.date]:
-    """Every date at which an entry of the model starts or ends (its windows' sides), sorted."""
-    found: set[datetime.date] = set()
-    for section in ("placements", "flows", "access"):
-        for side in ("window_start", "window_end"):
-            column = model._column(section, side)
-            for value in pd.unique(column):
-                if value is not None and not pd.isna(value):
-                    found.add(pd.Timestamp(value).date())
-    return sorted(found)

@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 
 from . import charts, sentences
 from .access_map import access_map
-from .numbers import amount, interval, percent, points, points_interval, short_amount
+from .numbers import amount, interval, percent, points, points_range, short_amount
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ...analysis import Path
+    from ...analysis import Path, Result
     from .content import PathGroup, ReportContent, VariantPart
     from .register import SourceUse
 
@@ -47,7 +47,9 @@ def join(parts: Iterable[Any], separator: str = "") -> Markup:
 def element(tag: str, content: Any = "", **attributes: Any) -> Markup:
     """``<tag a="v">content</tag>``; ``class_`` for ``class``; None attributes left out."""
     written = "".join(
-        f' {name.rstrip("_").replace("_", "-")}="{text(value)}"' for name, value in attributes.items() if value is not None
+        f' {name.rstrip("_").replace("_", "-")}="{text(value)}"'
+        for name, value in attributes.items()
+        if value is not None
     )
     return Markup(f"<{tag}{written}>{text(content)}</{tag}>")
 
@@ -108,9 +110,13 @@ def _paragraphs(items: Iterable[str]) -> Markup:
 
 
 def _summary(content: ReportContent) -> Markup:
-    parts: list[Any] = [element("h3", "The base model"), _paragraphs(sentences.base_sentences(content))]
+    told = sentences.base_sentences(content)
+    parts: list[Any] = [element("h3", "The base model"), _paragraphs(" ".join(p) for p in told)]
     for part in content.variants:
-        parts += [element("h3", f"Plan: {part.name}"), _paragraphs(sentences.variant_sentences(content, part))]
+        parts += [
+            element("h3", f"Plan: {part.name}"),
+            element("p", " ".join(sentences.variant_sentences(content, part))),
+        ]
     ranked = sentences.ranking_sentence(content)
     if ranked is not None:
         parts += [element("h3", "Ranking"), element("p", ranked)]
@@ -145,7 +151,13 @@ def _exposure(content: ReportContent) -> Markup:
         if charts.charts_available():
             parts.append(_figure(charts.exposure_chart(table_, adversary, _attribute(f"exposure to {adversary}"))))
         body = [
-            (r["class"], percent(r["probability"]), _interval_cell(r["ci_low"], r["ci_high"]), amount(r["expected_records"], records), amount(r["risk"], risks))
+            (
+                r["class"],
+                percent(r["probability"]),
+                _interval_cell(r["ci_low"], r["ci_high"]),
+                amount(r["expected_records"], records),
+                amount(r["risk"], risks),
+            )
             for _, r in rows.iterrows()
         ]
         body.append((Markup("<strong>total risk</strong>"), "", "", "", amount(float(totals[adversary]), risks)))
@@ -166,30 +178,52 @@ def _figure(svg: str, caption: str | None = None) -> Markup:
     return Markup(f'<figure class="chart">{svg}{title}</figure>')
 
 
+def _cell(probability: float, low: float, high: float) -> str:
+    return percent(probability) if low == high else f"{percent(probability)} ({interval(low, high)})"
+
+
+def place_grid(frame: pd.DataFrame, adversary: str, place: str) -> Markup:
+    """One adversary's probabilities as a grid: a row per class, a column per store (or
+    region) holding some class; empty where the place holds no such class."""
+    rows = frame[frame["adversary"] == adversary]
+    if rows.empty:
+        return element("p", f"No store holding a class is in the model for {adversary}.")
+    classes = list(dict.fromkeys(rows["class"]))
+    places = list(dict.fromkeys(rows[place]))
+    cells = {
+        (c, q): _cell(p, low, high)
+        for c, q, p, low, high in zip(rows["class"], rows[place], rows["probability"], rows["ci_low"], rows["ci_high"])
+    }
+    body = [(c, *(cells.get((c, q), "") for q in places)) for c in classes]
+    return table(["class", *places], body, numeric=tuple(range(1, len(places) + 1)))
+
+
+def _store_views(result: Result, adversaries: Sequence[str]) -> list[Any]:
+    parts: list[Any] = []
+    for adversary in adversaries:
+        parts += [element("h4", f"{adversary}: by store"), place_grid(result.by_store, adversary, "store")]
+    return parts
+
+
 def _places(content: ReportContent) -> Markup:
     result = content.base
-    stores = result.by_store
-    regions = result.by_region
-    store_rows = [
-        (r["adversary"], r["class"], r["store"], r["region"], percent(r["probability"]), interval(r["ci_low"], r["ci_high"]))
-        for _, r in stores.iterrows()
-    ]
-    region_rows = [
-        (r["adversary"], r["class"], r["region"], percent(r["probability"]), interval(r["ci_low"], r["ci_high"]))
-        for _, r in regions.iterrows()
-    ]
-    return _section(
-        "places",
-        "Stores and regions",
-        element("p", "The probability that the adversary reaches a given store holding the class (atomic classes)."),
-        table(["adversary", "class", "store", "region", "probability", "95% interval"], store_rows, numeric=(4, 5)),
+    parts: list[Any] = [
         element(
             "p",
-            "The probability that the adversary reaches some store holding the class in the region or below it "
-            "(a store in US/VA counts for US/VA and US).",
-        ),
-        table(["adversary", "class", "region", "probability", "95% interval"], region_rows, numeric=(3, 4)),
-    )
+            "By store: the probability that the adversary reaches the store, for each class the store holds "
+            "(atomic classes). By region: the probability that it reaches some store holding the class in the "
+            "region or below it (a store in US/VA counts for US/VA and US). Intervals in brackets where sampled.",
+        )
+    ]
+    for adversary in content.adversaries:
+        parts += [
+            element("h3", f"Adversary {adversary}"),
+            element("h4", "By store"),
+            place_grid(result.by_store, adversary, "store"),
+            element("h4", "By region"),
+            place_grid(result.by_region, adversary, "region"),
+        ]
+    return _section("places", "Stores and regions", *parts)
 
 
 def _source_ref(content: ReportContent, source_id: str | None) -> Markup:
@@ -231,9 +265,7 @@ def _path_steps(content: ReportContent, path: Path) -> Markup:
 def _path_group(content: ReportContent, group: PathGroup) -> Markup:
     parts: list[Any] = [element("h3", f"{group.adversary} → {group.data_class}")]
     for rank, path in enumerate(group.paths, start=1):
-        parts.append(
-            element("p", Markup(f"<strong>{rank}.</strong> {text(sentences.path_text(path))}"), class_="path")
-        )
+        parts.append(element("p", Markup(f"<strong>{rank}.</strong> {text(sentences.path_text(path))}"), class_="path"))
         if path.arcs:
             parts.append(_path_steps(content, path))
         else:
@@ -242,7 +274,8 @@ def _path_group(content: ReportContent, group: PathGroup) -> Markup:
 
 
 def _paths(content: ReportContent) -> Markup:
-    best = [group.paths[0] for group in content.paths]
+    # Each distinct best path once (several classes often share one).
+    best = list({group.paths[0].nodes: group.paths[0] for group in content.paths}.values())
     parts: list[Any] = [
         element(
             "p",
@@ -251,7 +284,10 @@ def _paths(content: ReportContent) -> Markup:
             "distinct random variables: a lower bound on the exposure.",
         ),
         element("h3", "Access map"),
-        _figure(access_map(content.model, content.at, best), "The most likely path to each class listed below."),
+        _figure(
+            access_map(content.model, content.at, best),
+            "The most likely path to each class listed below (each distinct path once).",
+        ),
     ]
     if not content.paths:
         parts.append(element("p", "No adversary can reach any data class."))
@@ -265,7 +301,11 @@ def _variant_details(content: ReportContent, part: VariantPart) -> Markup:
     if part.given_whole:
         parts.append(element("p", "Given as a model of its own, without a list of changes."))
     elif part.changes:
-        parts.append(join([element("p", f"{len(part.changes)} change(s):"), _list(sentences.change_text(c) for c in part.changes)]))
+        parts.append(
+            join(
+                [element("p", f"{len(part.changes)} change(s):"), _list(sentences.change_text(c) for c in part.changes)]
+            )
+        )
     rows = content.comparison.table
     mine = rows[rows["variant"] == part.name]
     risks = _decimals(mine["risk_difference"])
@@ -276,7 +316,7 @@ def _variant_details(content: ReportContent, part: VariantPart) -> Markup:
             percent(r["base_probability"]),
             percent(r["probability"]),
             points(r["probability_difference"]),
-            points_interval(r["probability_difference_ci_low"], r["probability_difference_ci_high"]),
+            points_range(r["probability_difference_ci_low"], r["probability_difference_ci_high"]),
             _signed(r["risk_difference"], risks),
         )
         for _, r in mine.iterrows()
@@ -288,6 +328,8 @@ def _variant_details(content: ReportContent, part: VariantPart) -> Markup:
             numeric=(2, 3, 4, 5, 6),
         )
     )
+    parts.append(element("p", "What the plan leaves within reach, by store:"))
+    parts += _store_views(part.result, content.adversaries)
     return join(parts)
 
 
@@ -323,7 +365,7 @@ def _plans(content: ReportContent) -> Markup:
             amount(r["total_risk"], risks),
             percent(r["risk_reduction"]) if r["risk_reduction"] >= 0 else f"−{percent(-r['risk_reduction'])}",
             points(r["sensitive_difference"]),
-            points_interval(r["sensitive_difference_ci_low"], r["sensitive_difference_ci_high"]),
+            points_range(r["sensitive_difference_ci_low"], r["sensitive_difference_ci_high"]),
         )
         for _, r in ranked.iterrows()
     ]
@@ -337,7 +379,15 @@ def _plans(content: ReportContent) -> Markup:
         element("p", _RULES[content.rank_by].format(cls=cls), class_="rule"),
         element("p", how),
         table(
-            ["rank", "plan", "base total risk", "plan total risk", "risk reduction", f"{cls}: difference", "95% interval"],
+            [
+                "rank",
+                "plan",
+                "base total risk",
+                "plan total risk",
+                "risk reduction",
+                f"{cls}: difference",
+                "95% interval",
+            ],
             body,
             numeric=(0, 2, 3, 4, 5, 6),
         ),
@@ -495,6 +545,6 @@ def render(content: ReportContent) -> str:
         f'<p class="subtitle">{text(subtitle)} · adversaries {text(who)}{text(plans)} · total risk {text(totals)}</p>'
         f'<nav aria-label="contents"><ul>{nav}</ul></nav></header>'
         f"<main>{body}</main>"
-        f'<footer><p>datareach {text(content.version)} · generated {text(content.generated)}</p></footer>'
+        f"<footer><p>datareach {text(content.version)} · generated {text(content.generated)}</p></footer>"
         "</body></html>\n"
     )

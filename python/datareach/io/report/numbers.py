@@ -1,56 +1,24 @@
-"""How a report writes numbers, in its sentences and tables alike (so a sentence quotes
-exactly what its table shows): probabilities as percentages with as many decimals as it takes
-to tell them from 0 % and 100 %, differences in percentage points, records and risk with
-thousands separators or, in sentences, in millions and billions."""
+"""How a report's tables write numbers: probabilities as percentages (the sentences' own
+format, :func:`datareach.narrative.percent`, so a sentence quotes what its table shows),
+intervals, differences in percentage points, records and risk with thousands separators or, in
+sentences, in millions and billions."""
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["amount", "interval", "percent", "points", "points_interval", "probability", "short_amount"]
+from ...narrative import percent, percent_points
 
-_MAX_DECIMALS = 4
+__all__ = ["amount", "interval", "percent", "points", "points_range", "short_amount"]
 
 
 def _missing(value: float) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def percent(value: float) -> str:
-    """A probability as a percentage: ``99.6%``; more decimals where one would round a value
-    strictly between 0 and 1 to ``0.0%`` or ``100.0%`` (``99.99%``); ``0%`` and ``100%`` only for
-    exactly 0 and 1."""
-    if _missing(value):
-        return ""
-    if value == 0:
-        return "0%"
-    if value == 1:
-        return "100%"
-    for decimals in range(1, _MAX_DECIMALS + 1):
-        text = f"{100 * value:.{decimals}f}"
-        if float(text) not in (0.0, 100.0):
-            return f"{_trimmed(text)}%"
-    return f"<{10**-_MAX_DECIMALS}%" if value < 0.5 else f">{100 - 10**-_MAX_DECIMALS}%"
-
-
-def _trimmed(text: str) -> str:
-    """``90.0`` → ``90``: a decimal that says nothing is left out."""
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def points(value: float) -> str:
-    """A difference of probabilities in percentage points: ``−95.1 points``; ``0 points`` when
-    exactly 0."""
-    if _missing(value):
-        return ""
-    if value == 0:
-        return "0 points"
-    for decimals in range(1, _MAX_DECIMALS + 1):
-        text = f"{100 * abs(value):.{decimals}f}"
-        if float(text) != 0.0:
-            break
-    sign = "−" if value < 0 else "+"
-    return f"{sign}{_trimmed(text)} points"
+    """A difference of probabilities in percentage points: ``−95.1 points``."""
+    return "" if _missing(value) else percent_points(value)
 
 
 def interval(low: float, high: float) -> str:
@@ -60,16 +28,11 @@ def interval(low: float, high: float) -> str:
     return f"{percent(low)}–{percent(high)}"
 
 
-def points_interval(low: float, high: float) -> str:
+def points_range(low: float, high: float) -> str:
     """``−95.3 to −94.9 points``, or ``exact``."""
     if low == high:
         return "exact"
     return f"{points(low).removesuffix(' points')} to {points(high)}"
-
-
-def probability(value: float) -> str:
-    """A probability as a decimal with four places, as the command line writes it."""
-    return "" if _missing(value) else f"{value:.4f}"
 
 
 def amount(value: float, decimals: int = 0) -> str:

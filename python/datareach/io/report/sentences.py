@@ -18,7 +18,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .numbers import percent, points, points_interval, short_amount
+from ...narrative import joined
+from .numbers import percent, points, points_range, short_amount
 
 if TYPE_CHECKING:
     from ...analysis import Path
@@ -118,7 +119,7 @@ def changes_summary(changes: Sequence[Change]) -> str:
     if not changes:
         return "no changes"
     if len(changes) <= _DESCRIBED:
-        listed = _joined([change_text(change) for change in changes])
+        listed = joined([change_text(change) for change in changes])
         return f"{len(changes)} change{'s' if len(changes) > 1 else ''}: {listed}"
     counts = Counter(change.op for change in changes)
     parts = []
@@ -139,12 +140,6 @@ def _with_interval(value: float, low: float, high: float) -> str:
     return f"{percent(value)} (95% interval {percent(low)}–{percent(high)})"
 
 
-def _joined(items: Sequence[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} and {items[-1]}"
-
-
 def headline_sentence(headline: Headline) -> str:
     """What a plan does to the class that matters most for one adversary, and why."""
     if headline.difference.value < 0:
@@ -153,7 +148,7 @@ def headline_sentence(headline: Headline) -> str:
         moved = "raises"
     else:
         moved = "changes"
-    spread = points_interval(headline.difference.low, headline.difference.high)
+    spread = points_range(headline.difference.low, headline.difference.high)
     text = (
         f"It {moved} {headline.adversary}'s exposure of {headline.data_class} "
         f"from {percent(headline.base.value)} to {percent(headline.variant.value)} "
@@ -163,7 +158,7 @@ def headline_sentence(headline: Headline) -> str:
         return text + f": no store holding {headline.data_class} is within {headline.adversary}'s reach any more."
     stores = [f"{s.store} ({percent(s.probability)})" for s in headline.stores]
     if stores:
-        text += f" because copies remain within {headline.adversary}'s reach in {_joined(stores)}"
+        text += f" because {headline.adversary} still reaches it in {joined(stores)}"
         if headline.path is not None:
             text += f", most likely through {path_text(headline.path)}"
     elif headline.path is not None:
@@ -171,21 +166,20 @@ def headline_sentence(headline: Headline) -> str:
     return text + "."
 
 
-def _total_sentence(content: ReportContent, part: VariantPart) -> str | None:
+def _total_sentence(content: ReportContent, part: VariantPart) -> str:
+    """How the plan changes each adversary's total risk."""
     assert content.comparison is not None
     totals = content.comparison.total_risk
     mine = totals[totals["variant"] == part.name]
-    base_total = float(mine["base_total_risk"].sum())
-    total = float(mine["total_risk"].sum())
-    if base_total == total:
-        return f"Total risk stays at {short_amount(total)}."
-    who = _joined(list(content.adversaries))
-    change = "falls" if total < base_total else "rises"
-    share = f" ({percent(abs(total - base_total) / base_total)} {'less' if total < base_total else 'more'})"
-    return (
-        f"Total risk summed over {who} {change} from {short_amount(base_total)} to {short_amount(total)}"
-        f"{share if base_total > 0 else ''}."
-    )
+    clauses = []
+    for adversary, before, after in zip(mine["adversary"], mine["base_total_risk"], mine["total_risk"]):
+        if before == after:
+            clauses.append(f"for {adversary} it stays at {short_amount(after)}")
+            continue
+        change = "falls" if after < before else "rises"
+        share = f" ({percent(abs(after - before) / before)} {'less' if after < before else 'more'})" if before else ""
+        clauses.append(f"for {adversary} it {change} from {short_amount(before)} to {short_amount(after)}{share}")
+    return f"Total risk: {'; '.join(clauses)}."
 
 
 def variant_sentences(content: ReportContent, part: VariantPart) -> list[str]:
@@ -201,23 +195,23 @@ def variant_sentences(content: ReportContent, part: VariantPart) -> list[str]:
             sentences.append(f"It changes no exposure of {adversary}.")
         else:
             sentences.append(headline_sentence(headline))
-    total = _total_sentence(content, part)
-    if total is not None:
-        sentences.append(total)
+    sentences.append(_total_sentence(content, part))
     return sentences
 
 
-def base_sentences(content: ReportContent) -> list[str]:
-    """Per adversary: the classes it can reach with what probability, and the most likely
-    path to its most exposed classes."""
+def base_sentences(content: ReportContent) -> list[list[str]]:
+    """Per adversary (one paragraph each): the classes it can reach with what probability,
+    and the most likely path to its most exposed classes."""
     from .content import most_exposed
 
     when = f"As of {content.at}" if content.at else "With every entry present (no date given)"
     table = content.base.exposure
     model = content.model
     total = len(model.class_ids)
-    sentences = []
+    paragraphs = []
     for adversary in content.adversaries:
+        sentences: list[str] = []
+        paragraphs.append(sentences)
         rows = table[table["adversary"] == adversary]
         reached = rows[rows["probability"] > 0].sort_values("probability", ascending=False, kind="stable")
         if reached.empty:
@@ -225,7 +219,9 @@ def base_sentences(content: ReportContent) -> list[str]:
             continue
         listed = [
             f"{cls} ({_with_interval(p, low, high)})"
-            for cls, p, low, high in zip(reached["class"], reached["probability"], reached["ci_low"], reached["ci_high"])
+            for cls, p, low, high in zip(
+                reached["class"], reached["probability"], reached["ci_low"], reached["ci_high"]
+            )
         ]
         more = f" and {len(listed) - _LISTED} more" if len(listed) > _LISTED else ""
         shown = listed[:_LISTED]
@@ -234,13 +230,11 @@ def base_sentences(content: ReportContent) -> list[str]:
         for data_class in most_exposed(model, content.base, adversary, _PATHS_TOLD):
             group = next((g for g in content.paths if g.adversary == adversary and g.data_class == data_class), None)
             if group is not None and len(group.paths):
-                sentences.append(
-                    f"{adversary}'s most likely path to {data_class} is {path_text(group.paths[0])}."
-                )
+                sentences.append(f"{adversary}'s most likely path to {data_class} is {path_text(group.paths[0])}.")
         unreached = rows[rows["probability"] == 0]["class"].tolist()
         if unreached:
-            sentences.append(f"{adversary} cannot reach {_joined([str(c) for c in unreached])}.")
-    return sentences
+            sentences.append(f"{adversary} cannot reach {joined([str(c) for c in unreached])}.")
+    return paragraphs
 
 
 def ranking_sentence(content: ReportContent) -> str | None:
@@ -248,12 +242,14 @@ def ranking_sentence(content: ReportContent) -> str | None:
     if content.ranking is None or content.ranking.empty:
         return None
     best = content.ranking.iloc[0]
-    who = _joined(list(content.adversaries))
+    who = joined(list(content.adversaries))
     if content.rank_by == "total_risk":
         measure = f"its reduction of total risk summed over {who}"
         value = f"{percent(float(best['risk_reduction']))} less"
     else:
-        measure = f"its reduction of the exposure of the most sensitive class, {best['sensitive_class']}, summed over {who}"
+        measure = (
+            f"its reduction of the exposure of the most sensitive class, {best['sensitive_class']}, summed over {who}"
+        )
         value = points(float(best["sensitive_difference"]))
     if len(content.ranking) == 1:
         return f"With one plan there is nothing to rank; {best['variant']} gives {value}."
@@ -262,7 +258,7 @@ def ranking_sentence(content: ReportContent) -> str | None:
 
 def summary(content: ReportContent) -> list[str]:
     """Every sentence of the summary, in order: the base, each variant, the ranking."""
-    sentences = base_sentences(content)
+    sentences = [sentence for paragraph in base_sentences(content) for sentence in paragraph]
     for part in content.variants:
         sentences.extend(variant_sentences(content, part))
     ranked = ranking_sentence(content)
