@@ -21,6 +21,8 @@ __all__ = ["PLOT_EXTRA", "charts_available", "exposure_chart", "timeline_chart"]
 PLOT_EXTRA = "pip install 'datareach[plot]'"
 
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
+# Where matplotlib's SVG names its own elements: ids and the references to them.
+_IDS = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
 _counter = itertools.count(1)
 
 
@@ -38,6 +40,10 @@ def _svg(figure: Figure, label: str) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
     text = _PROLOG.sub("", buffer.getvalue(), count=1)
+    # matplotlib numbers its elements per figure (figure_1, axes_1, ...): prefixed with the
+    # chart's own number, every id is unique in the page and every reference still resolves.
+    prefix = f"chart{next(_counter)}-"
+    text = _IDS.sub(lambda found: f"{found.group(1)}{prefix}{found.group(2)}", text)
     return text.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
 

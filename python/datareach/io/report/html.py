@@ -54,11 +54,18 @@ def element(tag: str, content: Any = "", **attributes: Any) -> Markup:
     return Markup(f"<{tag}{written}>{text(content)}</{tag}>")
 
 
+# Characters a URL never holds unencoded (RFC 3986): with whitespace and control characters,
+# which browsers strip or reinterpret, they make a URL no link.
+_NOT_IN_URLS = frozenset('"<>\\^`{|}')
+
+
 def safe_url(url: Any) -> str | None:
-    """``url`` when it is an absolute http(s) URL without whitespace or control characters
-    (a browser would strip or reinterpret them), else None: ``javascript:`` and every other
-    scheme never become links."""
-    if not isinstance(url, str) or not url or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+    """``url`` when it is an absolute http(s) URL without whitespace, control characters or
+    characters a URL never holds unencoded (``"<>\\^`{|}``), else None: ``javascript:`` and
+    every other scheme never become links."""
+    if not isinstance(url, str) or not url:
+        return None
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c in _NOT_IN_URLS for c in url):
         return None
     try:
         parts = urlsplit(url)
