@@ -191,7 +191,9 @@ def open_page(url: str, *, width: int = 1366, height: int = 768) -> Iterator[Pag
                 page = Page(socket)
                 for domain in ("Page", "Runtime", "Log", "Network"):
                     page.call(f"{domain}.enable")
-                page.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+                page.call(
+                    "Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False
+                )
                 page.call("Page.navigate", url=url)
                 page.wait_for("Page.loadEventFired")
                 page.settle()

@@ -275,13 +275,18 @@ def test_paths_show_every_step_with_its_entry_and_citation(model: dr.Model, texa
     for group in groups:
         expected = dr.most_likely_paths(model, group.adversary, group.data_class, k=3, at=AT)
         assert [p.nodes for p in group.paths] == [p.nodes for p in expected]
-        for path in expected:
+        for rank, path in enumerate(expected, start=1):
             for k, step in enumerate(path.arcs, start=1):
                 cited = sources[step.citation]["title"] if step.citation else ""
                 matching = [
                     r
                     for r in page.rows
-                    if r[:2] == [str(k), f"{step.source} → {step.target}"] and r[5] == step.entry and cited in r[6]
+                    if len(r) == 8
+                    and r[0] == (str(rank) if k == 1 else "")
+                    and r[1:4] == [str(k), f"{step.source} → {step.target}", step.kind]
+                    and r[4] == f"{step.p:g}"
+                    and r[6] == step.entry
+                    and cited in r[7]
                 ]
                 assert matching, (group.adversary, group.data_class, step.entry)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,6 +25,8 @@ _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
 # Where matplotlib's SVG names its own elements: ids and the references to them.
 _IDS = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
 _counter = itertools.count(1)
+# The base in blue, plans in colours that stay apart in print and for colour-blind readers.
+_COLOURS = ("#3b6ea5", "#e08a2c", "#5aa36b", "#9b59b6", "#c0392b", "#7f8c8d")
 
 
 def charts_available() -> bool:
@@ -83,26 +86,45 @@ def timeline_chart(table: pd.DataFrame, adversary: str, label: str) -> str:
         return _svg(figure, label)
 
 
-def exposure_chart(table: pd.DataFrame, adversary: str, label: str) -> str:
+def exposure_chart(series: Sequence[tuple[str, pd.DataFrame]], adversary: str, label: str) -> str:
     """The exposure probability of every class for one adversary, as bars with their 95 %
-    intervals."""
+    intervals: one bar per model of ``series`` (name, exposure table), base first."""
     # A Figure of its own, not pyplot: no backend is chosen or switched (a notebook keeps its own).
     import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.ticker import PercentFormatter
 
-    rows = table[table["adversary"] == adversary]
-    values = rows["probability"].to_numpy(dtype=float)
-    errors = [values - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - values]
+    tables = [(name, frame[frame["adversary"] == adversary]) for name, frame in series]
+    classes = [str(c) for c in tables[0][1]["class"]]
+    height = 0.8 / len(tables)
     with matplotlib.rc_context(_style()):
-        figure = Figure(figsize=(7.5, 0.32 * len(rows) + 0.8))
+        figure = Figure(figsize=(7.5, (0.22 + 0.14 * len(tables)) * len(classes) + 0.9))
         axes = figure.add_subplot()
-        positions = range(len(rows))
-        axes.barh(positions, values, xerr=errors, color="#3b6ea5", ecolor="#222222", capsize=2, height=0.6)
-        axes.set_yticks(list(positions), [str(c) for c in rows["class"]])
+        for i, (name, rows) in enumerate(tables):
+            values = rows["probability"].to_numpy(dtype=float)
+            errors = [values - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - values]
+            positions = [c - 0.4 + height * (i + 0.5) for c in range(len(classes))]
+            axes.barh(
+                positions,
+                values,
+                xerr=errors,
+                height=height * 0.9,
+                label=f" {name}",
+                color=_COLOURS[i % len(_COLOURS)],
+                ecolor="#222222",
+                capsize=1.5,
+            )
+        axes.set_yticks(list(range(len(classes))), classes)
         axes.invert_yaxis()
         axes.set_xlim(0, 1.0)
         axes.xaxis.set_major_formatter(PercentFormatter(1.0))
         axes.set_xlabel(f"P(exposed to {adversary}), with 95% intervals")
         axes.grid(axis="x", linewidth=0.4, alpha=0.6)
+        if len(tables) > 1:
+            axes.legend(
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.12 - 0.6 / len(classes)),
+                ncol=min(len(tables), 3),
+                frameon=False,
+            )
         return _svg(figure, label)

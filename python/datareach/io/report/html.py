@@ -22,7 +22,7 @@ from .numbers import amount, interval, percent, points, points_range, short_amou
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ...analysis import Path, Result
+    from ...analysis import Result
     from .content import PathGroup, ReportContent, VariantPart
     from .register import SourceUse
 
@@ -141,12 +141,13 @@ def _summary(content: ReportContent) -> Markup:
 def _exposure(content: ReportContent) -> Markup:
     result = content.base
     table_ = result.exposure
+    plans = " The chart shows each plan beside the base; the table is the base's." if content.variants else ""
     parts: list[Any] = [
         element(
             "p",
             "For every adversary and data class: the probability that the adversary reaches some store holding "
             "it (with its 95% interval; 'exact' when computed without sampling), the expected records exposed and "
-            "the risk (records × sensitivity × expected exposed share).",
+            "the risk (records × sensitivity × expected exposed share)." + plans,
         )
     ]
     records = _decimals(table_["expected_records"])
@@ -156,7 +157,8 @@ def _exposure(content: ReportContent) -> Markup:
         rows = table_[table_["adversary"] == adversary]
         parts.append(element("h3", f"Adversary {adversary}"))
         if charts.charts_available():
-            parts.append(_figure(charts.exposure_chart(table_, adversary, _attribute(f"exposure to {adversary}"))))
+            series = [("base", table_), *((part.name, part.result.exposure) for part in content.variants)]
+            parts.append(_figure(charts.exposure_chart(series, adversary, _attribute(f"exposure to {adversary}"))))
         body = [
             (
                 r["class"],
@@ -253,30 +255,30 @@ def _citation(source: SourceUse) -> Markup:
     return Markup(f"{shown}{text(', ' + ', '.join(details)) if details else ''}")
 
 
-def _path_steps(content: ReportContent, path: Path) -> Markup:
-    rows = [
-        (
-            k + 1,
-            f"{step.source} → {step.target}",
-            step.kind or "",
-            f"{step.p:g}",
-            ", ".join(step.requires),
-            step.entry,
-            _source_ref(content, step.citation),
-        )
-        for k, step in enumerate(path.arcs)
-    ]
-    return table(["step", "arc", "kind", "p", "requires", "entry", "source"], rows, numeric=(0, 3))
-
-
 def _path_group(content: ReportContent, group: PathGroup) -> Markup:
-    parts: list[Any] = [element("h3", f"{group.adversary} → {group.data_class}")]
+    """The k paths of one adversary to one class: listed, then one table of their steps."""
+    parts: list[Any] = [
+        element("h3", f"{group.adversary} → {group.data_class}"),
+        element("ol", join(element("li", sentences.path_text(path)) for path in group.paths), class_="paths"),
+    ]
+    rows = []
     for rank, path in enumerate(group.paths, start=1):
-        parts.append(element("p", Markup(f"<strong>{rank}.</strong> {text(sentences.path_text(path))}"), class_="path"))
-        if path.arcs:
-            parts.append(_path_steps(content, path))
-        else:
-            parts.append(element("p", f"{group.adversary} holds {group.data_class} itself."))
+        if not path.arcs:
+            rows.append((rank, "", f"{group.adversary} holds {group.data_class} itself", "", "", "", "", ""))
+        for k, step in enumerate(path.arcs, start=1):
+            rows.append(
+                (
+                    rank if k == 1 else "",
+                    k,
+                    f"{step.source} → {step.target}",
+                    step.kind or "",
+                    f"{step.p:g}",
+                    ", ".join(step.requires),
+                    step.entry,
+                    _source_ref(content, step.citation),
+                )
+            )
+    parts.append(table(["path", "step", "arc", "kind", "p", "requires", "entry", "source"], rows, numeric=(0, 1, 4)))
     return join(parts)
 
 
@@ -341,7 +343,7 @@ def _variant_details(content: ReportContent, part: VariantPart) -> Markup:
 
 
 def _signed(value: float, decimals: int) -> str:
-    return f"{value:+,.{decimals}f}"
+    return "0" if value == 0 else f"{value:+,.{decimals}f}"
 
 
 def _list(items: Iterable[str]) -> Markup:

@@ -252,7 +252,9 @@ def ranking_sentence(content: ReportContent) -> str | None:
         )
         value = points(float(best["sensitive_difference"]))
     if len(content.ranking) == 1:
-        return f"With one plan there is nothing to rank; {best['variant']} gives {value}."
+        if content.rank_by == "total_risk":
+            return f"With one plan there is nothing to rank: {best['variant']} leaves {value} total risk."
+        return f"With one plan there is nothing to rank: {best['variant']} changes that exposure by {value}."
     return f"Ranked by {measure}, the best plan is {best['variant']} ({value})."
 
 
