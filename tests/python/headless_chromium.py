@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -158,7 +159,9 @@ def open_page(url: str, *, width: int = 1366, height: int = 768) -> Iterator[Pag
     binary = chromium_binary()
     if binary is None:
         raise RuntimeError("no chromium binary: install Debian's chromium (apt-get install chromium)")
-    with tempfile.TemporaryDirectory(prefix="datareach-chromium-") as folder:
+    # Chromium's helper processes may still write to the profile for a moment after it
+    # is ended: the folder is removed as far as it can be.
+    with tempfile.TemporaryDirectory(prefix="datareach-chromium-", ignore_cleanup_errors=True) as folder:
         profile = Path(folder)
         command = [
             binary,
@@ -178,7 +181,10 @@ def open_page(url: str, *, width: int = 1366, height: int = 768) -> Iterator[Pag
             "about:blank",
         ]
         environment = {**os.environ, "HOME": str(profile)}
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
+        # A session of its own, so that ending it ends Chromium's helper processes too.
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment, start_new_session=True
+        )
         try:
             port = _devtools_port(profile, process)
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as answer:
@@ -201,9 +207,24 @@ def open_page(url: str, *, width: int = 1366, height: int = 768) -> Iterator[Pag
             finally:
                 socket.close()
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _end(process)
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    """End the Chromium started here and its helpers (its process group, which it leads)."""
+    for sent in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sent)
+        try:
+            process.wait(timeout=10)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    # Helpers outlive the leader by a moment: wait until none of the group is left.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from ..errors import ModelError
+from ..io.report.content import DEFAULT_PATH_CLASSES, DEFAULT_PATHS
 from .options import add_analysis_options, analysis_options
 from .output import load
 from .whatif import _in_variant_file, _load_variant, _variant_names
@@ -73,13 +74,15 @@ def register(commands: Any) -> None:
         default="total_risk",
         help="rank plans by the reduction of total risk (default) or of the most sensitive class's exposure",
     )
-    parser.add_argument("-k", type=_whole_number, default=3, metavar="K", help="paths per class (default 3)")
+    parser.add_argument(
+        "-k", type=_whole_number, default=DEFAULT_PATHS, metavar="K", help=f"paths per class (default {DEFAULT_PATHS})"
+    )
     parser.add_argument(
         "--path-classes",
         type=_whole_number,
-        default=5,
+        default=DEFAULT_PATH_CLASSES,
         metavar="N",
-        help="classes per adversary whose paths are listed, the most exposed first (default 5)",
+        help=f"classes per adversary whose paths are listed, the most exposed first (default {DEFAULT_PATH_CLASSES})",
     )
     parser.add_argument("--title", metavar="TEXT", help="the report's title (default: the model's name)")
     parser.add_argument("--no-timeline", action="store_true", help="leave the timeline out")

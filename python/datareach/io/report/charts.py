@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .numbers import short_amount
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
@@ -27,6 +29,8 @@ _IDS = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
 _counter = itertools.count(1)
 # The base in blue, plans in colours that stay apart in print and for colour-blind readers.
 _COLOURS = ("#3b6ea5", "#e08a2c", "#5aa36b", "#9b59b6", "#c0392b", "#7f8c8d")
+# Line styles, so that curves lying on top of each other still show.
+_LINES = ("-", "--", "-.", ":")
 
 
 def charts_available() -> bool:
@@ -75,11 +79,49 @@ def timeline_chart(table: pd.DataFrame, adversary: str, label: str) -> str:
     with matplotlib.rc_context(_style()):
         figure = Figure(figsize=(7.5, 3.2))
         axes = figure.add_subplot()
-        for data_class in curves.columns:
-            axes.step(curves.index, curves[data_class], where="post", label=str(data_class), linewidth=1.4)
+        for i, data_class in enumerate(curves.columns):
+            axes.step(
+                curves.index,
+                curves[data_class],
+                where="post",
+                label=f" {data_class}",
+                linewidth=1.4,
+                linestyle=_LINES[(i // 10) % len(_LINES)],
+            )
         axes.set_ylim(-0.02, 1.02)
         axes.yaxis.set_major_formatter(PercentFormatter(1.0))
         axes.set_ylabel(f"P(exposed to {adversary})")
+        axes.grid(axis="y", linewidth=0.4, alpha=0.6)
+        axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8)
+        figure.autofmt_xdate()
+        return _svg(figure, label)
+
+
+def total_risk_chart(series: Sequence[tuple[str, pd.DataFrame]], adversary: str, label: str) -> str:
+    """Total risk over time for one adversary: one step line per model of ``series`` (name,
+    a timeline's ``total_risk`` table), base first."""
+    # A Figure of its own, not pyplot: no backend is chosen or switched (a notebook keeps its own).
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+    with matplotlib.rc_context(_style()):
+        figure = Figure(figsize=(7.5, 2.8))
+        axes = figure.add_subplot()
+        for i, (name, frame) in enumerate(series):
+            rows = frame[frame["adversary"] == adversary]
+            axes.step(
+                rows["date"],
+                rows["total_risk"],
+                where="post",
+                label=f" {name}",
+                linewidth=1.6,
+                color=_COLOURS[i % len(_COLOURS)],
+                linestyle=_LINES[i % len(_LINES)],
+            )
+        axes.set_ylim(bottom=0)
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: short_amount(value)))
+        axes.set_ylabel(f"total risk, {adversary}")
         axes.grid(axis="y", linewidth=0.4, alpha=0.6)
         axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8)
         figure.autofmt_xdate()

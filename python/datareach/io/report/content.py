@@ -41,7 +41,7 @@ RANK_RULES: tuple[RankRule, ...] = ("total_risk", "most_sensitive")
 
 # How many atomic classes per adversary get their most likely paths listed (the most
 # exposed by risk), and how many paths each.
-DEFAULT_PATH_CLASSES = 5
+DEFAULT_PATH_CLASSES = 3
 DEFAULT_PATHS = 3
 
 
@@ -89,10 +89,12 @@ class VariantPart:
     whole), its exposure result and its headline per adversary (None: no class changes)."""
 
     name: str
+    model: Model
     changes: tuple[Change, ...]
     given_whole: bool
     result: Result
     headlines: dict[str, Headline | None]
+    timeline: Timeline | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,7 +179,12 @@ def content_of(
                 models, variants, comparison.names[1:], comparison.results[1:]
             )
         )
-    stepped, note = _timeline(model, timeline, ids, settings)
+    stepped, note = _timeline(model, [part.model for part in parts], timeline, ids, settings)
+    if stepped is not None:
+        start, end = (d.date() for d in (stepped.table["date"].min(), stepped.table["date"].max()))
+        parts = tuple(
+            dataclasses.replace(part, timeline=_stepped(part.model, start, end, ids, settings)) for part in parts
+        )
     return ReportContent(
         model=model,
         title=title or model.name or "datareach report",
@@ -235,6 +242,7 @@ def _variant_part(
     }
     return VariantPart(
         name=name,
+        model=variant_model,
         changes=changes,
         given_whole=isinstance(given, Model) and not changes,
         result=result,
@@ -376,18 +384,20 @@ def ranking(comparison: Comparison, model: Model, rank_by: RankRule) -> pd.DataF
 
 
 def _timeline(
-    model: Model, wanted: bool | tuple[Any, Any], adversaries: tuple[str, ...], options: AnalysisOptions
+    model: Model,
+    others: Sequence[Model],
+    wanted: bool | tuple[Any, Any],
+    adversaries: tuple[str, ...],
+    options: AnalysisOptions,
 ) -> tuple[Timeline | None, str | None]:
-    """The base's timeline at the model's own change dates (``freq="changes"``): from its
-    first change date (or the report's date, if earlier) to its last (or the report's date,
-    if later), or between the two dates given; None with the reason when there is none."""
-    from ...analysis import timeline
-
+    """The base's timeline at the model's own change dates (``freq="changes"``): from the
+    first change date of the base and its variants (or the report's date, if earlier) to
+    their last (or the report's date, if later), or between the two dates given; None with
+    the reason when there is none."""
     if wanted is False:
         return None, "not requested"
-    quiet = options.replace(at=None, progress=False)
     if wanted is True:
-        dates = list(model.change_dates())
+        dates = [date for m in (model, *others) for date in m.change_dates()]
         if not dates:
             return None, "the model has no dated entries, so its exposure does not change over time"
         if options.at_iso is not None:
@@ -397,5 +407,13 @@ def _timeline(
         start, end = wanted
     else:
         raise ModelError(f"must be True, False or (start, end), got {shown(wanted)}", where="timeline")
-    stepped = timeline(model, start, end, "changes", adversaries=list(adversaries), options=quiet)
-    return stepped, None
+    return _stepped(model, start, end, adversaries, options), None
+
+
+def _stepped(model: Model, start: Any, end: Any, adversaries: tuple[str, ...], options: AnalysisOptions) -> Timeline:
+    """One model's timeline at ``start``, its change dates between and ``end``, on the
+    report's seed."""
+    from ...analysis import timeline
+
+    quiet = options.replace(at=None, progress=False)
+    return timeline(model, start, end, "changes", adversaries=list(adversaries), options=quiet)

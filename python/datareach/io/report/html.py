@@ -80,15 +80,23 @@ def safe_url(url: Any) -> str | None:
 
 
 def table(
-    headers: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric: Sequence[int] = (), caption: str | None = None
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    numeric: Sequence[int] = (),
+    nowrap: Sequence[int] = (),
+    caption: str | None = None,
 ) -> Markup:
-    """A table in a horizontally scrolling box; ``numeric`` columns align right."""
-    head = "".join(
-        str(element("th", h, scope="col", class_="num" if i in numeric else None)) for i, h in enumerate(headers)
-    )
+    """A table in a horizontally scrolling box; ``numeric`` columns align right, ``nowrap``
+    columns (dates) never wrap."""
+
+    def kind(i: int) -> str | None:
+        return "num" if i in numeric else "nowrap" if i in nowrap else None
+
+    head = "".join(str(element("th", h, scope="col", class_=kind(i))) for i, h in enumerate(headers))
     body = []
     for row in rows:
-        cells = "".join(str(element("td", v, class_="num" if i in numeric else None)) for i, v in enumerate(row))
+        cells = "".join(str(element("td", v, class_=kind(i))) for i, v in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
     title = str(element("caption", caption)) if caption else ""
     return Markup(
@@ -404,29 +412,56 @@ def _plans(content: ReportContent) -> Markup:
     )
 
 
+def _risk_over_time(content: ReportContent, adversary: str) -> list[Any]:
+    """Total risk over time of the base and of every plan: a chart and a table (a row per
+    date at which some model changes; each model's value is the one in force then)."""
+    assert content.timeline is not None
+    series = [("base", content.timeline.total_risk)]
+    series += [(part.name, part.timeline.total_risk) for part in content.variants if part.timeline is not None]
+    parts: list[Any] = [element("h4", f"Total risk of {adversary} over time")]
+    if charts.charts_available():
+        label = _attribute(f"total risk of {adversary} over time")
+        parts.append(_figure(charts.total_risk_chart(series, adversary, label)))
+    frames = [frame[frame["adversary"] == adversary].set_index("date")["total_risk"] for _, frame in series]
+    dates = sorted(set().union(*(frame.index for frame in frames)))
+    decimals = _decimals(v for frame in frames for v in frame)
+    body = []
+    for date in dates:
+        # A model evaluated only at its own change dates holds its last value until the next.
+        values = [frame[frame.index <= date] for frame in frames]
+        body.append((date.date().isoformat(), *(amount(v.iloc[-1], decimals) if len(v) else "" for v in values)))
+    parts.append(
+        table(["date", *(name for name, _ in series)], body, numeric=tuple(range(1, len(series) + 1)), nowrap=(0,))
+    )
+    return parts
+
+
 def _timeline(content: ReportContent) -> Markup:
     stepped = content.timeline
     if stepped is None:
         return _section("timeline", "Timeline", element("p", f"No timeline: {content.timeline_note}."))
     table_ = stepped.table
     dates = sorted(set(table_["date"]))
+    plans = " Each plan is evaluated likewise, at its own change dates." if content.variants else ""
     parts: list[Any] = [
         element(
             "p",
-            f"The base model evaluated at {len(dates)} dates from {dates[0].date().isoformat()} to "
-            f"{dates[-1].date().isoformat()}, with one seed throughout, so steps come from the model, not from "
-            "sampling.",
+            f"The base model evaluated at the {len(dates)} dates where it changes, from {dates[0].date().isoformat()} "
+            f"to {dates[-1].date().isoformat()} (between two of them every number stays the same), with one seed "
+            f"throughout, so steps come from the model, not from sampling.{plans}",
         )
     ]
     for adversary in content.adversaries:
         parts.append(element("h3", f"Adversary {adversary}"))
+        parts.append(element("h4", f"Exposure to {adversary} by class (base)"))
         if charts.charts_available():
             parts.append(_figure(charts.timeline_chart(table_, adversary, _attribute(f"timeline of {adversary}"))))
         rows = table_[table_["adversary"] == adversary]
         classes = list(dict.fromkeys(rows["class"]))
         grid = rows.pivot_table(index="date", columns="class", values="probability", sort=False)
         body = [(date.date().isoformat(), *(percent(grid.at[date, c]) for c in classes)) for date in grid.index]
-        parts.append(table(["date", *classes], body, numeric=tuple(range(1, len(classes) + 1))))
+        parts.append(table(["date", *classes], body, numeric=tuple(range(1, len(classes) + 1)), nowrap=(0,)))
+        parts += _risk_over_time(content, adversary)
     if not charts.charts_available():
         parts.append(element("p", f"Charts need matplotlib: {charts.PLOT_EXTRA}.", class_="note"))
     return _section("timeline", "Timeline", *parts)

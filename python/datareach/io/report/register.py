@@ -9,7 +9,6 @@ any case, as the shipped example marks every assumed number) or when it carries 
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -90,11 +89,12 @@ def _number(value: Any) -> str:
 
 
 def _present(value: Any) -> bool:
+    """Whether a cell holds a value: not None, NaN or NaT (lists and mappings always do)."""
     if value is None:
         return False
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return not (isinstance(value, (pd.Timestamp, np.datetime64)) and pd.isna(value))
+    if isinstance(value, (list, tuple, dict, np.ndarray)):
+        return True
+    return not bool(pd.isna(value))
 
 
 def _window(row: Mapping[str, Any]) -> str | None:
