@@ -11,7 +11,7 @@ import io
 import itertools
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .numbers import short_amount
 
@@ -54,7 +54,7 @@ def _svg(figure: Figure, label: str) -> str:
     return text.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
 
-def _style() -> dict[str, object]:
+def _style() -> Any:  # matplotlib types rcParams keys as literals; these are known keys
     return {
         "svg.hashsalt": f"datareach-chart-{next(_counter)}",
         "svg.fonttype": "none",

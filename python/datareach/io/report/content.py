@@ -352,11 +352,13 @@ def ranking(comparison: Comparison, model: Model, rank_by: RankRule) -> pd.DataF
     sensitive = str(classes["id"].iloc[int(np.argmax(classes["sensitivity"].to_numpy(dtype=float)))])
     table = comparison.table
     totals = comparison.total_risk.groupby("variant", sort=False)[["base_total_risk", "total_risk"]].sum()
+    base_totals = totals["base_total_risk"].to_dict()
+    plan_totals = totals["total_risk"].to_dict()
     rows = []
     for position, name in enumerate(comparison.names[1:]):
         mine = table[(table["variant"] == name) & (table["class"] == sensitive)]
-        base_total = float(totals.at[name, "base_total_risk"])
-        total = float(totals.at[name, "total_risk"])
+        base_total = float(base_totals[name])
+        total = float(plan_totals[name])
         rows.append(
             {
                 "position": position,

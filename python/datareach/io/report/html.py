@@ -269,7 +269,7 @@ def _path_group(content: ReportContent, group: PathGroup) -> Markup:
         element("h3", f"{group.adversary} → {group.data_class}"),
         element("ol", join(element("li", sentences.path_text(path)) for path in group.paths), class_="paths"),
     ]
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for rank, path in enumerate(group.paths, start=1):
         if not path.arcs:
             rows.append((rank, "", f"{group.adversary} holds {group.data_class} itself", "", "", "", "", ""))

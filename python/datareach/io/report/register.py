@@ -101,7 +101,7 @@ def _window(row: Mapping[str, Any]) -> str | None:
     start, end = row.get("window_start"), row.get("window_end")
     if not _present(start) and not _present(end):
         return None
-    shown = [pd.Timestamp(v).date().isoformat() if _present(v) else "open" for v in (start, end)]
+    shown = [pd.Timestamp(str(v)).date().isoformat() if _present(v) else "open" for v in (start, end)]
     return f"[{shown[0]}, {shown[1]})"
 
 
@@ -184,8 +184,8 @@ def _citations(model: Model) -> tuple[dict[str, list[str]], dict[str, list[str]]
     see_also: dict[str, list[str]] = {}
     for section in _SECTIONS:
         column = model._column(section, "source")
-        for row_number in np.flatnonzero(column != None):  # noqa: E711 - elementwise on an object column
-            cited.setdefault(str(column[row_number]), []).append(f"{section}[{int(row_number)}]")
+        for cited_row in np.flatnonzero(column != None):  # noqa: E711 - elementwise on an object column
+            cited.setdefault(str(column[cited_row]), []).append(f"{section}[{int(cited_row)}]")
         if section == "nodes":
             for row_number, attrs in enumerate(model._column(section, "attrs")):
                 names = attrs.get("see_also") if isinstance(attrs, dict) else None
