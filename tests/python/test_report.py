@@ -510,6 +510,8 @@ def test_bad_arguments_are_model_errors(model: dr.Model) -> None:
         dr.report(model, names=["x"])
     with pytest.raises(dr.ModelError, match=r"variants\[0\]"):
         dr.report(model, [C.revoke("bytedance", "nowhere")])
+    with pytest.raises(dr.ModelError, match="^adversaries: a report needs at least one"):
+        dr.report(model, adversaries=[])
     with pytest.raises(dr.ModelError, match="^model: "):
         dr.report("model.yaml")  # type: ignore[arg-type]
 

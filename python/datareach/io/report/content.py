@@ -171,6 +171,8 @@ def content_of(
         base = analyze(model, adversaries, settings)
         provenance = base.provenance
     ids = tuple(base.adversaries)
+    if not ids:
+        raise ModelError("a report needs at least one adversary", where="adversaries")
     if comparison is not None:
         models = [_variant_model(model, v) for v in variants]
         parts = tuple(

@@ -225,8 +225,13 @@ def base_sentences(content: ReportContent) -> list[list[str]]:
         ]
         more = f" and {len(listed) - _LISTED} more" if len(listed) > _LISTED else ""
         shown = listed[:_LISTED]
-        how_many = f"all {total}" if len(reached) == total else f"{len(reached)} of the {total}"
-        sentences.append(f"{when}, {adversary} can reach {how_many} data classes: {', '.join(shown)}{more}.")
+        if total == 1:
+            how_many = "the one data class"
+        elif len(reached) == total:
+            how_many = f"all {total} data classes"
+        else:
+            how_many = f"{len(reached)} of the {total} data classes"
+        sentences.append(f"{when}, {adversary} can reach {how_many}: {', '.join(shown)}{more}.")
         for data_class in most_exposed(model, content.base, adversary, _PATHS_TOLD):
             group = next((g for g in content.paths if g.adversary == adversary and g.data_class == data_class), None)
             if group is not None and len(group.paths):
