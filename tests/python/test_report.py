@@ -576,3 +576,21 @@ def test_a_bad_variant_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["report", str(base), str(bad), "-o", str(tmp_path / "r.html")]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and "changes[0].to" in err and err.count("\n") == 1
+
+
+def test_an_adversary_holding_a_class_itself() -> None:
+    m = dr.Model.from_dict(
+        {
+            "format": "datareach/1",
+            "nodes": [{"id": "archive", "kind": "store"}],
+            "classes": [{"id": "ledger", "records": 5}],
+            "placements": [{"class": "ledger", "store": "archive"}],
+            "adversaries": ["archive"],
+        }
+    )
+    made = dr.report(m)
+    assert made.summary() == [
+        "With every entry present (no date given), archive can reach the one data class: ledger (100%).",
+        "archive holds ledger itself.",
+    ]
+    assert ["1", "", "archive holds ledger itself", "", "", "", "", ""] in Page(made.html).rows

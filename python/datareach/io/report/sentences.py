@@ -234,8 +234,13 @@ def base_sentences(content: ReportContent) -> list[list[str]]:
         sentences.append(f"{when}, {adversary} can reach {how_many}: {', '.join(shown)}{more}.")
         for data_class in most_exposed(model, content.base, adversary, _PATHS_TOLD):
             group = next((g for g in content.paths if g.adversary == adversary and g.data_class == data_class), None)
-            if group is not None and len(group.paths):
-                sentences.append(f"{adversary}'s most likely path to {data_class} is {path_text(group.paths[0])}.")
+            if group is None or not len(group.paths):
+                continue
+            best = group.paths[0]
+            if best.arcs:
+                sentences.append(f"{adversary}'s most likely path to {data_class} is {path_text(best)}.")
+            else:
+                sentences.append(f"{adversary} holds {data_class} itself.")
         unreached = rows[rows["probability"] == 0]["class"].tolist()
         if unreached:
             sentences.append(f"{adversary} cannot reach {joined([str(c) for c in unreached])}.")
