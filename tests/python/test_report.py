@@ -6,6 +6,8 @@ test_report_browser.py."""
 from __future__ import annotations
 
 import html.parser
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -540,7 +542,7 @@ def test_the_command_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFix
     assert out.startswith(f"{target}: report of") and "1 plan(s)" in out
     written = target.read_text(encoding="utf-8")
     parsed = Page(written)
-    assert "project_texas_as_designed" in parsed.visible  # the plan is named after its file
+    assert f"{PLAN} makes 10 changes" in parsed.visible  # the plan by its own name
     assert parsed.tags("script") == []
     assert main(["report", str(base), "--at", AT, "--seed", "7", "--no-timeline", "-o", "-"]) == 0
     assert "No timeline: not requested." in Page(capsys.readouterr().out).visible
@@ -594,3 +596,30 @@ def test_an_adversary_holding_a_class_itself() -> None:
         "archive holds ledger itself.",
     ]
     assert ["1", "", "archive holds ledger itself", "", "", "", "", ""] in Page(made.html).rows
+
+
+def test_the_command_the_demo_prints_writes_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo"]) == 0
+    told = capsys.readouterr().out
+    folder = re.search(r"^\s*D=(.+)$", told, flags=re.M)
+    command = re.search(r"^\s*datareach (report .*?)\\\n\s*(.*)$", told, flags=re.M)
+    assert folder and command
+    words = shlex.split(f"{command.group(1)} {command.group(2)}".replace("$D", folder.group(1).strip()))
+    monkeypatch.chdir(tmp_path)
+    assert main(words) == 0
+    parsed = Page((tmp_path / "report.html").read_text(encoding="utf-8"))
+    assert "Project Texas as designed makes 10 changes" in parsed.visible
+
+
+def test_plans_of_one_name_are_named_after_their_files(tmp_path: Path) -> None:
+    (tmp_path / "project_texas.yaml").write_text(dr.examples.path("project_texas").read_text(encoding="utf-8"))
+    plan_text = dr.examples.path("project_texas_as_designed").read_text(encoding="utf-8")
+    for stem in ("plan_a", "plan_b"):
+        (tmp_path / f"{stem}.yaml").write_text(plan_text, encoding="utf-8")
+    target = tmp_path / "r.html"
+    arguments = [str(tmp_path / f) for f in ("project_texas.yaml", "plan_a.yaml", "plan_b.yaml")]
+    assert main(["report", *arguments, "--at", AT, "--no-timeline", "-o", str(target)]) == 0
+    visible = Page(target.read_text(encoding="utf-8")).visible
+    assert "plan_a makes 10 changes" in visible and "plan_b makes 10 changes" in visible

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ModelError
 from ..io.report.content import DEFAULT_PATH_CLASSES, DEFAULT_PATHS
 from .options import add_analysis_options, analysis_options
 from .output import load
 from .whatif import _in_variant_file, _load_variant, _variant_names
+
+if TYPE_CHECKING:
+    from ..model import Model
 
 __all__ = ["register"]
 
@@ -30,7 +34,7 @@ def _run(args: argparse.Namespace) -> int:
         made = report(
             base,
             *variants,
-            names=_variant_names(args.variants) if variants else None,
+            names=_plan_names(base, variants, args.variants) if variants else None,
             adversaries=args.adversary or None,
             rank_by=args.rank_by,
             timeline=not args.no_timeline,
@@ -49,6 +53,15 @@ def _run(args: argparse.Namespace) -> int:
         when = f" as of {content.at}" if content.at else ""
         print(f"{args.output}: report of {base.name or args.file}{when}, {len(content.variants)} plan(s)")
     return 0
+
+
+def _plan_names(base: Model, variants: Sequence[Model], paths: Sequence[str]) -> list[str]:
+    """Each plan's own name (a variant file's ``name``) where the plans have distinct names
+    other than the base's, else the file names, as ``compare`` names them."""
+    names = [variant.name for variant in variants]
+    if all(name and name != base.name for name in names) and len(set(names)) == len(names):
+        return [str(name) for name in names]
+    return _variant_names(paths)
 
 
 def _whole_number(text: str) -> int:
