@@ -467,6 +467,16 @@ def _timeline(content: ReportContent) -> Markup:
     return _section("timeline", "Timeline", *parts)
 
 
+def _source_anchor(content: ReportContent, source_id: str | None) -> Markup:
+    """A source id linking to its row of the sources table (the bare id when unknown)."""
+    if source_id is None:
+        return Markup("")
+    for position, source in enumerate(content.register.sources):
+        if source.id == source_id:
+            return element("a", source_id, href=f"#source-{position}")
+    return text(source_id)
+
+
 def _register(content: ReportContent) -> Markup:
     register = content.register
     entries = [
@@ -475,7 +485,7 @@ def _register(content: ReportContent) -> Markup:
             entry.location,
             entry.label,
             "; ".join(f"{name} {value}" for name, value in entry.values),
-            entry.source or "",
+            _source_anchor(content, entry.source),
             entry.note or "",
         )
         for entry in register.entries
@@ -522,6 +532,14 @@ def _provenance(content: ReportContent) -> Markup:
         ("worlds", f"{provenance.worlds:,}" if provenance.worlds is not None else "none drawn (exact)"),
         ("seed", "" if provenance.seed is None else str(provenance.seed)),
         ("tolerance", "" if provenance.tolerance is None else f"{provenance.tolerance:g}"),
+        (
+            "tolerance met",
+            ""
+            if provenance.converged is None or provenance.tolerance is None
+            else "yes"
+            if provenance.converged
+            else "NO: raise max_samples",
+        ),
         ("library version", f"datareach {content.version}"),
         ("generated", content.generated),
     ]
