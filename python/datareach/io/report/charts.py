@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-__all__ = ["PLOT_EXTRA", "charts_available", "exposure_chart", "timeline_chart"]
+__all__ = ["PLOT_EXTRA", "TIMELINE_CLASSES", "charts_available", "exposure_chart", "timeline_chart", "total_risk_chart"]
 
 PLOT_EXTRA = "pip install 'datareach[plot]'"
 
@@ -31,6 +31,8 @@ _counter = itertools.count(1)
 _COLOURS = ("#3b6ea5", "#e08a2c", "#5aa36b", "#9b59b6", "#c0392b", "#7f8c8d")
 # Line styles, so that curves lying on top of each other still show.
 _LINES = ("-", "--", "-.", ":")
+# The most classes one timeline chart draws (its table has every class).
+TIMELINE_CLASSES = 12
 
 
 def charts_available() -> bool:
@@ -76,10 +78,12 @@ def timeline_chart(table: pd.DataFrame, adversary: str, label: str) -> str:
 
     rows = table[table["adversary"] == adversary]
     curves = rows.pivot_table(index="date", columns="class", values="probability", sort=False)
+    # The classes most exposed at some date, at most TIMELINE_CLASSES (the table lists all).
+    highest = curves.max().sort_values(ascending=False, kind="stable").index[:TIMELINE_CLASSES]
     with matplotlib.rc_context(_style()):
         figure = Figure(figsize=(7.5, 3.2))
         axes = figure.add_subplot()
-        for i, data_class in enumerate(curves.columns):
+        for i, data_class in enumerate(c for c in curves.columns if c in set(highest)):
             axes.step(
                 curves.index,
                 curves[data_class],
@@ -87,6 +91,8 @@ def timeline_chart(table: pd.DataFrame, adversary: str, label: str) -> str:
                 label=f" {data_class}",
                 linewidth=1.4,
                 linestyle=_LINES[(i // 10) % len(_LINES)],
+                marker="o",  # the value at the last date, a step of no length, shows too
+                markersize=2.5,
             )
         axes.set_ylim(-0.02, 1.02)
         axes.yaxis.set_major_formatter(PercentFormatter(1.0))
