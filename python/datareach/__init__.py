@@ -6,8 +6,9 @@ bulk DataFrames), then ask the compiled core: ``dr.reach`` (possible and certain
 ``dr.importance``, ``dr.chokepoints``, ``dr.cheapest_cut`` and ``dr.cheapest_reduction``, policy checks ``dr.check`` (of a ``dr.Policy``,
 ``dr.load_policy``), ``dr.analyze`` (exposure scores, exact or Monte Carlo) and the
 what-if analyses ``dr.compare``, ``dr.timeline`` and ``dr.sweep``, and the sensitivity
-analyses over the model's ranges ``dr.tornado`` and ``dr.uncertainty``; ``dr.report`` puts them
-into one self-contained HTML page for a policy reader. Every analysis takes the
+analyses over the model's ranges ``dr.tornado`` and ``dr.uncertainty``; ``dr.diagram`` draws the
+access map (SVG, DOT, PNG) and ``dr.report`` puts it all into one self-contained HTML page for a
+policy reader. Every analysis takes the
 same ``dr.AnalysisOptions`` (or keyword overrides of them) and returns a result with
 ``.table`` and ``.provenance``.
 """
@@ -50,6 +51,7 @@ from .analysis import (
     tornado,
     uncertainty,
 )
+from .diagram import Diagram, diagram
 from .errors import ModelError
 from .io import Policy, PolicyRule, load, load_policy, save
 from .io.report import Report, report
@@ -71,6 +73,7 @@ __all__ = [
     "Chokepoints",
     "Comparison",
     "Cut",
+    "Diagram",
     "Importance",
     "Model",
     "ModelError",
@@ -98,6 +101,7 @@ __all__ = [
     "check",
     "chokepoints",
     "compare",
+    "diagram",
     "examples",
     "importance",
     "lint",
