@@ -308,6 +308,27 @@ def test_the_timeline_is_evaluated_at_the_models_change_dates(model: dr.Model, t
         assert [date, *(percent(mine[c]) for c in classes)] in page.rows, date
 
 
+def test_the_access_map_is_the_diagram_with_the_best_paths_highlighted(model: dr.Model, texas: dr.Report) -> None:
+    groups = texas.content.paths
+    best = list({g.paths[0].nodes: g.paths[0] for g in groups}.values())
+    classes = list(dict.fromkeys(g.data_class for g in groups))
+    drawn = dr.diagram(model, AT, highlight=best, adversaries=["CN", "US"], classes=classes).svg
+    assert drawn in texas.html
+    assert 'class="datareach-diagram"' in drawn and "highlight" in drawn
+
+
+def test_a_map_too_large_to_draw_shows_the_paths_alone() -> None:
+    big = dr.synthetic.enterprise_with_arcs(20_000, seed=1)
+    made = dr.report(big, adversaries="CN", method="monte_carlo", samples=1024, seed=1, timeline=False)
+    parsed = Page(made.html)
+    maps = [attrs for attrs in parsed.tags("svg") if "access-map" in (attrs.get("class") or "")]
+    assert len(maps) == 1
+    assert "the map is too large to draw" in parsed.visible
+    for group in made.content.paths:
+        for node in group.paths[0].nodes:
+            assert node in made.html
+
+
 def test_charts_are_inline_svg_with_ids_unique_in_the_page(texas: dr.Report, page: Page) -> None:
     svgs = page.tags("svg")
     # An exposure chart and a timeline chart per adversary, and the access map.
@@ -530,7 +551,7 @@ def test_without_matplotlib_the_report_has_its_tables_and_says_what_to_install(t
     parsed = Page(done.stdout)
     assert "pip install 'datareach[plot]'" in parsed.visible
     svgs = parsed.tags("svg")
-    assert len(svgs) == 1 and "access-map" in (svgs[0].get("class") or "")  # the map needs no matplotlib
+    assert len(svgs) == 1 and "datareach-diagram" in (svgs[0].get("class") or "")  # the map needs no matplotlib
     assert any(r[:1] == ["phone_numbers"] for r in parsed.rows)
 
 

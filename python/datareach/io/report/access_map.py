@@ -1,5 +1,8 @@
-"""The access map of a report: the most likely paths drawn as chains of nodes, in inline SVG
-written here (every label escaped, no external reference)."""
+"""The access map of a report: ``dr.diagram`` of the model as of the report's date, restricted
+to what can matter (the adversaries analysed and the classes whose paths are listed), with
+the most likely paths highlighted. A map too big to draw falls back to the paths alone, drawn
+here as chains of nodes. Both are inline SVG with every label escaped and no id or external
+reference."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ if TYPE_CHECKING:
     from ...analysis import Path
     from ...model import Model
 
-__all__ = ["access_map"]
+__all__ = ["access_map", "path_chains"]
 
 _BOX_W, _BOX_H, _GAP, _ROW = 150, 34, 46, 58
 _MAX_LABEL = 20
@@ -21,7 +24,23 @@ def _label(text: str) -> str:
     return text if len(text) <= _MAX_LABEL else text[: _MAX_LABEL - 1] + "…"
 
 
-def access_map(model: Model, at: Any, paths: Sequence[Path]) -> str:
+def access_map(
+    model: Model, at: Any, paths: Sequence[Path], adversaries: Sequence[str], classes: Sequence[str]
+) -> tuple[str, str | None]:
+    """The SVG of the map and a note when only the paths could be drawn."""
+    from ...diagram import diagram
+    from ...errors import ModelError
+
+    try:
+        drawn = diagram(model, at, highlight=list(paths), adversaries=list(adversaries), classes=list(classes) or None)
+    except ModelError as error:
+        if error.where != "max_nodes":
+            raise
+        return path_chains(model, paths), f"the map is too large to draw ({error.reason}); the paths alone are shown"
+    return drawn.svg, None
+
+
+def path_chains(model: Model, paths: Sequence[Path]) -> str:
     """An SVG of ``paths``: one row per path, a box per node (its full id as a tooltip)
     and an arrow per arc labelled with the arc's kind and p."""
     kinds = dict(zip(model.node_ids, model._column("nodes", "kind")))

@@ -300,12 +300,15 @@ def _paths(content: ReportContent) -> Markup:
             "with the entry of every arc and the source it cites. A path's probability is the product of its "
             "distinct random variables: a lower bound on the exposure.",
         ),
-        element("h3", "Access map"),
-        _figure(
-            access_map(content.model, content.at, best),
-            "The most likely path to each class listed below (each distinct path once).",
-        ),
     ]
+    classes = list(dict.fromkeys(group.data_class for group in content.paths))
+    drawn, note = access_map(content.model, content.at, best, content.adversaries, classes)
+    what = (
+        "The access map as of the report's date, restricted to what lies on some possible path from "
+        f"{', '.join(content.adversaries)} to {', '.join(classes) or 'the data'}; highlighted: the most likely path "
+        "to each class listed below."
+    )
+    parts += [element("h3", "Access map"), _figure(drawn, note or what)]
     if not content.paths:
         parts.append(element("p", "No adversary can reach any data class."))
     parts += [_path_group(content, group) for group in content.paths]
