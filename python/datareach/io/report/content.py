@@ -313,11 +313,6 @@ def _stores_reached(result: Result, adversary: str, data_class: str) -> tuple[St
     return tuple(StoreReach(str(s), float(p)) for s, p in zip(rows["store"], rows["probability"]))
 
 
-def stores_reached(result: Result, adversary: str, data_class: str) -> tuple[StoreReach, ...]:
-    """Public name of ``_stores_reached`` for the sentences."""
-    return _stores_reached(result, adversary, data_class)
-
-
 def most_exposed(model: Model, result: Result, adversary: str, limit: int) -> list[str]:
     """The atomic classes the adversary reaches with probability > 0, by risk (then
     probability, then class order), at most ``limit``."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -208,7 +208,3 @@ def _sources(model: Model) -> list[SourceUse]:
 def register_of(model: Model) -> Register:
     """The register of ``model``: entries with notes or ranges, and every source."""
     return Register(tuple(_entries(model)), tuple(_sources(model)))
-
-
-def locations(entries: Iterable[RegisterEntry]) -> list[str]:
-    return [entry.location for entry in entries]
