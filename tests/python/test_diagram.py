@@ -55,27 +55,16 @@ def _arc_keys(root: ET.Element, kind: str) -> list[tuple[str, str, str]]:
 
 def _expected_arcs(scenario: dict[str, Any], at: str | None) -> dict[str, set[tuple[str, str, str]]]:
     """Explicit arcs and flows present at ``at`` (by the oracle's window rule) and the rule
-    arcs of the oracle's ``present``, as (entry, from, to)."""
+    arcs of the oracle's ``present`` (which lists them after the explicit arcs present), as
+    (entry, from, to)."""
     access = {
         (f"access[{i}]", a["from"], a["to"]) for i, a in enumerate(scenario.get("access") or []) if in_window(a, at)
     }
     flows = {(f"flows[{i}]", f["from"], f["to"]) for i, f in enumerate(scenario.get("flows") or []) if in_window(f, at)}
     index = {n["id"]: i for i, n in enumerate(scenario["nodes"])}
-    rules = {
-        (f"nodes[{index[a['from']]}].compels", a["from"], a["to"])
-        for a in present(scenario, at)["access"]
-        if a.get("kind") == "compels" and "window" not in a and a["from"] in index and _is_rule(scenario, a)
-    }
+    implicit = present(scenario, at)["access"][len(access) :]
+    rules = {(f"nodes[{index[a['from']]}].compels", a["from"], a["to"]) for a in implicit}
     return {"access": access, "flow": flows, "rule": rules}
-
-
-def _is_rule(scenario: dict[str, Any], arc: dict[str, Any]) -> bool:
-    """Whether an arc of the oracle's present model is an implicit rule arc (it has no entry
-    of its own in the scenario's access table)."""
-    return not any(
-        a["from"] == arc["from"] and a["to"] == arc["to"] and a.get("kind") == "compels"
-        for a in scenario.get("access") or []
-    )
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +135,18 @@ def test_windows_decide_which_example_arcs_are_drawn(texas: dr.Model) -> None:
     assert len(everything) == len(texas.access)
 
 
+def test_a_disabled_node_is_reached_by_no_rule(texas: dr.Model) -> None:
+    changed = texas.apply([dr.changes.disable("tiktok")])
+    root = _parse(dr.diagram(changed, "2022-07-01"))
+    rules = _arc_keys(root, "rule")
+    before = _arc_keys(_parse(dr.diagram(texas, "2022-07-01")), "rule")
+    assert ("nodes[1].compels", "US", "tiktok") in before
+    assert {key for key in before if key[2] != "tiktok"} == set(rules)
+    graph = compile_model(changed, "2022-07-01")
+    assert sum(graph.arc_origin(a) < 0 for a in range(graph.arc_count)) == len(rules)
+    assert not [key for key in _arc_keys(root, "access") if "tiktok" in (key[1], key[2])]
+
+
 def test_random_models_draw_exactly_their_present_entries() -> None:
     rng = random.Random(20261202)
     for _ in range(120):
@@ -193,6 +194,25 @@ def test_the_picture_is_deterministic(texas: dr.Model) -> None:
     assert dr.diagram(texas, "2022-07-01").dot == dr.diagram(texas.copy(), "2022-07-01").dot
 
 
+def test_the_picture_does_not_depend_on_the_hash_seed(texas: dr.Model) -> None:
+    import hashlib
+    import os
+    import subprocess
+    from pathlib import Path
+
+    code = (
+        "import hashlib, datareach as dr; m = dr.examples.project_texas(); "
+        "p = dr.most_likely_paths(m, 'CN', 'phone_numbers', k=5, at='2022-07-01'); "
+        "print(hashlib.sha256(dr.diagram(m, '2022-07-01', highlight=p).svg.encode()).hexdigest())"
+    )
+    root = Path(__file__).resolve().parents[2]
+    environment = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(root / "python")}
+    other = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
+    paths = dr.most_likely_paths(texas, "CN", "phone_numbers", k=5, at="2022-07-01")
+    here = hashlib.sha256(dr.diagram(texas, "2022-07-01", highlight=paths).svg.encode()).hexdigest()
+    assert other.stdout.strip() == here
+
+
 # -- highlights ------------------------------------------------------------------------------
 
 
@@ -235,6 +255,33 @@ def test_highlighted_paths_mark_their_union_and_the_best_one_more(texas: dr.Mode
     arcs_group = [g for g in _groups(root, "arc")]
     marked_positions = [i for i, g in enumerate(arcs_group) if "highlight" in _classes(g)]
     assert marked_positions == list(range(len(arcs_group) - len(marked_positions), len(arcs_group)))
+
+
+def test_highlighted_arcs_say_what_access_they_are_and_labels_do_not_collide(texas: dr.Model) -> None:
+    from datareach.diagram.style import text_width
+
+    paths = dr.most_likely_paths(texas, "CN", "phone_numbers", k=5, at="2022-07-01")
+    layout = dr.diagram(texas, "2022-07-01", highlight=paths).layout
+    kinds = dict(zip((f"access[{i}]" for i in range(len(texas.access))), texas.access["kind"]))
+    for shape in layout.arcs:
+        if "highlight" in shape.marks:
+            assert shape.label is not None
+            expected = f"compels {shape.arc.p:.2g}" if shape.arc.kind == "rule" else kinds[shape.arc.entry]
+            assert shape.label.text == expected  # every arc of the example has p = 1
+    boxes = [
+        (
+            line.x - text_width(line.text, line.size) / 2,
+            line.y - line.size * 0.8,
+            line.x + text_width(line.text, line.size) / 2,
+            line.y + line.size * 0.25,
+        )
+        for line in (shape.label for shape in layout.arcs)
+        if line is not None
+    ]
+    nodes = [(n.x, n.y, n.x + n.width, n.y + n.height) for n in layout.nodes]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :] + nodes:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
 
 
 def test_a_cut_marks_its_arcs(texas: dr.Model) -> None:
@@ -566,7 +613,7 @@ def test_png_without_matplotlib_names_the_extra(texas: dr.Model, monkeypatch: py
     diagram = dr.diagram(texas, "2022-07-01")
     for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.setitem(sys.modules, name, None)  # type: ignore[arg-type]  # import fails
-    with pytest.raises(dr.ModelError, match=r"pip install 'datareach\[plot\]'"):
+    with pytest.raises(ImportError, match=r"pip install 'datareach\[plot\]'"):
         diagram.png()
     assert diagram.svg.startswith("<svg")  # the SVG needs no matplotlib
 
@@ -607,6 +654,12 @@ def test_the_model_displays_its_counts_and_a_small_diagram(texas: dr.Model) -> N
     first, last = min(starts + ends), max(starts + ends)
     assert f"{first.date().isoformat()} to {last.date().isoformat()}" in html
     assert html.count("<svg") == 1
+    picture = ET.fromstring(html[html.index("<svg") : html.index("</svg>") + len("</svg>")])
+    assert (
+        picture.get("width") == "100%"
+        and picture.get("viewBox") == dr.diagram(texas).svg.split('viewBox="')[1].split('"')[0]
+    )
+    assert sorted(g.get("data-id") for g in _groups(picture, "node")) == sorted(texas.node_ids)
     summary = texas.summary()
     assert f"{len(texas.access)} access arcs" in summary and "2021-09-01" in summary
 
@@ -618,3 +671,35 @@ def test_the_model_display_escapes_and_leaves_out_big_maps() -> None:
     big = dr.Model.from_dict({"format": "datareach/1", "nodes": [{"id": f"r{i}", "kind": "role"} for i in range(400)]})
     html = big._repr_html_()
     assert "<svg" not in html and "400" in html and "dr.diagram" in html
+
+
+def test_small_and_odd_models_draw() -> None:
+    empty = dr.diagram(dr.Model())
+    assert _groups(_parse(empty), "node") == [] and _dot_structure(empty.dot) == ([], [])
+    assert empty.png(1.0).startswith(b"\x89PNG")
+    looped = dr.Model.from_dict(
+        {
+            "format": "datareach/1",
+            "nodes": [{"id": "a", "kind": "role"}],
+            "access": [{"from": "a", "to": "a", "p": 0.5}],
+        }
+    )
+    root = _parse(dr.diagram(looped))
+    assert _arc_keys(root, "access") == [("access[0]", "a", "a")]
+    texts = [e.text for e in root.iter(f"{SVG}text")]
+    assert "p 0.5" in texts  # a probability below 1 is written on the arc
+
+
+def test_bad_requests_name_the_argument(texas: dr.Model) -> None:
+    for arguments, where in (
+        ({"at": "2022-13-01"}, "at"),
+        ({"classes": []}, "classes"),
+        ({"classes": 5}, "classes"),
+        ({"adversaries": ["CN", "CN"]}, "adversaries[1]"),
+    ):
+        with pytest.raises(dr.ModelError) as error:
+            dr.diagram(texas, **arguments)
+        assert error.value.where == where, arguments
+    with pytest.raises(dr.ModelError) as error:
+        dr.diagram("scenario.yaml")  # type: ignore[arg-type]
+    assert error.value.where == "model"

@@ -20,6 +20,8 @@ from ._requests import requested_adversaries, require_model, within
 from .exposure import Result, provenance_of
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from ..changes import Change
     from ..model import Model
 
@@ -201,6 +203,27 @@ class Comparison(AnalysisResult):
         """Per variant and adversary: variant, adversary, base_total_risk, total_risk,
         total_risk_difference."""
         return total_risk_differences(self.table)
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        classes: str | Iterable[str] | None = None,
+        variants: str | Iterable[str] | None = None,
+        adversaries: str | Iterable[str] | None = None,
+        top: int | None = 25,
+    ) -> Axes:
+        """A diverging bar chart of the change in exposure probability each variant makes,
+        per class, in percentage points around a zero line, with the paired 95 % intervals
+        of Monte Carlo as whiskers (docs/design.md §5b); returns the matplotlib Axes.
+
+        ``classes``, ``variants`` and ``adversaries`` narrow what is drawn; ``top`` caps
+        the classes at the ``top`` changed most (None: all), and the title says so. Draws
+        on ``ax`` when given, else on a new figure; needs matplotlib (``pip install
+        'datareach[plot]'``)."""
+        from ..plot.comparison import plot_comparison
+
+        return plot_comparison(self, ax, classes=classes, variants=variants, adversaries=adversaries, top=top)
 
     def summary(self) -> pd.DataFrame:
         """The columns one reads first, one row per variant, adversary and class: the base's

@@ -19,6 +19,8 @@ from ._engines import EngineRun, converged, run_exposure
 from ._requests import requested_adversaries, require_model
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from .. import _core
     from ..model import Model
 
@@ -188,6 +190,28 @@ class Result(AnalysisResult):
             {"adversary": self.adversaries, "total_risk": self.matrix("risk").sum(axis=1)}
         )
         return result
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        kind: str = "class",
+        classes: str | Iterable[str] | None = None,
+        adversaries: str | Iterable[str] | None = None,
+        top: int | None = 25,
+    ) -> Axes:
+        """A bar chart of the exposure probability, in percent, with the 95 % intervals of
+        Monte Carlo as whiskers (docs/design.md §5b); returns the matplotlib Axes.
+
+        ``kind``: "class" (one bar per class, a group per adversary when there are several),
+        "store" or "region" (``by_store`` / ``by_region``: one group per store or region,
+        a bar per class). ``classes`` and ``adversaries`` narrow what is drawn; ``top``
+        caps the groups at the ``top`` with the highest probability (None: all), and the
+        title says so. Draws on ``ax`` when given, else on a new figure; needs matplotlib
+        (``pip install 'datareach[plot]'``)."""
+        from ..plot.exposure import plot_result
+
+        return plot_result(self, ax, kind=kind, classes=classes, adversaries=adversaries, top=top)
 
     def __repr__(self) -> str:
         return (

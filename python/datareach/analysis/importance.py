@@ -19,6 +19,8 @@ from ._engines import EXACT_STEP_LIMIT, _named_adversary, _sampling, progress_re
 from .paths import atomic_request
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from ..model import Model
 
 __all__ = ["Importance", "importance"]
@@ -66,6 +68,16 @@ class Importance(AnalysisResult):
         self.adversary = adversary
         self.data_class = data_class
         self.exposure, self.exposure_low, self.exposure_high = exposure
+
+    def plot(self, ax: Axes | None = None, *, top: int | None = 15) -> Axes:
+        """Horizontal bars of the importance of each variable, in percentage points, largest
+        at the top, labelled ``from → to`` (arcs) or ``event id``, with the 95 % intervals
+        of Monte Carlo as whiskers (docs/design.md §5b); ``top`` caps the bars (None: all).
+        Returns the matplotlib Axes; draws on ``ax`` when given, else on a new figure;
+        needs matplotlib (``pip install 'datareach[plot]'``)."""
+        from ..plot.explain import plot_importance
+
+        return plot_importance(self, ax, top=top)
 
     def _title(self) -> str:
         return f"{super()._title()}: {self.adversary} → {self.data_class}, exposure {self.exposure:.4g}"

@@ -22,6 +22,8 @@ from .cut import cheapest_cut
 from .paths import atomic_request
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from ..changes import Revoke
     from ..model import Model
 
@@ -41,7 +43,7 @@ class Reduction(AnalysisResult):
     applied: from, to, cost, arcs (the access entries it removes), exposure_after — the
     exposure with this and every earlier revoke applied — and the sources), ``cost`` (their
     total), ``exposure`` with ``exposure_low`` / ``exposure_high`` (equal when exact), the
-    ``base_exposure``, the ``target``, ``met`` (the exposure reached is <= target; for Monte
+    ``base_exposure``, the ``target``, the ``adversary`` and ``data_class`` asked about, ``met`` (the exposure reached is <= target; for Monte
     Carlo judged by the point estimate, the interval is in the table), ``heuristic`` (how
     the set was found) and ``as_changes()``, revokes that feed ``model.apply`` and
     ``dr.compare``."""
@@ -58,8 +60,12 @@ class Reduction(AnalysisResult):
         base_exposure: float,
         exposure: tuple[float, float, float],
         pairs: list[tuple[str, str]],
+        adversary: str | None = None,
+        data_class: str | None = None,
     ) -> None:
         super().__init__(table, provenance, model=model)
+        self.adversary = adversary
+        self.data_class = data_class
         self.target = target
         self.base_exposure = base_exposure
         self.exposure, self.exposure_low, self.exposure_high = exposure
@@ -76,6 +82,16 @@ class Reduction(AnalysisResult):
         from ..changes import revoke
 
         return [revoke(u, v) for u, v in self.pairs]
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Bars of the exposure probability now and after each revoke, in percent, in the
+        order applied, with the target as a dashed line and the 95 % intervals of Monte
+        Carlo as whiskers (docs/design.md §5b). Returns the matplotlib Axes; draws on
+        ``ax`` when given, else on a new figure; needs matplotlib (``pip install
+        'datareach[plot]'``)."""
+        from ..plot.explain import plot_reduction
+
+        return plot_reduction(self, ax)
 
     def _title(self) -> str:
         return (
@@ -134,6 +150,8 @@ def cheapest_reduction(
         base_exposure=search.base,
         exposure=final,
         pairs=[(ids[u], ids[v]) for u, v in pairs],
+        adversary=name,
+        data_class=data_class,
     )
 
 

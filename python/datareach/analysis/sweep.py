@@ -18,6 +18,8 @@ from ._requests import require_model, within
 from .comparison import total_risk_differences
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from ..changes import Change
     from ..model import Model
 
@@ -187,3 +189,23 @@ class Sweep(AnalysisResult):
     @property
     def total_risk(self) -> pd.DataFrame:
         return total_risk_differences(self.table)
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        data_class: str | None = None,
+        adversaries: str | Iterable[str] | None = None,
+        labels: str | None = None,
+    ) -> Axes:
+        """What each plan leaves against its number of changes (the ``changes`` column):
+        the remaining total risk as a percentage of the base's (summed over ``adversaries``,
+        all by default) or, with ``data_class``, that class's exposure probability (one
+        adversary), one point per plan and the base as "no change" at 0, with the Pareto
+        front — the plans that no plan beats with as few changes — as a step line
+        (docs/design.md §5b); returns the matplotlib Axes. ``labels``: "all", "front" or
+        "none" (default: all up to 20 plans, else the front). Draws on ``ax`` when given,
+        else on a new figure; needs matplotlib (``pip install 'datareach[plot]'``)."""
+        from ..plot.sweep import plot_sweep
+
+        return plot_sweep(self, ax, data_class=data_class, adversaries=adversaries, labels=labels)

@@ -21,6 +21,8 @@ from ._requests import require_model
 from .exposure import exposure_of
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from ..model import Model
 
 __all__ = ["Timeline", "timeline"]
@@ -198,6 +200,26 @@ class Timeline(AnalysisResult):
         """``change_dates`` as a table (one column, ``date``), for ``to_dict`` and ``--json``."""
         table: pd.DataFrame = pd.DataFrame({"date": list(self.change_dates)}, dtype=object)
         return table
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        classes: str | Iterable[str] | None = None,
+        adversaries: str | Iterable[str] | None = None,
+        top: int | None = 10,
+        change_dates: bool = True,
+    ) -> Axes:
+        """The exposure probability of each class over the dates, in percent, drawn as
+        steps (a value holds until the next date), with the 95 % intervals of Monte Carlo
+        as bands and the model's change dates (``change_dates``) as dotted vertical lines
+        (docs/design.md §5b); returns the matplotlib Axes. Classes with identical curves
+        share one line. ``classes`` and ``adversaries`` narrow what is drawn; ``top`` caps
+        the lines at the ``top`` with the highest peak (None: all). Draws on ``ax`` when
+        given, else on a new figure; needs matplotlib (``pip install 'datareach[plot]'``)."""
+        from ..plot.timeline import plot_timeline
+
+        return plot_timeline(self, ax, classes=classes, adversaries=adversaries, top=top, change_dates=change_dates)
 
     @property
     def total_risk(self) -> pd.DataFrame:

@@ -17,6 +17,8 @@ from ._engines import all_converged, converged, progress_reporter, resolve_metho
 from ._ranges import VARIABLE_COLUMNS, Request, Substitution, ranged_variables, request
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from ..model import Model
 
 __all__ = ["Tornado", "tornado"]
@@ -164,6 +166,17 @@ class Tornado(AnalysisResult):
             }
         )
         return result
+
+    def plot(self, ax: Axes | None = None, *, top: int | None = 15) -> Axes:
+        """A tornado chart: per ranged variable, a bar from the exposure probability at the
+        low end of its range to that at the high end, in percent, largest swing at the top,
+        around a line at the exposure at the assumed values; the 95 % intervals of Monte
+        Carlo as whiskers at both ends (docs/design.md §5b). ``top`` caps the bars (None:
+        all). Returns the matplotlib Axes; draws on ``ax`` when given, else on a new
+        figure; needs matplotlib (``pip install 'datareach[plot]'``)."""
+        from ..plot.explain import plot_tornado
+
+        return plot_tornado(self, ax, top=top)
 
     def _title(self) -> str:
         return f"{super()._title()}: {self.data_class} to {self.adversary}, base {self.base:.4f}"

@@ -19,6 +19,8 @@ from ._engines import all_converged, converged, progress_reporter, resolve_metho
 from ._ranges import Request, Substitution, ranged_variables, request
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from ..model import Model
 
 __all__ = ["DEFAULT_DRAWS", "MAX_DRAWS", "QUANTILES", "Uncertainty", "uncertainty"]
@@ -185,6 +187,15 @@ class Uncertainty(AnalysisResult):
         row["max"] = float(values.max())
         result: pd.DataFrame = pd.DataFrame([row])
         return result
+
+    def plot(self, ax: Axes | None = None, *, bins: int = 30) -> Axes:
+        """A histogram of the exposure probability over the draws, in percent, with the
+        exposure at the assumed values (``base``) and the 5 % and 95 % quantiles marked
+        (docs/design.md §5b). Returns the matplotlib Axes; draws on ``ax`` when given,
+        else on a new figure; needs matplotlib (``pip install 'datareach[plot]'``)."""
+        from ..plot.explain import plot_uncertainty
+
+        return plot_uncertainty(self, ax, bins=bins)
 
     def _title(self) -> str:
         return f"{super()._title()}: {self.data_class} to {self.adversary}, base {self.base:.4f}"

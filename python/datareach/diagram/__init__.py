@@ -62,7 +62,7 @@ def diagram(
 def _display_svg(model: Model) -> str | None:
     """The model's display picture: its whole map, or None when too big to draw."""
     try:
-        return diagram(model).svg
+        return diagram(model).scalable_svg
     except ModelError as error:
         if error.where == "max_nodes":
             return None
@@ -92,6 +92,14 @@ class Diagram:
         from .svg import svg
 
         return svg(self.layout)
+
+    @functools.cached_property
+    def scalable_svg(self) -> str:
+        """The same SVG sized to shrink to the width of the page it is inlined in (never
+        wider than :attr:`svg`): for HTML pages and reports."""
+        from .svg import svg
+
+        return svg(self.layout, scalable=True)
 
     @functools.cached_property
     def dot(self) -> str:

@@ -63,7 +63,13 @@ def layout(content: AccessMap, marks: Marks) -> Layout:
         for node_id in column:
             top, bottom = spans[node_id]
             shapes[node_id] = node_shape(by_id[node_id], left, top, right - left, bottom - top, colours, marks)
-    arcs = arc_shapes(content, routes, shapes, column_of, column_x, gaps, colours, marks)
+    # Above the first and below the last node of a column, arcs may use all the free height.
+    body_bottom = body_top + body_height
+    open_gaps = {}
+    for c, column in enumerate(columns):
+        open_gaps[(c, 0)] = (body_top, gaps[(c, 0)][1])
+        open_gaps[(c, len(column))] = (gaps[(c, len(column))][0], body_bottom)
+    arcs = arc_shapes(content, routes, shapes, column_of, column_x, gaps, open_gaps, colours, marks)
     headers = tuple(
         TextLine(
             (left + right) / 2, header_y, dict(COLUMNS)[kind], style.HEADER_SIZE, style.HEADER_COLOUR, True, "middle"

@@ -35,9 +35,9 @@ def png(layout: Layout, scale: float = 2.0) -> bytes:
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-    except ImportError as error:
-        raise ModelError(
-            "a PNG diagram needs matplotlib: pip install 'datareach[plot]' (or use .svg / .dot)", where="png"
+    except ImportError as error:  # a missing extra, as for charts (docs/design.md §8 decision 53)
+        raise ImportError(
+            "a PNG diagram needs matplotlib: pip install 'datareach[plot]' (or use .svg / .dot)", name="matplotlib"
         ) from error
 
     width_px, height_px = round(layout.width * scale), round(layout.height * scale)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from . import style
 from .content import AccessMap, MapArc
@@ -84,13 +84,15 @@ def arc_shapes(
     column_of: Mapping[str, int],
     column_x: Sequence[tuple[float, float]],
     gaps: Mapping[tuple[int, int], tuple[float, float]],
+    open_gaps: Mapping[tuple[int, int], tuple[float, float]],
     colours: Mapping[str, str],
     marks: Marks,
 ) -> tuple[ArcShape, ...]:
     """Every arc drawn: ``column_x`` the (left, right) of each column, ``gaps`` the (top,
-    bottom) of each gap in the final layout. Draw order: rule arcs, flows, explicit arcs,
-    marked arcs last (on top)."""
-    waypoints = _waypoints(content, routes, shapes, gaps)
+    bottom) of each gap between two nodes in the final layout, ``open_gaps`` the free space
+    above the first and below the last node of each column. Draw order: rule arcs, flows,
+    explicit arcs, marked arcs last (on top)."""
+    waypoints = _waypoints(content, routes, shapes, column_of, gaps, open_gaps)
     ports = _ports(content, shapes, column_of, waypoints)
     drawn = []
     for index, arc in enumerate(content.arcs):
@@ -107,38 +109,102 @@ def arc_shapes(
         head, base = _head(segments[-1][2], segments[-1][3], width)
         last = segments[-1]
         segments[-1] = (last[0], last[1], last[2], base)
-        label = _label(arc, segments[-1], colour)
         cross = _cross_mark(segments[0], 0.5 if len(segments) > 1 else 0.3) if CUT in arc_marks else None
         drawn.append(
-            ArcShape(arc, tuple(segments), head, colour, width, dash, opacity, arc_marks, label, cross, _tooltip(arc))
+            ArcShape(arc, tuple(segments), head, colour, width, dash, opacity, arc_marks, None, cross, _tooltip(arc))
         )
+    drawn = _labelled(drawn, shapes.values())
     rank = {"rule": 0, "flow": 1, "access": 2}
     return tuple(sorted(drawn, key=lambda shape: (bool(shape.marks), rank[shape.arc.kind])))
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _label_box(point: Point, width: float) -> Box:
+    """The box of a label of ``width`` written just above ``point``."""
+    x, y = point[0], point[1] - 3.5
+    return (x - width / 2 - 1, y - style.LABEL_SIZE * 0.8, x + width / 2 + 1, y + style.LABEL_SIZE * 0.25)
+
+
+def _labelled(drawn: list[ArcShape], nodes: Iterable[NodeShape]) -> list[ArcShape]:
+    """The arcs with their labels placed: marked arcs first, each label at the first of its
+    candidate places (middles of the stretches between columns, the last first: near the
+    target) that overlaps neither a box nor a label placed before; the first candidate
+    when none is free."""
+    taken: list[Box] = [(n.x - 2, n.y - 2, n.x + n.width + 2, n.y + n.height + 2) for n in nodes]
+    labels: dict[int, TextLine] = {}
+    order = sorted(range(len(drawn)), key=lambda i: (not drawn[i].marks, i))
+    for i in order:
+        shape = drawn[i]
+        text = _text(shape.arc, shape.marks)
+        if text is None:
+            continue
+        width = style.text_width(text, style.LABEL_SIZE)
+        between = shape.segments[::2]  # segments alternate: between columns, across a column
+        candidates = [bezier(segment, t) for segment in reversed(between) for t in (0.5, 0.3, 0.7)]
+
+        chosen = next(
+            (p for p in candidates if not any(_overlaps(_label_box(p, width), other) for other in taken)), candidates[0]
+        )
+        taken.append(_label_box(chosen, width))
+        labels[i] = TextLine(chosen[0], chosen[1] - 3.5, text, style.LABEL_SIZE, shape.colour, anchor="middle")
+    return [dataclasses.replace(shape, label=labels.get(i)) for i, shape in enumerate(drawn)]
 
 
 def _waypoints(
     content: AccessMap,
     routes: Plan,
     shapes: Mapping[str, NodeShape],
+    column_of: Mapping[str, int],
     gaps: Mapping[tuple[int, int], tuple[float, float]],
+    open_gaps: Mapping[tuple[int, int], tuple[float, float]],
 ) -> list[list[float]]:
-    """The height at which each arc crosses each gap it passes: the arcs of one gap spread
-    evenly over it, in the order of where they are heading."""
+    """The height at which each arc crosses each gap it passes. Between two nodes the arcs
+    of a gap spread evenly over it, in the order of where they are heading; above or below
+    a column, where there is room, each runs as straight as it can (at the height of the
+    line between its ends), kept apart from its neighbours."""
     users: dict[tuple[int, int], list[tuple[float, float, int, int]]] = {}
     for index, arc in enumerate(content.arcs):
         ys, yt = shapes[arc.source].centre[1], shapes[arc.target].centre[1]
+        cs, ct = column_of[arc.source], column_of[arc.target]
         for k, where in enumerate(routes.passes[index]):
-            users.setdefault(where, []).append((yt, ys, index, k))
+            straight = ys + (yt - ys) * (where[0] - cs) / (ct - cs)
+            key = straight if where in open_gaps else yt
+            users.setdefault(where, []).append((key, ys, index, k))
     heights: list[list[float]] = [[0.0] * len(p) for p in routes.passes]
     for where, passing in users.items():
-        top, bottom = gaps[where]
         passing.sort()
         weights = [gap_room(content.arcs[index]) for _, _, index, _ in passing]
+        if where in open_gaps:
+            for (_, _, index, k), y in zip(passing, _spread(open_gaps[where], [p[0] for p in passing], weights)):
+                heights[index][k] = y
+            continue
+        top, bottom = gaps[where]
         total = sum(weights)
         used = 0.0
         for (_, _, index, k), weight in zip(passing, weights):
             heights[index][k] = top + (bottom - top) * (used + weight / 2) / total
             used += weight
+    return heights
+
+
+def _spread(span: tuple[float, float], wanted: Sequence[float], weights: Sequence[float]) -> list[float]:
+    """Heights as near ``wanted`` (ascending) as possible within ``span``, neighbours at
+    least their room apart."""
+    top, bottom = span[0] + 4.0, span[1] - 4.0
+    heights: list[float] = []
+    for want, weight in zip(wanted, weights):
+        low = top + weight / 2 if not heights else heights[-1] + weight
+        heights.append(max(want, low))
+    limit = bottom
+    for i in range(len(heights) - 1, -1, -1):  # push back up from the bottom
+        heights[i] = min(heights[i], limit - weights[i] / 2)
+        limit = heights[i] - weights[i] / 2
     return heights
 
 
@@ -223,23 +289,20 @@ def _head(control: Point, tip: Point, width: float) -> tuple[tuple[Point, Point,
     return (tip, left, right), (tip[0] - ux * size * 0.6, tip[1] - uy * size * 0.6)
 
 
-def _text(arc: MapArc) -> str | None:
-    """An arc's visible label: what its style does not already say."""
+def _text(arc: MapArc, marks: frozenset[str]) -> str | None:
+    """An arc's visible label: what its style does not already say. A flow's kind (and share
+    below 1), an access arc's p below 1; on a highlighted or cut arc also what kind of
+    access it is (``admin``, ``compels 0.9``), so a path reads as a story."""
     if arc.kind == "flow":
         share = "" if arc.p >= 1 else f" {arc.p:.0%}"
         return (arc.label or "flow") + share
-    if arc.kind == "access" and arc.p < 1:
-        return f"p {arc.p:.2g}"
-    return None
-
-
-def _label(arc: MapArc, segment: Segment, colour: str) -> TextLine | None:
-    """The label at the middle of the arc's last segment: in the gap before its target."""
-    text = _text(arc)
-    if text is None:
-        return None
-    x, y = bezier(segment, 0.5)
-    return TextLine(x, y - 3.5, text, style.LABEL_SIZE, colour, anchor="middle")
+    marked = bool(marks & {HIGHLIGHT, CUT})
+    if arc.kind == "rule":
+        return f"compels {arc.p:.2g}" if marked else None
+    parts = [arc.label] if marked and arc.label else []
+    if arc.p < 1:
+        parts.append(f"p {arc.p:.2g}")
+    return " · ".join(parts) if parts else None
 
 
 def _cross_mark(segment: Segment, t: float) -> tuple[tuple[Point, Point], tuple[Point, Point]]:

@@ -47,11 +47,15 @@ def _dash(dash: tuple[float, ...] | None) -> str:
     return "" if dash is None else f' stroke-dasharray="{" ".join(_n(d) for d in dash)}"'
 
 
-def svg(layout: Layout) -> str:
-    """The SVG document of ``layout``."""
+def svg(layout: Layout, *, scalable: bool = False) -> str:
+    """The SVG document of ``layout``; ``scalable``: it shrinks to the width of the page it
+    is placed in (never grows past its own size), for a small picture inside HTML."""
+    size = f'width="{_n(layout.width)}" height="{_n(layout.height)}"'
+    if scalable:
+        size = f'width="100%" style="max-width:{_n(layout.width)}px;height:auto"'
     out: list[str] = [
         '<svg xmlns="http://www.w3.org/2000/svg" version="1.1" '
-        f'width="{_n(layout.width)}" height="{_n(layout.height)}" viewBox="0 0 {_n(layout.width)} {_n(layout.height)}" '
+        f'{size} viewBox="0 0 {_n(layout.width)} {_n(layout.height)}" '
         f'font-family="{attribute(style.FONT_FAMILY)}" class="datareach-diagram">',
         f"<title>{text(' — '.join(line.text for line in layout.title))}</title>",
         f'<rect class="background" x="0" y="0" width="{_n(layout.width)}" height="{_n(layout.height)}" fill="#ffffff"/>',

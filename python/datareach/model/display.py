@@ -114,7 +114,7 @@ def summary_html(model: Summarised) -> str:
     picture = _diagram_svg(model) if _diagram_svg is not None else None
     if picture is not None:
         figure = (
-            "<div style='overflow:auto;max-height:640px'>"
+            "<div style='max-width:1100px'>"
             f"{picture}</div><div style='color:#666'>Every entry drawn (windows ignored); "
             "<code>dr.diagram(model, at=...)</code> draws the model as of a date.</div>"
         )
