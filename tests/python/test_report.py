@@ -644,3 +644,11 @@ def test_plans_of_one_name_are_named_after_their_files(tmp_path: Path) -> None:
     assert main(["report", *arguments, "--at", AT, "--no-timeline", "-o", str(target)]) == 0
     visible = Page(target.read_text(encoding="utf-8")).visible
     assert "plan_a makes 10 changes" in visible and "plan_b makes 10 changes" in visible
+
+
+def test_the_charts_are_the_results_own(texas: dr.Report) -> None:
+    # Result.plot, Comparison.plot and Timeline.plot title their charts; the report draws them.
+    for adversary in ("CN", "US"):
+        assert f"Exposure to {adversary}, per class" in texas.html
+        assert f"Exposure to {adversary} over time" in texas.html
+    assert "change in the probability that CN can reach the class" in texas.html

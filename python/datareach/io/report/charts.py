@@ -19,7 +19,17 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-__all__ = ["PLOT_EXTRA", "TIMELINE_CLASSES", "charts_available", "exposure_chart", "timeline_chart", "total_risk_chart"]
+    from ...analysis import Comparison, Result, Timeline
+
+__all__ = [
+    "PLOT_EXTRA",
+    "TIMELINE_CLASSES",
+    "charts_available",
+    "differences_chart",
+    "exposure_chart",
+    "timeline_chart",
+    "total_risk_chart",
+]
 
 PLOT_EXTRA = "pip install 'datareach[plot]'"
 
@@ -68,38 +78,30 @@ def _style() -> Any:  # matplotlib types rcParams keys as literals; these are kn
     }
 
 
-def timeline_chart(table: pd.DataFrame, adversary: str, label: str) -> str:
-    """Probability over time of every class for one adversary, one line per class; ``label``
-    (escaped by the caller) names the chart for screen readers."""
-    # A Figure of its own, not pyplot: no backend is chosen or switched (a notebook keeps its own).
+def timeline_chart(stepped: Timeline, adversary: str, label: str) -> str:
+    """The timeline's own chart (``Timeline.plot``) for one adversary: the exposure of each
+    class over the dates, the change dates marked; ``label`` (escaped by the caller) names it
+    for screen readers."""
+    # A Figure of its own, not pyplot's: no window, no backend switched (a notebook keeps its own).
     import matplotlib
     from matplotlib.figure import Figure
-    from matplotlib.ticker import PercentFormatter
 
-    rows = table[table["adversary"] == adversary]
-    curves = rows.pivot_table(index="date", columns="class", values="probability", sort=False)
-    # The classes most exposed at some date, at most TIMELINE_CLASSES (the table lists all).
-    highest = curves.max().sort_values(ascending=False, kind="stable").index[:TIMELINE_CLASSES]
     with matplotlib.rc_context(_style()):
-        figure = Figure(figsize=(7.5, 3.2))
-        axes = figure.add_subplot()
-        for i, data_class in enumerate(c for c in curves.columns if c in set(highest)):
-            axes.step(
-                curves.index,
-                curves[data_class],
-                where="post",
-                label=f" {data_class}",
-                linewidth=1.4,
-                linestyle=_LINES[(i // 10) % len(_LINES)],
-                marker="o",  # the value at the last date, a step of no length, shows too
-                markersize=2.5,
-            )
-        axes.set_ylim(-0.02, 1.02)
-        axes.yaxis.set_major_formatter(PercentFormatter(1.0))
-        axes.set_ylabel(f"P(exposed to {adversary})")
-        axes.grid(axis="y", linewidth=0.4, alpha=0.6)
-        axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8)
-        figure.autofmt_xdate()
+        figure = Figure(figsize=(8.0, 4.2), layout="constrained")
+        stepped.plot(ax=figure.add_subplot(), adversaries=adversary, top=TIMELINE_CLASSES)
+        return _svg(figure, label)
+
+
+def differences_chart(comparison: Comparison, adversary: str, label: str) -> str:
+    """The comparison's own chart (``Comparison.plot``) for one adversary: the change each
+    plan makes per class, in percentage points, with the paired intervals."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    rows = len(comparison.table[comparison.table["adversary"] == adversary])
+    with matplotlib.rc_context(_style()):
+        figure = Figure(figsize=(8.0, 0.3 * rows + 1.8), layout="constrained")
+        comparison.plot(ax=figure.add_subplot(), adversaries=adversary)
         return _svg(figure, label)
 
 
@@ -134,45 +136,14 @@ def total_risk_chart(series: Sequence[tuple[str, pd.DataFrame]], adversary: str,
         return _svg(figure, label)
 
 
-def exposure_chart(series: Sequence[tuple[str, pd.DataFrame]], adversary: str, label: str) -> str:
-    """The exposure probability of every class for one adversary, as bars with their 95 %
-    intervals: one bar per model of ``series`` (name, exposure table), base first."""
-    # A Figure of its own, not pyplot: no backend is chosen or switched (a notebook keeps its own).
+def exposure_chart(result: Result, adversary: str, label: str) -> str:
+    """The result's own chart (``Result.plot``) for one adversary: the exposure probability
+    of every class, with the 95 % intervals of Monte Carlo as whiskers."""
     import matplotlib
     from matplotlib.figure import Figure
-    from matplotlib.ticker import PercentFormatter
 
-    tables = [(name, frame[frame["adversary"] == adversary]) for name, frame in series]
-    classes = [str(c) for c in tables[0][1]["class"]]
-    height = 0.8 / len(tables)
+    classes = len(result.classes)
     with matplotlib.rc_context(_style()):
-        figure = Figure(figsize=(7.5, (0.22 + 0.14 * len(tables)) * len(classes) + 0.9))
-        axes = figure.add_subplot()
-        for i, (name, rows) in enumerate(tables):
-            values = rows["probability"].to_numpy(dtype=float)
-            errors = [values - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - values]
-            positions = [c - 0.4 + height * (i + 0.5) for c in range(len(classes))]
-            axes.barh(
-                positions,
-                values,
-                xerr=errors,
-                height=height * 0.9,
-                label=f" {name}",
-                color=_COLOURS[i % len(_COLOURS)],
-                ecolor="#222222",
-                capsize=1.5,
-            )
-        axes.set_yticks(list(range(len(classes))), classes)
-        axes.invert_yaxis()
-        axes.set_xlim(0, 1.0)
-        axes.xaxis.set_major_formatter(PercentFormatter(1.0))
-        axes.set_xlabel(f"P(exposed to {adversary}), with 95% intervals")
-        axes.grid(axis="x", linewidth=0.4, alpha=0.6)
-        if len(tables) > 1:
-            axes.legend(
-                loc="upper center",
-                bbox_to_anchor=(0.5, -0.12 - 0.6 / len(classes)),
-                ncol=min(len(tables), 3),
-                frameon=False,
-            )
+        figure = Figure(figsize=(8.0, 0.3 * classes + 1.8), layout="constrained")
+        result.plot(ax=figure.add_subplot(), adversaries=adversary)
         return _svg(figure, label)

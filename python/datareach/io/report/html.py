@@ -149,7 +149,7 @@ def _summary(content: ReportContent) -> Markup:
 def _exposure(content: ReportContent) -> Markup:
     result = content.base
     table_ = result.exposure
-    plans = " The chart shows each plan beside the base; the table is the base's." if content.variants else ""
+    plans = " Of the base model; what each plan changes is under Plans compared." if content.variants else ""
     parts: list[Any] = [
         element(
             "p",
@@ -165,8 +165,7 @@ def _exposure(content: ReportContent) -> Markup:
         rows = table_[table_["adversary"] == adversary]
         parts.append(element("h3", f"Adversary {adversary}"))
         if charts.charts_available():
-            series = [("base", table_), *((part.name, part.result.exposure) for part in content.variants)]
-            parts.append(_figure(charts.exposure_chart(series, adversary, _attribute(f"exposure to {adversary}"))))
+            parts.append(_figure(charts.exposure_chart(result, adversary, _attribute(f"exposure to {adversary}"))))
         body = [
             (
                 r["class"],
@@ -411,8 +410,25 @@ def _plans(content: ReportContent) -> Markup:
             body,
             numeric=(0, 2, 3, 4, 5, 6),
         ),
+        *_difference_charts(content),
         *(_variant_details(content, part) for part in content.variants),
     )
+
+
+def _difference_charts(content: ReportContent) -> list[Any]:
+    """Per adversary, the change every plan makes per class (the comparison's own chart)."""
+    if content.comparison is None:
+        return []
+    if not charts.charts_available():
+        return [element("p", f"Charts need matplotlib: {charts.PLOT_EXTRA}.", class_="note")]
+    parts: list[Any] = []
+    for adversary in content.adversaries:
+        label = _attribute(f"what the plans change for {adversary}")
+        parts += [
+            element("h4", f"What the plans change for {adversary}"),
+            _figure(charts.differences_chart(content.comparison, adversary, label)),
+        ]
+    return parts
 
 
 def _risk_over_time(content: ReportContent, adversary: str) -> list[Any]:
@@ -458,7 +474,7 @@ def _timeline(content: ReportContent) -> Markup:
         parts.append(element("h3", f"Adversary {adversary}"))
         parts.append(element("h4", f"Exposure to {adversary} by class (base)"))
         if charts.charts_available():
-            parts.append(_figure(charts.timeline_chart(table_, adversary, _attribute(f"timeline of {adversary}"))))
+            parts.append(_figure(charts.timeline_chart(stepped, adversary, _attribute(f"timeline of {adversary}"))))
         rows = table_[table_["adversary"] == adversary]
         classes = list(dict.fromkeys(rows["class"]))
         grid = rows.pivot_table(index="date", columns="class", values="probability", sort=False)
