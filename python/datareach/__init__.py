@@ -7,8 +7,9 @@ bulk DataFrames), then ask the compiled core: ``dr.reach`` (possible and certain
 ``dr.load_policy``), ``dr.analyze`` (exposure scores, exact or Monte Carlo) and the
 what-if analyses ``dr.compare``, ``dr.timeline`` and ``dr.sweep``, and the sensitivity
 analyses over the model's ranges ``dr.tornado`` and ``dr.uncertainty``; ``dr.diagram`` draws the
-access map (SVG, DOT, PNG). Spreadsheets (XLSX or a folder of CSV files) load and save like
-YAML; ``dr.template`` writes one to fill in. Every analysis takes the
+access map (SVG, DOT, PNG) and ``dr.report`` puts it all into one self-contained HTML page for a
+policy reader. Spreadsheets (XLSX or a folder of CSV files) load and save like YAML;
+``dr.template`` writes one to fill in. Every analysis takes the
 same ``dr.AnalysisOptions`` (or keyword overrides of them) and returns a result with
 ``.table`` and ``.provenance``.
 """
@@ -54,6 +55,7 @@ from .analysis import (
 from .diagram import Diagram, diagram
 from .errors import ModelError
 from .io import Policy, PolicyRule, load, load_policy, save, template
+from .io.report import Report, report
 from .lint import lint
 from .model import Model
 from .options import AnalysisOptions
@@ -84,6 +86,7 @@ __all__ = [
     "Provenance",
     "ReachResult",
     "Reduction",
+    "Report",
     "Result",
     "Sweep",
     "Timeline",
@@ -108,6 +111,7 @@ __all__ = [
     "most_likely_path",
     "most_likely_paths",
     "reach",
+    "report",
     "save",
     "sweep",
     "synthetic",

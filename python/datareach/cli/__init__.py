@@ -35,6 +35,7 @@ from . import (
     paths,
     reach,
     reduce,
+    report,
     template,
     timeline,
     tornado,
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         check,
         template,
         timeline,
+        report,
     ):
         command.register(commands)
     for name, command_parser in commands.choices.items():
