@@ -6,7 +6,8 @@ bulk DataFrames), then ask the compiled core: ``dr.reach`` (possible and certain
 ``dr.importance``, ``dr.chokepoints``, ``dr.cheapest_cut`` and ``dr.cheapest_reduction``, policy checks ``dr.check`` (of a ``dr.Policy``,
 ``dr.load_policy``), ``dr.analyze`` (exposure scores, exact or Monte Carlo) and the
 what-if analyses ``dr.compare``, ``dr.timeline`` and ``dr.sweep``, and the sensitivity
-analyses over the model's ranges ``dr.tornado`` and ``dr.uncertainty``. Every analysis takes the
+analyses over the model's ranges ``dr.tornado`` and ``dr.uncertainty``; ``dr.diagram`` draws the
+access map (SVG, DOT, PNG). Every analysis takes the
 same ``dr.AnalysisOptions`` (or keyword overrides of them) and returns a result with
 ``.table`` and ``.provenance``.
 """
@@ -49,6 +50,7 @@ from .analysis import (
     tornado,
     uncertainty,
 )
+from .diagram import Diagram, diagram
 from .errors import ModelError
 from .io import Policy, PolicyRule, load, load_policy, save
 from .lint import lint
@@ -69,6 +71,7 @@ __all__ = [
     "Chokepoints",
     "Comparison",
     "Cut",
+    "Diagram",
     "Importance",
     "Model",
     "ModelError",
@@ -95,6 +98,7 @@ __all__ = [
     "check",
     "chokepoints",
     "compare",
+    "diagram",
     "examples",
     "importance",
     "lint",

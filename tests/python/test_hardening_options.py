@@ -157,7 +157,7 @@ def test_daily_and_longer_frequencies_still_work(texas: dr.Model) -> None:
 
 
 def test_a_frequency_that_is_not_text_is_named(texas: dr.Model) -> None:
-    with pytest.raises(dr.ModelError, match=r"^freq: expected a pandas frequency such as 'MS', got 5$"):
+    with pytest.raises(dr.ModelError, match=r"^freq: expected a pandas frequency such as 'MS' or 'changes', got 5$"):
         dr.timeline(texas, "2022-01-01", "2022-02-01", 5)  # type: ignore[arg-type]
 
 

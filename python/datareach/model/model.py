@@ -435,6 +435,20 @@ class Model(ModelBuilder):
 
     __hash__ = None  # type: ignore[assignment]  # mutable: adding rows changes equality
 
+    def summary(self) -> str:
+        """A few lines of text: the name, entries per section and nodes per kind, the
+        adversaries, the dates the windows span, the number of sources."""
+        from .display import summary_text
+
+        return summary_text(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's display: :meth:`summary` as tables, with the access map when the
+        model is small enough to draw (``dr.diagram``), every value escaped."""
+        from .display import summary_html
+
+        return summary_html(self)
+
     def __repr__(self) -> str:
         counts = ", ".join(f"{s}={len(self._tables[s])}" for s in TOP_LEVEL_FIELDS if s in self._tables)
         extra = f", sources={len(self._sources)}" if self._sources else ""
