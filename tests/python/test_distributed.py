@@ -6,6 +6,7 @@ run, a broken executor is a ModelError, bad arguments are refused."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
@@ -247,7 +248,7 @@ def test_split_covers_the_quanta_once_in_order() -> None:
     for first, last, tasks in ((0, 1000, 7), (16, 40, 24), (3, 5, 1)):
         ranges = split(first, last, tasks)
         assert ranges[0][0] == first and ranges[-1][1] == last
-        assert all(a < b == c for (a, b), (c, _) in zip(ranges, ranges[1:]))
+        assert all(a < b == c for (a, b), (c, _) in itertools.pairwise(ranges))
         assert len(ranges) == min(tasks, last - first)
 
 

@@ -6,9 +6,10 @@ of a serial run with the same seed, for any executor, any number of workers and 
 With a tolerance the coordinator runs the checkpoint segments of the serial run in turn, each
 split into tasks, and asks the core between segments whether the summed counts meet the
 tolerance (the test the serial run makes at the same checkpoints), so it stops after the same
-worlds. The model travels once per worker on a Dask cluster (scattered) and with each task on
-any other executor (a model pickles compactly); a worker compiles it as of ``at`` once per run
-and keeps the compiled sampler of its last runs for the next tasks of the same run."""
+worlds. The models travel pickled, as bytes: once per worker on a Dask cluster (scattered;
+Dask moves bytes several times faster than it serialises a model) and with each task on any
+other executor (a model pickles compactly). A worker unpickles and compiles them as of ``at``
+once per run and keeps the compiled sampler of its last runs for the next tasks of the run."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import collections
 import contextlib
 import dataclasses
 import itertools
+import pickle
 import threading
 import uuid
 from collections.abc import Sequence
@@ -100,13 +102,14 @@ _samplers: collections.OrderedDict[str, Sampler] = collections.OrderedDict()
 _samplers_lock = threading.Lock()
 
 
-def _worker_sampler(models: Sequence[Model], sampling: Sampling) -> Sampler:
+def _worker_sampler(payload: bytes, sampling: Sampling) -> Sampler:
     with _samplers_lock:
         sampler = _samplers.get(sampling.token)
         if sampler is not None:
             _samplers.move_to_end(sampling.token)
             return sampler
-    sampler = sampling.compiled(models)  # outside the lock: compiling takes time
+    models = pickle.loads(payload)  # outside the lock: unpickling and compiling take time
+    sampler = sampling.compiled(models)
     with _samplers_lock:
         sampler = _samplers.setdefault(sampling.token, sampler)
         while len(_samplers) > _CACHED_RUNS:
@@ -114,9 +117,10 @@ def _worker_sampler(models: Sequence[Model], sampling: Sampling) -> Sampler:
     return sampler
 
 
-def count_task(models: Sequence[Model], sampling: Sampling, first: int, last: int) -> npt.NDArray[np.uint64]:
-    """One task, on a worker: the counts of the quanta ``[first, last)`` of the run."""
-    return _worker_sampler(models, sampling).count(first, last)
+def count_task(payload: bytes, sampling: Sampling, first: int, last: int) -> npt.NDArray[np.uint64]:
+    """One task, on a worker: the counts of the quanta ``[first, last)`` of the run whose
+    models ``payload`` holds (pickled; read only by the worker's first task of the run)."""
+    return _worker_sampler(payload, sampling).count(first, last)
 
 
 def split(first: int, last: int, tasks: int) -> list[tuple[int, int]]:
@@ -163,7 +167,7 @@ class Spread:
         tasks, stopping after the first segment whose counts meet the tolerance. ``report``
         gets (worlds counted, the run's most worlds) after each task; when it raises (a
         callback asking to stop), the outstanding tasks are cancelled."""
-        shipped = ship(self.executor, list(models))
+        shipped = ship(self.executor, pickle.dumps(list(models), protocol=pickle.HIGHEST_PROTOCOL))
         total = np.zeros(sampler.counts_size, dtype=np.uint64)
         most = sampler.quanta * QUANTUM
         start = 0
