@@ -6,10 +6,11 @@ of a serial run with the same seed, for any executor, any number of workers and 
 With a tolerance the coordinator runs the checkpoint segments of the serial run in turn, each
 split into tasks, and asks the core between segments whether the summed counts meet the
 tolerance (the test the serial run makes at the same checkpoints), so it stops after the same
-worlds. The models travel pickled, as bytes: once per worker on a Dask cluster (scattered;
-Dask moves bytes several times faster than it serialises a model) and with each task on any
-other executor (a model pickles compactly). A worker unpickles and compiles them as of ``at``
-once per run and keeps the compiled sampler of its last runs for the next tasks of the run."""
+worlds. The models travel lowered (the core's columnar tables, ``ModelData``: NumPy arrays
+that pickle and unpickle in milliseconds, where a Model takes seconds at 10^6 arcs), pickled
+as bytes: once per worker on a Dask cluster (scattered) and with each task on any other
+executor. A worker compiles them as of the run's date once per run and keeps the compiled
+sampler of its last runs for the next tasks of the run."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import ModelError
-from ..model.lowering import adversary_indices, compile_model
+from ..model.lowering import lower
 from ..options import AnalysisOptions, shown
 from ._executors import check_executor, executor_kind, results_as_completed, ship, worker_count
 
@@ -51,12 +52,13 @@ _CACHED_RUNS = 2
 @dataclasses.dataclass(frozen=True)
 class Sampling:
     """What fixes the worlds and the counts of one run, the same on the coordinator and on
-    every worker: the date, the adversaries (ids), the sampling arguments of the core, the
-    threads of each task, and a token naming the run in the workers' caches."""
+    every worker: the date (days since 1970-01-01, None: windows ignored), the adversaries'
+    node rows in each model, the sampling arguments of the core, the threads of each task,
+    and a token naming the run in the workers' caches."""
 
     token: str
-    at: str | None
-    adversaries: tuple[str, ...]
+    day: int | None
+    rows: tuple[tuple[int, ...], ...]
     samples: int
     seed: int
     tolerance: float
@@ -72,28 +74,27 @@ class Sampling:
             "places": self.places,
         }
 
-    def exposure_sampler(self, graph: _core.CompiledGraph, rows: list[int]) -> _core.ExposureSampler:
+    def exposure_sampler(self, graph: _core.CompiledGraph) -> _core.ExposureSampler:
         """The core's sampler of one compiled model."""
         from .. import _core
 
-        return _core.ExposureSampler(graph, rows, **self._arguments())
+        return _core.ExposureSampler(graph, list(self.rows[0]), **self._arguments())
 
-    def comparison_sampler(
-        self, graphs: Sequence[_core.CompiledGraph], rows: Sequence[list[int]]
-    ) -> _core.ComparisonSampler:
+    def comparison_sampler(self, graphs: Sequence[_core.CompiledGraph]) -> _core.ComparisonSampler:
         """The core's sampler of compiled models compared, the base first."""
         from .. import _core
 
-        return _core.ComparisonSampler(list(graphs), [list(r) for r in rows], **self._arguments())
+        return _core.ComparisonSampler(list(graphs), [list(r) for r in self.rows], **self._arguments())
 
-    def compiled(self, models: Sequence[Model]) -> Sampler:
-        """The sampler of the models as of ``at`` (what a worker builds): of exposure for one
-        model, of a comparison for several."""
-        graphs = [compile_model(model, self.at) for model in models]
-        rows = [adversary_indices(model, list(self.adversaries))[1] for model in models]
-        if len(models) == 1:
-            return self.exposure_sampler(graphs[0], rows[0])
-        return self.comparison_sampler(graphs, rows)
+    def compiled(self, tables: Sequence[dict[str, Any]]) -> Sampler:
+        """The sampler of lowered models (``lower``) compiled as of the run's date: what a
+        worker builds; of exposure for one model, of a comparison for several."""
+        from .. import _core
+
+        graphs = [_core.CompiledGraph(_core.ModelData(columns), self.day) for columns in tables]
+        if len(graphs) == 1:
+            return self.exposure_sampler(graphs[0])
+        return self.comparison_sampler(graphs)
 
 
 # A worker's compiled samplers, by run token (most recent last); tasks of one run may run
@@ -108,8 +109,7 @@ def _worker_sampler(payload: bytes, sampling: Sampling) -> Sampler:
         if sampler is not None:
             _samplers.move_to_end(sampling.token)
             return sampler
-    models = pickle.loads(payload)  # outside the lock: unpickling and compiling take time
-    sampler = sampling.compiled(models)
+    sampler = sampling.compiled(pickle.loads(payload))  # outside the lock: compiling takes time
     with _samplers_lock:
         sampler = _samplers.setdefault(sampling.token, sampler)
         while len(_samplers) > _CACHED_RUNS:
@@ -119,7 +119,8 @@ def _worker_sampler(payload: bytes, sampling: Sampling) -> Sampler:
 
 def count_task(payload: bytes, sampling: Sampling, first: int, last: int) -> npt.NDArray[np.uint64]:
     """One task, on a worker: the counts of the quanta ``[first, last)`` of the run whose
-    models ``payload`` holds (pickled; read only by the worker's first task of the run)."""
+    lowered models ``payload`` holds (pickled; read only by the worker's first task of the
+    run)."""
     return _worker_sampler(payload, sampling).count(first, last)
 
 
@@ -145,14 +146,17 @@ class Spread:
         """The executor's name in provenance: ``"dask"`` or its class name."""
         return executor_kind(self.executor)
 
-    def sampling(self, ids: Sequence[str], options: AnalysisOptions, places: bool) -> Sampling:
-        """The run's sampling from seeded ``options``; each task gets ``options.threads``
-        threads, one by default (the executor provides the parallelism)."""
+    def sampling(self, rows: Sequence[Sequence[int]], options: AnalysisOptions, places: bool) -> Sampling:
+        """The run's sampling from seeded ``options``, ``rows[k]`` the adversaries' nodes in
+        model k; each task gets ``options.threads`` threads, one by default (the executor
+        provides the parallelism)."""
+        from ..dates import to_day
+
         assert options.seed is not None, "a spread run needs seeded options"
         return Sampling(
             token=uuid.uuid4().hex,
-            at=options.at_iso,
-            adversaries=tuple(ids),
+            day=None if options.at is None else to_day(options.at, where="at"),
+            rows=tuple(tuple(int(r) for r in model_rows) for model_rows in rows),
             samples=options.sample_cap,
             seed=options.seed,
             tolerance=options.tolerance or 0.0,
@@ -167,7 +171,8 @@ class Spread:
         tasks, stopping after the first segment whose counts meet the tolerance. ``report``
         gets (worlds counted, the run's most worlds) after each task; when it raises (a
         callback asking to stop), the outstanding tasks are cancelled."""
-        shipped = ship(self.executor, pickle.dumps(list(models), protocol=pickle.HIGHEST_PROTOCOL))
+        lowered = [lower(model) for model in models]
+        shipped = ship(self.executor, pickle.dumps(lowered, protocol=pickle.HIGHEST_PROTOCOL))
         total = np.zeros(sampler.counts_size, dtype=np.uint64)
         most = sampler.quanta * QUANTUM
         start = 0

@@ -211,8 +211,8 @@ def run_exposure(
             table = _exact(graph, rows, ids, places, report)
         elif spread is not None:
             assert model is not None, "a spread run needs the model"
-            sampling = spread.sampling(ids, options, places)
-            sampler = sampling.exposure_sampler(graph, rows)
+            sampling = spread.sampling([rows], options, places)
+            sampler = sampling.exposure_sampler(graph)
             table = sampler.table(spread.counts(sampler, [model], sampling, report))
             kind, threads = spread.kind, sampling.threads
         else:
@@ -286,8 +286,8 @@ def run_comparison(
         kind = threads = None
         if spread is not None:
             assert len(models) == len(graphs), "a spread run needs the models"
-            sampling = spread.sampling(ids, options, places)
-            sampler = sampling.comparison_sampler(graphs, rows)
+            sampling = spread.sampling(rows, options, places)
+            sampler = sampling.comparison_sampler(graphs)
             paired = sampler.table(spread.counts(sampler, models, sampling, report))
             kind, threads = spread.kind, sampling.threads
         else:
