@@ -21,7 +21,7 @@ import itertools
 import pickle
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
@@ -35,7 +35,6 @@ from ._executors import check_executor, executor_kind, results_as_completed, shi
 if TYPE_CHECKING:
     from .. import _core
     from ..model import Model
-    from ._engines import Report
 
     Sampler: TypeAlias = _core.ExposureSampler | _core.ComparisonSampler
 
@@ -165,7 +164,7 @@ class Spread:
         )
 
     def counts(
-        self, sampler: Sampler, models: Sequence[Model], sampling: Sampling, report: Report | None
+        self, sampler: Sampler, models: Sequence[Model], sampling: Sampling, report: Callable[[int, int], None] | None
     ) -> npt.NDArray[np.uint64]:
         """The run's counts, summed over its tasks: the segments in turn, each split into
         tasks, stopping after the first segment whose counts meet the tolerance. ``report``
