@@ -14,6 +14,7 @@ void register_exposure(py::module_& m);
 void register_exact(py::module_& m);
 void register_monte_carlo(py::module_& m);
 void register_comparison(py::module_& m);
+void register_samplers(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "datareach compiled core: model compilation, reachability, paths";
@@ -28,4 +29,5 @@ PYBIND11_MODULE(_core, m) {
     register_exact(m);
     register_monte_carlo(m);
     register_comparison(m);
+    register_samplers(m);
 }

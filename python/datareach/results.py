@@ -50,7 +50,9 @@ class Provenance:
     ``created`` the UTC time the run finished (ISO 8601). ``max_samples`` is the cap of a
     run with a ``tolerance``; ``converged`` says whether the numbers meet the tolerance:
     True for exact numbers, True or False for Monte Carlo with a tolerance (False: the cap
-    was reached first), None for Monte Carlo without one and for deterministic analyses."""
+    was reached first), None for Monte Carlo without one and for deterministic analyses.
+    ``executor`` names what a Monte Carlo run was spread over (``"dask"`` or the executor's
+    class name, ``threads`` then per task), None for a run in this process."""
 
     analysis: str
     method: str
@@ -62,6 +64,7 @@ class Provenance:
     tolerance: float | None = None
     max_samples: int | None = None
     converged: bool | None = None
+    executor: str | None = None
     version: str = dataclasses.field(default_factory=library_version)
     created: str = dataclasses.field(
         default_factory=lambda: datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")

@@ -20,6 +20,7 @@
 #include "test_models.hpp"
 
 using namespace datareach;
+using datareach::testing::expect_comparisons_identical;
 using datareach::testing::expect_tables_identical;
 using datareach::testing::ModelBuilder;
 namespace mc = datareach::monte_carlo;
@@ -45,21 +46,6 @@ void key_rows(ModelData& m) {
 ComparisonTable compare(const std::vector<const CompiledGraph*>& graphs, const std::vector<NodeIndex>& adversaries,
                         const MonteCarloOptions& o) {
     return monte_carlo_compare(graphs, std::vector<std::vector<NodeIndex>>(graphs.size(), adversaries), o);
-}
-
-void expect_comparisons_identical(const ComparisonTable& a, const ComparisonTable& b) {
-    ASSERT_EQ(a.tables.size(), b.tables.size());
-    for (std::size_t g = 0; g < a.tables.size(); ++g) expect_tables_identical(a.tables[g], b.tables[g]);
-    EXPECT_EQ(a.samples, b.samples);
-    EXPECT_EQ(a.probability_difference, b.probability_difference);
-    EXPECT_EQ(a.probability_difference_ci_low, b.probability_difference_ci_low);
-    EXPECT_EQ(a.probability_difference_ci_high, b.probability_difference_ci_high);
-    EXPECT_EQ(a.expected_share_difference, b.expected_share_difference);
-    EXPECT_EQ(a.expected_share_difference_ci_low, b.expected_share_difference_ci_low);
-    EXPECT_EQ(a.expected_share_difference_ci_high, b.expected_share_difference_ci_high);
-    EXPECT_EQ(a.base_only, b.base_only);
-    EXPECT_EQ(a.variant_only, b.variant_only);
-    EXPECT_EQ(a.max_half_width, b.max_half_width);
 }
 
 // A small random model with events, filters, flows with shares, a composite and a

@@ -68,6 +68,7 @@ def test_every_result_has_a_table_and_provenance(results: dict[str, dr.AnalysisR
             "tolerance",
             "max_samples",
             "converged",
+            "executor",
             "version",
             "created",
         }

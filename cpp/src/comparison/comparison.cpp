@@ -1,6 +1,7 @@
 // The paired Monte Carlo comparison (datareach/comparison.hpp): every graph evaluated by the
-// shared kernel on the same blocks, a variant copying the live masks it shares with the base,
-// then per-world pairs summed (paired_sums.hpp) and exact zeros where views match (views.hpp).
+// shared kernel on the same blocks, a variant copying the live masks it shares with the base
+// (paired_run.hpp), then per-world pairs summed (paired_sums.hpp) and exact zeros where views
+// match (views.hpp).
 #include "datareach/comparison.hpp"
 
 #include <algorithm>
@@ -18,15 +19,15 @@
 #include "../monte_carlo/tables.hpp"
 #include "datareach/errors.hpp"
 #include "datareach/intervals.hpp"
+#include "paired_run.hpp"
 #include "paired_sums.hpp"
 #include "views.hpp"
 
-namespace datareach {
-namespace {
+namespace datareach::comparison {
 
-using namespace monte_carlo;
 using namespace monte_carlo::detail;
-using namespace comparison;
+
+namespace {
 
 // For every internal arc of `variant`: the internal arc of `base` whose live mask is the same
 // in every block (same coin stream, i.e. key and seed; same p; the same random events with
@@ -73,20 +74,73 @@ std::vector<std::int32_t> shared_arcs(const Plan& base, const Plan& variant) {
 }
 
 template <int W>
-ComparisonTable run(const std::vector<const CompiledGraph*>& graphs,
-                    const std::vector<std::vector<NodeIndex>>& adversaries, const MonteCarloOptions& options) {
-    const std::size_t count = graphs.size();
-    std::vector<Plan> plan_store;
-    plan_store.reserve(count);
-    for (std::size_t g = 0; g < count; ++g) plan_store.push_back(build_plan(*graphs[g], adversaries[g], options));
-    std::vector<const Plan*> plans;
-    for (const auto& p : plan_store) plans.push_back(&p);
+ComparisonTable run(const PairedSetup& setup, const MonteCarloOptions& options) {
+    const std::uint64_t block_worlds = 64 * W;
+    const std::uint64_t total_blocks = total_blocks_for(options.samples, block_worlds);
+    unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    if (setup.layout.rows == 0) threads = 1;
+    PairedWorkers<W> workers(setup, threads);
+    if (setup.layout.rows > 0)
+        run_blocks(
+            threads, total_blocks, block_worlds, options,
+            [&](unsigned t, std::uint64_t block, const std::atomic<bool>& stop) {
+                return workers.run_block(t, block, stop);
+            },
+            [&] {
+                const std::uint64_t worlds = workers.tally(0).blocks * block_worlds;
+                return widest_difference(setup, workers.sums(), worlds) <= options.tolerance;
+            });
+    std::vector<Tally> tallies;
+    std::vector<const std::uint64_t*> counts;
+    for (std::size_t g = 0; g < setup.graphs.size(); ++g) tallies.push_back(workers.tally(g));
+    for (const Tally& tally : tallies) counts.push_back(tally.counts.data());
+    const std::uint64_t worlds = tallies[0].blocks * block_worlds;  // the same for every graph
+    if (options.progress) options.progress(worlds, total_blocks * block_worlds);
+    return paired_table(setup, counts, workers.sums(), worlds, options);
+}
 
-    PairLayout layout;
+}  // namespace
+
+PairedSetup prepare_pairs(const std::vector<const CompiledGraph*>& graphs,
+                          const std::vector<std::vector<NodeIndex>>& adversaries_per_graph,
+                          const MonteCarloOptions& options) {
+    check_options(options);
+    if (graphs.empty()) throw ModelError("graphs: give the base and at least one variant");
+    if (adversaries_per_graph.size() != graphs.size())
+        throw ModelError("adversaries: " + std::to_string(adversaries_per_graph.size()) + " lists for " +
+                         std::to_string(graphs.size()) + " graphs");
+    std::size_t nodes = 0;
+    for (std::size_t g = 0; g < graphs.size(); ++g) {
+        if (!graphs[g]) throw ModelError("graphs[" + std::to_string(g) + "]: no graph");
+        if (graphs[g]->class_count() != graphs[0]->class_count())
+            throw ModelError("graphs[" + std::to_string(g) + "]: " + std::to_string(graphs[g]->class_count()) +
+                             " classes, the base has " + std::to_string(graphs[0]->class_count()));
+        if (adversaries_per_graph[g].size() != adversaries_per_graph[0].size())
+            throw ModelError("adversaries[" + std::to_string(g) +
+                             "]: " + std::to_string(adversaries_per_graph[g].size()) + " adversaries, the base has " +
+                             std::to_string(adversaries_per_graph[0].size()));
+        for (NodeIndex a : adversaries_per_graph[g])
+            if (a < 0 || static_cast<std::size_t>(a) >= graphs[g]->node_count())
+                throw ModelError("adversaries[" + std::to_string(g) + "]: no node #" + std::to_string(a));
+        nodes = std::max(nodes, graphs[g]->node_count());
+    }
+
+    PairedSetup setup;
+    const std::size_t count = graphs.size();
+    setup.graphs = graphs;
+    setup.words = block_words_for(nodes, options);
+    setup.plans.reserve(count);
+    for (std::size_t g = 0; g < count; ++g)
+        setup.plans.push_back(build_plan(*graphs[g], adversaries_per_graph[g], options));
+    for (const auto& p : setup.plans) setup.plan_of.push_back(&p);
+    const auto& plans = setup.plan_of;
+
+    PairLayout& layout = setup.layout;
     layout.variants = count - 1;
-    layout.rows = adversaries[0].size();
+    layout.rows = adversaries_per_graph[0].size();
     layout.classes = graphs[0]->class_count();
-    layout.identical = identical_views(graphs, adversaries, total_blocks_for(options.samples, kWorldQuantum));
+    // Bounded by the sampling of the whole run (options.samples), whatever part of it runs here.
+    layout.identical = identical_views(graphs, adversaries_per_graph, total_blocks_for(options.samples, kWorldQuantum));
     layout.same_levels.assign(layout.variants * layout.classes, 0);
     for (std::size_t v = 0; v < layout.variants; ++v)
         for (std::size_t c = 0; c < layout.classes; ++c) {
@@ -97,87 +151,44 @@ ComparisonTable run(const std::vector<const CompiledGraph*>& graphs,
                            p.class_level_share.begin() + p.class_level_begin[c],
                            p.class_level_share.begin() + p.class_level_begin[c + 1]);
         }
-    const std::size_t pair_size = layout.variants * layout.rows * layout.classes;
-
-    const double z = stats::normal_quantile(0.5 + options.confidence / 2.0);
-    const std::uint64_t block_worlds = 64 * W;
-    const std::uint64_t total_blocks = total_blocks_for(options.samples, block_worlds);
-    unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    if (layout.rows == 0) threads = 1;
-
-    std::size_t max_nodes = 0, max_arcs = 0, max_events = 0;
+    setup.pair_size = layout.variants * layout.rows * layout.classes;
+    setup.z = stats::normal_quantile(0.5 + options.confidence / 2.0);
     for (const Plan* p : plans) {
-        max_nodes = std::max(max_nodes, p->nodes);
-        max_arcs = std::max(max_arcs, p->arc_hot.size());
-        max_events = std::max(max_events, p->events.size());
+        setup.max_nodes = std::max(setup.max_nodes, p->nodes);
+        setup.max_arcs = std::max(setup.max_arcs, p->arc_hot.size());
+        setup.max_events = std::max(setup.max_events, p->events.size());
     }
-    std::vector<std::unique_ptr<Scratch>> scratch(threads);
-    std::vector<std::vector<std::unique_ptr<Tallies>>> tallies(count);
-    for (auto& per_graph : tallies) per_graph.resize(threads);
-    std::vector<std::unique_ptr<PairSpace<W>>> pairs(threads);
-    std::vector<std::vector<Tallies*>> thread_tallies(threads);
+    setup.donor_arcs.resize(count);
+    for (std::size_t g = 1; g < count; ++g) setup.donor_arcs[g] = shared_arcs(*plans[0], *plans[g]);
+    return setup;
+}
 
-    auto widest = [&](const std::vector<PairSums>& sums, std::uint64_t worlds) {
-        double out = 0.0;
-        for (std::size_t v = 0; v < layout.variants; ++v)
-            for (std::size_t i = 0; i < layout.rows; ++i)
-                for (std::size_t c = 0; c < layout.classes; ++c) {
-                    const std::size_t at = (v * layout.rows + i) * layout.classes + c;
-                    double low, high;
-                    difference_interval(layout, *plans[0], *plans[v + 1], at, i, c, sums[at], worlds, z, low, high);
-                    out = std::max(out, (high - low) / 2.0);
-                }
-        return out;
-    };
+double widest_difference(const PairedSetup& setup, const std::vector<PairSums>& sums, std::uint64_t worlds) {
+    const PairLayout& layout = setup.layout;
+    double out = 0.0;
+    for (std::size_t v = 0; v < layout.variants; ++v)
+        for (std::size_t i = 0; i < layout.rows; ++i)
+            for (std::size_t c = 0; c < layout.classes; ++c) {
+                const std::size_t at = (v * layout.rows + i) * layout.classes + c;
+                double low, high;
+                difference_interval(layout, *setup.plan_of[0], *setup.plan_of[v + 1], at, i, c, sums[at], worlds,
+                                    setup.z, low, high);
+                out = std::max(out, (high - low) / 2.0);
+            }
+    return out;
+}
 
-    // Each worker evaluates a block graph by graph, the base first with its own mask cache,
-    // from which the variants copy the masks of the arcs they share with it; the block counts
-    // only if every graph finished it.
-    std::vector<std::vector<std::int32_t>> donor_arcs(count);
-    for (std::size_t g = 1; g < count; ++g) donor_arcs[g] = shared_arcs(*plans[0], *plans[g]);
-    std::vector<std::unique_ptr<ArcCache>> base_cache(threads);
-    if (layout.rows > 0)
-        run_blocks(
-            threads, total_blocks, block_worlds, options,
-            [&](unsigned t, std::uint64_t block, const std::atomic<bool>& stop) {
-                if (!scratch[t]) {
-                    scratch[t] = std::make_unique<Scratch>(max_nodes, max_arcs, max_events, W);
-                    base_cache[t] = std::make_unique<ArcCache>(plans[0]->arc_hot.size(), plans[0]->events.size(), W);
-                    for (std::size_t g = 0; g < count; ++g) {
-                        tallies[g][t] = std::make_unique<Tallies>(*plans[g], W, true);
-                        thread_tallies[t].push_back(tallies[g][t].get());
-                    }
-                    pairs[t] = std::make_unique<PairSpace<W>>(pair_size);
-                }
-                if (!Kernel<W>(*graphs[0], *plans[0], *scratch[t], *thread_tallies[t][0], stop, base_cache[t].get())
-                         .compute_block(block))
-                    return false;
-                for (std::size_t g = 1; g < count; ++g) {
-                    const Donor donor{base_cache[t].get(), donor_arcs[g].data()};
-                    if (!Kernel<W>(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop, nullptr, donor)
-                             .compute_block(block))
-                        return false;
-                }
-                for (std::size_t g = 0; g < count; ++g)
-                    Kernel<W>(*graphs[g], *plans[g], *scratch[t], *thread_tallies[t][g], stop).commit();
-                pairs[t]->tally(plans, thread_tallies[t], layout);
-                return true;
-            },
-            [&] {
-                const Tally tally = sum_counts(tallies[0], plans[0]->adversaries.size() * plans[0]->stride);
-                return widest(sum_pairs(pairs, pair_size), tally.blocks * block_worlds) <= options.tolerance;
-            });
-
+ComparisonTable paired_table(const PairedSetup& setup, const std::vector<const std::uint64_t*>& counts,
+                             const std::vector<PairSums>& sums, std::uint64_t worlds,
+                             const MonteCarloOptions& options) {
+    const PairLayout& layout = setup.layout;
+    const auto& plans = setup.plan_of;
+    const std::size_t pair_size = setup.pair_size;
+    const double z = setup.z;
     ComparisonTable out;
-    std::uint64_t worlds = 0;
-    for (std::size_t g = 0; g < count; ++g) {
-        const Tally tally = sum_counts(tallies[g], plans[g]->adversaries.size() * plans[g]->stride);
-        worlds = tally.blocks * block_worlds;  // the same for every graph
-        out.tables.push_back(make_table(*graphs[g], *plans[g], tally, worlds, options, z));
-    }
-    if (options.progress) options.progress(worlds, total_blocks * block_worlds);
+    for (std::size_t g = 0; g < setup.graphs.size(); ++g)
+        out.tables.push_back(make_table(*setup.graphs[g], *plans[g], counts[g], worlds, options, z));
 
-    const std::vector<PairSums> sums = sum_pairs(pairs, pair_size);
     out.variants = layout.variants;
     out.adversaries = layout.rows;
     out.classes = layout.classes;
@@ -262,36 +273,19 @@ ComparisonTable run(const std::vector<const CompiledGraph*>& graphs,
     return out;
 }
 
-}  // namespace
+}  // namespace datareach::comparison
+
+namespace datareach {
 
 ComparisonTable monte_carlo_compare(const std::vector<const CompiledGraph*>& graphs,
                                     const std::vector<std::vector<NodeIndex>>& adversaries_per_graph,
                                     const MonteCarloOptions& options) {
-    check_options(options);
-    if (graphs.empty()) throw ModelError("graphs: give the base and at least one variant");
-    if (adversaries_per_graph.size() != graphs.size())
-        throw ModelError("adversaries: " + std::to_string(adversaries_per_graph.size()) + " lists for " +
-                         std::to_string(graphs.size()) + " graphs");
-    std::size_t nodes = 0;
-    for (std::size_t g = 0; g < graphs.size(); ++g) {
-        if (!graphs[g]) throw ModelError("graphs[" + std::to_string(g) + "]: no graph");
-        if (graphs[g]->class_count() != graphs[0]->class_count())
-            throw ModelError("graphs[" + std::to_string(g) + "]: " + std::to_string(graphs[g]->class_count()) +
-                             " classes, the base has " + std::to_string(graphs[0]->class_count()));
-        if (adversaries_per_graph[g].size() != adversaries_per_graph[0].size())
-            throw ModelError("adversaries[" + std::to_string(g) +
-                             "]: " + std::to_string(adversaries_per_graph[g].size()) + " adversaries, the base has " +
-                             std::to_string(adversaries_per_graph[0].size()));
-        for (NodeIndex a : adversaries_per_graph[g])
-            if (a < 0 || static_cast<std::size_t>(a) >= graphs[g]->node_count())
-                throw ModelError("adversaries[" + std::to_string(g) + "]: no node #" + std::to_string(a));
-        nodes = std::max(nodes, graphs[g]->node_count());
-    }
-    switch (block_words_for(nodes, options)) {
-        case 1: return run<1>(graphs, adversaries_per_graph, options);
-        case 2: return run<2>(graphs, adversaries_per_graph, options);
-        case 4: return run<4>(graphs, adversaries_per_graph, options);
-        default: return run<8>(graphs, adversaries_per_graph, options);
+    const comparison::PairedSetup setup = comparison::prepare_pairs(graphs, adversaries_per_graph, options);
+    switch (setup.words) {
+        case 1: return comparison::run<1>(setup, options);
+        case 2: return comparison::run<2>(setup, options);
+        case 4: return comparison::run<4>(setup, options);
+        default: return comparison::run<8>(setup, options);
     }
 }
 

@@ -11,16 +11,21 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "datareach/errors.hpp"
+
 #include "datareach/monte_carlo.hpp"
+#include "datareach/samplers.hpp"
 #include "scratch.hpp"
 
 namespace datareach::monte_carlo::detail {
 
 // Samples are drawn in whole quanta of this many worlds (the largest block).
 constexpr std::uint64_t kWorldQuantum = 512;
+static_assert(kWorldQuantum == kWorldsPerQuantum, "one quantum, public and private");
 
 // The world counts after which a run with a tolerance checks its intervals: every 4096
 // worlds up to 16384, then growing by a quarter, all multiples of 4096 (of every block size).
@@ -45,6 +50,13 @@ unsigned block_words_for(std::size_t nodes, const MonteCarloOptions& options);
 inline std::uint64_t total_blocks_for(std::uint64_t samples, std::uint64_t block_worlds) {
     const std::uint64_t quanta = samples / kWorldQuantum + (samples % kWorldQuantum ? 1 : 0);
     return quanta * (kWorldQuantum / block_worlds);
+}
+
+// Throws ModelError unless [first, last) is a range of the quanta [0, quanta).
+inline void check_quanta(std::uint64_t first, std::uint64_t last, std::uint64_t quanta) {
+    if (first > last || last > quanta)
+        throw ModelError("quanta: [" + std::to_string(first) + ", " + std::to_string(last) +
+                         ") is not a range of the run's " + std::to_string(quanta) + " quanta");
 }
 
 // Runs the blocks [0, total_blocks) on `threads` workers, in segments that end at the
@@ -134,6 +146,23 @@ void run_blocks(unsigned threads, std::uint64_t total_blocks, std::uint64_t bloc
         start = end;
         if (options.tolerance > 0.0 && end < total_blocks && converged()) break;
     }
+}
+
+// Runs the blocks of the quanta [first, last) as one segment (no stopping test: whoever
+// splits a run into ranges tests convergence between them) on `threads` workers;
+// work(t, block, stop) gets global block indices. Progress as in run_blocks, over the range.
+template <class Work>
+void run_quanta(unsigned threads, std::uint64_t first, std::uint64_t last, std::uint64_t block_worlds,
+                const MonteCarloOptions& options, Work&& work) {
+    const std::uint64_t per_quantum = kWorldQuantum / block_worlds;
+    MonteCarloOptions one_segment = options;
+    one_segment.tolerance = 0.0;
+    run_blocks(
+        threads, (last - first) * per_quantum, block_worlds, one_segment,
+        [&](unsigned t, std::uint64_t block, const std::atomic<bool>& stop) {
+            return work(t, first * per_quantum + block, stop);
+        },
+        [] { return false; });
 }
 
 }  // namespace datareach::monte_carlo::detail

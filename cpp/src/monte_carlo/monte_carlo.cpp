@@ -47,12 +47,13 @@ ExposureTable run(const CompiledGraph& graph, const std::vector<NodeIndex>& adve
             },
             [&] {
                 const Tally tally = sum_counts(tallies, size);
-                return class_max_half_width(graph, plan, tally, tally.blocks * block_worlds, z) <= options.tolerance;
+                return class_max_half_width(graph, plan, tally.counts.data(), tally.blocks * block_worlds, z) <=
+                       options.tolerance;
             });
     const Tally tally = sum_counts(tallies, size);
     const std::uint64_t worlds = tally.blocks * block_worlds;
     if (options.progress) options.progress(worlds, total_blocks * block_worlds);
-    return make_table(graph, plan, tally, worlds, options, z);
+    return make_table(graph, plan, tally.counts.data(), worlds, options, z);
 }
 
 }  // namespace

@@ -19,12 +19,12 @@ void probability_interval(std::uint8_t known, std::uint64_t hits, std::uint64_t 
         stats::wilson_interval(hits, worlds, z, low, high);
 }
 
-double class_max_half_width(const CompiledGraph& g, const Plan& plan, const Tally& tally, std::uint64_t worlds,
-                            double z) {
+double class_max_half_width(const CompiledGraph& g, const Plan& plan, const std::uint64_t* all_counts,
+                            std::uint64_t worlds, double z) {
     double widest = 0.0;
     const std::size_t classes = g.class_count();
     for (std::size_t i = 0; i < plan.adversaries.size(); ++i) {
-        const std::uint64_t* counts = tally.counts.data() + i * plan.stride;
+        const std::uint64_t* counts = all_counts + i * plan.stride;
         for (std::size_t c = 0; c < classes; ++c) {
             const auto first = plan.class_level_begin[c], last = plan.class_level_begin[c + 1];
             const std::uint64_t hits = first == last ? 0 : counts[last - 1];
@@ -36,8 +36,8 @@ double class_max_half_width(const CompiledGraph& g, const Plan& plan, const Tall
     return widest;
 }
 
-ExposureTable make_table(const CompiledGraph& g, const Plan& plan, const Tally& tally, std::uint64_t worlds,
-                         const MonteCarloOptions& options, double z) {
+ExposureTable make_table(const CompiledGraph& g, const Plan& plan, const std::uint64_t* all_counts,
+                         std::uint64_t worlds, const MonteCarloOptions& options, double z) {
     ExposureTable table;
     const std::size_t rows = plan.adversaries.size();
     const std::size_t classes = g.class_count();
@@ -50,7 +50,7 @@ ExposureTable make_table(const CompiledGraph& g, const Plan& plan, const Tally& 
         m->setZero(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(classes));
     const double n = static_cast<double>(worlds);
     for (std::size_t i = 0; i < rows; ++i) {
-        const std::uint64_t* counts = tally.counts.data() + i * plan.stride;
+        const std::uint64_t* counts = all_counts + i * plan.stride;
         for (std::size_t c = 0; c < classes; ++c) {
             const auto r = static_cast<Eigen::Index>(i), k = static_cast<Eigen::Index>(c);
             const auto first = plan.class_level_begin[c], last = plan.class_level_begin[c + 1];
@@ -104,7 +104,7 @@ ExposureTable make_table(const CompiledGraph& g, const Plan& plan, const Tally& 
     const auto& presence = g.presence_stores();
     const std::size_t places = plan.entry_count + plan.slot_count;
     auto add_row = [&](PlaceExposure& out, std::size_t i, ClassIndex d, std::int32_t place, std::size_t index) {
-        const std::uint64_t hits = tally.counts[i * plan.stride + plan.level_count + index];
+        const std::uint64_t hits = all_counts[i * plan.stride + plan.level_count + index];
         const std::uint8_t known = plan.place_known[i * places + index];
         double low, high;
         probability_interval(known, hits, worlds, z, low, high);

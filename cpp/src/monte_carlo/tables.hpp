@@ -14,12 +14,12 @@ namespace datareach::monte_carlo::detail {
 void probability_interval(std::uint8_t known, std::uint64_t hits, std::uint64_t worlds, double z, double& low,
                           double& high);
 
-// The table of one graph from its summed counts.
-ExposureTable make_table(const CompiledGraph& g, const Plan& plan, const Tally& tally, std::uint64_t worlds,
+// The table of one graph from its summed counts (adversaries x plan.stride, Tally::counts).
+ExposureTable make_table(const CompiledGraph& g, const Plan& plan, const std::uint64_t* counts, std::uint64_t worlds,
                          const MonteCarloOptions& options, double z);
 
 // The widest class-level probability half-width (the stopping rule of a run with a tolerance).
-double class_max_half_width(const CompiledGraph& g, const Plan& plan, const Tally& tally, std::uint64_t worlds,
+double class_max_half_width(const CompiledGraph& g, const Plan& plan, const std::uint64_t* counts, std::uint64_t worlds,
                             double z);
 
 }  // namespace datareach::monte_carlo::detail

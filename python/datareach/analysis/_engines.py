@@ -20,6 +20,8 @@ from ..options import AnalysisOptions, Progress
 
 if TYPE_CHECKING:
     from .. import _core
+    from ..model import Model
+    from ._distributed import Spread
 
 __all__ = [
     "AnalysisStopped",
@@ -112,12 +114,15 @@ def resolve_method(method: str, problems: Sequence[tuple[_core.CompiledGraph, li
 @dataclasses.dataclass(frozen=True)
 class EngineRun:
     """What an engine returned and how: the method used, worlds drawn (None when exact),
-    the seed (None when exact), seconds taken and the threads asked for."""
+    the seed (None when exact), seconds taken; for a run spread over an executor, its kind
+    (``"dask"`` or the executor's class name) and the threads of each task."""
 
     method: str
     worlds: int | None
     seed: int | None
     elapsed: float
+    executor: str | None = None
+    threads: int | None = None
 
 
 def converged(method: str, tolerance: float | None, low: npt.ArrayLike, high: npt.ArrayLike) -> bool | None:
@@ -183,18 +188,33 @@ def _named_adversary(error: ModelError, ids: Sequence[str]) -> ModelError:
 
 
 def run_exposure(
-    graph: _core.CompiledGraph, ids: Sequence[str], rows: list[int], options: AnalysisOptions, *, places: bool = True
+    graph: _core.CompiledGraph,
+    ids: Sequence[str],
+    rows: list[int],
+    options: AnalysisOptions,
+    *,
+    places: bool = True,
+    spread: Spread | None = None,
+    model: Model | None = None,
 ) -> tuple[_core.ExposureTable, EngineRun]:
     """Exposure of one compiled model for the adversaries ``ids`` (node ``rows``); ``options``
-    must be seeded (``options.seeded()``)."""
+    must be seeded (``options.seeded()``). With a ``spread``, Monte Carlo runs over its
+    executor (``model`` is what the workers compile); the exact engine runs here."""
     from .. import _core
 
     assert options.seed is not None, "run_exposure needs seeded options"
     method = resolve_method(options.method, [(graph, rows)])
     started = time.perf_counter()
+    kind = threads = None
     with progress_reporter(options.progress, "step" if method == "exact" else "world") as report:
         if method == "exact":
             table = _exact(graph, rows, ids, places, report)
+        elif spread is not None:
+            assert model is not None, "a spread run needs the model"
+            sampling = spread.sampling([rows], options, places)
+            sampler = sampling.exposure_sampler(graph)
+            table = sampler.table(spread.counts(sampler, [model], sampling, report))
+            kind, threads = spread.kind, sampling.threads
         else:
             table = _core.monte_carlo_exposure(
                 graph,
@@ -206,7 +226,7 @@ def run_exposure(
     elapsed = time.perf_counter() - started
     if method == "exact":
         return table, EngineRun("exact", None, None, elapsed)
-    return table, EngineRun(method, int(table.samples), options.seed, elapsed)
+    return table, EngineRun(method, int(table.samples), options.seed, elapsed, kind, threads)
 
 
 # Exact runs of several models report one progress over all of them, each model counting as
@@ -244,11 +264,15 @@ def run_comparison(
     options: AnalysisOptions,
     *,
     places: bool = True,
+    spread: Spread | None = None,
+    models: Sequence[Model] = (),
 ) -> tuple[list[_core.ExposureTable], dict[str, Any] | None, EngineRun]:
     """Exposure of every model on common random numbers: the per-model tables, and for Monte
     Carlo the paired differences (None when exact: differences of exact tables are exact).
     ``ids`` are the adversaries, the same in every model; ``rows[k]`` their nodes in model k.
-    ``places=False`` leaves out the per-store and per-region tables."""
+    ``places=False`` leaves out the per-store and per-region tables. With a ``spread``, Monte
+    Carlo runs over its executor (``models``, base first, are what the workers compile); the
+    exact engine runs here."""
     from .. import _core
 
     assert options.seed is not None, "run_comparison needs seeded options"
@@ -259,13 +283,21 @@ def run_comparison(
             tables = _exact_of_many(graphs, ids, rows, report, places)
             elapsed = time.perf_counter() - started
             return tables, None, EngineRun("exact", None, None, elapsed)
-        paired = _core.monte_carlo_compare(
-            list(graphs),
-            [list(r) for r in rows],
-            **_sampling(options),
-            places=places,
-            progress=report,
-        )
+        kind = threads = None
+        if spread is not None:
+            assert len(models) == len(graphs), "a spread run needs the models"
+            sampling = spread.sampling(rows, options, places)
+            sampler = sampling.comparison_sampler(graphs)
+            paired = sampler.table(spread.counts(sampler, models, sampling, report))
+            kind, threads = spread.kind, sampling.threads
+        else:
+            paired = _core.monte_carlo_compare(
+                list(graphs),
+                [list(r) for r in rows],
+                **_sampling(options),
+                places=places,
+                progress=report,
+            )
     elapsed = time.perf_counter() - started
     differences = {
         name: getattr(paired, name)
@@ -278,4 +310,5 @@ def run_comparison(
             "expected_share_difference_ci_high",
         )
     }
-    return list(paired.tables), differences, EngineRun(method, int(paired.samples), options.seed, elapsed)
+    run = EngineRun(method, int(paired.samples), options.seed, elapsed, kind, threads)
+    return list(paired.tables), differences, run

@@ -15,6 +15,7 @@ from ..errors import ModelError, quote
 from ..model.lowering import adversary_indices, compile_model
 from ..options import AnalysisOptions, OptionOverrides, Unpack, shown
 from ..results import AnalysisResult, Provenance, warn_if_not_converged
+from ._distributed import Spread, spread_of
 from ._engines import converged, run_comparison
 from ._requests import requested_adversaries, require_model, within
 from .exposure import Result, provenance_of
@@ -68,6 +69,8 @@ def compare(
     names: Sequence[str] | None = None,
     adversaries: str | Iterable[str] | None = None,
     options: AnalysisOptions | None = None,
+    executor: Any = None,
+    tasks: int | None = None,
     **overrides: Unpack[OptionOverrides],
 ) -> Comparison:
     """Exposure of ``base`` and of each variant, and the differences with intervals.
@@ -80,8 +83,14 @@ def compare(
     to within it, or ``max_samples`` worlds are drawn (then ``ToleranceNotMet`` is warned and
     ``provenance.converged`` is False). The models must have the same classes, in the same
     order; an adversary listed twice is an error.
+
+    ``executor`` and ``tasks`` spread the worlds of a Monte Carlo comparison over a Dask
+    ``distributed.Client`` or any ``concurrent.futures.Executor``, as in ``analyze``: the same
+    numbers as a serial run with the same seed.
     """
-    comparison = compare_models(base, variants, names, adversaries, AnalysisOptions.resolve(options, **overrides))
+    spread = spread_of(executor, tasks)
+    settings = AnalysisOptions.resolve(options, **overrides)
+    comparison = compare_models(base, variants, names, adversaries, settings, spread=spread)
     warn_if_not_converged(comparison)
     return comparison
 
@@ -92,9 +101,11 @@ def compare_models(
     names: Sequence[str] | None,
     adversaries: str | Iterable[str] | None,
     options: AnalysisOptions,
+    *,
+    spread: Spread | None = None,
 ) -> Comparison:
     """``compare`` with resolved options and without the warning (a sweep warns once for all
-    its variants)."""
+    its variants); ``spread``: the executor to sample on."""
     settings = options.seeded()
     require_model(base, "base")
     if not variants:
@@ -108,7 +119,7 @@ def compare_models(
     ids, _ = requested_adversaries(base, adversaries)
     rows = [adversary_indices(m, ids)[1] for m in models]
     graphs = [compile_model(m, settings.at) for m in models]
-    tables, paired, run = run_comparison(graphs, ids, rows, settings)
+    tables, paired, run = run_comparison(graphs, ids, rows, settings, spread=spread, models=models)
     results = [
         Result(
             m,

@@ -15,6 +15,7 @@ from ..errors import ModelError
 from ..model.lowering import compile_model
 from ..options import AnalysisOptions, OptionOverrides, Unpack, shown
 from ..results import AnalysisResult, Provenance, warn_if_not_converged
+from ._distributed import Spread, spread_of
 from ._engines import EngineRun, converged, run_exposure
 from ._requests import requested_adversaries, require_model
 
@@ -34,6 +35,9 @@ def analyze(
     model: Model,
     adversaries: str | Iterable[str] | None = None,
     options: AnalysisOptions | None = None,
+    *,
+    executor: Any = None,
+    tasks: int | None = None,
     **overrides: Unpack[OptionOverrides],
 ) -> Result:
     """Exposure of every class to every adversary (default: the model's adversaries; an
@@ -44,28 +48,43 @@ def analyze(
     seed, threads, progress and the date ``at``. The same seed gives the same numbers for any
     thread count. A run that reaches ``max_samples`` short of its tolerance warns with
     ``ToleranceNotMet`` and records ``converged=False`` in its provenance.
+
+    ``executor`` (a Dask ``distributed.Client`` or any ``concurrent.futures.Executor``)
+    spreads the worlds of a Monte Carlo run over its workers in ``tasks`` tasks (default: its
+    worker count; with a tolerance, per checkpoint segment), ``threads`` per task (default 1):
+    the same numbers as a serial run with the same seed, for any executor and any ``tasks``.
+    The exact method runs here, without the executor (``provenance.executor`` is then None).
     """
-    result = exposure_of(require_model(model, "model"), adversaries, AnalysisOptions.resolve(options, **overrides))
+    spread = spread_of(executor, tasks)
+    settings = AnalysisOptions.resolve(options, **overrides)
+    result = exposure_of(require_model(model, "model"), adversaries, settings, spread=spread)
     warn_if_not_converged(result)
     return result
 
 
 def exposure_of(
-    model: Model, adversaries: str | Iterable[str] | None, options: AnalysisOptions, *, places: bool = True
+    model: Model,
+    adversaries: str | Iterable[str] | None,
+    options: AnalysisOptions,
+    *,
+    places: bool = True,
+    spread: Spread | None = None,
 ) -> Result:
     """``analyze`` with resolved options; ``places=False`` skips the per-store and per-region
-    tables (a timeline does not show them)."""
+    tables (a timeline does not show them); ``spread``: the executor to sample on."""
     options = options.seeded()
     ids, rows = requested_adversaries(model, adversaries)
     graph = compile_model(model, options.at)
-    table, run = run_exposure(graph, ids, rows, options, places=places)
+    table, run = run_exposure(graph, ids, rows, options, places=places, spread=spread, model=model)
     met = converged(run.method, options.tolerance, table.ci_low, table.ci_high)
     return Result(model, ids, table, provenance_of("analyze", run, options, met))
 
 
 def provenance_of(analysis: str, run: EngineRun, options: AnalysisOptions, met: bool | None) -> Provenance:
     """The provenance of an engine run made with ``options``; ``met``: whether its numbers
-    meet the tolerance (see ``Provenance.converged``)."""
+    meet the tolerance (see ``Provenance.converged``). A run spread over an executor records
+    its kind and the threads of each task."""
+    spread = {} if run.executor is None else {"executor": run.executor, "threads": run.threads}
     return Provenance.of_options(
         options,
         analysis=analysis,
@@ -74,6 +93,7 @@ def provenance_of(analysis: str, run: EngineRun, options: AnalysisOptions, met: 
         seed=run.seed,
         elapsed=run.elapsed,
         converged=met,
+        **spread,
     )
 
 

@@ -14,6 +14,7 @@ from ..errors import ModelError, quote
 from ..options import AnalysisOptions, OptionOverrides, Unpack, shown
 from ..results import AnalysisResult, Provenance, common_value, warn_if_not_converged
 from ._engines import Report, all_converged, progress_reporter
+from ._executors import check_executor, is_dask_client
 from ._requests import require_model, within
 from .comparison import total_risk_differences
 
@@ -48,19 +49,6 @@ def _evaluate_variant(
     return table, comparison.provenance.converged
 
 
-def _is_dask_client(executor: Any) -> bool:
-    return all(hasattr(executor, attr) for attr in ("scatter", "gather", "submit"))
-
-
-def _check_executor(executor: Any) -> None:
-    from concurrent.futures import Executor
-
-    if executor is not None and not isinstance(executor, Executor) and not _is_dask_client(executor):
-        raise ModelError(
-            f"expected None, a concurrent.futures executor or a Dask Client, got {shown(executor)}", where="executor"
-        )
-
-
 def sweep(
     base: Model,
     variants: Mapping[str, Sequence[Change]],
@@ -87,7 +75,7 @@ def sweep(
 
     settings = AnalysisOptions.resolve(options, **overrides).seeded()
     require_model(base, "base")
-    _check_executor(executor)
+    check_executor(executor)
     if not isinstance(variants, Mapping) or not variants:
         raise ModelError("expected a non-empty mapping of variant name to a list of changes", where="variants")
     tasks = []
@@ -145,7 +133,7 @@ def _run(
             if report is not None:
                 report(done, total)
         return outcomes
-    if _is_dask_client(executor):
+    if is_dask_client(executor):
         from dask.distributed import as_completed
 
         shared = executor.scatter(base, broadcast=True)
