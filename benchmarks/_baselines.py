@@ -395,7 +395,7 @@ def machine() -> dict[str, str]:
         info["source"] = f"git {rev}{' with uncommitted changes' if dirty else ''}"
     except OSError:
         info["source"] = "unknown revision"
-    info["source"] += f"; datareach imported from {Path(dr.__file__).parent}"
+    info["source"] += f"; datareach imported from {_where(Path(dr.__file__).parent)}"
     info["date"] = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     info["load"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return info
@@ -458,3 +458,11 @@ __all__ = [
     "fmt_rate",
     "machine",
 ]
+
+
+def _where(package: Path) -> str:
+    """Where datareach was imported from, as a reader of RESULTS.md can tell it: the source
+    tree of the checkout the benchmark runs in, or an installed copy (site-packages)."""
+    if package.parent.name == "python" and (package.parent.parent / "pyproject.toml").is_file():
+        return "the source tree (python/datareach)"
+    return "an installed copy" if "site-packages" in package.parts else "a copy outside the source tree"

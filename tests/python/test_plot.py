@@ -29,6 +29,7 @@ from matplotlib.ticker import PercentFormatter
 
 import datareach as dr
 from datareach import changes as C
+from datareach.narrative import percent
 from datareach.plot import FOOTER, INSTALL
 from datareach.plot.sweep import BASE, FRONT
 
@@ -160,7 +161,7 @@ def test_exposure_whiskers_are_the_monte_carlo_intervals(sampled: dr.Result) -> 
     title = ax.get_title(loc="left")
     assert "Monte Carlo" in title and f"{sampled.worlds:,} worlds" in title and "as of 2022-07-01" in title
     # One series: each bar carries its value.
-    assert f"{table['probability'].iloc[0] * 100:.1f}%" in texts(ax)
+    assert percent(float(table["probability"].iloc[0])) in texts(ax)
 
 
 def test_the_probability_axis_is_in_percent_and_the_footer_is_there(exact: dr.Result) -> None:
@@ -595,3 +596,15 @@ def test_timeline_of_two_adversaries_names_each(texas: dr.Model) -> None:
         line = drawn[f"phone numbers ({adversary})"]
         np.testing.assert_allclose(line.get_ydata(), rows.sort_values("date")["probability"] * 100, atol=1e-12)
     assert "CN, US" in ax.get_title(loc="left")
+
+
+def test_bar_labels_never_show_a_probability_below_1_as_certain() -> None:
+    """The US reaches protected data with 1 − 1e-5 in July 2022: the label must not say 100%."""
+    result = dr.analyze(dr.examples.project_texas(), "US", at="2022-07-01", method="exact")
+    ax = result.plot()
+    labels = [t for t in texts(ax) if t.endswith("%")]
+    probabilities = result.table["probability"].tolist()
+    for p in probabilities:
+        assert percent(p) in labels
+    near = [p for p in probabilities if 0.9995 < p < 1]
+    assert near and all(not percent(p).startswith("100") for p in near)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from ..narrative import percent
 from ._style import colour, points_text
 
 if TYPE_CHECKING:
@@ -79,7 +80,8 @@ def grouped_barh(ax: Axes, categories: Sequence[str], series: Sequence[Series]) 
 
 
 def value_labels(ax: Axes, bars: BarContainer, values: FloatArray, *, signed: bool = False) -> None:
-    """Each bar's value written beside its end: ``99.6%``, or signed percentage points
-    (``−95.1 pts``, ``+2.0 pts``, ``0 pts``) for a difference; NaN bars get none."""
-    texts = ["" if np.isnan(v) else (points_text(v, 1) if signed else f"{v:.1f}%") for v in values]
+    """Each bar's value written beside its end: ``99.6%`` as sentences write it (a probability
+    below 1 never as ``100.0%``: ``99.999%``), or signed percentage points (``−95.1 pts``,
+    ``+2.0 pts``, ``0 pts``) for a difference; NaN bars get none."""
+    texts = ["" if np.isnan(v) else (points_text(v, 1) if signed else percent(v / 100)) for v in values]
     ax.bar_label(bars, labels=texts, padding=4, fontsize="x-small", color="0.25")
