@@ -205,8 +205,9 @@ def test_the_picture_does_not_depend_on_the_hash_seed(texas: dr.Model) -> None:
         "p = dr.most_likely_paths(m, 'CN', 'phone_numbers', k=5, at='2022-07-01'); "
         "print(hashlib.sha256(dr.diagram(m, '2022-07-01', highlight=p).svg.encode()).hexdigest())"
     )
-    root = Path(__file__).resolve().parents[2]
-    environment = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(root / "python")}
+    # The datareach this test imported (installed, or the source tree with its compiled core).
+    package_root = Path(dr.__file__).resolve().parents[1]
+    environment = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(package_root)}
     other = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
     paths = dr.most_likely_paths(texas, "CN", "phone_numbers", k=5, at="2022-07-01")
     here = hashlib.sha256(dr.diagram(texas, "2022-07-01", highlight=paths).svg.encode()).hexdigest()
