@@ -38,6 +38,7 @@ struct Step {
     std::uint64_t leave_vars = 0;                      // variable slots free after this step
     std::uint32_t occupied = 0;                        // node slots in use during this step
     std::uint32_t sets_to_come = 0;                    // target sets with a node not met by this step
+    std::uint32_t sets_gone = 0;                       // target sets whose every node has left after it
     bool adversary_met = false;                        // the adversary has entered by this step
 };
 
@@ -70,12 +71,15 @@ std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>
             ++var_uses[x];
         }
     }
-    // The last step at which a node of each set is first met.
-    std::vector<int> set_last_entry(set_count, -1);
+    // The last step at which a node of each set is first met, and the last that meets one.
+    std::vector<int> set_last_entry(set_count, -1), set_last_exit(set_count, -1);
     for (int v = 0; v < n; ++v)
         if (sets_of[v] && node_first[v] >= 0)
             for (int j = 0; j < set_count; ++j)
-                if (sets_of[v] >> j & 1) set_last_entry[j] = std::max(set_last_entry[j], node_first[v]);
+                if (sets_of[v] >> j & 1) {
+                    set_last_entry[j] = std::max(set_last_entry[j], node_first[v]);
+                    set_last_exit[j] = std::max(set_last_exit[j], node_last[v]);
+                }
     std::vector<int> node_slot(n, -1), var_slot(nv, -1);
     std::uint64_t used_nodes = 0, used_vars = 0;
     node_slots = 0;
@@ -97,7 +101,10 @@ std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>
         step.adversary_met = adversary_met;
         step.occupied = static_cast<std::uint32_t>(used_nodes);
         for (int j = 0; j < set_count; ++j)
-            if (set_last_entry[j] > i) step.sets_to_come |= std::uint32_t{1} << j;
+            if (set_last_entry[j] > i)
+                step.sets_to_come |= std::uint32_t{1} << j;
+            else if (set_last_exit[j] <= i)
+                step.sets_gone |= std::uint32_t{1} << j;
         step.source_slot = node_slot[run.source[a]];
         step.target_slot = node_slot[run.target[a]];
         for (int j = run.arc_var_offsets[a]; j < run.arc_var_offsets[a + 1]; ++j) {
@@ -179,6 +186,50 @@ bool take_arc(std::uint32_t* key, const Step& step, std::uint32_t all) {
     return false;
 }
 
+// The uncovered sets `gone` have no node left to meet: each is now only the frontier nodes
+// that reach it (its pattern), and it is covered as soon as one of them is reached. Which set
+// is which no longer matters, so the patterns are written back in a canonical form: equal
+// ones once, one that contains another dropped (covered whenever the smaller one is), the
+// rest sorted onto the lowest bits of `gone` (the others marked covered). False when a
+// pattern is empty: that set can no longer be covered.
+bool rename_gone_sets(std::uint32_t* key, std::uint32_t unreached, std::uint32_t gone) {
+    const Rows<true> rows{key + kKeyHeader};
+    std::uint32_t patterns[kMaxTargetSets];
+    int count = 0;
+    for (std::uint32_t rest = gone; rest; rest &= rest - 1) {
+        const int j = __builtin_ctz(rest);
+        std::uint32_t pattern = 0;
+        for (std::uint32_t r = unreached; r; r &= r - 1)
+            if (rows.sets(__builtin_ctz(r)) >> j & 1) pattern |= std::uint32_t{1} << __builtin_ctz(r);
+        if (pattern == 0) return false;
+        patterns[count++] = pattern;
+    }
+    std::sort(patterns, patterns + count);
+    count = static_cast<int>(std::unique(patterns, patterns + count) - patterns);
+    int kept = 0;
+    for (int a = 0; a < count; ++a) {
+        bool contains_another = false;
+        for (int b = 0; b < count && !contains_another; ++b)
+            contains_another = b != a && (patterns[a] & patterns[b]) == patterns[b];
+        if (!contains_another) patterns[kept++] = patterns[a];
+    }
+    for (std::uint32_t r = unreached; r; r &= r - 1) {
+        const int s = __builtin_ctz(r);
+        rows.set(s, rows.nodes(s), rows.sets(s) & ~gone);
+    }
+    key[1] |= gone;
+    std::uint32_t rest = gone;
+    for (int t = 0; t < kept; ++t, rest &= rest - 1) {
+        const std::uint32_t bit = rest & (~rest + 1);
+        key[1] &= ~bit;
+        for (std::uint32_t r = patterns[t]; r; r &= r - 1) {
+            const int s = __builtin_ctz(r);
+            rows.set(s, rows.nodes(s), rows.sets(s) | bit);
+        }
+    }
+    return true;
+}
+
 // Forgets what leaves after the step; false when the state can no longer cover every set.
 template <bool Wide>
 bool leave(std::uint32_t* key, const Step& step, std::uint32_t all) {
@@ -197,6 +248,8 @@ bool leave(std::uint32_t* key, const Step& step, std::uint32_t all) {
         key[3] &= ~static_cast<std::uint32_t>(step.leave_vars >> 32);
     }
     if (step.adversary_met && key[0] == 0) return false;
+    if (Wide && (step.sets_gone & ~key[1]) && !rename_gone_sets(key, staying & ~key[0], step.sets_gone & ~key[1]))
+        return false;
     std::uint32_t can = step.sets_to_come | key[1];
     for (std::uint32_t rest = staying & ~key[0]; rest; rest &= rest - 1) can |= rows.sets(__builtin_ctz(rest));
     return can == all;
