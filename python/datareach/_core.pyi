@@ -162,7 +162,9 @@ def monte_carlo_removal_exposures(
     confidence: float = 0.95,
     progress: _ProgressCallback | None = None,
 ) -> dict[str, Any]: ...
-def exact_complexity(graph: CompiledGraph, adversaries: Sequence[int], cap: int | None = None) -> dict[str, Any]: ...
+def exact_complexity(
+    graph: CompiledGraph, adversaries: Sequence[int], cap: int | None = None, max_frontier_width: int = 16
+) -> dict[str, Any]: ...
 def exact_exposure(
     graph: CompiledGraph,
     adversaries: Sequence[int],
@@ -170,6 +172,7 @@ def exact_exposure(
     max_steps: int = 20_000_000,
     places: bool = True,
     progress: _ProgressCallback | None = None,
+    max_frontier_width: int = 16,
 ) -> ExposureTable: ...
 def monte_carlo_exposure(
     graph: CompiledGraph,

@@ -26,9 +26,21 @@ using datareach::testing::bridge;
 using datareach::testing::grid;
 using datareach::testing::ModelBuilder;
 
+// Both methods of the engine: the default (frontier where it applies) and factoring alone.
+void expect_matches_brute(const dr::CompiledGraph& g, const std::vector<dr::NodeIndex>& adversaries,
+                          const std::string& what, bool factoring);
+
 void expect_matches_brute(const dr::CompiledGraph& g, const std::vector<dr::NodeIndex>& adversaries,
                           const std::string& what) {
-    const auto table = dr::exact_exposure(g, adversaries);
+    expect_matches_brute(g, adversaries, what, false);
+    expect_matches_brute(g, adversaries, what + " (factoring)", true);
+}
+
+void expect_matches_brute(const dr::CompiledGraph& g, const std::vector<dr::NodeIndex>& adversaries,
+                          const std::string& what, bool factoring) {
+    dr::ExactOptions options;
+    if (factoring) options.max_frontier_width = 0;
+    const auto table = dr::exact_exposure(g, adversaries, options);
     const auto brute = dr::testing::brute_force(g, adversaries);
     const std::size_t C = g.class_count();
     ASSERT_EQ(table.method, "exact");
@@ -253,7 +265,8 @@ TEST(Exact, Grid5x5HardyLucetLimnios) {
 TEST(Exact, LimitsAndCancel) {
     int s = 0, t = 0;
     const auto g = grid(5, 5, 0.9, s, t).compile();
-    dr::ExactOptions small;
+    dr::ExactOptions small;  // factoring alone (the frontier method has no variable limit)
+    small.max_frontier_width = 0;
     small.max_variables = 30;
     try {
         dr::exact_exposure(g, {s}, small);
@@ -264,6 +277,7 @@ TEST(Exact, LimitsAndCancel) {
             << e.what();
     }
     dr::ExactOptions steps;
+    steps.max_frontier_width = 0;
     steps.max_steps = 100;
     EXPECT_THROW(dr::exact_exposure(g, {s}, steps), dr::ModelError);
     std::atomic<bool> stop{true};
@@ -303,16 +317,23 @@ TEST(Exact, WideStar) {
         b.arc(adv, s, 0.5);
     }
     const auto g = b.compile();
+    dr::ExactOptions factoring;
+    factoring.max_frontier_width = 0;
     try {
-        dr::exact_exposure(g, {adv});  // default limit 64
+        dr::exact_exposure(g, {adv}, factoring);  // default limit 128
         FAIL() << "expected ModelError";
     } catch (const dr::ModelError& e) {
         EXPECT_NE(std::string(e.what()).find("random variables remain after pruning"), std::string::npos) << e.what();
     }
-    dr::ExactOptions opt;
+    dr::ExactOptions opt = factoring;
     opt.max_variables = 5000;
     const auto start = std::chrono::steady_clock::now();
     const auto t = dr::exact_exposure(g, {adv}, opt);
+    // The frontier method (width 2) needs no limit and agrees.
+    const auto by_frontier = dr::exact_exposure(g, {adv});
+    EXPECT_NEAR(by_frontier.expected_share(0, d), 0.5 * 1.0 + 0.5 * 0.5, 1e-12);
+    ASSERT_EQ(by_frontier.by_store.probability.size(), static_cast<std::size_t>(stores));
+    for (double p : by_frontier.by_store.probability) EXPECT_NEAR(p, 0.5, 1e-12);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("[ exact ] star of %d stores: %.3f s\n", stores, seconds);
     EXPECT_NEAR(t.probability(0, d), 1.0, 1e-12);
@@ -325,6 +346,7 @@ TEST(Exact, SmallMemoRestartsAndStaysExact) {
     int s = 0, t = 0;
     const auto g = grid(4, 4, 0.7, s, t).compile();
     dr::ExactOptions small;
+    small.max_frontier_width = 0;  // the factoring memo
     small.memo_bytes = 8 << 10;
     dr::ExactStats stats;
     small.stats = &stats;
@@ -461,6 +483,7 @@ TEST(Exact, DenseRandomModelsMatchBruteForce) {
         }
         const auto g = b.compile();
         dr::ExactOptions opt;
+        opt.max_frontier_width = 0;
         dr::ExactStats stats;
         opt.stats = &stats;
         dr::exact_exposure(g, {0}, opt);
@@ -481,6 +504,7 @@ TEST(Exact, GridScaling) {
         const auto g = grid(k, k, 0.9, s, t).compile();
         const auto start = std::chrono::steady_clock::now();
         dr::ExactOptions opt;
+        opt.max_frontier_width = 0;  // factoring (test_frontier.cpp has the frontier method's)
         opt.max_variables = 1000;
         dr::ExactStats stats;
         opt.stats = &stats;

@@ -171,10 +171,16 @@ def test_grid_5x5_hardy_lucet_limnios() -> None:
 
 def test_too_large_names_the_size() -> None:
     links, source, target = grid_links(5)
+    # The limits are factoring's: without the frontier method (max_frontier_width=0).
     with pytest.raises(dr.ModelError, match=r"40 random variables remain after pruning for adversary #0 \(limit 30\)"):
-        run_exact(link_scenario(links, source, target, 0.9), [source], max_variables=30)
+        run_exact(link_scenario(links, source, target, 0.9), [source], max_variables=30, max_frontier_width=0)
     with pytest.raises(dr.ModelError, match="monte_carlo"):
-        run_exact(link_scenario(links, source, target, 0.9), [source], max_steps=50)
+        run_exact(link_scenario(links, source, target, 0.9), [source], max_steps=50, max_frontier_width=0)
+    # The frontier method (width 7) has neither limit.
+    _, table = run_exact(link_scenario(links, source, target, 0.9), [source], max_variables=30, max_steps=50)
+    assert table.probability[0, 0] == pytest.approx(0.9755566, abs=5e-8)
+    with pytest.raises(dr.ModelError, match=r"\(limit 30\) and its frontier width 7 is above 6"):
+        run_exact(link_scenario(links, source, target, 0.9), [source], max_variables=30, max_frontier_width=6)
 
 
 def test_complexity_cap() -> None:
@@ -213,7 +219,7 @@ def test_unknown_adversary_is_a_model_error() -> None:
 
 
 def big_grid():
-    links, source, target = grid_links(9)  # about a million steps: several seconds
+    links, source, target = grid_links(9)  # factoring: about a million steps, several seconds
     model = dr.Model.from_dict(link_scenario(links, source, target, 0.9))
     return compile_model(model), model.node_index[source]
 
@@ -227,14 +233,14 @@ def test_progress_callback_can_stop_and_raise() -> None:
         return len(calls) < 3
 
     with pytest.raises(ValueError, match="stopped by the progress callback"):
-        _core.exact_exposure(graph, [source], max_variables=1000, max_steps=0, progress=stop)
+        _core.exact_exposure(graph, [source], max_variables=1000, max_steps=0, progress=stop, max_frontier_width=0)
     assert len(calls) == 3 and calls[0][1] == 1
 
     def boom(done, total):
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError, match="boom"):
-        _core.exact_exposure(graph, [source], max_variables=1000, max_steps=0, progress=boom)
+        _core.exact_exposure(graph, [source], max_variables=1000, max_steps=0, progress=boom, max_frontier_width=0)
 
 
 def test_ctrl_c_interrupts_cleanly() -> None:
@@ -250,7 +256,7 @@ def test_ctrl_c_interrupts_cleanly() -> None:
         signal.setitimer(signal.ITIMER_REAL, 0.2)
         started = time.perf_counter()
         with pytest.raises(KeyboardInterrupt):
-            _core.exact_exposure(graph, [source], max_variables=1000, max_steps=0)
+            _core.exact_exposure(graph, [source], max_variables=1000, max_steps=0, max_frontier_width=0)
         assert time.perf_counter() - started < 3.0
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -266,7 +272,7 @@ def test_gil_is_released() -> None:
     result = {}
 
     def work():
-        result["table"] = _core.exact_exposure(graph, [row], max_variables=1000, max_steps=0)
+        result["table"] = _core.exact_exposure(graph, [row], max_variables=1000, max_steps=0, max_frontier_width=0)
         done.set()
 
     worker = threading.Thread(target=work)

@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "../frontier/frontier.hpp"
+#include "../frontier/ordering.hpp"
 #include "datareach/errors.hpp"
 #include "plan.hpp"
 #include "pruning.hpp"
@@ -30,10 +32,25 @@ double saturating_work(std::size_t arcs, std::size_t vars) {
     return std::min(w, 1e300);
 }
 
+// One run by the method chosen for it. A frontier search that outgrows its memory falls
+// back to factoring when the run has at most `limit` variables.
+RunScores solve(const CompiledGraph& graph, const RunPlan& plan, const PrunedRun& run, int run_index, bool by_frontier,
+                std::int64_t limit, bool places, Budget& budget) {
+    if (by_frontier) {
+        try {
+            return frontier::solve_frontier(graph, plan, run, run_index, places, budget);
+        } catch (const frontier::FrontierTooLarge&) {
+            if (static_cast<std::int64_t>(run.var_count()) > limit) throw;
+            ++budget.frontier_fallbacks;
+        }
+    }
+    return solve_run(graph, plan, run, run_index, places, budget);
+}
+
 }  // namespace
 
 ExactComplexity exact_complexity(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries,
-                                 std::int64_t cap) {
+                                 std::int64_t cap, int max_frontier_width) {
     check_adversaries(graph, adversaries);
     const RunPlan plan = plan_runs(graph);
     PruningScratch scratch(graph);
@@ -41,18 +58,31 @@ ExactComplexity exact_complexity(const CompiledGraph& graph, const std::vector<N
     std::vector<std::uint32_t> var_seen(graph.event_count() + graph.arc_count(), 0);
     std::vector<std::uint32_t> arc_seen(graph.arc_count(), 0);
     std::uint32_t stamp = 0;
+    const int width_limit = std::clamp(max_frontier_width, 0, kMaxFrontierWidth);
     for (NodeIndex adversary : adversaries) {
         ++stamp;
-        std::int64_t vars = 0, arcs = 0, max_run = 0;
+        std::int64_t vars = 0, arcs = 0, max_run = 0, max_width = 0, factoring = 0;
         bool capped = false;
-        for (int run = 0; run < static_cast<int>(plan.run_count()) && !capped; ++run) {
+        for (int run = 0; run < static_cast<int>(plan.run_count()); ++run) {
             const PrunedRun pruned = prune_run(graph, plan, scratch, adversary, run, cap);
+            const std::int64_t run_vars =
+                pruned.truncated ? pruned.counted : static_cast<std::int64_t>(pruned.var_count());
+            // The method exact_exposure would use for the run.
+            bool by_frontier = false;
+            if (frontier::frontier_applies(graph, plan, run)) {
+                const int width = frontier::frontier_width(
+                    graph, plan, run, pruned.truncated ? prune_run(graph, plan, scratch, adversary, run) : pruned);
+                max_width = std::max<std::int64_t>(max_width, width);
+                by_frontier = width <= width_limit;
+            }
+            if (!by_frontier) factoring = std::max(factoring, run_vars);
+            if (capped) continue;  // the variable counts stopped at the cap
             if (pruned.truncated) {
                 capped = true;
                 vars = std::max(vars, pruned.counted);
                 max_run = std::max(max_run, pruned.counted);
                 out.work = 1e300;
-                break;
+                continue;
             }
             max_run = std::max<std::int64_t>(max_run, static_cast<std::int64_t>(pruned.var_count()));
             for (std::int64_t x : pruned.var_global)
@@ -74,6 +104,8 @@ ExactComplexity exact_complexity(const CompiledGraph& graph, const std::vector<N
         out.max_run_variables.push_back(max_run);
         out.arcs.push_back(arcs);
         out.capped.push_back(capped);
+        out.max_run_width.push_back(max_width);
+        out.max_factoring_variables.push_back(factoring);
     }
     return out;
 }
@@ -91,20 +123,37 @@ ExposureTable exact_exposure(const CompiledGraph& graph, const std::vector<NodeI
     // far above the limit (before reductions) is not even built in full.
     const std::int64_t limit = std::clamp<std::int64_t>(options.max_variables, 0, kMaxExactVariables);
     const std::int64_t stop_above = std::max<std::int64_t>(16 * limit, 4096);
+    const int width_limit = std::clamp(options.max_frontier_width, 0, kMaxFrontierWidth);
     std::vector<std::vector<PrunedRun>> pruned(A);
-    std::uint64_t most_variables = 0;
+    std::vector<std::vector<std::uint8_t>> by_frontier(A);
+    std::uint64_t most_variables = 0, widest = 0;
     for (std::size_t i = 0; i < A; ++i) {
         for (std::size_t run = 0; run < runs; ++run) {
-            pruned[i].push_back(prune_run(graph, plan, scratch, adversaries[i], static_cast<int>(run), stop_above));
+            const int r = static_cast<int>(run);
+            pruned[i].push_back(prune_run(graph, plan, scratch, adversaries[i], r, stop_above));
+            // The frontier method when it applies and its width is small; factoring otherwise.
+            int width = -1;
+            if (width_limit > 0 && frontier::frontier_applies(graph, plan, r)) {
+                if (pruned[i].back().truncated) pruned[i].back() = prune_run(graph, plan, scratch, adversaries[i], r);
+                width = frontier::frontier_width(graph, plan, r, pruned[i].back());
+            }
             const auto& candidate = pruned[i].back();
             const auto vars =
                 candidate.truncated ? candidate.counted : static_cast<std::int64_t>(candidate.var_count());
             most_variables = std::max<std::uint64_t>(most_variables, static_cast<std::uint64_t>(vars));
+            by_frontier[i].push_back(width >= 0 && width <= width_limit);
+            if (by_frontier[i].back()) {
+                widest = std::max<std::uint64_t>(widest, static_cast<std::uint64_t>(width));
+                continue;
+            }
             if (vars > limit)
                 throw ModelError("exact method: " + std::string(candidate.truncated ? "more than " : "") +
                                  std::to_string(vars) + " random variables remain after pruning for adversary #" +
-                                 std::to_string(i) + " (limit " + std::to_string(limit) +
-                                 "); use method='monte_carlo'");
+                                 std::to_string(i) + " (limit " + std::to_string(limit) + ")" +
+                                 (width >= 0 ? " and its frontier width " + std::to_string(width) + " is above " +
+                                                   std::to_string(width_limit)
+                                             : std::string()) +
+                                 "; use method='monte_carlo'");
         }
     }
 
@@ -132,8 +181,8 @@ ExposureTable exact_exposure(const CompiledGraph& graph, const std::vector<NodeI
         budget.adversary_row = i;
         std::vector<PlaceRow> store_rows, region_rows;
         for (std::size_t run = 0; run < runs; ++run) {
-            const RunScores scores =
-                solve_run(graph, plan, pruned[i][run], static_cast<int>(run), options.places, budget);
+            const RunScores scores = solve(graph, plan, pruned[i][run], static_cast<int>(run), by_frontier[i][run],
+                                           limit, options.places, budget);
             const auto row = static_cast<Eigen::Index>(i);
             for (const auto& score : scores.classes) {
                 table.probability(row, score.cls) = score.probability;
@@ -164,6 +213,12 @@ ExposureTable exact_exposure(const CompiledGraph& graph, const std::vector<NodeI
         options.stats->memo_entries = budget.memo_entries;
         options.stats->memo_restarts = budget.memo_restarts;
         options.stats->max_variables = most_variables;
+        options.stats->frontier_runs = budget.frontier_runs;
+        options.stats->frontier_passes = budget.frontier_passes;
+        options.stats->frontier_expansions = budget.frontier_expansions;
+        options.stats->frontier_peak_states = budget.frontier_peak_states;
+        options.stats->frontier_max_width = widest;
+        options.stats->frontier_fallbacks = budget.frontier_fallbacks;
     }
     table.ci_low = table.probability;
     table.ci_high = table.probability;

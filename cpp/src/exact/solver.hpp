@@ -24,6 +24,10 @@ struct Budget {
     std::size_t adversary_row = 0;
     std::uint64_t runs_done = 0, runs_total = 0;
     std::uint64_t memo_hits = 0, memo_entries = 0, memo_restarts = 0;
+    // The frontier method's work (frontier/frontier.hpp): runs, passes, states expanded
+    // (one per state and arc) and the most states held at one step.
+    std::uint64_t frontier_runs = 0, frontier_passes = 0, frontier_expansions = 0, frontier_peak_states = 0;
+    std::uint64_t frontier_fallbacks = 0;
     const ExactOptions* options = nullptr;
 };
 

@@ -35,9 +35,14 @@ __all__ = [
     "run_exposure",
 ]
 
-# "auto" runs the exact engine when no factoring run conditions on more than this many random
-# variables (after pruning): the 5 x 5 grid of shared-event links (40) takes milliseconds.
+# "auto" runs the exact engine when every run is cheap for the method the engine picks for it
+# (docs/design.md §8, decisions 13 and 91): a run for the frontier method has a frontier width
+# of at most AUTO_EXACT_WIDTH (a 10 x 10 grid of shared-event links, width 12, takes about a
+# second; a 2 x 1,000 ladder, width 5, milliseconds, whatever its thousands of variables),
+# and a run for factoring at most AUTO_EXACT_VARIABLES random variables after pruning (the
+# 5 x 5 grid, 40, takes milliseconds).
 AUTO_EXACT_VARIABLES = 40
+AUTO_EXACT_WIDTH = 12
 # method="exact" refuses runs beyond the core's variable limit (its default for
 # max_variables, defined once in the core) or beyond this many factoring steps (an 8 x 8
 # grid, 112 variables, takes 230k steps and about a second); the error gives the size.
@@ -99,14 +104,16 @@ def progress_reporter(progress: Progress, unit: str) -> Iterator[Report | None]:
 
 def resolve_method(method: str, problems: Sequence[tuple[_core.CompiledGraph, list[int]]]) -> str:
     """ "exact" or "monte_carlo" for a request; "auto" is exact when every (graph,
-    adversaries) problem is small. Counting stops early on huge models (the cap)."""
+    adversaries) problem is small: each run either goes to the frontier method with a width
+    of at most AUTO_EXACT_WIDTH or has at most AUTO_EXACT_VARIABLES variables. Counting
+    variables stops early on huge models (the cap); widths are counted in full."""
     from .. import _core
 
     if method != "auto":
         return method
     for graph, rows in problems:
-        size = _core.exact_complexity(graph, rows, cap=AUTO_EXACT_VARIABLES)
-        if any(size["capped"]) or max(size["max_run_variables"], default=0) > AUTO_EXACT_VARIABLES:
+        size = _core.exact_complexity(graph, rows, cap=AUTO_EXACT_VARIABLES, max_frontier_width=AUTO_EXACT_WIDTH)
+        if max(size["max_factoring_variables"], default=0) > AUTO_EXACT_VARIABLES:
             return "monte_carlo"
     return "exact"
 

@@ -1,0 +1,497 @@
+// The frontier search (see frontier.hpp). Arcs are processed in the order of ordering.hpp;
+// the state after a prefix is what the rest of the order can still use (state.hpp):
+//  - which frontier nodes are reached from the adversary, and which target sets are;
+//  - for each unreached frontier node, the frontier nodes it reaches over processed live
+//    arcs (a relation, not a partition: arcs are directed) and the target sets it reaches;
+//  - the values of the shared variables still needed by a later arc.
+// A world whose reach covers every target set is added to the answer and dropped; so is one
+// that can no longer cover them: no reached frontier node once the adversary has left the
+// frontier, or an uncovered set that no unreached frontier node reaches and no target still
+// to come holds. A variable used by one arc of the pass is summed out on that arc; a shared
+// one is branched on at its first arc and forgotten after its last. States are canonical
+// (rows of reached and free slots empty, reached slots and covered sets in no row, a row
+// that reaches every uncovered set only that), so equal futures merge.
+#include "frontier.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "datareach/errors.hpp"
+#include "ordering.hpp"
+
+namespace datareach::frontier {
+namespace {
+
+// One arc of a pass with everything its step needs, in slot terms.
+struct Step {
+    int source_slot = 0, target_slot = 0;
+    std::uint64_t needs = 0;                          // the shared variables (slots) the arc requires
+    long double own = 1.0L;                           // the product of p of its variables no other arc of the pass uses
+    std::vector<std::pair<int, long double>> branch;  // shared variables first used here: (slot, p)
+    std::vector<std::pair<int, std::uint32_t>> enter;  // nodes first met here: (slot, target sets it is in)
+    std::uint32_t enter_reached = 0;                   // the adversary's slot when it enters here
+    std::uint32_t leave_nodes = 0;                     // node slots free after this step
+    std::uint64_t leave_vars = 0;                      // variable slots free after this step
+    std::uint32_t occupied = 0;                        // node slots in use during this step
+    std::uint32_t sets_to_come = 0;                    // target sets with a node not met by this step
+    std::uint32_t sets_gone = 0;                       // target sets whose every node has left after it
+    bool adversary_met = false;                        // the adversary has entered by this step
+};
+
+int take_slot(std::uint64_t& used, int limit) {
+    for (int s = 0; s < limit; ++s)
+        if (!(used >> s & 1)) {
+            used |= std::uint64_t{1} << s;
+            return s;
+        }
+    throw std::logic_error("frontier method: more slots needed than a state holds");
+}
+
+// The steps of a pass over `arcs` (a subsequence of the run's order); `sets_of[v]`: the
+// target sets node v is in.
+std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>& arcs,
+                             const std::vector<std::uint32_t>& sets_of, int set_count, int& node_slots) {
+    const int n = static_cast<int>(run.node_count()), nv = static_cast<int>(run.var_count());
+    const int m = static_cast<int>(arcs.size());
+    std::vector<int> node_first(n, -1), node_last(n, -1), var_first(nv, -1), var_last(nv, -1), var_uses(nv, 0);
+    for (int i = 0; i < m; ++i) {
+        const int a = arcs[i];
+        for (int v : {run.source[a], run.target[a]}) {
+            if (node_first[v] < 0) node_first[v] = i;
+            node_last[v] = i;
+        }
+        for (int j = run.arc_var_offsets[a]; j < run.arc_var_offsets[a + 1]; ++j) {
+            const int x = run.arc_vars[j];
+            if (var_first[x] < 0) var_first[x] = i;
+            var_last[x] = i;
+            ++var_uses[x];
+        }
+    }
+    // The last step at which a node of each set is first met, and the last that meets one.
+    std::vector<int> set_last_entry(set_count, -1), set_last_exit(set_count, -1);
+    for (int v = 0; v < n; ++v)
+        if (sets_of[v] && node_first[v] >= 0)
+            for (int j = 0; j < set_count; ++j)
+                if (sets_of[v] >> j & 1) {
+                    set_last_entry[j] = std::max(set_last_entry[j], node_first[v]);
+                    set_last_exit[j] = std::max(set_last_exit[j], node_last[v]);
+                }
+    std::vector<int> node_slot(n, -1), var_slot(nv, -1);
+    std::uint64_t used_nodes = 0, used_vars = 0;
+    node_slots = 0;
+    bool adversary_met = false;
+    std::vector<Step> steps(m);
+    for (int i = 0; i < m; ++i) {
+        const int a = arcs[i];
+        Step& step = steps[i];
+        for (int v : {run.source[a], run.target[a]}) {
+            if (node_slot[v] >= 0) continue;
+            node_slot[v] = take_slot(used_nodes, kMaxNodeSlots);
+            node_slots = std::max(node_slots, node_slot[v] + 1);
+            step.enter.emplace_back(node_slot[v], sets_of[v]);
+            if (v == 0) {
+                step.enter_reached = std::uint32_t{1} << node_slot[v];
+                adversary_met = true;
+            }
+        }
+        step.adversary_met = adversary_met;
+        step.occupied = static_cast<std::uint32_t>(used_nodes);
+        for (int j = 0; j < set_count; ++j)
+            if (set_last_entry[j] > i)
+                step.sets_to_come |= std::uint32_t{1} << j;
+            else if (set_last_exit[j] <= i)
+                step.sets_gone |= std::uint32_t{1} << j;
+        step.source_slot = node_slot[run.source[a]];
+        step.target_slot = node_slot[run.target[a]];
+        for (int j = run.arc_var_offsets[a]; j < run.arc_var_offsets[a + 1]; ++j) {
+            const int x = run.arc_vars[j];
+            if (var_uses[x] < 2) {
+                step.own *= run.var_p[x];
+                continue;
+            }
+            if (var_first[x] == i) {
+                var_slot[x] = take_slot(used_vars, kMaxVariableSlots);
+                step.branch.emplace_back(var_slot[x], run.var_p[x]);
+            }
+            step.needs |= std::uint64_t{1} << var_slot[x];
+            if (var_last[x] == i) step.leave_vars |= std::uint64_t{1} << var_slot[x];
+        }
+        used_vars &= ~step.leave_vars;  // after the loop: a slot freed here is not taken by this arc
+        for (int v : {run.source[a], run.target[a]})
+            if (node_last[v] == i && node_slot[v] >= 0) {
+                step.leave_nodes |= std::uint32_t{1} << node_slot[v];
+                used_nodes &= ~(std::uint64_t{1} << node_slot[v]);
+                node_slot[v] = -1;
+            }
+    }
+    return steps;
+}
+
+// A row of a state: the node slots and target sets a frontier node reaches. Narrow rows (one
+// target set) are one word with the set in bit 31; wide rows two words.
+template <bool Wide>
+struct Rows {
+    std::uint32_t* at;
+    std::uint32_t nodes(int s) const { return Wide ? at[2 * s] : at[s] & 0x7FFFFFFFu; }
+    std::uint32_t sets(int s) const { return Wide ? at[2 * s + 1] : at[s] >> 31; }
+    void set(int s, std::uint32_t nodes, std::uint32_t sets) const {
+        if (Wide) {
+            at[2 * s] = nodes;
+            at[2 * s + 1] = sets;
+        } else {
+            at[s] = nodes | (sets << 31);
+        }
+    }
+};
+
+// The arc x -> y is live in the state `key`: update reach. Returns true when every target
+// set is reached (the world is then counted and dropped).
+template <bool Wide>
+bool take_arc(std::uint32_t* key, const Step& step, std::uint32_t all) {
+    std::uint32_t& reached = key[0];
+    std::uint32_t& covered = key[1];
+    const Rows<Wide> rows{key + kKeyHeader};
+    const int sx = step.source_slot, sy = step.target_slot;
+    const std::uint32_t bx = std::uint32_t{1} << sx, by = std::uint32_t{1} << sy;
+    if (reached & by) return false;  // nothing new behind y
+    const std::uint32_t ny = rows.nodes(sy), ky = rows.sets(sy);
+    if (reached & bx) {
+        covered |= ky;
+        if (covered == all) return true;
+        const std::uint32_t newly = by | ny, need = all & ~covered;
+        reached |= newly;
+        for (std::uint32_t rest = step.occupied; rest; rest &= rest - 1) {
+            const int s = __builtin_ctz(rest);
+            if (newly >> s & 1) {
+                rows.set(s, 0, 0);
+                continue;
+            }
+            const std::uint32_t k = rows.sets(s) & need;
+            rows.set(s, (k == need) ? 0u : rows.nodes(s) & ~newly, k);
+        }
+        return false;
+    }
+    if (sx == sy) return false;
+    const std::uint32_t need = all & ~covered, add = by | ny;
+    for (std::uint32_t rest = step.occupied & ~reached; rest; rest &= rest - 1) {
+        const int s = __builtin_ctz(rest);
+        if (s != sx && !(rows.nodes(s) & bx)) continue;
+        const std::uint32_t k = rows.sets(s) | ky;
+        rows.set(s, (k == need) ? 0u : (rows.nodes(s) | add) & ~(std::uint32_t{1} << s), k);
+    }
+    return false;
+}
+
+// The uncovered sets `gone` have no node left to meet: each is now only the frontier nodes
+// that reach it (its pattern), and it is covered as soon as one of them is reached. Which set
+// is which no longer matters, so the patterns are written back in a canonical form: equal
+// ones once, one that contains another dropped (covered whenever the smaller one is), the
+// rest sorted onto the lowest bits of `gone` (the others marked covered). False when a
+// pattern is empty: that set can no longer be covered.
+bool rename_gone_sets(std::uint32_t* key, std::uint32_t unreached, std::uint32_t gone) {
+    const Rows<true> rows{key + kKeyHeader};
+    std::uint32_t patterns[kMaxTargetSets];
+    int count = 0;
+    for (std::uint32_t rest = gone; rest; rest &= rest - 1) {
+        const int j = __builtin_ctz(rest);
+        std::uint32_t pattern = 0;
+        for (std::uint32_t r = unreached; r; r &= r - 1)
+            if (rows.sets(__builtin_ctz(r)) >> j & 1) pattern |= std::uint32_t{1} << __builtin_ctz(r);
+        if (pattern == 0) return false;
+        patterns[count++] = pattern;
+    }
+    std::sort(patterns, patterns + count);
+    count = static_cast<int>(std::unique(patterns, patterns + count) - patterns);
+    int kept = 0;
+    for (int a = 0; a < count; ++a) {
+        bool contains_another = false;
+        for (int b = 0; b < count && !contains_another; ++b)
+            contains_another = b != a && (patterns[a] & patterns[b]) == patterns[b];
+        if (!contains_another) patterns[kept++] = patterns[a];
+    }
+    for (std::uint32_t r = unreached; r; r &= r - 1) {
+        const int s = __builtin_ctz(r);
+        rows.set(s, rows.nodes(s), rows.sets(s) & ~gone);
+    }
+    key[1] |= gone;
+    std::uint32_t rest = gone;
+    for (int t = 0; t < kept; ++t, rest &= rest - 1) {
+        const std::uint32_t bit = rest & (~rest + 1);
+        key[1] &= ~bit;
+        for (std::uint32_t r = patterns[t]; r; r &= r - 1) {
+            const int s = __builtin_ctz(r);
+            rows.set(s, rows.nodes(s), rows.sets(s) | bit);
+        }
+    }
+    return true;
+}
+
+// Forgets what leaves after the step; false when the state can no longer cover every set.
+template <bool Wide>
+bool leave(std::uint32_t* key, const Step& step, std::uint32_t all) {
+    const Rows<Wide> rows{key + kKeyHeader};
+    const std::uint32_t staying = step.occupied & ~step.leave_nodes;
+    if (step.leave_nodes) {
+        for (std::uint32_t rest = step.leave_nodes; rest; rest &= rest - 1) rows.set(__builtin_ctz(rest), 0, 0);
+        key[0] &= ~step.leave_nodes;
+        for (std::uint32_t rest = staying; rest; rest &= rest - 1) {
+            const int s = __builtin_ctz(rest);
+            rows.set(s, rows.nodes(s) & ~step.leave_nodes, rows.sets(s));
+        }
+    }
+    if (step.leave_vars) {
+        key[2] &= ~static_cast<std::uint32_t>(step.leave_vars);
+        key[3] &= ~static_cast<std::uint32_t>(step.leave_vars >> 32);
+    }
+    if (step.adversary_met && key[0] == 0) return false;
+    if (Wide && (step.sets_gone & ~key[1]) && !rename_gone_sets(key, staying & ~key[0], step.sets_gone & ~key[1]))
+        return false;
+    std::uint32_t can = step.sets_to_come | key[1];
+    for (std::uint32_t rest = staying & ~key[0]; rest; rest &= rest - 1) can |= rows.sets(__builtin_ctz(rest));
+    return can == all;
+}
+
+void poll(exact::Budget& budget) {
+    if (++budget.frontier_expansions % exact::kCheckEvery != 1) return;
+    const auto& opt = *budget.options;
+    if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) throw ExactCancelled();
+    if (opt.progress && !opt.progress(budget.runs_done, budget.runs_total)) throw ExactCancelled();
+}
+
+template <bool Wide>
+long double search(const std::vector<Step>& steps, int words, std::uint32_t all, std::uint32_t covered_at_start,
+                   std::size_t memory_bytes, exact::Budget& budget) {
+    StateTable current(words), next(words);
+    // Two levels are held at once.
+    const std::size_t max_states = std::max<std::size_t>(1024, memory_bytes / (2 * current.bytes_per_state()));
+    std::vector<std::uint32_t> start(words, 0), base(words), work(words);
+    start[1] = covered_at_start;
+    current.add(start.data(), 1.0L);
+    long double done = 0.0L;
+    for (const Step& step : steps) {
+        next.clear();
+        const int branches = static_cast<int>(step.branch.size());
+        for (std::size_t s = 0; s < current.size(); ++s) {
+            poll(budget);
+            std::copy(current.key(s), current.key(s) + words, base.begin());
+            const Rows<Wide> rows{base.data() + kKeyHeader};
+            for (const auto& [slot, sets] : step.enter) rows.set(slot, 0, sets & ~base[1]);
+            base[0] |= step.enter_reached;
+            const long double w = current.weight(s);
+            for (int combo = 0; combo < (1 << branches); ++combo) {
+                long double pc = w;
+                std::uint64_t values = base[2] | (std::uint64_t{base[3]} << 32);
+                for (int b = 0; b < branches; ++b) {
+                    const auto& [slot, p] = step.branch[b];
+                    if (combo >> b & 1) {
+                        values |= std::uint64_t{1} << slot;
+                        pc *= p;
+                    } else {
+                        pc *= 1.0L - p;
+                    }
+                }
+                if (pc == 0.0L) continue;
+                const bool can_live = (values & step.needs) == step.needs && step.own > 0.0L;
+                const long double live = can_live ? pc * step.own : 0.0L;
+                const long double dead = pc - live;
+                for (int outcome = 0; outcome < 2; ++outcome) {
+                    const long double weight = outcome == 0 ? live : dead;
+                    if (!(weight > 0.0L)) continue;
+                    std::copy(base.begin(), base.end(), work.begin());
+                    work[2] = static_cast<std::uint32_t>(values);
+                    work[3] = static_cast<std::uint32_t>(values >> 32);
+                    if (outcome == 0 && take_arc<Wide>(work.data(), step, all))
+                        done += weight;
+                    else if (leave<Wide>(work.data(), step, all))
+                        next.add(work.data(), weight);
+                }
+            }
+        }
+        std::swap(current, next);
+        budget.frontier_peak_states = std::max<std::uint64_t>(budget.frontier_peak_states, current.size());
+        if (current.size() > max_states)
+            throw FrontierTooLarge("exact method: the frontier search needs more than " + std::to_string(max_states) +
+                                   " states at one step for adversary #" + std::to_string(budget.adversary_row) +
+                                   "; use method='monte_carlo'");
+        if (current.size() == 0) break;
+    }
+    return done;
+}
+
+}  // namespace
+
+bool frontier_applies(const CompiledGraph& graph, const exact::RunPlan& plan, int run_index) {
+    if (plan.groups[run_index].size() != 1) return false;
+    for (ClassIndex c : plan.composites[run_index])
+        if (graph.class_atoms().size(c) > static_cast<std::size_t>(kMaxTargetSets)) return false;
+    return true;
+}
+
+int frontier_width(const CompiledGraph& graph, const exact::RunPlan& plan, int run_index, const exact::PrunedRun& run) {
+    std::vector<std::vector<std::vector<int>>> families;
+    if (!plan.composites[run_index].empty()) {
+        std::unordered_map<NodeIndex, int> node_local;
+        for (int v = 0; v < static_cast<int>(run.node_count()); ++v) node_local.emplace(run.node_global[v], v);
+        for (ClassIndex c : plan.composites[run_index]) {
+            auto& family = families.emplace_back();
+            for (ClassIndex d : graph.class_atoms().row(c)) {
+                auto& atom = family.emplace_back();
+                for (NodeIndex store : graph.presence_stores().row(d)) {
+                    const auto f = node_local.find(store);
+                    if (f != node_local.end()) atom.push_back(f->second);
+                }
+            }
+        }
+    }
+    return frontier_shape(run, arc_order(run), families).width;
+}
+
+long double reach_probability(const exact::PrunedRun& run, const std::vector<int>& order,
+                              const std::vector<std::vector<int>>& target_sets, std::size_t memory_bytes,
+                              exact::Budget& budget) {
+    const int n = static_cast<int>(run.node_count());
+    const int set_count = static_cast<int>(target_sets.size());
+    if (set_count == 0) return 1.0L;
+    if (set_count > kMaxTargetSets) throw std::logic_error("frontier method: too many target sets");
+    const std::uint32_t all = set_count == 32 ? ~std::uint32_t{0} : (std::uint32_t{1} << set_count) - 1;
+    std::vector<std::uint32_t> sets_of(n, 0);
+    for (int j = 0; j < set_count; ++j) {
+        if (target_sets[j].empty()) return 0.0L;
+        for (int v : target_sets[j]) sets_of[v] |= std::uint32_t{1} << j;
+    }
+    const std::uint32_t covered_at_start = sets_of[0];  // the adversary holds them
+    if (covered_at_start == all) return 1.0L;
+    // Only arcs into a node that can reach a target matter, and none leaving a node that
+    // covers every set.
+    std::vector<std::uint8_t> useful(n, 0);
+    std::vector<int> queue;
+    for (int v = 0; v < n; ++v)
+        if (sets_of[v]) {
+            useful[v] = 1;
+            queue.push_back(v);
+        }
+    for (std::size_t head = 0; head < queue.size(); ++head) {
+        const int v = queue[head];
+        for (int i = run.in_offsets[v]; i < run.in_offsets[v + 1]; ++i) {
+            const int u = run.source[run.in_arcs[i]];
+            if (!useful[u]) {
+                useful[u] = 1;
+                queue.push_back(u);
+            }
+        }
+    }
+    std::vector<int> arcs;
+    for (int a : order)
+        if (useful[run.target[a]] && (sets_of[run.source[a]] | covered_at_start) != all) arcs.push_back(a);
+    if (arcs.empty()) return 0.0L;
+
+    int node_slots = 0;
+    const std::vector<Step> steps = plan_steps(run, arcs, sets_of, set_count, node_slots);
+    ++budget.frontier_passes;
+    if (set_count == 1)
+        return search<false>(steps, kKeyHeader + node_slots, all, covered_at_start, memory_bytes, budget);
+    return search<true>(steps, kKeyHeader + 2 * node_slots, all, covered_at_start, memory_bytes, budget);
+}
+
+exact::RunScores solve_frontier(const CompiledGraph& graph, const exact::RunPlan& plan, const exact::PrunedRun& run,
+                                int run_index, bool places, exact::Budget& budget) {
+    ++budget.frontier_runs;
+    const std::vector<int> order = arc_order(run);
+    std::unordered_map<NodeIndex, int> node_local;
+    for (int v = 0; v < static_cast<int>(run.node_count()); ++v) node_local.emplace(run.node_global[v], v);
+
+    // Passes with equal families of target sets are run once.
+    std::map<std::vector<std::vector<int>>, long double> passes;
+    auto probability = [&](std::vector<std::vector<int>> family) {
+        for (auto& targets : family) {
+            std::sort(targets.begin(), targets.end());
+            targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+            if (targets.empty()) return 0.0L;
+        }
+        std::sort(family.begin(), family.end());
+        family.erase(std::unique(family.begin(), family.end()), family.end());
+        auto found = passes.find(family);
+        if (found != passes.end()) return found->second;
+        const long double p = reach_probability(run, order, family, budget.options->frontier_bytes, budget);
+        passes.emplace(std::move(family), p);
+        return p;
+    };
+
+    // Per atomic class: its stores in the run (local node, -1 outside it), shares, model ids.
+    struct Stores {
+        std::vector<int> node;
+        std::vector<double> share;
+        std::vector<NodeIndex> global;
+        // The stores reached at share >= s.
+        std::vector<int> at_least(double s) const {
+            std::vector<int> out;
+            for (std::size_t i = 0; i < node.size(); ++i)
+                if (node[i] >= 0 && share[i] >= s) out.push_back(node[i]);
+            return out;
+        }
+    };
+    std::map<ClassIndex, Stores> stores_of;
+    const auto& stores = graph.presence_stores();
+    const auto& shares = graph.presence_shares();
+    for (ClassIndex d : plan.classes[run_index]) {
+        Stores& st = stores_of[d];
+        for (auto it = stores.begin(d); it != stores.end(d); ++it) {
+            const auto f = node_local.find(*it);
+            st.node.push_back(f == node_local.end() ? -1 : f->second);
+            st.share.push_back(shares[static_cast<std::size_t>(it - stores.values.data())]);
+            st.global.push_back(*it);
+        }
+    }
+    // P(X > 0) and E[X] of a class whose parts are `atoms` (itself when atomic): X >= s iff
+    // every part reaches a store of share >= s, so with the share levels s_1 > s_2 > ...,
+    // E[X] = sum over k of (s_k - s_{k+1}) P(X >= s_k) and P(X > 0) = P(X >= the lowest).
+    auto score = [&](ClassIndex c, const std::vector<ClassIndex>& atoms) {
+        std::vector<double> levels;
+        for (ClassIndex d : atoms) {
+            const Stores& st = stores_of.at(d);
+            for (std::size_t i = 0; i < st.node.size(); ++i)
+                if (st.node[i] >= 0) levels.push_back(st.share[i]);
+        }
+        std::sort(levels.begin(), levels.end(), std::greater<>());
+        levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+        long double expected = 0.0L, exposed = 0.0L;
+        for (std::size_t k = 0; k < levels.size(); ++k) {
+            std::vector<std::vector<int>> family;
+            for (ClassIndex d : atoms) family.push_back(stores_of.at(d).at_least(levels[k]));
+            exposed = probability(std::move(family));
+            const double below = k + 1 < levels.size() ? levels[k + 1] : 0.0;
+            expected += (static_cast<long double>(levels[k]) - below) * exposed;
+        }
+        return exact::RunScores::ClassScore{c, static_cast<double>(exposed), static_cast<double>(expected)};
+    };
+
+    exact::RunScores scores;
+    for (ClassIndex d : plan.classes[run_index]) {
+        scores.classes.push_back(score(d, {d}));
+        if (!places) continue;
+        const Stores& st = stores_of.at(d);
+        std::map<std::int32_t, std::vector<int>> by_region;
+        for (std::size_t i = 0; i < st.node.size(); ++i) {
+            const long double p = st.node[i] >= 0 ? probability({{st.node[i]}}) : 0.0L;
+            scores.stores.push_back({d, st.global[i], static_cast<double>(p)});
+            for (std::int32_t r = graph.node_region(st.global[i]); r != -1; r = graph.region_parent()[r])
+                if (st.node[i] >= 0)
+                    by_region[r].push_back(st.node[i]);
+                else
+                    by_region[r];  // a row of its own, even when none of its stores is reachable
+        }
+        for (auto& [region, targets] : by_region)
+            scores.regions.push_back({d, region, static_cast<double>(probability({targets}))});
+    }
+    for (ClassIndex c : plan.composites[run_index]) {
+        const auto row = graph.class_atoms().row(c);
+        scores.classes.push_back(score(c, std::vector<ClassIndex>(row.begin(), row.end())));
+    }
+    return scores;
+}
+
+}  // namespace datareach::frontier

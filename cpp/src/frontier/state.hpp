@@ -1,0 +1,91 @@
+// The states of one level of the frontier search, merged by equality: fixed-length keys of
+// 32-bit words in one arena, their probabilities (long double) beside them, and an
+// open-addressing index. Equal states reached by different histories add up, so a level
+// holds each distinct state once and the search costs (distinct states) x arcs.
+//
+// A key (see frontier.cpp) is
+//   word 0      the frontier slots already reached from the adversary (bit per slot);
+//   word 1      the target sets already reached (bit per set);
+//   words 2-3   the values of the live shared variables (bit per variable slot, 64 slots);
+//   then, per node slot, its row: the frontier slots its node reaches over processed live
+//   arcs and the target sets it reaches (0 for reached or free slots). With one target set
+//   a row is one word, bit 31 standing for the set; with several, two words (slots, sets).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "datareach/compiled_graph.hpp"
+
+namespace datareach::frontier {
+
+inline constexpr int kMaxNodeSlots = 31;  // with one target set, bit 31 of a row is the set
+inline constexpr int kMaxVariableSlots = 64;
+inline constexpr int kMaxTargetSets = 32;
+inline constexpr int kKeyHeader = 4;
+
+class StateTable {
+public:
+    explicit StateTable(int key_words) : words_(key_words) {}
+
+    std::size_t size() const { return weights_.size(); }
+    int key_words() const { return words_; }
+    const std::uint32_t* key(std::size_t i) const { return keys_.data() + i * static_cast<std::size_t>(words_); }
+    long double weight(std::size_t i) const { return weights_[i]; }
+    // Bytes held per state (key, weight and its share of the index).
+    std::size_t bytes_per_state() const { return words_ * sizeof(std::uint32_t) + sizeof(long double) + 16; }
+
+    void clear() {
+        keys_.clear();
+        weights_.clear();
+        std::fill(index_.begin(), index_.end(), kEmpty);
+    }
+
+    // Adds `w` to the state `key` (inserting it with weight w when new).
+    void add(const std::uint32_t* key, long double w) {
+        if ((weights_.size() + 1) * 2 > index_.size()) grow();
+        const std::size_t mask = index_.size() - 1;
+        for (std::size_t i = hash(key) & mask;; i = (i + 1) & mask) {
+            const std::uint32_t at = index_[i];
+            if (at == kEmpty) {
+                index_[i] = static_cast<std::uint32_t>(weights_.size());
+                keys_.insert(keys_.end(), key, key + words_);
+                weights_.push_back(w);
+                return;
+            }
+            if (std::equal(key, key + words_, this->key(at))) {
+                weights_[at] += w;
+                return;
+            }
+        }
+    }
+
+private:
+    static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
+
+    std::uint64_t hash(const std::uint32_t* key) const {
+        std::uint64_t h = 0x84222325CBF29CE4ull;
+        int i = 0;
+        for (; i + 1 < words_; i += 2) h = mix_keys(h, key[i] | std::uint64_t{key[i + 1]} << 32);
+        if (i < words_) h = mix_keys(h, key[i]);
+        return h;
+    }
+
+    void grow() {
+        index_.assign(std::max<std::size_t>(64, index_.size() * 2), kEmpty);
+        const std::size_t mask = index_.size() - 1;
+        for (std::size_t s = 0; s < weights_.size(); ++s) {
+            std::size_t i = hash(key(s)) & mask;
+            while (index_[i] != kEmpty) i = (i + 1) & mask;
+            index_[i] = static_cast<std::uint32_t>(s);
+        }
+    }
+
+    int words_;
+    std::vector<std::uint32_t> keys_;
+    std::vector<long double> weights_;
+    std::vector<std::uint32_t> index_;
+};
+
+}  // namespace datareach::frontier
