@@ -1,4 +1,4 @@
-"""The exact engine's frontier method (docs/design.md §2.7, §8 decisions 13, 14 and 91): grids
+"""The exact engine's frontier method (docs/design.md §2.7, §8 decisions 13, 14 and 51): grids
 and ladders of shared-event links against an independent two-terminal reliability computation
 written here (an undirected connectivity-partition sweep over the links), the published 5 x 5
 value, ``method="auto"`` choosing exact for the 2 x 1,000 ladder, and the frontier method

@@ -90,7 +90,7 @@ struct ExactStats {
 };
 
 // The frontier width up to which a run (one filter group, no composite) is solved by the
-// frontier method rather than by factoring (docs/design.md §8, decision 91): on square grids
+// frontier method rather than by factoring (docs/design.md §8, decision 51): on square grids
 // of shared-event links (width k + 2 for k x k) the frontier method is faster from 5 x 5 on
 // and a 10 x 10 grid (width 12) takes about a second; states grow about 3x per unit of width.
 inline constexpr int kFrontierWidthLimit = 16;

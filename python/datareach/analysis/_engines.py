@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 # "auto" runs the exact engine when every run is cheap for the method the engine picks for it
-# (docs/design.md §8, decisions 13 and 91): a run for the frontier method has a frontier width
+# (docs/design.md §8, decisions 13 and 51): a run for the frontier method has a frontier width
 # of at most AUTO_EXACT_WIDTH (a 10 x 10 grid of shared-event links, width 12, takes about a
 # second; a 2 x 1,000 ladder, width 5, milliseconds, whatever its thousands of variables),
 # and a run for factoring at most AUTO_EXACT_VARIABLES random variables after pruning (the

@@ -32,7 +32,7 @@ __all__ = ["AccessMap", "ArcKind", "MapArc", "MapNode", "access_map", "max_nodes
 ArcKind = Literal["access", "rule", "flow"]
 
 # The most nodes a diagram draws by default: a readable page, and a bound on the work and
-# the size of the SVG (docs/design.md §8 decision 62).
+# the size of the SVG (docs/design.md §8 decision 40).
 DEFAULT_MAX_NODES = 150
 # Arcs allowed per node allowed: beyond this the picture is a solid mesh and the SVG
 # megabytes long; the same remedy (restrict) applies.

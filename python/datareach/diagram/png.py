@@ -35,7 +35,7 @@ def png(layout: Layout, scale: float = 2.0) -> bytes:
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-    except ImportError as error:  # a missing extra, as for charts (docs/design.md §8 decision 53)
+    except ImportError as error:  # a missing extra, as for charts (docs/design.md §8 decision 38)
         raise ImportError(
             "a PNG diagram needs matplotlib: pip install 'datareach[plot]' (or use .svg / .dot)", name="matplotlib"
         ) from error

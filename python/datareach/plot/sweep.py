@@ -1,7 +1,7 @@
 """The chart of a ``sweep`` (docs/design.md §5b): what each plan leaves against how many
 changes it takes — the remaining total risk as a percentage of the base's, or the exposure
 probability of one class — one labelled point per plan and the base as "no change" at 0,
-with the Pareto front (the plans no other plan beats with as few changes, §8 decision 52)
+with the Pareto front (the plans no other plan beats with as few changes, §8 decision 37)
 as a step line."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The chart of a ``timeline`` result (docs/design.md §5b): the exposure probability of each
 class over the dates evaluated, in percent, drawn as steps (the value at a date holds until
-the next date evaluated: the model is constant between its change dates, §8 decision 51),
+the next date evaluated: the model is constant between its change dates, §8 decision 36),
 with the 95 % intervals of Monte Carlo as bands and the model's own change dates as
 vertical lines."""
 
