@@ -368,7 +368,10 @@ TEST(Frontier, OutgrowingMemoryFallsBackToFactoringOrIsAModelError) {
         dr::exact_exposure(big, {s}, opt);
         FAIL() << "expected ModelError";
     } catch (const dr::ModelError& e) {
-        EXPECT_NE(std::string(e.what()).find("frontier search needs more than 1024 states"), std::string::npos)
+        EXPECT_NE(std::string(e.what()).find("264 random variables remain after pruning for adversary #0 (limit 128) "
+                                             "and the frontier search (width 14) "
+                                             "needs more than 1024 states at one step"),
+                  std::string::npos)
             << e.what();
     }
 }

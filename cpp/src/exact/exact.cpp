@@ -39,8 +39,14 @@ RunScores solve(const CompiledGraph& graph, const RunPlan& plan, const PrunedRun
     if (by_frontier) {
         try {
             return frontier::solve_frontier(graph, plan, run, run_index, places, budget);
-        } catch (const frontier::FrontierTooLarge&) {
-            if (static_cast<std::int64_t>(run.var_count()) > limit) throw;
+        } catch (const frontier::FrontierTooLarge& e) {
+            if (static_cast<std::int64_t>(run.var_count()) > limit)
+                throw ModelError(
+                    "exact method: " + std::to_string(run.var_count()) +
+                    " random variables remain after pruning for adversary #" + std::to_string(budget.adversary_row) +
+                    " (limit " + std::to_string(limit) + ") and the frontier search (width " +
+                    std::to_string(frontier::frontier_width(graph, plan, run_index, run)) + ") needs more than " +
+                    std::to_string(e.max_states) + " states at one step; use method='monte_carlo'");
             ++budget.frontier_fallbacks;
         }
     }

@@ -313,10 +313,7 @@ long double search(const std::vector<Step>& steps, int words, std::uint32_t all,
         }
         std::swap(current, next);
         budget.frontier_peak_states = std::max<std::uint64_t>(budget.frontier_peak_states, current.size());
-        if (current.size() > max_states)
-            throw FrontierTooLarge("exact method: the frontier search needs more than " + std::to_string(max_states) +
-                                   " states at one step for adversary #" + std::to_string(budget.adversary_row) +
-                                   "; use method='monte_carlo'");
+        if (current.size() > max_states) throw FrontierTooLarge(max_states);
         if (current.size() == 0) break;
     }
     return done;

@@ -23,7 +23,11 @@ namespace datareach::frontier {
 // engine falls back to factoring when the run is small enough for it, else reports it).
 class FrontierTooLarge : public ModelError {
 public:
-    using ModelError::ModelError;
+    explicit FrontierTooLarge(std::size_t states)
+        : ModelError("exact method: the frontier search needs more than " + std::to_string(states) +
+                     " states at one step; use method='monte_carlo'"),
+          max_states(states) {}
+    std::size_t max_states;  // the states one step may hold
 };
 
 // Whether the frontier method can solve the run: one filter group (several only come with
