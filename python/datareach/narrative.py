@@ -10,12 +10,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from .analysis import Path, Result
+
+# What the functions read of a path and of an exposure result (``analysis.Path``,
+# ``analysis.Result``), as protocols: the analyses' charts use this module, so importing the
+# analysis package here, even for types, would close an import cycle.
+class _Path(Protocol):
+    @property
+    def nodes(self) -> Sequence[str]: ...
+    @property
+    def probability(self) -> float: ...
+
+
+class _Exposure(Protocol):
+    @property
+    def by_store(self) -> pd.DataFrame: ...
+
 
 __all__ = [
     "class_name",
@@ -86,12 +99,12 @@ def joined(items: Iterable[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def path_text(path: Path) -> str:
+def path_text(path: _Path) -> str:
     """``CN → beijing_master_admin → tiktok_virginia (90%)``."""
     return f"{' → '.join(path.nodes)} ({percent(path.probability)})"
 
 
-def stores_reached(result: Result, adversary: str, data_class: str, *, at_least: float = 0.0) -> list[str]:
+def stores_reached(result: _Exposure, adversary: str, data_class: str, *, at_least: float = 0.0) -> list[str]:
     """The stores holding an atomic class that the adversary reaches with a probability
     above ``at_least``, most likely first (ties in the table's order)."""
     table: pd.DataFrame = result.by_store
