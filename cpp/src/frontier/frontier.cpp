@@ -57,20 +57,9 @@ std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>
                              const std::vector<std::uint32_t>& sets_of, int set_count, int& node_slots) {
     const int n = static_cast<int>(run.node_count()), nv = static_cast<int>(run.var_count());
     const int m = static_cast<int>(arcs.size());
-    std::vector<int> node_first(n, -1), node_last(n, -1), var_first(nv, -1), var_last(nv, -1), var_uses(nv, 0);
-    for (int i = 0; i < m; ++i) {
-        const int a = arcs[i];
-        for (int v : {run.source[a], run.target[a]}) {
-            if (node_first[v] < 0) node_first[v] = i;
-            node_last[v] = i;
-        }
-        for (int j = run.arc_var_offsets[a]; j < run.arc_var_offsets[a + 1]; ++j) {
-            const int x = run.arc_vars[j];
-            if (var_first[x] < 0) var_first[x] = i;
-            var_last[x] = i;
-            ++var_uses[x];
-        }
-    }
+    const ArcSpans spans = arc_spans(run, arcs);
+    const std::vector<int>&node_first = spans.node_first, &node_last = spans.node_last;
+    const std::vector<int>&var_first = spans.var_first, &var_last = spans.var_last, &var_uses = spans.var_uses;
     // The last step at which a node of each set is first met, and the last that meets one.
     std::vector<int> set_last_entry(set_count, -1), set_last_exit(set_count, -1);
     for (int v = 0; v < n; ++v)

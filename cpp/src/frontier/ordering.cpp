@@ -38,24 +38,33 @@ std::vector<int> arc_order(const exact::PrunedRun& run) {
     return order;
 }
 
+ArcSpans arc_spans(const exact::PrunedRun& run, const std::vector<int>& order) {
+    const std::size_t n = run.node_count(), nv = run.var_count();
+    ArcSpans spans{std::vector<int>(n, -1), std::vector<int>(n, -1), std::vector<int>(nv, -1), std::vector<int>(nv, -1),
+                   std::vector<int>(nv, 0)};
+    for (int i = 0; i < static_cast<int>(order.size()); ++i) {
+        const int a = order[i];
+        for (int v : {run.source[a], run.target[a]}) {
+            if (spans.node_first[v] < 0) spans.node_first[v] = i;
+            spans.node_last[v] = i;
+        }
+        for (int j = run.arc_var_offsets[a]; j < run.arc_var_offsets[a + 1]; ++j) {
+            const int x = run.arc_vars[j];
+            if (spans.var_first[x] < 0) spans.var_first[x] = i;
+            spans.var_last[x] = i;
+            ++spans.var_uses[x];
+        }
+    }
+    return spans;
+}
+
 FrontierShape frontier_shape(const exact::PrunedRun& run, const std::vector<int>& order,
                              const std::vector<std::vector<std::vector<int>>>& families) {
     const int n = static_cast<int>(run.node_count()), nv = static_cast<int>(run.var_count());
     const int m = static_cast<int>(order.size());
-    std::vector<int> node_first(n, -1), node_last(n, -1), var_first(nv, -1), var_last(nv, -1), var_uses(nv, 0);
-    for (int i = 0; i < m; ++i) {
-        const int a = order[i];
-        for (int v : {run.source[a], run.target[a]}) {
-            if (node_first[v] < 0) node_first[v] = i;
-            node_last[v] = i;
-        }
-        for (int j = run.arc_var_offsets[a]; j < run.arc_var_offsets[a + 1]; ++j) {
-            const int x = run.arc_vars[j];
-            if (var_first[x] < 0) var_first[x] = i;
-            var_last[x] = i;
-            ++var_uses[x];
-        }
-    }
+    const ArcSpans spans = arc_spans(run, order);
+    const std::vector<int>&node_first = spans.node_first, &node_last = spans.node_last;
+    const std::vector<int>&var_first = spans.var_first, &var_last = spans.var_last, &var_uses = spans.var_uses;
     // Sweep: +1 at the first step, -1 after the last.
     std::vector<int> nodes_delta(m + 1, 0), events_delta(m + 1, 0);
     for (int v = 0; v < n; ++v)

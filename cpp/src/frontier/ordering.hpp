@@ -21,6 +21,14 @@ struct FrontierShape {
     int width = 0;       // the most frontier nodes plus live shared variables at one step
 };
 
+// Where each node and variable is met along an arc order: the first and last step (index into
+// the order) whose arc touches it (-1 if none), and how many arcs of the order need each
+// variable. What both the width and the frontier search's plan are read from.
+struct ArcSpans {
+    std::vector<int> node_first, node_last, var_first, var_last, var_uses;
+};
+ArcSpans arc_spans(const exact::PrunedRun& run, const std::vector<int>& order);
+
 // The run's local arcs in processing order (every arc of the run once).
 std::vector<int> arc_order(const exact::PrunedRun& run);
 
