@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..errors import ModelError, did_you_mean, quote
 from .options import add_analysis_options, analysis_options
-from .output import load, print_frame, write_json
+from .output import load, print_frame, probability, write_json
 
 __all__ = ["register"]
 
@@ -57,7 +57,7 @@ def _with_dates(wide: pd.DataFrame) -> pd.DataFrame:
     """The pivot with its dates as the first column and every class column a probability."""
     shown: pd.DataFrame = wide.reset_index(names="date")
     for name in shown.columns[1:]:
-        shown[name] = shown[name].map(lambda value: f"{value:.4f}")
+        shown[name] = shown[name].map(probability)
     return shown
 
 
