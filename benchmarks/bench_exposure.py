@@ -4,20 +4,27 @@ write, side by side on the same synthetic model, then datareach alone from 10^4 
     PYTHONPATH=python python benchmarks/bench_exposure.py            # full (10^7 arcs: ~5 min, ~5 GiB)
     PYTHONPATH=python python benchmarks/bench_exposure.py --quick    # scaling up to 10^6 arcs
 
-Part 1 builds ``dr.synthetic.enterprise_with_arcs(100_000)`` (three jurisdictions as
-adversaries, 8 atomic and 2 composite classes, shared events, class filters) and times
-(a) ``dr.analyze(method="monte_carlo")`` on one thread and on all threads, (b) the networkx
+Both parts run on two shapes of ``dr.synthetic.enterprise_with_arcs``: the generator's
+default, where 2 primaries per class hold data (most of the graph reaches no data, and the
+engine leaves it out of its sweeps), and "data everywhere" (``placements_per_class`` =
+0.003 x arcs: ~80 % of the stores hold a class, ~85 % of the arcs are swept), which
+measures the kernel itself.
+
+Part 1 builds a model of ``--arcs`` arcs (three jurisdictions as adversaries, 8 atomic and
+2 composite classes, shared events, class filters) and times (a)
+``dr.analyze(method="monte_carlo")`` on one thread and on all threads, (b) the networkx
 estimator and (c) the igraph estimator of ``_baselines.py`` (per world: vectorised coins
 and events, live subgraph per class group, a search from each adversary). It checks that
 the baselines' probabilities agree with datareach's (99.9% Wilson intervals of the
 baseline overlap datareach's 95% intervals) and prints worlds per second and the ratios.
 The all-core ratio grants the single-threaded baselines a perfect speed-up over all cores.
 
-Part 2 runs each size in a fresh subprocess: build, compile, then datareach Monte Carlo on
-all threads. *Arc-worlds per CPU second* = compiled arcs x worlds / CPU seconds of the
-process during the run (one world covers every adversary and every class). *Memory per
-arc* = growth of the peak resident set (VmHWM) from before building the model to after
-compiling it, divided by the compiled arcs; the engine's own extra peak is shown apart.
+Part 2 runs each size in two fresh subprocesses (build, compile, then the same Monte Carlo
+run on one thread in one, on all threads in the other). *Arc-worlds per CPU second* =
+compiled arcs x worlds / CPU seconds of the one-thread run (one world covers every
+adversary and every class). *Memory per arc* = growth of the peak resident set (VmHWM)
+from before building the model to after compiling it, divided by the compiled arcs; the
+run's own extra peak is shown apart.
 
 Results go to benchmarks/RESULTS.md (the section between this script's markers).
 """
@@ -58,13 +65,31 @@ def _reset_peak() -> bool:
         return False
 
 
-def measure(arcs: int, seed: int, arc_worlds: float) -> dict:
+# The two shapes of model measured. In the generator's default only 2 primaries per class hold
+# data, so most of the graph cannot reach any data and the engine leaves it out of its sweeps
+# (docs/design.md decision 55); with data everywhere about 80 % of the stores hold a class and
+# ~85 % of the arcs are swept: the kernel's own speed.
+SHAPES = ("default", "data everywhere")
+
+
+def shape_arguments(shape: str, arcs: int) -> dict:
+    if shape == "default":
+        return {}
+    return {"placements_per_class": max(2, round(arcs * 0.003))}
+
+
+def shape_text(shape: str, arcs: int, seed: int) -> str:
+    extra = "".join(f", {k}={v}" for k, v in shape_arguments(shape, arcs).items())
+    return f"`dr.synthetic.enterprise_with_arcs({arcs}, seed={seed}{extra})`"
+
+
+def measure(arcs: int, seed: int, arc_worlds: float, shape: str, threads: int) -> dict:
     """One size of the scaling table (run in a subprocess of its own)."""
     from datareach.model.lowering import compile_model
 
     before = _status("VmRSS")
     started = time.perf_counter()
-    model = dr.synthetic.enterprise_with_arcs(arcs, seed=seed)
+    model = dr.synthetic.enterprise_with_arcs(arcs, seed=seed, **shape_arguments(shape, arcs))
     built = time.perf_counter() - started
     started = time.perf_counter()
     graph = compile_model(model)
@@ -75,7 +100,7 @@ def measure(arcs: int, seed: int, arc_worlds: float) -> dict:
     rss = _status("VmRSS")
     reset = _reset_peak()
     cpu = time.process_time()
-    result = dr.analyze(model, method="monte_carlo", samples=worlds, seed=seed)
+    result = dr.analyze(model, method="monte_carlo", samples=worlds, seed=seed, threads=threads)
     cpu = time.process_time() - cpu
     engine_peak = _status("VmHWM") - rss if reset else float("nan")
     return {
@@ -87,13 +112,15 @@ def measure(arcs: int, seed: int, arc_worlds: float) -> dict:
         "worlds": result.worlds,
         "elapsed_s": result.elapsed,
         "cpu_s": cpu,
-        "threads": os.cpu_count(),
+        "threads": threads,
         "model_bytes_per_arc": peak_model / n,
         "engine_peak_bytes": engine_peak,
     }
 
 
-def side_by_side(arcs: int, seed: int, worlds: int, seconds: float, check_seconds: float) -> tuple[list[str], dict]:
+def side_by_side(
+    arcs: int, seed: int, worlds: int, seconds: float, check_seconds: float, shape: str
+) -> tuple[list[str], dict]:
     lines: list[str] = []
 
     def say(text: str = "") -> None:
@@ -103,12 +130,12 @@ def side_by_side(arcs: int, seed: int, worlds: int, seconds: float, check_second
     from datareach.model.lowering import compile_model
 
     started = time.perf_counter()
-    model = dr.synthetic.enterprise_with_arcs(arcs, seed=seed)
+    model = dr.synthetic.enterprise_with_arcs(arcs, seed=seed, **shape_arguments(shape, arcs))
     graph = compile_model(model)
     data = b.arrays(model)
     assert data.arcs == graph.arc_count, (data.arcs, graph.arc_count)
     say(
-        f"Model: `dr.synthetic.enterprise_with_arcs({arcs}, seed={seed})` — {graph.arc_count:,} arcs "
+        f"Model ({shape}): {shape_text(shape, arcs, seed)} — {graph.arc_count:,} arcs "
         f"(jurisdiction rules included), {graph.node_count:,} nodes, {len(model.class_ids)} classes "
         f"({len(data.groups)} filter groups), adversaries {', '.join(model.adversaries)} "
         f"(built and compiled in {time.perf_counter() - started:.1f} s)."
@@ -145,7 +172,7 @@ def side_by_side(arcs: int, seed: int, worlds: int, seconds: float, check_second
         ok, summary = b.agreement(e, every.exposure)
         all_agree &= ok
         say(f"- agreement, {summary}: {'OK' if ok else 'DISAGREE'}")
-    targets = {"networkx": 1000, "igraph": 100}
+    targets = {"networkx": 5000, "igraph": 500}
     for name, (single, _multi) in ratios.items():
         met = single >= targets[name]
         say(f"- target ≥ {targets[name]:,}× {name} (single core): {'met' if met else 'NOT met'} ({single:,.0f}×)")
@@ -156,43 +183,57 @@ def side_by_side(arcs: int, seed: int, worlds: int, seconds: float, check_second
     return lines, {"ratios": ratios, "agree": all_agree, "rate_one": rate_one, "rate_all": rate_all}
 
 
-def scaling(sizes: list[int], seed: int, arc_worlds: float) -> list[str]:
+def scaling(sizes: list[int], seed: int, arc_worlds: float, shape: str) -> list[str]:
     lines: list[str] = []
 
     def say(text: str = "") -> None:
         print(text, flush=True)
         lines.append(text)
 
+    cores = os.cpu_count() or 1
     say(
-        "| arcs | nodes | build s | compile s | worlds | s per 10⁴ worlds (all cores) | arc-worlds per CPU s | "
-        "peak memory per arc (model + compiled) | engine peak |"
+        f"| arcs | nodes | build s | compile s | worlds | arc-worlds per CPU s, 1 thread | {cores} threads ÷ 1 "
+        "(wall) | peak memory per arc (model + compiled) | run's peak per arc, 1 thread | "
+        f"{cores} threads |"
     )
-    say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
-        command = [
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--_measure",
-            str(size),
-            "--seed",
-            str(seed),
-            "--_arc-worlds",
-            str(arc_worlds),
-        ]
-        out = subprocess.run(command, capture_output=True, text=True, env=os.environ)
-        if out.returncode != 0:
-            say(
-                f"| {size:,} | failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode} |"
-            )
+        runs = []
+        for threads in (1, cores):
+            command = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--_measure",
+                str(size),
+                "--seed",
+                str(seed),
+                "--_arc-worlds",
+                str(arc_worlds),
+                "--_shape",
+                shape,
+                "--_threads",
+                str(threads),
+            ]
+            out = subprocess.run(command, capture_output=True, text=True, env=os.environ)
+            if out.returncode != 0:
+                failure = out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode
+                say(f"| {size:,} | failed: {failure} |")
+                break
+            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        if len(runs) < 2:
             continue
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        per_1e4 = r["elapsed_s"] * 1e4 / r["worlds"]
-        arc_worlds_cpu = r["arcs"] * r["worlds"] / r["cpu_s"]
-        engine = r["engine_peak_bytes"]
-        engine_text = "n/a" if engine != engine else f"{engine / 2**20:,.0f} MiB"
+        one, every = runs
+        arc_worlds_cpu = one["arcs"] * one["worlds"] / one["cpu_s"]
+        speed_up = one["elapsed_s"] / every["elapsed_s"]
+
+        def per_arc(r: dict) -> str:
+            peak = r["engine_peak_bytes"]
+            return "n/a" if peak != peak else f"{peak / r['arcs']:.0f} B"
+
         say(
-            f"| {r['arcs']:,} | {r['nodes']:,} | {r['build_s']:.2f} | {r['compile_s']:.2f} | {r['worlds']:,} | "
-            f"{per_1e4:.3g} | {b.fmt_rate(arc_worlds_cpu)} | {r['model_bytes_per_arc']:.0f} B | {engine_text} |"
+            f"| {one['arcs']:,} | {one['nodes']:,} | {one['build_s']:.2f} | {one['compile_s']:.2f} | "
+            f"{one['worlds']:,} | {b.fmt_rate(arc_worlds_cpu)} | {speed_up:.2f}× | "
+            f"{one['model_bytes_per_arc']:.0f} B | {per_arc(one)} | {per_arc(every)} |"
         )
     return lines
 
@@ -214,10 +255,12 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     parser.add_argument("--_measure", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--_arc-worlds", type=float, default=2e10, help=argparse.SUPPRESS)
+    parser.add_argument("--_shape", default="default", choices=SHAPES, help=argparse.SUPPRESS)
+    parser.add_argument("--_threads", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args._measure:
-        print(json.dumps(measure(args._measure, args.seed, args._arc_worlds)))
+        print(json.dumps(measure(args._measure, args.seed, args._arc_worlds, args._shape, args._threads)))
         return
 
     seconds = args.seconds if args.seconds is not None else (4.0 if args.quick else 10.0)
@@ -232,10 +275,16 @@ def main() -> None:
     command = b.command_line("benchmarks/bench_exposure.py")
     print(f"# {b.describe_machine(info)}; load average {info['load']} at the start")
 
-    print("\n## Side by side\n")
-    part1, summary = side_by_side(args.arcs, args.seed, args.worlds, seconds, check_seconds)
-    print("\n## Scaling (datareach Monte Carlo, all cores)\n")
-    part2 = scaling(sizes, args.seed, arc_worlds)
+    part1: list[str] = []
+    part2: list[str] = []
+    for shape in SHAPES:
+        print(f"\n## Side by side ({shape})\n")
+        lines, _summary = side_by_side(args.arcs, args.seed, args.worlds, seconds, check_seconds, shape)
+        part1 += [*lines, ""]
+    for shape in SHAPES:
+        print(f"\n## Scaling ({shape})\n")
+        how = "the generator's defaults" if shape == "default" else "placements_per_class = 0.003 × arcs"
+        part2 += [f"Shape: {shape} ({how}).", "", *scaling(sizes, args.seed, arc_worlds, shape), ""]
     load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
     section = [
@@ -246,7 +295,7 @@ def main() -> None:
         f"- Date: {info['date']}; load average (1, 5, 15 min) {info['load']} at the start, {load_end} at the end"
         " (other engineers' builds share the machine)",
         "",
-        "### Side by side on one model",
+        "### Side by side on one model, two shapes",
         "",
         *part1,
         "",
@@ -262,11 +311,13 @@ def main() -> None:
         "",
         *part2,
         "",
-        "Each row runs in a fresh process. *Arc-worlds per CPU s* = compiled arcs × worlds ÷ CPU seconds of the "
-        "process during the Monte Carlo run (all threads; a world covers all 3 adversaries and every class). "
-        "*Peak memory per arc* = growth of VmHWM from before building the model to after compiling it (the "
-        "Python model tables plus the core's model data and compiled graph), ÷ compiled arcs. *Engine peak* = "
-        "the run's extra peak resident memory. *s per 10⁴ worlds* is wall time on all cores.",
+        "Each row is two fresh processes, each building and compiling the model, then one running the Monte "
+        "Carlo run on one thread and the other the same run on every core. *Arc-worlds per CPU s* = compiled arcs × worlds ÷ CPU seconds of the one-thread run (a world "
+        "covers all 3 adversaries and every class; the plan of the run is included). *Threads ÷ 1* = wall time "
+        "on one thread ÷ wall time on all. *Peak memory per arc* = growth of VmHWM from before building the model "
+        "to after compiling it (the Python model tables plus the core's model data and compiled graph), ÷ "
+        "compiled arcs. *Run's peak per arc* = the run's extra peak resident memory (plan, per-thread records and "
+        "live words), ÷ compiled arcs.",
     ]
     if not args.no_write:
         b.write_section(RESULTS, START, END, section)

@@ -29,45 +29,55 @@ using namespace monte_carlo::detail;
 
 namespace {
 
-// For every internal arc of `variant`: the internal arc of `base` whose live mask is the same
-// in every block (same coin stream, i.e. key and seed; same p; the same random events with
-// the same streams and p), or -1.
-std::vector<std::int32_t> shared_arcs(const Plan& base, const Plan& variant) {
-    auto signature = [](const Plan& plan, std::size_t k,
-                        std::vector<std::tuple<std::uint64_t, std::uint64_t, std::int32_t>>& out) {
+// What `variant` draws itself in each block and which live words it copies from `base`:
+// a random arc of the variant copies the base arc with the same coin stream (key and seed),
+// the same p and the same random events (same streams and p), whose live words are the
+// same in every block.
+DrawList shared_arcs(const Plan& base, const Plan& variant) {
+    using Signature = std::vector<std::tuple<std::uint64_t, std::uint64_t, std::int32_t>>;
+    auto signature = [](const Plan& plan, std::size_t k, Signature& out) {
         out.clear();
-        const ArcCold& info = plan.arc_cold[k];
-        for (std::uint32_t j = 0; j < info.events_count; ++j) {
-            const EventInfo& e = plan.events[static_cast<std::size_t>(plan.arc_events[info.events_begin + j])];
+        for (auto j = plan.arc_events_begin[k]; j < plan.arc_events_begin[k + 1]; ++j) {
+            const EventInfo& e = plan.events[static_cast<std::size_t>(plan.arc_events[j])];
             out.emplace_back(e.stream, e.p.mantissa, e.p.zero_bits);
         }
         std::sort(out.begin(), out.end());
     };
-    std::vector<std::pair<std::uint64_t, std::int32_t>> by_stream;  // random base arcs by coin stream
-    for (std::size_t k = 0; k < base.arc_hot.size(); ++k)
-        if (base.arc_hot[k] & kRandom) by_stream.emplace_back(base.arc_cold[k].stream, static_cast<std::int32_t>(k));
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> by_stream;  // random base arcs by coin stream
+    for (std::size_t k = 0; k < base.arc_count(); ++k)
+        if (base.arc_hot[k] & kRandom) by_stream.emplace_back(base.arc_stream[k], static_cast<std::uint32_t>(k));
     std::sort(by_stream.begin(), by_stream.end());
-    std::vector<std::int32_t> out(variant.arc_hot.size(), -1);
-    std::vector<std::tuple<std::uint64_t, std::uint64_t, std::int32_t>> mine, theirs;
-    for (std::size_t k = 0; k < variant.arc_hot.size(); ++k) {
+    DrawList out;
+    Signature mine, theirs;
+    for (std::size_t k = 0; k < variant.arc_count(); ++k) {
         if (!(variant.arc_hot[k] & kRandom)) continue;
-        const ArcCold& info = variant.arc_cold[k];
-        auto it = std::lower_bound(by_stream.begin(), by_stream.end(), std::make_pair(info.stream, std::int32_t{-1}));
-        bool signed_ = false;
-        for (; it != by_stream.end() && it->first == info.stream; ++it) {
-            const ArcCold& other = base.arc_cold[static_cast<std::size_t>(it->second)];
-            if (other.mantissa != info.mantissa || other.zero_bits != info.zero_bits ||
-                other.has_coin != info.has_coin || other.events_count != info.events_count)
+        const std::uint32_t events = variant.arc_events_begin[k + 1] - variant.arc_events_begin[k];
+        auto it = std::lower_bound(by_stream.begin(), by_stream.end(), std::make_pair(variant.arc_stream[k], 0u));
+        bool signed_ = false, copied = false;
+        for (; it != by_stream.end() && it->first == variant.arc_stream[k]; ++it) {
+            const std::size_t b = it->second;
+            if (base.arc_mantissa[b] != variant.arc_mantissa[k] || base.arc_zero_bits[b] != variant.arc_zero_bits[k] ||
+                base.arc_events_begin[b + 1] - base.arc_events_begin[b] != events)
                 continue;
             if (!signed_) {
                 signature(variant, k, mine);
                 signed_ = true;
             }
-            signature(base, static_cast<std::size_t>(it->second), theirs);
+            signature(base, b, theirs);
             if (mine == theirs) {
-                out[k] = it->second;
+                out.copies.emplace_back(static_cast<std::uint32_t>(k), it->second);
+                copied = true;
                 break;
             }
+        }
+        if (copied) continue;
+        const auto arc = static_cast<std::uint32_t>(k);
+        const bool coin = variant.arc_zero_bits[k] != kNoCoin;
+        if (!events) {
+            if (coin) out.coin_arcs.push_back(arc);
+        } else {
+            out.event_arcs.push_back(arc);
+            if (coin) out.event_coin_arcs.push_back(arc);
         }
     }
     return out;
@@ -109,7 +119,6 @@ PairedSetup prepare_pairs(const std::vector<const CompiledGraph*>& graphs,
     if (adversaries_per_graph.size() != graphs.size())
         throw ModelError("adversaries: " + std::to_string(adversaries_per_graph.size()) + " lists for " +
                          std::to_string(graphs.size()) + " graphs");
-    std::size_t nodes = 0;
     for (std::size_t g = 0; g < graphs.size(); ++g) {
         if (!graphs[g]) throw ModelError("graphs[" + std::to_string(g) + "]: no graph");
         if (graphs[g]->class_count() != graphs[0]->class_count())
@@ -122,16 +131,19 @@ PairedSetup prepare_pairs(const std::vector<const CompiledGraph*>& graphs,
         for (NodeIndex a : adversaries_per_graph[g])
             if (a < 0 || static_cast<std::size_t>(a) >= graphs[g]->node_count())
                 throw ModelError("adversaries[" + std::to_string(g) + "]: no node #" + std::to_string(a));
-        nodes = std::max(nodes, graphs[g]->node_count());
     }
 
     PairedSetup setup;
     const std::size_t count = graphs.size();
     setup.graphs = graphs;
-    setup.words = block_words_for(nodes, options);
     setup.plans.reserve(count);
-    for (std::size_t g = 0; g < count; ++g)
+    std::size_t channels = 0, arcs = 0;
+    for (std::size_t g = 0; g < count; ++g) {
         setup.plans.push_back(build_plan(*graphs[g], adversaries_per_graph[g], options));
+        channels = std::max(channels, setup.plans.back().adversaries.size() * setup.plans.back().groups);
+        arcs += setup.plans.back().arc_count();
+    }
+    setup.words = block_words_for(channels, arcs, options);
     for (const auto& p : setup.plans) setup.plan_of.push_back(&p);
     const auto& plans = setup.plan_of;
 
@@ -154,12 +166,12 @@ PairedSetup prepare_pairs(const std::vector<const CompiledGraph*>& graphs,
     setup.pair_size = layout.variants * layout.rows * layout.classes;
     setup.z = stats::normal_quantile(0.5 + options.confidence / 2.0);
     for (const Plan* p : plans) {
-        setup.max_nodes = std::max(setup.max_nodes, p->nodes);
-        setup.max_arcs = std::max(setup.max_arcs, p->arc_hot.size());
+        setup.max_rows_words = std::max(setup.max_rows_words, rows_words(*p, setup.words));
+        setup.max_arcs = std::max(setup.max_arcs, p->arc_count());
         setup.max_events = std::max(setup.max_events, p->events.size());
     }
-    setup.donor_arcs.resize(count);
-    for (std::size_t g = 1; g < count; ++g) setup.donor_arcs[g] = shared_arcs(*plans[0], *plans[g]);
+    setup.draws.resize(count);
+    for (std::size_t g = 1; g < count; ++g) setup.draws[g] = shared_arcs(*plans[0], *plans[g]);
     return setup;
 }
 

@@ -28,9 +28,10 @@ struct PairedSetup {
     std::vector<const Plan*> plan_of;          // pointers into plans
     PairLayout layout;
     std::size_t pair_size = 0;  // variants x adversaries x classes
-    // Per graph (empty for the base): for each internal arc, the base arc whose mask it copies, or -1.
-    std::vector<std::vector<std::int32_t>> donor_arcs;
-    std::size_t max_nodes = 0, max_arcs = 0, max_events = 0;
+    // Per graph (empty for the base): the live words it draws itself and those it copies
+    // from the base's.
+    std::vector<monte_carlo::detail::DrawList> draws;
+    std::size_t max_rows_words = 0, max_arcs = 0, max_events = 0;
     double z = 0.0;
     unsigned words = 8;  // block size, words of 64 worlds
 
@@ -55,7 +56,7 @@ ComparisonTable paired_table(const PairedSetup& setup, const std::vector<const s
                              const std::vector<PairSums>& sums, std::uint64_t worlds, const MonteCarloOptions& options);
 
 // The per-thread state of a paired run: each worker evaluates a block graph by graph, the
-// base first with its own mask cache, from which the variants copy the masks of the arcs
+// base first with live words of its own, from which the variants copy those of the arcs
 // they share with it; the block counts only if every graph finished it.
 template <int W>
 class PairedWorkers {
@@ -63,7 +64,7 @@ public:
     PairedWorkers(const PairedSetup& setup, unsigned threads)
         : setup_(setup),
           scratch_(threads),
-          base_cache_(threads),
+          base_live_(threads),
           pairs_(threads),
           tallies_(setup.graphs.size()),
           thread_tallies_(threads) {
@@ -72,28 +73,28 @@ public:
 
     // Evaluates block `block` on worker t's state; false (nothing tallied) if stopped midway.
     bool run_block(unsigned t, std::uint64_t block, const std::atomic<bool>& stop) {
-        using monte_carlo::detail::ArcCache;
         using monte_carlo::detail::Donor;
         using monte_carlo::detail::Kernel;
+        using monte_carlo::detail::LiveWords;
         using monte_carlo::detail::Scratch;
         using monte_carlo::detail::Tallies;
         const auto& graphs = setup_.graphs;
         const auto& plans = setup_.plan_of;
         const std::size_t count = graphs.size();
         if (!scratch_[t]) {
-            scratch_[t] = std::make_unique<Scratch>(setup_.max_nodes, setup_.max_arcs, setup_.max_events, W);
-            base_cache_[t] = std::make_unique<ArcCache>(plans[0]->arc_hot.size(), plans[0]->events.size(), W);
+            scratch_[t] = std::make_unique<Scratch>(setup_.max_rows_words, setup_.max_arcs, setup_.max_events, W);
+            base_live_[t] = std::make_unique<LiveWords>(plans[0]->arc_count(), plans[0]->events.size(), W);
             for (std::size_t g = 0; g < count; ++g) {
                 tallies_[g][t] = std::make_unique<Tallies>(*plans[g], W, true);
                 thread_tallies_[t].push_back(tallies_[g][t].get());
             }
             pairs_[t] = std::make_unique<PairSpace<W>>(setup_.pair_size);
         }
-        if (!Kernel<W>(*graphs[0], *plans[0], *scratch_[t], *thread_tallies_[t][0], stop, base_cache_[t].get())
+        if (!Kernel<W>(*graphs[0], *plans[0], *scratch_[t], *thread_tallies_[t][0], stop, base_live_[t].get())
                  .compute_block(block))
             return false;
         for (std::size_t g = 1; g < count; ++g) {
-            const Donor donor{base_cache_[t].get(), setup_.donor_arcs[g].data()};
+            const Donor donor{base_live_[t].get(), &setup_.draws[g]};
             if (!Kernel<W>(*graphs[g], *plans[g], *scratch_[t], *thread_tallies_[t][g], stop, nullptr, donor)
                      .compute_block(block))
                 return false;
@@ -113,7 +114,7 @@ public:
 private:
     const PairedSetup& setup_;
     std::vector<std::unique_ptr<monte_carlo::detail::Scratch>> scratch_;
-    std::vector<std::unique_ptr<monte_carlo::detail::ArcCache>> base_cache_;
+    std::vector<std::unique_ptr<monte_carlo::detail::LiveWords>> base_live_;
     std::vector<std::unique_ptr<PairSpace<W>>> pairs_;
     std::vector<std::vector<std::unique_ptr<monte_carlo::detail::Tallies>>> tallies_;  // per graph, per thread
     std::vector<std::vector<monte_carlo::detail::Tallies*>> thread_tallies_;           // per thread, per graph

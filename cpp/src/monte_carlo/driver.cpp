@@ -48,13 +48,11 @@ void check_options(const MonteCarloOptions& options) {
         throw ModelError("block_words: must be 0 (auto), 1, 2, 4 or 8, got " + std::to_string(options.block_words));
 }
 
-unsigned block_words_for(std::size_t nodes, const MonteCarloOptions& options) {
+unsigned block_words_for(std::size_t channels, std::size_t arcs, const MonteCarloOptions& options) {
     if (options.block_words) return options.block_words;
-    // auto: 8, fewer when the per-thread node rows (16 bytes a word) grow large
-    return nodes <= (std::size_t{1} << 21)   ? 8
-           : nodes <= (std::size_t{1} << 22) ? 4
-           : nodes <= (std::size_t{1} << 23) ? 2
-                                             : 1;
+    unsigned words = 8;
+    while (words > 1 && (channels * words > kRecordWords || arcs * words > kMaxLiveWords)) words /= 2;
+    return words;
 }
 
 }  // namespace datareach::monte_carlo::detail

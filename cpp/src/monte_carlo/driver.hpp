@@ -42,9 +42,14 @@ Tally sum_counts(const std::vector<std::unique_ptr<Tallies>>& tallies, std::size
 // Throws ModelError for invalid options (see monte_carlo_exposure).
 void check_options(const MonteCarloOptions& options);
 
-// The block size (words of 64 worlds) for a model with this many nodes: options.block_words,
-// or 8 and fewer for models with millions of nodes.
-unsigned block_words_for(std::size_t nodes, const MonteCarloOptions& options);
+// The block size (words of 64 worlds) for a run whose sweeps carry `channels` channels
+// (adversaries x filter groups) over `arcs` plan arcs (all graphs of a comparison):
+// options.block_words, or the largest of 8, 4, 2, 1 whose records of all channels fit
+// kRecordWords and whose live words stay within kMaxLiveWords per thread.
+unsigned block_words_for(std::size_t channels, std::size_t arcs, const MonteCarloOptions& options);
+
+// At most this many live words per thread (128 MiB) when the block size is chosen.
+constexpr std::size_t kMaxLiveWords = std::size_t{1} << 24;
 
 // Whole quanta of 512 worlds whatever the block size, so the block size never changes a result.
 inline std::uint64_t total_blocks_for(std::uint64_t samples, std::uint64_t block_worlds) {

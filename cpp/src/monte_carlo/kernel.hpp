@@ -1,6 +1,11 @@
-// The bit-parallel kernel of the Monte Carlo engines: one block of 64 * W worlds, world masks
-// propagated from the adversary to a fixpoint. The hot loop of the whole library, kept in a
-// header so that W is a compile-time constant and every word loop unrolls.
+// The bit-parallel kernel of the Monte Carlo engines: one block of 64 * W worlds. The live
+// words of every arc are drawn ahead for the block (coins.hpp), then the swept nodes are
+// visited once in topological order, each pulling along its in-arcs the worlds in which its
+// sources are reached (cyclic components are iterated to their fixpoint). A node's record
+// carries several channels side by side, one per (adversary, filter group), so one sweep
+// answers every adversary and class group at once and each arc's live words are read once
+// per sweep. The hot loop of the whole library, kept in a header so that W is a
+// compile-time constant and the word loops unroll.
 #pragma once
 
 #include <algorithm>
@@ -8,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "coins.hpp"
 #include "datareach/compiled_graph.hpp"
 #include "datareach/random_streams.hpp"
 #include "plan.hpp"
@@ -18,14 +24,14 @@ namespace datareach::monte_carlo::detail {
 template <int W>
 class Kernel {
 public:
-    // `cache` (default: the scratch's) holds the masks drawn for this graph; `donor`, when
-    // given, masks of another graph in the same block to copy rather than draw.
+    // `live` (default: the scratch's) receives the live words of this graph; `donor`, when
+    // given, says which of them to copy from another graph's, drawn in the same block.
     Kernel(const CompiledGraph& graph, const Plan& plan, Scratch& scratch, Tallies& tallies,
-           const std::atomic<bool>& stop, ArcCache* cache = nullptr, Donor donor = {})
+           const std::atomic<bool>& stop, LiveWords* live = nullptr, Donor donor = {})
         : graph_(graph),
           plan_(plan),
           scratch_(scratch),
-          cache_(cache ? *cache : scratch.cache),
+          live_(live ? *live : scratch.live),
           tallies_(tallies),
           stop_(stop),
           donor_(donor) {}
@@ -35,22 +41,25 @@ public:
     // adversary into tallies.class_masks. Nothing is added to the running counts (commit()
     // does that). False if the run was stopped meanwhile.
     bool compute_block(std::uint64_t block) {
-        cache_.next_epoch();
         first_word_ = block * W;
+        draw_live_words();
+        const std::size_t groups = plan_.groups, adversaries = plan_.adversaries.size();
+        if (groups == 0) {  // no class is held anywhere: every count is 0
+            for (std::size_t i = 0; i < adversaries; ++i) finish_adversary(i);
+            return true;
+        }
+        const std::size_t channels = adversaries * groups, batch = channel_batch(channels, W);
         const auto& group_atoms = graph_.filter_groups();
-        for (std::size_t i = 0; i < plan_.adversaries.size(); ++i) {
-            std::uint32_t* counts = tallies_.block_counts.data() + i * plan_.stride;
-            for (std::size_t group = 0; group < graph_.filter_group_count(); ++group) {
-                const bool finished = propagate(plan_.rank[plan_.adversaries[i]], group);
-                if (finished)
-                    for (auto it = group_atoms.begin(group); it != group_atoms.end(group); ++it)
-                        tally_atom(*it, counts);
-                clear_reached();
-                if (!finished) return false;
+        for (std::size_t first = 0; first < channels; first += batch) {
+            const std::size_t last = std::min(channels, first + batch);
+            if (!sweep(first, last)) return false;
+            for (std::size_t c = first; c < last; ++c) {
+                const std::size_t i = c / groups, group = c % groups;
+                channel_offset_ = (c - first) * W;
+                std::uint32_t* counts = tallies_.block_counts.data() + i * plan_.stride;
+                for (auto it = group_atoms.begin(group); it != group_atoms.end(group); ++it) tally_atom(*it, counts);
+                if (group + 1 == groups) finish_adversary(i);
             }
-            tally_classes(counts, tallies_.class_masks.empty()
-                                      ? nullptr
-                                      : tallies_.class_masks.data() + i * plan_.level_count * W);
         }
         return true;
     }
@@ -70,209 +79,161 @@ public:
     }
 
 private:
-    std::uint64_t* reached(NodeIndex v) { return scratch_.reached.data() + static_cast<std::size_t>(v) * W; }
-    std::uint64_t* pending(NodeIndex v) { return scratch_.pending.data() + static_cast<std::size_t>(v) * W; }
+    // The words of the channel being tallied in the record of a row.
+    const std::uint64_t* reached(std::size_t row) const {
+        return scratch_.rows.data() + row * record_ + channel_offset_;
+    }
 
-    const std::uint64_t* event_mask(std::int32_t e) {
-        std::uint64_t* mask = cache_.event_mask.data() + static_cast<std::size_t>(e) * W;
-        if (cache_.event_stamp[e] != cache_.epoch) {
-            cache_.event_stamp[e] = cache_.epoch;
+    void finish_adversary(std::size_t i) {
+        std::uint32_t* counts = tallies_.block_counts.data() + i * plan_.stride;
+        tally_classes(counts,
+                      tallies_.class_masks.empty() ? nullptr : tallies_.class_masks.data() + i * plan_.level_count * W);
+    }
+
+    // The live words of every random plan arc in this block: the lanes where its random
+    // events are up, and where its own coin is up too.
+    void draw_live_words() {
+        const std::size_t events = plan_.events.size();
+        for (std::size_t e = 0; e < events; ++e) {
             const EventInfo& ev = plan_.events[e];
-            for (int w = 0; w < W; ++w) mask[w] = bernoulli_word(ev.p, stream_base(ev.stream, first_word_ + w));
+            for (int w = 0; w < W; ++w)
+                live_.event[e * W + w] = bernoulli_word(ev.p, stream_base(ev.stream, first_word_ + w));
         }
-        return mask;
-    }
-
-    // The live mask of a random arc in this block, drawn at first use.
-    const std::uint64_t* live_mask(ArcIndex a) {
-        const std::size_t slot = static_cast<std::size_t>(a) & cache_.slot_mask;
-        std::uint64_t* mask = cache_.arc_mask.data() + slot * W;
-        const std::uint64_t tag = (static_cast<std::uint64_t>(cache_.epoch) << 32) | static_cast<std::uint64_t>(a);
-        if (cache_.arc_tag[slot] == tag) return mask;
-        cache_.arc_tag[slot] = tag;
-        if (donor_.arc && donor_.arc[a] >= 0) {
-            if (const std::uint64_t* drawn = donor_.cache->find(static_cast<std::size_t>(donor_.arc[a]), W)) {
-                for (int w = 0; w < W; ++w) mask[w] = drawn[w];
-                return mask;
+        const DrawList& draws = donor_.draws ? *donor_.draws : plan_.draws;
+        std::uint64_t* live = live_.arc.data();
+        for (std::uint32_t k : draws.event_arcs) {
+            std::uint64_t* out = live + static_cast<std::size_t>(k) * W;
+            for (int w = 0; w < W; ++w) out[w] = ~std::uint64_t{0};
+            for (auto j = plan_.arc_events_begin[k]; j < plan_.arc_events_begin[k + 1]; ++j) {
+                const std::uint64_t* em = live_.event.data() + static_cast<std::size_t>(plan_.arc_events[j]) * W;
+                for (int w = 0; w < W; ++w) out[w] &= em[w];
             }
         }
-        const ArcCold& info = plan_.arc_cold[a];
-        for (int w = 0; w < W; ++w) mask[w] = ~std::uint64_t{0};
-        for (std::uint32_t k = 0; k < info.events_count; ++k) {
-            const std::uint64_t* em = event_mask(plan_.arc_events[info.events_begin + k]);
-            for (int w = 0; w < W; ++w) mask[w] &= em[w];
+        CoinItems items{plan_.arc_stream.data(),
+                        plan_.arc_mantissa.data(),
+                        plan_.arc_zero_bits.data(),
+                        draws.coin_arcs.data(),
+                        draws.coin_arcs.size(),
+                        plan_.arc_count(),
+                        false};
+        draw_coins(items, first_word_, W, live, W);
+        items.arcs = draws.event_coin_arcs.data();
+        items.count = draws.event_coin_arcs.size();
+        items.lanes_given = true;
+        draw_coins(items, first_word_, W, live, W);
+        if (donor_.live) {
+            const std::uint64_t* theirs = donor_.live->arc.data();
+            for (const auto& [k, d] : draws.copies)
+                for (int w = 0; w < W; ++w)
+                    live[static_cast<std::size_t>(k) * W + w] = theirs[static_cast<std::size_t>(d) * W + w];
         }
-        if (info.has_coin) coin_lanes(info, mask);
-        return mask;
     }
 
-    // The arc's own coin on the given lanes of the block's W words (lanes where its events are
-    // down need no coin): bernoulli_word for all W words at once, interleaved so the W hash
-    // chains overlap, stopping when every needed lane is decided. Same lanes, same values.
-    void coin_lanes(const ArcCold& info, std::uint64_t* lanes) const {
-        std::uint64_t counter[W], undecided[W], result[W];
-        std::uint64_t open = 0;
-        for (int w = 0; w < W; ++w) {
-            counter[w] = stream_base(info.stream, first_word_ + static_cast<std::uint64_t>(w));
-            undecided[w] = lanes[w];
-            result[w] = 0;
-            open |= lanes[w];
-        }
-        for (std::int32_t k = 0; k < info.zero_bits && open; ++k) {
-            open = 0;
-            for (int w = 0; w < W; ++w) {
-                counter[w] += kGolden;
-                undecided[w] &= ~mix64(counter[w]);
-                open |= undecided[w];
-            }
-        }
-        for (std::uint64_t m = info.mantissa; m != 0 && open; m <<= 1) {
-            open = 0;
-            if (m >> 63) {
-                for (int w = 0; w < W; ++w) {
-                    counter[w] += kGolden;
-                    const std::uint64_t r = mix64(counter[w]);
-                    result[w] |= undecided[w] & ~r;
-                    undecided[w] &= r;
-                    open |= undecided[w];
-                }
-            } else {
-                for (int w = 0; w < W; ++w) {
-                    counter[w] += kGolden;
-                    undecided[w] &= ~mix64(counter[w]);
-                    open |= undecided[w];
-                }
-            }
-        }
-        for (int w = 0; w < W; ++w) lanes[w] = result[w];
-    }
+    bool admits(std::size_t k, std::size_t group) const { return admits_group(plan_, graph_, k, group); }
 
-    bool admits(ArcIndex a, std::size_t group) const {
-        return admits_group(plan_, graph_, static_cast<std::size_t>(a), group);
-    }
-
-    void mark(NodeIndex r) {
-        const auto u = static_cast<std::size_t>(r);
-        scratch_.marks[u >> 6] |= std::uint64_t{1} << (u & 63);
-        scratch_.summary[u >> 12] |= std::uint64_t{1} << ((u >> 6) & 63);
-    }
-
-    // The smallest marked node >= from, unmarked; -1 if none.
-    std::int64_t take_marked(std::size_t from) {
-        std::size_t word = from >> 6;
-        if (word >= scratch_.marks.size()) return -1;
-        std::uint64_t bits = scratch_.marks[word] & (~std::uint64_t{0} << (from & 63));
-        if (!bits) {
-            // The next non-zero word after `word`, found through the summary.
-            std::size_t next = word + 1;
-            std::size_t s = next >> 6;
-            if (s >= scratch_.summary.size()) return -1;
-            std::uint64_t sbits =
-                (next & 63) ? scratch_.summary[s] & (~std::uint64_t{0} << (next & 63)) : scratch_.summary[s];
-            while (!sbits) {
-                if (++s >= scratch_.summary.size()) return -1;
-                sbits = scratch_.summary[s];
-            }
-            word = (s << 6) + static_cast<std::size_t>(__builtin_ctzll(sbits));
-            bits = scratch_.marks[word];
-        }
-        const std::size_t r = (word << 6) + static_cast<std::size_t>(__builtin_ctzll(bits));
-        scratch_.marks[word] &= ~(std::uint64_t{1} << (r & 63));
-        if (!scratch_.marks[word]) scratch_.summary[word >> 6] &= ~(std::uint64_t{1} << (word & 63));
-        return static_cast<std::int64_t>(r);
-    }
-
-    // Propagates world masks from `source` over the arcs admitting the group to a fixpoint:
-    // a node's pending worlds are pushed along its arcs, reached[t] |= pending[v] & live(a).
-    // The marked nodes are swept in id order (topological across components), again from the
-    // start while any are left. Stops early once every store of the group is reached in every
-    // world (nothing else is read). False if the run was stopped meanwhile.
-    bool propagate(NodeIndex source, std::size_t group) {
-        const auto& stores = plan_.group_stores;
-        std::size_t unsaturated = stores.size(group);
-        for (auto it = stores.begin(group); it != stores.end(group); ++it) scratch_.watched[*it] = 1;
-        struct Unwatch {
-            Scratch& ws;
-            const std::int32_t *first, *last;
-            ~Unwatch() {
-                for (auto it = first; it != last; ++it) ws.watched[*it] = 0;
-            }
-        } unwatch{scratch_, stores.begin(group), stores.end(group)};
-        std::uint64_t* src = reached(source);
-        std::uint64_t* src_pending = pending(source);
-        for (int w = 0; w < W; ++w) src[w] = src_pending[w] = ~std::uint64_t{0};
-        scratch_.touched.push_back(source);
-        if (scratch_.watched[source] && --unsaturated == 0) return true;
-        mark(source);
-        std::uint32_t pops = 0;
+    // The worlds node v (internal id) is reached in, per channel of the sweep, pulled from its
+    // sources' records: acc[j * W + w] for channel first + j.
+    void pull(std::size_t v, std::uint64_t* acc) const {
+        const std::size_t record = record_;
+        const std::uint64_t* rows = scratch_.rows.data();
+        const std::uint64_t* live = live_.arc.data();
         const std::uint32_t* hot = plan_.arc_hot.data();
-        const std::uint64_t* row_start = plan_.row_start.data();
-        std::size_t cursor = static_cast<std::size_t>(source);
-        while (true) {
-            std::int64_t next = take_marked(cursor);
-            if (next < 0 && (next = take_marked(0)) < 0) break;
-            const auto v = static_cast<NodeIndex>(next);
-            cursor = static_cast<std::size_t>(next) + 1;
-            if ((++pops & 0x3FF) == 0 && stop_.load(std::memory_order_relaxed)) return false;
-            std::uint64_t* pv = pending(v);
-            std::uint64_t delta[W];
-            for (int w = 0; w < W; ++w) {
-                delta[w] = pv[w];
-                pv[w] = 0;
+        for (std::size_t j = 0; j < record; ++j) acc[j] = 0;
+        const std::size_t begin = plan_.in_start[v], end = plan_.in_start[v + 1];
+        const std::size_t ahead = std::min(end + kPrefetchArcs, plan_.arc_hot.size());
+        for (std::size_t k = begin; k < end; ++k) {
+            if (k + kPrefetchArcs < ahead) {
+                const std::uint64_t* next =
+                    rows + static_cast<std::size_t>(hot[k + kPrefetchArcs] & kNodeMask) * record;
+                __builtin_prefetch(next);
+                __builtin_prefetch(next + record - 1);
             }
-            const auto begin = static_cast<ArcIndex>(row_start[v]), end = static_cast<ArcIndex>(row_start[v + 1]);
-            for (ArcIndex a = begin; a < end; ++a)
-                __builtin_prefetch(reached(static_cast<NodeIndex>(hot[a] & kTargetMask)));
-            for (ArcIndex a = begin; a < end; ++a) {
-                const std::uint32_t arc = hot[a];
-                if (arc & kDead) continue;
-                const auto t = static_cast<NodeIndex>(arc & kTargetMask);
-                std::uint64_t* rt = reached(t);
-                std::uint64_t add[W];
-                std::uint64_t any = 0;
-                for (int w = 0; w < W; ++w) {
-                    add[w] = delta[w] & ~rt[w];
-                    any |= add[w];
-                }
-                if (!any) continue;
-                if ((arc & kFiltered) && !admits(a, group)) continue;
-                if (arc & kRandom) {
-                    const std::uint64_t* live = live_mask(a);
-                    any = 0;
-                    for (int w = 0; w < W; ++w) {
-                        add[w] &= live[w];
-                        any |= add[w];
-                    }
-                    if (!any) continue;
-                }
-                bool was_empty = true;
-                std::uint64_t full = ~std::uint64_t{0};
-                std::uint64_t* pt = pending(t);
-                for (int w = 0; w < W; ++w) {
-                    was_empty = was_empty && rt[w] == 0;
-                    rt[w] |= add[w];
-                    pt[w] |= add[w];
-                    full &= rt[w];
-                }
-                if (was_empty) scratch_.touched.push_back(t);
-                mark(t);
-                if (scratch_.watched[t] && full == ~std::uint64_t{0} && --unsaturated == 0) return true;
+            const std::uint32_t arc = hot[k];
+            const std::uint64_t* source = rows + static_cast<std::size_t>(arc & kNodeMask) * record;
+            if (arc & kFiltered) {
+                pull_filtered(k, arc, source, acc);
+            } else if (arc & kRandom) {
+                const std::uint64_t* l = live + k * W;
+                for (std::size_t j = 0; j < record; j += W)
+                    for (int w = 0; w < W; ++w) acc[j + w] |= source[j + w] & l[w];
+            } else {
+                for (std::size_t j = 0; j < record; ++j) acc[j] |= source[j];
             }
+        }
+    }
+
+    // An arc with a class filter passes the channels of the groups it admits.
+    void pull_filtered(std::size_t k, std::uint32_t arc, const std::uint64_t* source, std::uint64_t* acc) const {
+        const std::uint64_t* l = (arc & kRandom) ? live_.arc.data() + k * W : nullptr;
+        for (std::size_t c = first_channel_; c < last_channel_; ++c) {
+            if (!admits(k, c % plan_.groups)) continue;
+            const std::size_t j = (c - first_channel_) * W;
+            for (int w = 0; w < W; ++w) acc[j + w] |= source[j + w] & (l ? l[w] : ~std::uint64_t{0});
+        }
+    }
+
+    // Sets the adversaries' own channels in the record of v (internal id): an adversary is
+    // reached in every world. `next` walks the sorted sources of the sweep.
+    void add_sources(std::size_t v, std::size_t& next, std::uint64_t* acc) const {
+        for (; next < sources_.size() && sources_[next].row == v; ++next)
+            for (std::size_t j = sources_[next].first; j < sources_[next].last; ++j) acc[j] = ~std::uint64_t{0};
+    }
+
+    // One sweep over the swept nodes for the channels [first, last); false if stopped.
+    bool sweep(std::size_t first, std::size_t last) {
+        first_channel_ = first;
+        last_channel_ = last;
+        record_ = (last - first) * W;
+        const std::size_t record = record_;
+        std::uint64_t* rows = scratch_.rows.data();
+        std::fill(rows + plan_.swept * record, rows + (plan_.swept + 1) * record, 0);  // the zero row
+        sources_.clear();
+        const std::size_t groups = plan_.groups;
+        for (std::size_t i = 0; i < plan_.adversaries.size(); ++i) {
+            const std::size_t row = plan_.row(plan_.adversaries[i]);
+            const std::size_t from = std::max(first, i * groups), to = std::min(last, (i + 1) * groups);
+            if (row < plan_.swept && from < to) sources_.push_back({row, (from - first) * W, (to - first) * W});
+        }
+        std::sort(sources_.begin(), sources_.end(), [](const Source& a, const Source& b) { return a.row < b.row; });
+        std::uint64_t acc[kRecordWords > W ? kRecordWords : W];
+        std::size_t next_source = 0, next_cycle = 0;
+        for (std::size_t v = 0; v < plan_.swept;) {
+            if ((v & 0x3FF) == 0 && stop_.load(std::memory_order_relaxed)) return false;
+            if (next_cycle < plan_.cycles.size() && plan_.cycles[next_cycle].first == v) {
+                const auto [begin, end] = plan_.cycles[next_cycle++];
+                settle_cycle(begin, end, next_source, acc);
+                v = end;
+                continue;
+            }
+            pull(v, acc);
+            add_sources(v, next_source, acc);
+            std::uint64_t* row = rows + v * record;
+            for (std::size_t j = 0; j < record; ++j) row[j] = acc[j];  // a few words: no memmove call
+            ++v;
         }
         return true;
     }
 
-    // Forgets the propagation: reached, pending and marks of every node it touched.
-    void clear_reached() {
-        for (NodeIndex v : scratch_.touched) {
-            std::uint64_t* r = reached(v);
-            std::uint64_t* p = pending(v);
-            for (int w = 0; w < W; ++w) r[w] = p[w] = 0;
-            const auto u = static_cast<std::size_t>(v);
-            scratch_.marks[u >> 6] = 0;
-            scratch_.summary[u >> 12] = 0;
+    // A cyclic component [begin, end): pulled again and again until nothing changes (each
+    // pass can only add worlds, so this ends after at most end - begin passes).
+    void settle_cycle(std::size_t begin, std::size_t end, std::size_t& next_source, std::uint64_t* acc) {
+        const std::size_t record = record_;
+        std::uint64_t* rows = scratch_.rows.data();
+        std::fill(rows + begin * record, rows + end * record, 0);
+        const std::size_t first_source = next_source;
+        for (bool changed = true; changed;) {
+            changed = false;
+            next_source = first_source;
+            for (std::size_t v = begin; v < end; ++v) {
+                pull(v, acc);
+                add_sources(v, next_source, acc);
+                std::uint64_t* row = rows + v * record;
+                if (!std::equal(acc, acc + record, row)) {
+                    std::copy(acc, acc + record, row);
+                    changed = true;
+                }
+            }
         }
-        scratch_.touched.clear();
     }
 
     static std::uint32_t popcount(const std::uint64_t* words) {
@@ -281,7 +242,7 @@ private:
         return n;
     }
 
-    // Per atomic class after its group's propagation: the worlds with X_d >= each level, and
+    // Per atomic class after the sweep of its group's channel: the worlds with X_d >= each level, and
     // the per-store and per-region counts.
     void tally_atom(ClassIndex d, std::uint32_t* counts) {
         std::uint64_t cumulative[W] = {};
@@ -334,14 +295,23 @@ private:
         }
     }
 
+    // Arcs ahead whose source records are prefetched while an arc is pulled.
+    static constexpr std::size_t kPrefetchArcs = 8;
+
+    struct Source {
+        std::size_t row, first, last;  // words [first, last) of the record of row
+    };
+
     const CompiledGraph& graph_;
     const Plan& plan_;
     Scratch& scratch_;
-    ArcCache& cache_;
+    LiveWords& live_;
     Tallies& tallies_;
     const std::atomic<bool>& stop_;
     Donor donor_;
     std::uint64_t first_word_ = 0;
+    std::size_t first_channel_ = 0, last_channel_ = 0, record_ = 0, channel_offset_ = 0;
+    std::vector<Source> sources_;
 };
 
 }  // namespace datareach::monte_carlo::detail

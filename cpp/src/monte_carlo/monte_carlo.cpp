@@ -1,6 +1,6 @@
 // Monte Carlo exposure (datareach/monte_carlo.hpp): one plan, one kernel per worker thread,
 // counts summed at the end. The block size is a template parameter so the kernel's word
-// loops are unrolled for each of the four sizes.
+// loops are unrolled for each of the four sizes; it is chosen from the plan.
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -23,9 +23,7 @@ using namespace monte_carlo;
 using namespace monte_carlo::detail;
 
 template <int W>
-ExposureTable run(const CompiledGraph& graph, const std::vector<NodeIndex>& adversaries,
-                  const MonteCarloOptions& options) {
-    const Plan plan = build_plan(graph, adversaries, options);
+ExposureTable run(const CompiledGraph& graph, const Plan& plan, const MonteCarloOptions& options) {
     const double z = stats::normal_quantile(0.5 + options.confidence / 2.0);
     const std::uint64_t block_worlds = 64 * W;
     const std::uint64_t total_blocks = total_blocks_for(options.samples, block_worlds);
@@ -40,7 +38,8 @@ ExposureTable run(const CompiledGraph& graph, const std::vector<NodeIndex>& adve
             threads, total_blocks, block_worlds, options,
             [&](unsigned t, std::uint64_t block, const std::atomic<bool>& stop) {
                 if (!scratch[t]) {
-                    scratch[t] = std::make_unique<Scratch>(plan, W);
+                    scratch[t] =
+                        std::make_unique<Scratch>(rows_words(plan, W), plan.arc_count(), plan.events.size(), W);
                     tallies[t] = std::make_unique<Tallies>(plan, W);
                 }
                 return Kernel<W>(graph, plan, *scratch[t], *tallies[t], stop).run_block(block);
@@ -64,11 +63,12 @@ ExposureTable monte_carlo_exposure(const CompiledGraph& graph, const std::vector
     for (NodeIndex a : adversaries)
         if (a < 0 || static_cast<std::size_t>(a) >= graph.node_count())
             throw ModelError("adversaries: no node #" + std::to_string(a));
-    switch (monte_carlo::detail::block_words_for(graph.node_count(), options)) {
-        case 1: return run<1>(graph, adversaries, options);
-        case 2: return run<2>(graph, adversaries, options);
-        case 4: return run<4>(graph, adversaries, options);
-        default: return run<8>(graph, adversaries, options);
+    const monte_carlo::detail::Plan plan = monte_carlo::detail::build_plan(graph, adversaries, options);
+    switch (monte_carlo::detail::block_words_for(plan.adversaries.size() * plan.groups, plan.arc_count(), options)) {
+        case 1: return run<1>(graph, plan, options);
+        case 2: return run<2>(graph, plan, options);
+        case 4: return run<4>(graph, plan, options);
+        default: return run<8>(graph, plan, options);
     }
 }
 

@@ -1,6 +1,6 @@
 // Building the plan of one Monte Carlo run (see plan.hpp). Linear in the graph; the kernel's
-// speed comes from the layout chosen here (topological renumbering, hot/cold arc data,
-// per-group admission bits).
+// speed comes from the layout chosen here (the swept nodes in topological order, in-arcs by
+// source, coin data in arrays, per-group admission bits).
 #include "plan.hpp"
 
 #include <algorithm>
@@ -18,7 +18,6 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
     plan.nodes = g.node_count();
     plan.adversaries = adversaries;
     plan.places = options.places;
-    const std::size_t arc_count = g.arc_count();
     const auto classes = static_cast<ClassIndex>(g.class_count());
 
     // Events.
@@ -27,103 +26,13 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
         plan.events[e] = {event_stream_key(options.seed, g.event_key(static_cast<std::int32_t>(e))),
                           BernoulliP::of(g.event_p(static_cast<std::int32_t>(e)))};
 
-    // Arcs.
-    if (plan.nodes > kTargetMask) throw ModelError("nodes: the Monte Carlo engine handles at most 2^29 nodes");
-    if (arc_count > std::numeric_limits<std::uint32_t>::max())
-        throw ModelError("access: the Monte Carlo engine handles at most 2^32 arcs");
-    std::vector<std::uint32_t> hot_by_arc(arc_count);
-    std::vector<ArcCold> cold_by_arc(arc_count);
-    const auto& requires_ = g.arc_requires();
-    const auto& filters = g.arc_classes();
-    for (std::size_t a = 0; a < arc_count; ++a) {
-        ArcCold& info = cold_by_arc[a];
-        const auto arc = static_cast<ArcIndex>(a);
-        info.stream = arc_stream_key(options.seed, g.arc_key(arc));
-        const BernoulliP p = BernoulliP::of(g.arc_p(arc));
-        info.mantissa = p.mantissa;
-        info.zero_bits = static_cast<std::int16_t>(p.zero_bits);
-        info.has_coin = !p.one;
-        bool dead = p.zero;
-        info.events_begin = static_cast<std::uint32_t>(plan.arc_events.size());
-        for (auto it = requires_.begin(a); it != requires_.end(a) && !dead; ++it) {
-            const auto& ev = plan.events[*it].p;
-            if (ev.zero)
-                dead = true;
-            else if (!ev.one && std::find(plan.arc_events.begin() + info.events_begin, plan.arc_events.end(), *it) ==
-                                    plan.arc_events.end())
-                plan.arc_events.push_back(*it);
-        }
-        if (dead) plan.arc_events.resize(info.events_begin);
-        info.events_count = static_cast<std::uint32_t>(plan.arc_events.size() - info.events_begin);
-        if (plan.arc_events.size() > std::numeric_limits<std::uint32_t>::max())
-            throw ModelError("access: too many required events for the Monte Carlo engine");
-        std::uint32_t hot = static_cast<std::uint32_t>(g.arc_target(arc));
-        if (filters.size(a)) hot |= kFiltered;
-        if (dead)
-            hot |= kDead;
-        else if (!p.one || info.events_count)
-            hot |= kRandom;
-        hot_by_arc[a] = hot;
-    }
+    plan.groups = g.filter_group_count();
+    lay_out_arcs(plan, g, options);
+    const std::size_t arc_count = plan.arc_count();
 
-    // Internal numbering: reverse postorder of an iterative DFS over arcs that can be live,
-    // from the adversaries first, then from every other node.
-    {
-        const std::size_t n = plan.nodes;
-        std::vector<std::uint8_t> seen(n, 0);
-        std::vector<NodeIndex> postorder;
-        postorder.reserve(n);
-        std::vector<std::pair<NodeIndex, ArcIndex>> stack;
-        auto search = [&](NodeIndex root) {
-            if (seen[root]) return;
-            seen[root] = 1;
-            stack.emplace_back(root, g.out_begin(root));
-            while (!stack.empty()) {
-                auto& [v, next] = stack.back();
-                if (next < g.out_end(v)) {
-                    const std::uint32_t hot = hot_by_arc[next++];
-                    const auto t = static_cast<NodeIndex>(hot & kTargetMask);
-                    if (!(hot & kDead) && !seen[t]) {
-                        seen[t] = 1;
-                        stack.emplace_back(t, g.out_begin(t));
-                    }
-                } else {
-                    postorder.push_back(v);
-                    stack.pop_back();
-                }
-            }
-        };
-        for (NodeIndex a : adversaries) search(a);
-        for (std::size_t v = 0; v < n; ++v) search(static_cast<NodeIndex>(v));
-        plan.rank.assign(n, 0);
-        for (std::size_t i = 0; i < n; ++i) plan.rank[postorder[n - 1 - i]] = static_cast<NodeIndex>(i);
-        plan.row_start.assign(n + 1, 0);
-        plan.arc_hot.reserve(arc_count);
-        plan.arc_cold.reserve(arc_count);
-        plan.arc_original.reserve(arc_count);
-        for (std::size_t i = 0; i < n; ++i) {
-            const NodeIndex v = postorder[n - 1 - i];
-            for (ArcIndex a = g.out_begin(v); a < g.out_end(v); ++a) {
-                const std::uint32_t hot = hot_by_arc[a];
-                plan.arc_hot.push_back((hot & ~kTargetMask) | static_cast<std::uint32_t>(plan.rank[hot & kTargetMask]));
-                plan.arc_cold.push_back(cold_by_arc[a]);
-                plan.arc_original.push_back(static_cast<std::uint32_t>(a));
-            }
-            plan.row_start[i + 1] = plan.arc_hot.size();
-        }
-    }
-
-    // Per filter group: its stores, in internal ids.
-    const auto& presence = g.presence_stores();
-    for (std::size_t group = 0; group < g.filter_group_count(); ++group) {
-        std::vector<std::int32_t> group_stores;
-        for (ClassIndex d : g.filter_groups().row(group))
-            for (NodeIndex store : presence.row(d)) group_stores.push_back(plan.rank[store]);
-        std::sort(group_stores.begin(), group_stores.end());
-        group_stores.erase(std::unique(group_stores.begin(), group_stores.end()), group_stores.end());
-        plan.group_stores.push_row(group_stores);
-    }
     const std::size_t groups = g.filter_group_count();
+    const auto& filters = g.arc_classes();
+    const auto& presence = g.presence_stores();
     plan.admit_words = (arc_count + 63) / 64;
     if (groups * plan.admit_words <= kMaxAdmitWords) {
         plan.group_admits.assign(groups * plan.admit_words, 0);
@@ -152,14 +61,14 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
                 if (i) plan.level_entry_begin.push_back(static_cast<std::int64_t>(plan.level_entry_store.size()));
                 plan.atom_level_share.push_back(shares[entries[i]]);
             }
-            plan.level_entry_store.push_back(plan.rank[presence.values[entries[i]]]);
+            plan.level_entry_store.push_back(static_cast<std::uint32_t>(plan.row(presence.values[entries[i]])));
         }
         if (!entries.empty())
             plan.level_entry_begin.push_back(static_cast<std::int64_t>(plan.level_entry_store.size()));
     }
     plan.atom_level_begin[classes] = static_cast<std::int64_t>(plan.atom_level_share.size());
     plan.entry_node.reserve(presence.values.size());
-    for (auto s : presence.values) plan.entry_node.push_back(plan.rank[s]);
+    for (auto s : presence.values) plan.entry_node.push_back(static_cast<std::uint32_t>(plan.row(s)));
 
     // Class levels.
     const auto& atoms = g.class_atoms();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "datareach/compiled_graph.hpp"
@@ -14,26 +15,29 @@
 
 namespace datareach::monte_carlo::detail {
 
-// The hot word of an arc, read on every scan: its target and three flags. The rest of what
-// drawing its mask needs is in ArcCold, read only when the mask is drawn.
-constexpr std::uint32_t kTargetMask = (std::uint32_t{1} << 29) - 1;
-constexpr std::uint32_t kDead = std::uint32_t{1} << 29;      // never live (p = 0 or an event with p = 0)
+// The word of a plan arc read on every sweep: its source (an internal id) and two flags.
+// Arcs that are never live (p = 0 or an event with p = 0) are left out of the plan.
+constexpr std::uint32_t kNodeMask = (std::uint32_t{1} << 29) - 1;
 constexpr std::uint32_t kFiltered = std::uint32_t{1} << 30;  // has a class filter
-constexpr std::uint32_t kRandom = std::uint32_t{1} << 31;    // neither dead nor certain: needs a mask
+constexpr std::uint32_t kRandom = std::uint32_t{1} << 31;    // not certain: its live words are drawn
 
-struct ArcCold {
-    std::uint64_t stream;        // arc_stream_key(seed, arc_key)
-    std::uint64_t mantissa;      // BernoulliP of the arc's own p
-    std::uint32_t events_begin;  // random events (0 < p < 1) it requires, in Plan::arc_events
-    std::uint32_t events_count;
-    std::int16_t zero_bits;
-    std::uint8_t has_coin;  // p < 1
-};
+// An arc's own coin: p's bits (BernoulliP) or none (p = 1), and its stream.
+constexpr std::int32_t kNoCoin = -1;  // in Plan::arc_zero_bits
 
 enum : std::uint8_t { kNever = 1, kAlways = 2, kFixedShare = 4 };
 
 // At most this many words (64 MiB) of per-group admission bits.
 constexpr std::size_t kMaxAdmitWords = std::size_t{1} << 23;
+
+// Which live words a graph draws itself in each block, and which it copies from another
+// graph's (the base of a comparison): copies hold (arc, donor arc) pairs of arcs with the same
+// coin stream, p and random events (same key, same seed: the same words). Lists ascend.
+struct DrawList {
+    std::vector<std::uint32_t> coin_arcs;        // arcs with a coin and no random event
+    std::vector<std::uint32_t> event_arcs;       // arcs requiring random events
+    std::vector<std::uint32_t> event_coin_arcs;  // those of them with a coin too
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> copies;
+};
 
 struct EventInfo {
     std::uint64_t stream;
@@ -43,27 +47,48 @@ struct EventInfo {
 // Everything fixed for one run: per-arc kernel data, class groups, share levels, the layout
 // of the count arrays.
 //
-// The kernel works on its own copy of the graph with the nodes renumbered ("internal" ids)
-// in the reverse postorder of a depth-first search over the arcs that can be live, started
-// from the adversaries. That order is topological on the strongly connected components, so a
-// sweep over the marked nodes in id order pushes worlds down a DAG in one pass, and sweeps
-// walk memory mostly sequentially. Arcs are identified by their keys, so renumbering changes
-// no random number.
+// The kernel works on its own copy of the graph ("internal" ids), reduced to the nodes that
+// matter: those some adversary may reach and from which some store holding a class may be
+// reached (the "swept" nodes, internal ids 0 .. swept - 1). They are numbered in a
+// topological order of their strongly connected components (the nodes of a component
+// consecutive), so that one sweep in id order, each node pulling the worlds of its sources
+// along its in-arcs, reaches the fixpoint; only components with a cycle are iterated. The
+// in-arcs of a node are consecutive plan arcs, by source. Arcs are identified by their
+// keys, so renumbering changes no random number.
 struct Plan {
     std::size_t nodes = 0;
+    std::size_t swept = 0;                    // nodes 0 .. swept - 1 are swept; the others are never reached
+    std::size_t groups = 0;                   // filter groups of the graph (channels: adversaries x groups)
     std::vector<NodeIndex> adversaries;       // model node ids
     std::vector<NodeIndex> rank;              // model node id -> internal id
-    std::vector<std::uint64_t> row_start;     // internal CSR: out-arcs of internal node r
-    std::vector<std::uint32_t> arc_hot;       // per internal arc: internal target | flags
-    std::vector<ArcCold> arc_cold;            // per internal arc
-    std::vector<std::uint32_t> arc_original;  // per internal arc: its compiled arc index
+    std::vector<std::uint64_t> in_start;      // per swept node (+1): its in-arcs among the plan arcs
+    std::vector<std::uint32_t> arc_hot;       // per plan arc: internal source | flags
+    std::vector<std::uint32_t> arc_original;  // per plan arc: its compiled arc index
+    // Cyclic components: [first, last) of internal ids, ascending (every other swept node is a
+    // component of its own without a loop).
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> cycles;
+
+    // Per plan arc, what drawing its live words needs (arrays, read many at a time): the
+    // stream of its coin, p's bits (arc_zero_bits == kNoCoin: no coin, p = 1), and the random
+    // events (0 < p < 1) it requires, plan.arc_events[arc_events_begin[k] .. [k + 1]).
+    std::vector<std::uint64_t> arc_stream;
+    std::vector<std::uint64_t> arc_mantissa;
+    std::vector<std::int32_t> arc_zero_bits;
+    std::vector<std::uint32_t> arc_events_begin;  // plan arcs + 1
     std::vector<std::int32_t> arc_events;
     std::vector<EventInfo> events;
+    // What a block draws for this plan (all of it: the plan copies nothing).
+    DrawList draws;
 
-    // Per filter group of the compiled graph (one propagation each): the stores holding some
-    // class of the group, once each (internal ids).
-    RaggedIndex group_stores;  // the stores holding some class of the group, once each (internal)
-    // Per group, a bit per arc: admits the group (only consulted for filtered arcs). Empty
+    std::size_t arc_count() const { return arc_hot.size(); }
+    // The row of the kernel's node records holding model node v's worlds: the zero row
+    // (`swept`) for a node never swept.
+    std::size_t row(NodeIndex v) const {
+        const auto r = static_cast<std::size_t>(rank[v]);
+        return r < swept ? r : swept;
+    }
+
+    // Per group, a bit per plan arc: admits the group (only consulted for filtered arcs). Empty
     // when it would exceed kMaxAdmitWords; the kernel then searches the filter row.
     std::vector<std::uint64_t> group_admits;
     std::size_t admit_words = 0;
@@ -71,9 +96,9 @@ struct Plan {
     // Share levels of each atomic class, descending: level k holds the stores with that share.
     std::vector<std::int64_t> atom_level_begin;  // per class (+1); empty range for composites
     std::vector<double> atom_level_share;
-    std::vector<std::int64_t> level_entry_begin;  // per atom level (+1), into level_entry_store
-    std::vector<NodeIndex> level_entry_store;     // internal ids
-    std::vector<NodeIndex> entry_node;            // per presence entry: its store, internal id
+    std::vector<std::int64_t> level_entry_begin;   // per atom level (+1), into level_entry_store
+    std::vector<std::uint32_t> level_entry_store;  // rows (Plan::row)
+    std::vector<std::uint32_t> entry_node;         // per presence entry: its store's row
 
     // Class levels: the distinct values X_c can take (> 0), descending, and for each the atom
     // level of every component at or above it (X_c >= l iff every component has X_d >= l).
@@ -103,7 +128,7 @@ struct Plan {
     std::vector<std::uint8_t> place_known;  // adversaries x (entries + slots): kNever | kAlways
 };
 
-// Does internal arc k admit the classes of `group`? (Only asked of filtered arcs.)
+// Does plan arc k admit the classes of `group`? (Only asked of filtered arcs.)
 inline bool admits_group(const Plan& plan, const CompiledGraph& g, std::size_t k, std::size_t group) {
     if (!plan.group_admits.empty()) return (plan.group_admits[group * plan.admit_words + k / 64] >> (k % 64)) & 1;
     const auto& f = g.arc_classes();
@@ -113,6 +138,9 @@ inline bool admits_group(const Plan& plan, const CompiledGraph& g, std::size_t k
 
 // The plan of one graph and its adversaries (model node ids, checked by the caller).
 Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversaries, const MonteCarloOptions& options);
+
+// Fills the swept nodes, their order and the plan arcs with their coins (sweep_order.cpp).
+void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& options);
 
 // Fills class_known, class_top and place_known (settle.cpp).
 void settle(Plan& plan, const CompiledGraph& g);

@@ -1,12 +1,13 @@
 // Per-thread memory of the Monte Carlo kernel, allocated once per worker and reused across
-// blocks (and across graphs in a comparison): world masks per node, the cache of live masks
-// drawn in the current block, and the integer tallies that make results deterministic.
+// blocks (and across graphs in a comparison): world masks per node and channel, the live
+// words drawn for the current block, and the integer tallies that make results deterministic.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <utility>
 #include <vector>
 
 #include "plan.hpp"
@@ -32,76 +33,45 @@ private:
     std::unique_ptr<std::uint64_t[], Delete> data_;
 };
 
-// At most this many cached mask words per thread (128 MiB); larger models share slots.
-constexpr std::size_t kMaxCachedMaskWords = std::size_t{1} << 24;
+// A node record holds the worlds of at most this many words (channels x block words) in one
+// sweep: 128 bytes, two cache lines.
+constexpr std::size_t kRecordWords = 16;
 
-// A direct-mapped cache of the live masks drawn in one block of one graph: arc a lives in
-// slot a & slot_mask, tagged (epoch << 32) | a. Dense (one slot per arc) up to a memory cap;
-// beyond it colliding arcs are simply drawn again (the same words: counter-based). Every
-// evaluation of a block starts a new epoch. Per thread, reused across blocks.
-struct ArcCache {
-    std::vector<std::uint64_t> arc_tag;
-    AlignedWords arc_mask;  // per slot: W words
-    std::size_t slot_mask = 0;
-    std::vector<std::uint32_t> event_stamp;
-    std::vector<std::uint64_t> event_mask;
-    std::uint32_t epoch = 0;
+// The channels one sweep carries: (adversary, filter group) pairs, as many as fit a record.
+inline std::size_t channel_batch(std::size_t channels, unsigned words) {
+    return std::max<std::size_t>(1, std::min<std::size_t>(channels, kRecordWords / words));
+}
 
-    ArcCache(std::size_t arcs, std::size_t events, unsigned words) {
-        std::size_t slots = 1;
-        while (slots < arcs && slots * words < kMaxCachedMaskWords) slots *= 2;
-        slot_mask = slots - 1;
-        arc_tag.assign(slots, 0);
-        arc_mask = AlignedWords(slots * words);
-        event_stamp.assign(events, 0);
-        event_mask.assign(events * words, 0);
-    }
+// The live words of one graph in one block, drawn ahead of its sweeps: per plan arc W words,
+// the worlds in which it is live (read for random arcs only), and per event W words.
+struct LiveWords {
+    AlignedWords arc;
+    std::vector<std::uint64_t> event;
 
-    void next_epoch() {
-        if (++epoch == 0) {  // wrapped after 2^32 evaluations: forget every stamp
-            std::fill(arc_tag.begin(), arc_tag.end(), 0);
-            std::fill(event_stamp.begin(), event_stamp.end(), 0);
-            epoch = 1;
-        }
-    }
-
-    // The mask of arc a if drawn in the current epoch, else null.
-    const std::uint64_t* find(std::size_t a, unsigned words) const {
-        const std::size_t slot = a & slot_mask;
-        return arc_tag[slot] == ((static_cast<std::uint64_t>(epoch) << 32) | a) ? arc_mask.data() + slot * words
-                                                                                : nullptr;
-    }
+    LiveWords(std::size_t arcs, std::size_t events, unsigned words) : arc(arcs * words), event(events * words, 0) {}
 };
 
 // Per-thread scratch of the kernel, reused across blocks and segments, and across graphs
 // (a comparison evaluates its graphs one after another on each block): sized for the largest.
 struct Scratch {
-    AlignedWords reached;                // per node: W words, the worlds in which it is reached
-    AlignedWords pending;                // per node: W words reached but not yet pushed on
-    std::vector<std::uint64_t> marks;    // per node: a bit, it has pending worlds
-    std::vector<std::uint64_t> summary;  // per word of marks: a bit, the word is non-zero
-    std::vector<std::uint8_t> watched;   // stores of the group being propagated
-    std::vector<NodeIndex> touched;      // nodes reached in the current propagation
-    ArcCache cache;                      // the live masks of the graph being evaluated
+    AlignedWords rows;  // per swept node (+ a zero row): the worlds it is reached in, per channel
+    LiveWords live;     // the live words of the graph being evaluated
 
-    Scratch(std::size_t nodes, std::size_t arcs, std::size_t events, unsigned words) : cache(arcs, events, words) {
-        reached = AlignedWords(nodes * words);
-        pending = AlignedWords(nodes * words);
-        marks.assign(nodes / 64 + 1, 0);
-        summary.assign(marks.size() / 64 + 1, 0);
-        watched.assign(nodes, 0);
-    }
-    explicit Scratch(const Plan& plan, unsigned words)
-        : Scratch(plan.nodes, plan.arc_hot.size(), plan.events.size(), words) {}
+    // rows_words: (swept nodes + 1) x record words of the largest graph.
+    Scratch(std::size_t rows_words, std::size_t arcs, std::size_t events, unsigned words)
+        : rows(rows_words), live(arcs, events, words) {}
 };
 
-// Masks another graph drew in the same block (the same global worlds) that this graph may
-// copy instead of drawing: arc[k] is, for internal arc k of this graph, the internal arc of
-// the donor graph with the same coin stream, p and random events (same key, same seed: the
-// same mask), or -1.
+// The record words of a plan's sweeps and the words of its rows.
+inline std::size_t record_words(const Plan& plan, unsigned words) {
+    return channel_batch(plan.adversaries.size() * plan.groups, words) * words;
+}
+inline std::size_t rows_words(const Plan& plan, unsigned words) { return (plan.swept + 1) * record_words(plan, words); }
+
+// Live words another graph drew in the same block that this graph copies instead of drawing.
 struct Donor {
-    const ArcCache* cache = nullptr;
-    const std::int32_t* arc = nullptr;
+    const LiveWords* live = nullptr;
+    const DrawList* draws = nullptr;  // this graph's own draws and its copies
 };
 
 // Per-thread counts of one graph: the block being evaluated and the running sums.

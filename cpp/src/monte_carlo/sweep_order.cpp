@@ -1,0 +1,207 @@
+// The plan's graph laid out for the sweep (plan.hpp): which nodes matter, a topological order
+// of their strongly connected components, and the in-arcs of every swept node with what
+// drawing their live words needs. Linear in the graph.
+#include <algorithm>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "datareach/errors.hpp"
+#include "plan.hpp"
+
+namespace datareach::monte_carlo::detail {
+
+namespace {
+
+// What one compiled arc is for the kernel.
+struct ArcKind {
+    BernoulliP p;
+    bool dead = false;                 // never live
+    std::vector<std::int32_t> events;  // the random events it requires, once each
+};
+
+ArcKind kind_of(const CompiledGraph& g, const Plan& plan, ArcIndex arc) {
+    ArcKind kind;
+    kind.p = BernoulliP::of(g.arc_p(arc));
+    kind.dead = kind.p.zero;
+    const auto& requires_ = g.arc_requires();
+    const auto a = static_cast<std::size_t>(arc);
+    for (auto it = requires_.begin(a); it != requires_.end(a) && !kind.dead; ++it) {
+        const BernoulliP& ev = plan.events[static_cast<std::size_t>(*it)].p;
+        if (ev.zero)
+            kind.dead = true;
+        else if (!ev.one && std::find(kind.events.begin(), kind.events.end(), *it) == kind.events.end())
+            kind.events.push_back(*it);
+    }
+    if (kind.dead) kind.events.clear();
+    return kind;
+}
+
+// The nodes reached from `roots` along the arcs that can be live, forward (out-arcs) or
+// backward (in-arcs).
+std::vector<std::uint8_t> reached_from(const CompiledGraph& g, const std::vector<std::uint8_t>& possible,
+                                       const std::vector<NodeIndex>& roots, bool forward) {
+    std::vector<std::uint8_t> seen(g.node_count(), 0);
+    std::vector<NodeIndex> stack;
+    for (NodeIndex r : roots)
+        if (!seen[r]) {
+            seen[r] = 1;
+            stack.push_back(r);
+        }
+    while (!stack.empty()) {
+        const NodeIndex v = stack.back();
+        stack.pop_back();
+        const ArcIndex first = forward ? g.out_begin(v) : g.in_begin(v), last = forward ? g.out_end(v) : g.in_end(v);
+        for (ArcIndex i = first; i < last; ++i) {
+            const ArcIndex arc = forward ? i : g.in_arc(i);
+            if (!possible[arc]) continue;
+            const NodeIndex next = forward ? g.arc_target(arc) : g.arc_source(arc);
+            if (!seen[next]) {
+                seen[next] = 1;
+                stack.push_back(next);
+            }
+        }
+    }
+    return seen;
+}
+
+// The strongly connected components of the swept nodes (Tarjan's algorithm, iterative), in a
+// topological order: every arc between two components runs from an earlier to a later one.
+// Searches start at the adversaries, so the order follows their searches (reverse postorder
+// on a graph without cycles) and sweeps walk memory mostly forward.
+std::vector<std::vector<NodeIndex>> components_in_order(const CompiledGraph& g,
+                                                        const std::vector<std::uint8_t>& possible,
+                                                        const std::vector<std::uint8_t>& swept,
+                                                        const std::vector<NodeIndex>& roots) {
+    const std::size_t n = g.node_count();
+    constexpr std::int32_t kUnvisited = -1;
+    std::vector<std::int32_t> index(n, kUnvisited), low(n, 0);
+    std::vector<std::uint8_t> on_stack(n, 0);
+    std::vector<NodeIndex> stack;
+    std::vector<std::pair<NodeIndex, ArcIndex>> frames;
+    std::vector<std::vector<NodeIndex>> components;  // sinks first
+    std::int32_t counter = 0;
+    auto visit = [&](NodeIndex v) {
+        index[v] = low[v] = counter++;
+        stack.push_back(v);
+        on_stack[v] = 1;
+        frames.emplace_back(v, g.out_begin(v));
+    };
+    auto search = [&](NodeIndex root) {
+        if (!swept[root] || index[root] != kUnvisited) return;
+        visit(root);
+        while (!frames.empty()) {
+            auto& [v, next] = frames.back();
+            if (next < g.out_end(v)) {
+                const ArcIndex arc = next++;
+                const NodeIndex t = g.arc_target(arc);
+                if (!possible[arc] || !swept[t]) continue;
+                if (index[t] == kUnvisited)
+                    visit(t);  // invalidates v and next: the loop reads the new top
+                else if (on_stack[t])
+                    low[v] = std::min(low[v], index[t]);
+                continue;
+            }
+            const NodeIndex done = v;
+            frames.pop_back();
+            if (!frames.empty()) low[frames.back().first] = std::min(low[frames.back().first], low[done]);
+            if (low[done] == index[done]) {
+                std::vector<NodeIndex> component;
+                NodeIndex w;
+                do {
+                    w = stack.back();
+                    stack.pop_back();
+                    on_stack[w] = 0;
+                    component.push_back(w);
+                } while (w != done);
+                std::reverse(component.begin(), component.end());
+                components.push_back(std::move(component));
+            }
+        }
+    };
+    for (NodeIndex r : roots) search(r);
+    for (std::size_t v = 0; v < n; ++v) search(static_cast<NodeIndex>(v));
+    std::reverse(components.begin(), components.end());
+    return components;
+}
+
+}  // namespace
+
+void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& options) {
+    const std::size_t n = g.node_count(), arc_count = g.arc_count();
+    if (n > kNodeMask) throw ModelError("nodes: the Monte Carlo engine handles at most 2^29 nodes");
+    if (arc_count > std::numeric_limits<std::uint32_t>::max())
+        throw ModelError("access: the Monte Carlo engine handles at most 2^32 arcs");
+
+    std::vector<std::uint8_t> possible(arc_count);
+    for (std::size_t a = 0; a < arc_count; ++a) {
+        const auto arc = static_cast<ArcIndex>(a);
+        bool dead = !(g.arc_p(arc) > 0.0);
+        const auto& requires_ = g.arc_requires();
+        for (auto it = requires_.begin(a); it != requires_.end(a) && !dead; ++it)
+            dead = plan.events[static_cast<std::size_t>(*it)].p.zero;
+        possible[a] = !dead;
+    }
+    // Swept: reachable from an adversary and reaching a store that holds some class.
+    std::vector<NodeIndex> stores(g.presence_stores().values.begin(), g.presence_stores().values.end());
+    std::vector<std::uint8_t> swept = reached_from(g, possible, plan.adversaries, true);
+    const std::vector<std::uint8_t> to_store = reached_from(g, possible, stores, false);
+    for (std::size_t v = 0; v < n; ++v) swept[v] = swept[v] && to_store[v];
+
+    const auto components = components_in_order(g, possible, swept, plan.adversaries);
+    plan.rank.assign(n, 0);
+    std::vector<NodeIndex> order;
+    order.reserve(n);
+    for (const auto& component : components) {
+        if (component.size() > 1)
+            plan.cycles.emplace_back(static_cast<std::uint32_t>(order.size()),
+                                     static_cast<std::uint32_t>(order.size() + component.size()));
+        order.insert(order.end(), component.begin(), component.end());
+    }
+    plan.swept = order.size();
+    for (std::size_t v = 0; v < n; ++v)
+        if (!swept[v]) order.push_back(static_cast<NodeIndex>(v));
+    for (std::size_t i = 0; i < n; ++i) plan.rank[order[i]] = static_cast<NodeIndex>(i);
+
+    // The in-arcs of every swept node, by source.
+    const auto& filters = g.arc_classes();
+    plan.in_start.assign(plan.swept + 1, 0);
+    plan.arc_events_begin.push_back(0);
+    std::vector<std::pair<NodeIndex, ArcIndex>> in_arcs;
+    for (std::size_t i = 0; i < plan.swept; ++i) {
+        const NodeIndex v = order[i];
+        in_arcs.clear();
+        for (ArcIndex j = g.in_begin(v); j < g.in_end(v); ++j) {
+            const ArcIndex arc = g.in_arc(j);
+            const NodeIndex source = g.arc_source(arc);
+            if (possible[arc] && swept[source] && source != v) in_arcs.emplace_back(plan.rank[source], arc);
+        }
+        std::sort(in_arcs.begin(), in_arcs.end());
+        for (const auto& [source, arc] : in_arcs) {
+            const ArcKind kind = kind_of(g, plan, arc);
+            const auto k = static_cast<std::uint32_t>(plan.arc_hot.size());
+            std::uint32_t hot = static_cast<std::uint32_t>(source);
+            if (filters.size(static_cast<std::size_t>(arc))) hot |= kFiltered;
+            if (!kind.p.one || !kind.events.empty()) hot |= kRandom;
+            plan.arc_hot.push_back(hot);
+            plan.arc_original.push_back(static_cast<std::uint32_t>(arc));
+            plan.arc_stream.push_back(arc_stream_key(options.seed, g.arc_key(arc)));
+            plan.arc_mantissa.push_back(kind.p.mantissa);
+            plan.arc_zero_bits.push_back(kind.p.one ? kNoCoin : kind.p.zero_bits);
+            plan.arc_events.insert(plan.arc_events.end(), kind.events.begin(), kind.events.end());
+            if (plan.arc_events.size() > std::numeric_limits<std::uint32_t>::max())
+                throw ModelError("access: too many required events for the Monte Carlo engine");
+            plan.arc_events_begin.push_back(static_cast<std::uint32_t>(plan.arc_events.size()));
+            DrawList& draws = plan.draws;
+            if (kind.events.empty()) {
+                if (!kind.p.one) draws.coin_arcs.push_back(k);
+            } else {
+                draws.event_arcs.push_back(k);
+                if (!kind.p.one) draws.event_coin_arcs.push_back(k);
+            }
+        }
+        plan.in_start[i + 1] = plan.arc_hot.size();
+    }
+}
+
+}  // namespace datareach::monte_carlo::detail
