@@ -314,6 +314,16 @@ def test_an_unreachable_scheduler_fails_in_seconds(
     assert "Traceback" not in error
 
 
+def test_a_scheduler_without_dask_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # what an import then finds: none
+    assert main(["analyze", str(TEXAS), "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert capsys.readouterr().err == (
+        "datareach: error: --scheduler: a Dask scheduler needs dask.distributed: pip install 'datareach[dask]'\n"
+    )
+
+
 @pytest.mark.parametrize("command", ["compare", "analyze"])
 def test_bad_tasks_fail_before_any_file_or_scheduler(
     command: str, variants: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
