@@ -1,9 +1,10 @@
 """Shared fixtures: the scenario of docs/design.md §3 as YAML text, as a mapping and as a
-model built with the builder methods."""
+model built with the builder methods; a Dask cluster of worker processes."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -92,3 +93,15 @@ def build_example() -> dr.Model:
 def example() -> dr.Model:
     """The example scenario built with the builder methods (a fresh model)."""
     return build_example()
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """A Dask client of a local cluster of two worker processes, one thread each (its
+    scheduler's address: ``cluster.scheduler.address``)."""
+    from dask import distributed
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
+        with distributed.Client(local) as client:
+            assert len(client.scheduler_info()["workers"]) == 2
+            yield client

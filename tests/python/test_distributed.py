@@ -25,17 +25,6 @@ C = dr.changes
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    """A Dask client of a local cluster of two worker processes, one thread each."""
-    from dask import distributed
-
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
-        with distributed.Client(local) as client:
-            assert len(client.scheduler_info()["workers"]) == 2
-            yield client
-
-
-@pytest.fixture(scope="module")
 def pool() -> Iterator[ProcessPoolExecutor]:
     with ProcessPoolExecutor(max_workers=2) as executor:
         yield executor

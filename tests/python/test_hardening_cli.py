@@ -1,6 +1,7 @@
 """The ``datareach`` command as a Unix tool: a closed pipe and Ctrl-C end it quietly with
 the conventional exit codes, ``--version``, one number format per column kind, strict and
-complete JSON, errors naming the file or flag, an unreachable scheduler failing in seconds,
+complete JSON, errors naming the file or flag, an unreachable scheduler failing in seconds
+(every command taking ``--scheduler``) and a bad ``--tasks`` before connecting,
 and a tolerance honoured or reported."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 import datareach as dr
 from datareach.cli import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, main
 from datareach.cli.output import amount, format_table, probability, strict_json
+from datareach.cli.scheduler import SCHEDULER_CONNECT_TIMEOUT
 
 PACKAGE_ROOT = Path(dr.__file__).resolve().parents[1]
 TEXAS = dr.examples.path("project_texas")
@@ -295,17 +297,50 @@ def _closed_port() -> int:
     return port
 
 
+@pytest.mark.parametrize("command", ["sweep", "compare", "analyze"])
 def test_an_unreachable_scheduler_fails_in_seconds(
-    variants: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+    command: str, variants: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pytest.importorskip("dask.distributed")
     base, good, _ = variants
+    files = [str(base)] if command == "analyze" else [str(base), str(good)]
     started = time.monotonic()
-    code = main(["sweep", str(base), str(good), "--scheduler", f"tcp://127.0.0.1:{_closed_port()}"])
+    code = main([command, *files, "--scheduler", f"tcp://127.0.0.1:{_closed_port()}"])
     took = time.monotonic() - started
-    assert code == 2 and took < 15, took
+    # The connection gives up after SCHEDULER_CONNECT_TIMEOUT (5 s); without it Dask waits
+    # 30 s. The bound sits between the two with room for a loaded machine.
+    assert code == 2 and took < 20, took
     error = capsys.readouterr().err
     assert error.startswith("datareach: error: --scheduler: cannot reach the Dask scheduler") and error.count("\n") == 1
+    assert "Traceback" not in error
+
+
+def test_a_scheduler_without_dask_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # what an import then finds: none
+    assert main(["analyze", str(TEXAS), "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert capsys.readouterr().err == (
+        "datareach: error: --scheduler: a Dask scheduler needs dask.distributed: pip install 'datareach[dask]'\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["compare", "analyze"])
+def test_bad_tasks_fail_before_any_file_or_scheduler(
+    command: str, variants: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, good, _ = variants
+    files = [str(base)] if command == "analyze" else [str(base), str(good)]
+    unreachable = ["--scheduler", f"tcp://127.0.0.1:{_closed_port()}"]
+    for flags, message in (
+        (["--tasks", "4"], "--tasks: splits a run over a Dask cluster; give --scheduler too"),
+        (["--tasks", "0", *unreachable], "--tasks: expected an integer from 1 to 100,000, got 0"),
+        (["--tasks", "100001", *unreachable], "--tasks: expected an integer from 1 to 100,000, got 100001"),
+    ):
+        started = time.monotonic()
+        assert main([command, *files, "--method", "monte_carlo", *flags]) == 2
+        # Refused before connecting: an unreachable scheduler would take its 5 s timeout.
+        assert time.monotonic() - started < SCHEDULER_CONNECT_TIMEOUT
+        assert capsys.readouterr().err == f"datareach: error: {message}\n"
 
 
 # --- tolerance ------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     Sampler: TypeAlias = _core.ExposureSampler | _core.ComparisonSampler
 
-__all__ = ["MAX_TASKS", "QUANTUM", "Sampling", "Spread", "split", "spread_of"]
+__all__ = ["MAX_TASKS", "QUANTUM", "Sampling", "Spread", "check_tasks", "split", "spread_of"]
 
 # Worlds per quantum: a run draws whole quanta, and a task counts whole quanta.
 QUANTUM = 512
@@ -188,15 +188,20 @@ class Spread:
         return total
 
 
+def check_tasks(tasks: Any) -> None:
+    """A ModelError at ``tasks`` unless it is None or an integer from 1 to ``MAX_TASKS``."""
+    if tasks is None:
+        return
+    if isinstance(tasks, bool) or not isinstance(tasks, (int, np.integer)) or not 1 <= tasks <= MAX_TASKS:
+        raise ModelError(f"expected an integer from 1 to {MAX_TASKS:,}, got {shown(tasks)}", where="tasks")
+
+
 def spread_of(executor: Any, tasks: Any) -> Spread | None:
     """The checked ``executor`` and ``tasks`` arguments of an analysis: None for a serial run
     (no executor; ``tasks`` without one is refused), else the Spread (``tasks`` default: the
     executor's worker count)."""
     check_executor(executor)
-    if tasks is not None and (isinstance(tasks, bool) or not isinstance(tasks, (int, np.integer))):
-        raise ModelError(f"expected an integer from 1 to {MAX_TASKS:,}, got {shown(tasks)}", where="tasks")
-    if tasks is not None and not 1 <= tasks <= MAX_TASKS:
-        raise ModelError(f"expected an integer from 1 to {MAX_TASKS:,}, got {shown(tasks)}", where="tasks")
+    check_tasks(tasks)
     if executor is None:
         if tasks is not None:
             raise ModelError("tasks split a run over an executor; give executor= too", where="tasks")

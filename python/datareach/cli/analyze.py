@@ -1,4 +1,5 @@
-"""``datareach analyze``: exposure scores of a scenario file (exact or Monte Carlo)."""
+"""``datareach analyze``: exposure scores of a scenario file (exact or Monte Carlo, in this
+process or spread over a Dask cluster)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from .options import add_analysis_options, add_request_options, analysis_options
 from .output import interval, load, print_frame, write_json
+from .scheduler import add_scheduler_option, scheduling
 
 __all__ = ["register"]
 
@@ -15,8 +17,10 @@ def _run(args: argparse.Namespace) -> int:
     from ..analysis import analyze
 
     options = analysis_options(args)
+    run_on = scheduling(args)
     model = load(args.file, args)
-    result = analyze(model, args.adversary or None, options)
+    with run_on.keywords() as spread:
+        result = analyze(model, args.adversary or None, options, **spread)
     if args.json:
         write_json(result)
         return 0
@@ -39,6 +43,7 @@ def register(commands: Any) -> None:
     add_analysis_options(
         parser,
         tolerance_help="sample until every interval half-width <= T",
-        threads_help="threads (default: all cores)",
+        threads_help="threads (default: all cores; 1 per task with --scheduler)",
     )
+    add_scheduler_option(parser, default="this process", tasks=True)
     parser.set_defaults(run=_run)

@@ -1,6 +1,6 @@
 """``datareach compare`` and ``datareach sweep``: a base scenario against variant files, on
-common random numbers (compare: in this process; sweep: one variant per worker process, or
-on a Dask cluster)."""
+common random numbers (compare: in this process, or its worlds spread over a Dask cluster;
+sweep: one variant per worker process, or on a Dask cluster)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ..analysis._requests import within
 from ..errors import ModelError
 from .options import add_analysis_options, add_request_options, analysis_options
 from .output import difference, load, print_frame, write_json
+from .scheduler import add_scheduler_option, connect, scheduling
 
 if TYPE_CHECKING:
     from ..changes import Change
@@ -86,12 +87,19 @@ def _compare(args: argparse.Namespace) -> int:
     from ..analysis import compare
 
     options = analysis_options(args)
+    run_on = scheduling(args)
     base = load(args.base, args)
     variants = [_load_variant(path, args) for path in args.variants]
     try:
-        comparison = compare(
-            base, *variants, names=_variant_names(args.variants), adversaries=args.adversary or None, options=options
-        )
+        with run_on.keywords() as spread:
+            comparison = compare(
+                base,
+                *variants,
+                names=_variant_names(args.variants),
+                adversaries=args.adversary or None,
+                options=options,
+                **spread,
+            )
     except ModelError as error:
         raise _in_variant_file(error, args.variants) from None
     if args.json:
@@ -105,25 +113,6 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
-# An unreachable scheduler fails after this many seconds (Dask's default waits 30 s).
-SCHEDULER_CONNECT_TIMEOUT = 5
-
-
-def _scheduler(address: str) -> Any:
-    """A Dask client of the scheduler at ``address``; one that cannot be reached within
-    ``SCHEDULER_CONNECT_TIMEOUT`` seconds is an error naming the flag."""
-    from dask.distributed import Client
-
-    try:
-        return Client(address, timeout=SCHEDULER_CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
-    except (OSError, ValueError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ModelError(
-            f"cannot reach the Dask scheduler {address!r} within {SCHEDULER_CONNECT_TIMEOUT} s ({reason})",
-            where="--scheduler",
-        ) from None
-
-
 def _sweep(args: argparse.Namespace) -> int:
     from ..analysis import sweep
 
@@ -135,7 +124,7 @@ def _sweep(args: argparse.Namespace) -> int:
         for name, path in zip(names, args.variants)
     }
     if args.scheduler:
-        with _scheduler(args.scheduler) as client:
+        with connect(args.scheduler) as client:
             result = sweep(base, plans, client, adversaries=args.adversary or None, options=options)
     else:
         from concurrent.futures import ProcessPoolExecutor
@@ -165,7 +154,7 @@ def register(commands: Any) -> None:
             threads_help="threads per model (default: all cores)",
         )
         if name == "sweep":
-            parser.add_argument(
-                "--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: local processes)"
-            )
+            add_scheduler_option(parser, default="local processes, one plan each")
+        else:
+            add_scheduler_option(parser, default="this process", tasks=True)
         parser.set_defaults(run=run)
