@@ -419,6 +419,47 @@ TEST(MonteCarlo, GridReliability) {
     expect_close(t.probability(0, d), 0.9755566, n, 4.5);
 }
 
+// A directed ring entered half-way round: the kernel sweeps nodes in id order and iterates a
+// cycle to its fixpoint, so worlds must travel the whole way round, past the node they
+// entered by. A store hanging off ring node (k + j) mod n is reached iff the j ring arcs from
+// the entry are live: 0.6^j; an inner cycle on node 1 offers node 3 a second way in.
+TEST(MonteCarlo, WorldsTravelRoundCycles) {
+    ModelBuilder b;
+    const std::int32_t adversary = b.role();
+    const int n = 7, entry = 4;
+    std::vector<std::int32_t> ring, inner, classes;
+    for (int i = 0; i < n; ++i) ring.push_back(b.role());
+    for (int i = 0; i < n; ++i) b.arc(ring[i], ring[(i + 1) % n], 0.6);
+    for (int i = 0; i < 3; ++i) inner.push_back(b.role());
+    b.arc(ring[1], inner[0], 0.5);
+    b.arc(inner[0], inner[1], 0.5);
+    b.arc(inner[1], inner[2], 0.5);
+    b.arc(inner[2], ring[1], 0.5);
+    b.arc(inner[1], ring[3], 1.0);  // a way back into the outer ring
+    b.arc(adversary, ring[entry], 1.0);
+    for (int i = 0; i < n; ++i) {
+        const auto store = b.store();
+        b.arc(ring[i], store, 1.0);
+        classes.push_back(b.atomic_class());
+        b.place(classes.back(), store);
+    }
+    const auto data = b.data;
+    const std::uint64_t samples = 1 << 17;
+    for (unsigned words : {1u, 8u}) {
+        MonteCarloOptions o = options(samples, 5, 2);
+        o.block_words = words;
+        const auto t = run(data, {adversary}, o);
+        for (int i = 0; i < n; ++i) {
+            const int j = (i - entry + n) % n;  // ring arcs from the entry to node i
+            // Node 3 is reached from node 1 (0.6^4) along the ring (0.6^2) or through inner[0]
+            // and inner[1] (0.5^2): 0.6^4 (1 - (1 - 0.36)(1 - 0.25)).
+            const double want = i == 3 ? std::pow(0.6, 4) * (1.0 - 0.64 * 0.75) : std::pow(0.6, j);
+            SCOPED_TRACE("ring node " + std::to_string(i) + ", block words " + std::to_string(words));
+            expect_close(t.probability(0, classes[i]), want, samples);
+        }
+    }
+}
+
 // -------------------------------------------------- agreement with exhaustive enumeration
 
 TEST(MonteCarlo, AgreesWithEnumerationOnRandomModels) {
