@@ -34,8 +34,11 @@ private:
 };
 
 // A node record holds the worlds of at most this many words (channels x block words) in one
-// sweep: 128 bytes, two cache lines.
-constexpr std::size_t kRecordWords = 16;
+// sweep: 192 bytes, three cache lines. A record read from memory serves all its words, so
+// larger records amortise the scattered reads of a sweep (24 words against 16: ~20 % more
+// worlds per second on 10^6 arcs with 12 channels, W = 2 rather than 1), at the price of
+// the per-thread rows.
+constexpr std::size_t kRecordWords = 24;
 
 // The channels one sweep carries: (adversary, filter group) pairs, as many as fit a record.
 inline std::size_t channel_batch(std::size_t channels, unsigned words) {
