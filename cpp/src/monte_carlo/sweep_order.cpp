@@ -13,15 +13,15 @@ namespace datareach::monte_carlo::detail {
 
 namespace {
 
-// What one compiled arc is for the kernel.
+// What one compiled arc is for the kernel (`events` is reused from arc to arc).
 struct ArcKind {
     BernoulliP p;
     bool dead = false;                 // never live
     std::vector<std::int32_t> events;  // the random events it requires, once each
 };
 
-ArcKind kind_of(const CompiledGraph& g, const Plan& plan, ArcIndex arc) {
-    ArcKind kind;
+void kind_of(const CompiledGraph& g, const Plan& plan, ArcIndex arc, ArcKind& kind) {
+    kind.events.clear();
     kind.p = BernoulliP::of(g.arc_p(arc));
     kind.dead = kind.p.zero;
     const auto& requires_ = g.arc_requires();
@@ -34,7 +34,6 @@ ArcKind kind_of(const CompiledGraph& g, const Plan& plan, ArcIndex arc) {
             kind.events.push_back(*it);
     }
     if (kind.dead) kind.events.clear();
-    return kind;
 }
 
 // The nodes reached from `roots` along the arcs that can be live, forward (out-arcs) or
@@ -168,6 +167,19 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
     plan.in_start.assign(plan.swept + 1, 0);
     plan.arc_events_begin.push_back(0);
     std::vector<std::pair<NodeIndex, ArcIndex>> in_arcs;
+    std::size_t plan_arcs = 0;
+    for (std::size_t i = 0; i < plan.swept; ++i)
+        for (ArcIndex j = g.in_begin(order[i]); j < g.in_end(order[i]); ++j) {
+            const ArcIndex arc = g.in_arc(j);
+            plan_arcs += possible[arc] && swept[g.arc_source(arc)] && g.arc_source(arc) != order[i];
+        }
+    plan.arc_hot.reserve(plan_arcs);
+    plan.arc_original.reserve(plan_arcs);
+    plan.arc_stream.reserve(plan_arcs);
+    plan.arc_mantissa.reserve(plan_arcs);
+    plan.arc_zero_bits.reserve(plan_arcs);
+    plan.arc_events_begin.reserve(plan_arcs + 1);
+    ArcKind kind;
     for (std::size_t i = 0; i < plan.swept; ++i) {
         const NodeIndex v = order[i];
         in_arcs.clear();
@@ -178,7 +190,7 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
         }
         std::sort(in_arcs.begin(), in_arcs.end());
         for (const auto& [source, arc] : in_arcs) {
-            const ArcKind kind = kind_of(g, plan, arc);
+            kind_of(g, plan, arc, kind);
             const auto k = static_cast<std::uint32_t>(plan.arc_hot.size());
             std::uint32_t hot = static_cast<std::uint32_t>(source);
             if (filters.size(static_cast<std::size_t>(arc))) hot |= kFiltered;
