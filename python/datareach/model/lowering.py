@@ -69,31 +69,31 @@ def lower(model: Model) -> dict[str, Any]:
 
     out["class_sensitivity"] = _floats(column("classes", "sensitivity"))
     out["class_records"] = _floats(column("classes", "records"))
-    _ragged(out, "class_components", column("classes", "components"), model, "classes")
+    _ragged(out, "class_components", model, "classes", "components", "classes")
 
     out["event_p"] = _floats(column("events", "p"))
 
-    out["placement_class"] = _rows(model, "classes", column("placements", "class"))
-    out["placement_store"] = _rows(model, "nodes", column("placements", "store"))
+    out["placement_class"] = _rows(model, "placements", "class", "classes")
+    out["placement_store"] = _rows(model, "placements", "store", "nodes")
     out["placement_share"] = _floats(column("placements", "share"))
     _window(out, "placement_window", model, "placements")
 
-    out["flow_from"] = _rows(model, "nodes", column("flows", "from"))
-    out["flow_to"] = _rows(model, "nodes", column("flows", "to"))
+    out["flow_from"] = _rows(model, "flows", "from", "nodes")
+    out["flow_to"] = _rows(model, "flows", "to", "nodes")
     out["flow_share"] = _floats(column("flows", "share"))
     _window(out, "flow_window", model, "flows")
-    _ragged(out, "flow_classes", column("flows", "classes"), model, "classes")
+    _ragged(out, "flow_classes", model, "flows", "classes", "classes")
 
-    out["arc_from"] = _rows(model, "nodes", column("access", "from"))
-    out["arc_to"] = _rows(model, "nodes", column("access", "to"))
+    out["arc_from"] = _rows(model, "access", "from", "nodes")
+    out["arc_to"] = _rows(model, "access", "to", "nodes")
     out["arc_p"] = _floats(column("access", "p"))
     out["arc_cost"] = _floats(column("access", "cost"))
     _window(out, "arc_window", model, "access")
-    _ragged(out, "arc_classes", column("access", "classes"), model, "classes")
-    _ragged(out, "arc_requires", column("access", "requires"), model, "events")
+    _ragged(out, "arc_classes", model, "access", "classes", "classes")
+    _ragged(out, "arc_requires", model, "access", "requires", "events")
 
-    out["node_key"] = _id_keys(model.node_ids)
-    out["event_key"] = _id_keys(model.event_ids)
+    out["node_key"] = _id_keys(column("nodes", "id"))
+    out["event_key"] = _id_keys(column("events", "id"))
     out["arc_key"] = _arc_keys(out["node_key"], out["arc_from"], out["arc_to"])
     return out
 
@@ -113,8 +113,9 @@ def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return result
 
 
-def _id_keys(ids: list[str]) -> np.ndarray:
-    return pd.util.hash_array(np.asarray(ids, dtype=object)).astype(np.uint64)
+def _id_keys(ids: np.ndarray) -> np.ndarray:
+    # Without categorising first: the same hashes, without factorising distinct ids.
+    return pd.util.hash_array(ids, categorize=False).astype(np.uint64)
 
 
 def _arc_keys(node_key: np.ndarray, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -143,10 +144,14 @@ def _indices(index: pd.Index, values: np.ndarray, dtype: type = np.int32) -> np.
     return positions
 
 
-def _rows(model: Model, section: str, ids: np.ndarray) -> np.ndarray:
-    rows = model._positions(section, ids)
-    assert (rows >= 0).all(), f"unresolved {section} id in a valid model"
-    return rows.astype(np.int32)
+def _rows(model: Model, section: str, name: str, target: str) -> np.ndarray:
+    """The rows a reference column names, as validation recorded them (else looked up)."""
+    table = model._tables[section]
+    rows = table.positions(name)
+    if rows is None:
+        rows = model._positions(target, table.column(name))
+    assert (rows >= 0).all(), f"unresolved {target} id in a valid model"
+    return rows.astype(np.int32, copy=False)
 
 
 def _window(out: dict[str, Any], prefix: str, model: Model, section: str) -> None:
@@ -154,17 +159,24 @@ def _window(out: dict[str, Any], prefix: str, model: Model, section: str) -> Non
     out[f"{prefix}_end"] = dates_to_days(model._column(section, "window_end"), OPEN_END)
 
 
-def _ragged(out: dict[str, Any], name: str, lists: np.ndarray, model: Model, target: str) -> None:
-    """A column of id tuples (None for an empty row) as RaggedIndex offsets and values."""
-    present = lists != None  # elementwise
-    given = lists[present]
-    lengths = np.zeros(len(lists), dtype=np.int64)
-    lengths[present] = np.fromiter(map(len, given), dtype=np.int64, count=len(given))
-    offsets = np.zeros(len(lists) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    flat = np.fromiter(itertools.chain.from_iterable(given), dtype=object, count=int(offsets[-1]))
-    out[f"{name}_offsets"] = offsets
-    out[f"{name}_values"] = _rows(model, target, flat)
+def _ragged(out: dict[str, Any], name: str, model: Model, section: str, field: str, target: str) -> None:
+    """A list column as RaggedIndex offsets and values: as validation recorded them, else
+    from the column of id tuples (None for an empty row)."""
+    table = model._tables[section]
+    found = table.ragged(field)
+    if found is None:
+        lists = table.column(field)
+        present = lists != None  # elementwise
+        given = lists[present]
+        lengths = np.zeros(len(lists), dtype=np.int64)
+        lengths[present] = np.fromiter(map(len, given), dtype=np.int64, count=len(given))
+        offsets = np.zeros(len(lists) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        flat = np.fromiter(itertools.chain.from_iterable(given), dtype=object, count=int(offsets[-1]))
+        rows = model._positions(target, flat)
+        assert (rows >= 0).all(), f"unresolved {target} id in a valid model"
+        found = (offsets, rows.astype(np.int32))
+    out[f"{name}_offsets"], out[f"{name}_values"] = found
 
 
 # --------------------------------------------------------------------------------------
