@@ -105,12 +105,17 @@ _U64 = np.uint64
 
 
 def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The core's mix_keys (splitmix64 finaliser), elementwise with wrapping arithmetic."""
-    z = a * _U64(0x9E3779B97F4A7C15) + b + _U64(0x632BE59BD9B4E019)
-    z = (z ^ (z >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> _U64(27))) * _U64(0x94D049BB133111EB)
-    result: np.ndarray = z ^ (z >> _U64(31))
-    return result
+    """The core's mix_keys (splitmix64 finaliser), elementwise with wrapping arithmetic
+    (in place on one temporary: ten million keys, one array)."""
+    z = a * _U64(0x9E3779B97F4A7C15)
+    z += b
+    z += _U64(0x632BE59BD9B4E019)
+    z ^= z >> _U64(30)
+    z *= _U64(0xBF58476D1CE4E5B9)
+    z ^= z >> _U64(27)
+    z *= _U64(0x94D049BB133111EB)
+    z ^= z >> _U64(31)
+    return z
 
 
 def _id_keys(ids: np.ndarray) -> np.ndarray:
@@ -122,7 +127,12 @@ def _arc_keys(node_key: np.ndarray, sources: np.ndarray, targets: np.ndarray) ->
     """Key of each arc from its two node ids and its rank among arcs between the same pair."""
     pair = _mix(node_key[sources], node_key[targets])
     rank = np.zeros(len(pair), dtype=np.uint64)
-    shared = np.flatnonzero(pd.Series(pair).duplicated(keep=False).to_numpy())
+    ordered = np.sort(pair)
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])  # pairs of parallel arcs
+    shared = np.zeros(0, dtype=np.int64)
+    if len(repeated):
+        at = np.minimum(np.searchsorted(repeated, pair), len(repeated) - 1)
+        shared = np.flatnonzero(repeated[at] == pair)
     if len(shared):  # parallel arcs: rank them by row order within their pair
         order = shared[np.argsort(pair[shared], kind="stable")]
         ordered = pair[order]
