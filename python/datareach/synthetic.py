@@ -456,6 +456,9 @@ def enterprise_frames(
 
     all_ids = np.concatenate([np.asarray(juris, dtype=object), org_ids, role_ids, store_ids, gateway_ids])
     org_at, role_at, store_at = J, J + O, J + O + R
+    # Ids interned once, as a user holding millions of arcs would (pandas categoricals): the
+    # node ids as categories, each flow's and arc's ends as codes.
+    node_index = pd.Index(all_ids, dtype=object)
     node_kind = np.concatenate(
         [
             np.full(J, "jurisdiction", dtype=object),
@@ -534,8 +537,8 @@ def enterprise_frames(
     flow_filter[filtered] = category_filter[rng.integers(0, K, int(filtered.sum()))]
     flows_frame = pd.DataFrame(
         {
-            "from": store_ids[primaries[source]],
-            "to": store_ids[copies],
+            "from": pd.Categorical.from_codes(store_at + primaries[source], categories=node_index),
+            "to": pd.Categorical.from_codes(store_at + copies, categories=node_index),
             "classes": flow_filter,
             "share": np.where(is_replica, np.round(rng.uniform(0.1, 1.0, len(copies)), 2), 1.0),
             "kind": np.where(is_replica, "replica", "backup").astype(object),
@@ -544,6 +547,7 @@ def enterprise_frames(
 
     # -- access arcs ----------------------------------------------------------------------
     parts: list[dict[str, np.ndarray]] = []
+    kinds: dict[str, int] = {}  # arc kind → its code in the categorical kind column
 
     def arcs(
         src: np.ndarray,
@@ -559,7 +563,7 @@ def enterprise_frames(
                 "from": src,
                 "to": dst,
                 "p": p,
-                "kind": np.full(n, kind, dtype=object),
+                "kind": np.full(n, kinds.setdefault(kind, len(kinds)), dtype=np.int8),
                 "requires": np.full(n, None, dtype=object) if requires is None else requires,
                 "classes": np.full(n, None, dtype=object) if filters is None else filters,
             }
@@ -635,8 +639,10 @@ def enterprise_frames(
     )
 
     frame = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-    frame["from"] = all_ids[frame["from"]]
-    frame["to"] = all_ids[frame["to"]]
+    access = pd.DataFrame(frame)
+    for end in ("from", "to"):
+        access[end] = pd.Categorical.from_codes(frame[end], categories=node_index)
+    access["kind"] = pd.Categorical.from_codes(frame["kind"], categories=pd.Index(list(kinds), dtype=object))
     return EnterpriseFrames(
         name=name,
         events=events_frame,
@@ -644,6 +650,6 @@ def enterprise_frames(
         classes=classes_frame,
         placements=placements_frame,
         flows=flows_frame,
-        access=pd.DataFrame(frame),
+        access=access,
         adversaries=tuple(juris),
     )

@@ -23,7 +23,7 @@ from ..errors import ModelError, describe, did_you_mean, number_text, quote, whe
 from .fields import FIELDS, Field, FieldType, left_out_column, range_of
 from .ingest import RawColumn, object_array
 from .numbers import count_column, number_column
-from .tables import SMALL_LOOKUP, IdIndex
+from .tables import SMALL_LOOKUP, IdIndex, id_hashes
 from .values import (
     must_be_string,
     name_problem,
@@ -63,6 +63,7 @@ class Batch:
         # The index of the table's ids with this batch's appended, when the bulk path built
         # it (to check the ids are new): the table takes it over instead of hashing again.
         self.id_index: pd.Index | None = None
+        self.id_hashes: np.ndarray | None = None  # the hashes of the batch's ids, when computed
 
     def resolved(self) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]]]:
         """What the checks found for the references to the model's tables (not to
@@ -100,13 +101,13 @@ class Batch:
             self._add_range(field, raw[field.columns[0]], raw[field.columns[1]])
             return
         column = raw[field.name]
-        if field.type in _STRING_TYPES and len(column.values) > SMALL_LOOKUP:
+        if field.type in _STRING_TYPES and len(column) > SMALL_LOOKUP:
             self._add_string_field(field, column)
             return
         if field.required and column.missing.any():
             raise self.fail(int(np.argmax(column.missing)), field.name, "is required")
         if column.missing.all():  # nothing given (common for one row from a builder)
-            self.columns[field.name] = left_out_column(field, len(column.values))
+            self.columns[field.name] = left_out_column(field, len(column))
             return
         handler = {
             FieldType.ID: self._add_id,
@@ -130,6 +131,13 @@ class Batch:
     # below reports (it runs whenever the fast path finds a problem, to name it).
 
     def _add_string_field(self, field: Field, column: RawColumn) -> None:
+        if column.missing_known:  # a column the frame leaves out, or one of entries
+            missing = column.missing
+            if field.required and missing.any():
+                raise self.fail(int(np.argmax(missing)), field.name, "is required")
+            if missing.all():
+                self.columns[field.name] = left_out_column(field, len(column))
+                return
         if field.type is FieldType.REF:
             self._add_ref_bulk(field, column)
             return
@@ -140,9 +148,9 @@ class Batch:
         if field.required and missing.any():
             raise self.fail(int(np.argmax(missing)), field.name, "is required")
         if missing.all():
-            self.columns[field.name] = left_out_column(field, len(column.values))
+            self.columns[field.name] = left_out_column(field, len(column))
             return
-        self._check_strings(field, column.values, codes, uniques)
+        self._check_strings(field, column, codes, uniques)
         handler = {
             FieldType.ID: self._add_id,
             FieldType.NAME: self._add_name,
@@ -150,11 +158,19 @@ class Batch:
             FieldType.CHOICE: self._add_choice,
             FieldType.REGION: self._add_region,
         }[field.type]
-        handler(field, RawColumn(column.values, missing), (codes, uniques))
+        handler(field, column, (codes, uniques))
 
     def _codes(self, field: Field, column: RawColumn) -> tuple[np.ndarray, list[Any]]:
         """(code of each row, -1 where left out; the distinct values given, in order of
         first appearance)."""
+        if column.categorical is not None:  # hashed once already: each category checked once
+            codes, categories = column.categorical
+            used = np.zeros(len(categories), dtype=bool)
+            used[codes[codes >= 0]] = True
+            if used.all():
+                return codes, list(categories)
+            renumber = np.where(used, np.cumsum(used) - 1, -1)
+            return np.where(codes >= 0, renumber[np.maximum(codes, 0)], -1), list(categories[used])
         values = column.values
         try:
             codes, uniques = pd.factorize(values, use_na_sentinel=False)
@@ -179,13 +195,13 @@ class Batch:
             uniques = uniques[used]
         return codes, list(uniques)
 
-    def _check_strings(self, field: Field, values: np.ndarray, codes: np.ndarray, uniques: list[Any]) -> None:
+    def _check_strings(self, field: Field, column: RawColumn, codes: np.ndarray, uniques: list[Any]) -> None:
         """Every value given is a string (else the first row that is not, as the per-row
         path reports it)."""
         not_string = np.fromiter((not isinstance(u, str) for u in uniques), dtype=bool, count=len(uniques))
         if not_string.any():
             row = int(np.argmax(np.append(not_string, False)[codes]))
-            raise self.fail(row, field.name, must_be_string(values[row]))
+            raise self.fail(row, field.name, must_be_string(column.values[row]))
 
     def _add_id_bulk(self, field: Field, column: RawColumn) -> bool:
         """Ids checked all at once; False when something is wrong (the per-row path then
@@ -194,23 +210,33 @@ class Batch:
         if column.missing.any() or not _plain_strings(values) or not _all_names(values):
             return False
         existing = self.context.ids(self.section)
-        index = pd.Index(np.concatenate([existing.array, values]), dtype=object)
-        if not index.is_unique:
+        # Distinct hashes prove distinct ids (equal hashes are looked at exactly); the
+        # hashes are the ids' keys for the core (lowering), computed once.
+        hashes = id_hashes(values)
+        every = np.sort(np.concatenate([existing.hashes(), hashes]))
+        if (every[1:] == every[:-1]).any() and not pd.Index(
+            np.concatenate([existing.array, values]), dtype=object
+        ).is_unique:
             return False
         ids = values.copy()  # the caller's array may be a view of their frame
         self.columns[field.name] = ids
         self.ids = IdIndex(ids)
-        self.id_index = index
+        self.id_hashes = hashes
         return True
 
     def _add_ref_bulk(self, field: Field, column: RawColumn) -> None:
         """A reference column resolved with one look-up of every row in the target's index;
         only the rows not found are looked at again (left out, not a string, unknown)."""
-        values = column.values
         try:
-            positions = self._resolve(field, values)
+            if column.categorical is not None:  # each category looked up once
+                codes, categories = column.categorical
+                found = self._resolve_categories(field, categories)
+                positions = np.where(codes >= 0, np.append(found, -1)[codes], -1)
+            else:
+                positions = self._resolve(field, column.values)
         except TypeError:  # an unhashable value
             positions = None
+        values = column.values if positions is None or (positions < 0).any() else np.empty(0, dtype=object)
         if positions is None or (positions < 0).any():
             bad = np.arange(len(values)) if positions is None else np.flatnonzero(positions < 0)
             missing = column.missing_at(bad)
@@ -223,8 +249,8 @@ class Batch:
             if len(given):
                 row = int(given[0])
                 raise self.fail(row, field.name, self._unknown(field, str(values[row])))
-            if missing.all() and len(bad) == len(values):
-                self.columns[field.name] = left_out_column(field, len(values))
+            if missing.all() and len(bad) == len(column):
+                self.columns[field.name] = left_out_column(field, len(column))
                 return
             assert positions is not None
         self.positions[field.name] = positions
@@ -327,6 +353,20 @@ class Batch:
             found = np.where((found < 0) & (own >= 0), own + offset, found)
         return found
 
+    def _resolve_categories(self, field: Field, categories: np.ndarray) -> np.ndarray:
+        """:meth:`_resolve` for the categories of a categorical column: when they are the
+        target's ids in row order (a frame built from the target's own id column), no id
+        is looked up at all."""
+        assert field.target is not None
+        targets = self.context.ids(field.target)
+        if (
+            field.target != self.section
+            and len(categories) == len(targets)
+            and bool(np.all(categories == targets.array))
+        ):
+            return np.arange(len(categories), dtype=np.int64)
+        return self._resolve(field, categories)
+
     def _unknown(self, field: Field, value: str) -> str:
         assert field.target is not None
         candidates = list(self.context.ids(field.target).array)
@@ -383,19 +423,26 @@ class Batch:
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         flat = np.fromiter(itertools.chain.from_iterable(lists), dtype=object, count=int(offsets[-1]))
         flat_rows = np.repeat(rows, lengths)  # the batch row of every element
-        codes, canonical = self._strings(field, RawColumn(flat, np.zeros(len(flat), bool)), _no_problem, flat_rows)
-        unique_positions = self._resolve(field, object_array(canonical))
-        if (unique_positions < 0).any():
-            code = int(np.argmax(unique_positions < 0))
-            element = int(np.argmax(codes == code))
-            raise self.fail(int(flat_rows[element]), field.name, self._unknown(field, canonical[code]))
-        positions = unique_positions[codes]
+        positions = None
+        if len(flat) > SMALL_LOOKUP:  # every element looked up at once; any miss: the path below names it
+            try:
+                positions = self._resolve(field, flat)
+            except TypeError:  # an unhashable element
+                positions = None
+            if positions is not None and (positions < 0).any():
+                positions = None
+        if positions is None:
+            codes, canonical = self._strings(field, RawColumn(flat, np.zeros(len(flat), bool)), _no_problem, flat_rows)
+            unique_positions = self._resolve(field, object_array(canonical))
+            if (unique_positions < 0).any():
+                code = int(np.argmax(unique_positions < 0))
+                element = int(np.argmax(codes == code))
+                raise self.fail(int(flat_rows[element]), field.name, self._unknown(field, canonical[code]))
+            positions = unique_positions[codes]
         targets = self._target_ids(field)
         # The same id twice in one list is a slip (a copy-paste, or a typo for another id).
-        key = flat_rows.astype(np.int64) * (len(targets) + 1) + positions
-        _, first = np.unique(key, return_index=True)
-        if len(first) != len(key):
-            repeated = int(np.setdiff1d(np.arange(len(key)), first)[0])
+        repeated = _repeated_in_row(flat_rows, positions, lengths, offsets, len(targets))
+        if repeated is not None:
             raise self.fail(
                 int(flat_rows[repeated]),
                 field.name,
@@ -540,6 +587,24 @@ _Coded = tuple[np.ndarray, list[Any]]
 
 # Between ids when they are checked as one text: a control character, so never in an id.
 _SEPARATOR = "\x00"
+
+
+def _repeated_in_row(
+    flat_rows: np.ndarray, positions: np.ndarray, lengths: np.ndarray, offsets: np.ndarray, targets: int
+) -> int | None:
+    """The first element (in list order) that repeats an earlier element of its list, or
+    None. Lists of one id cannot repeat; lists of at most two are compared directly."""
+    if not len(lengths) or lengths.max() <= 1:
+        return None
+    if lengths.max() == 2:
+        pairs = offsets[:-1][lengths == 2]
+        same = positions[pairs] == positions[pairs + 1]
+        return int(pairs[np.argmax(same)] + 1) if same.any() else None
+    key = flat_rows.astype(np.int64) * (targets + 1) + positions
+    _, first = np.unique(key, return_index=True)
+    if len(first) == len(key):
+        return None
+    return int(np.setdiff1d(np.arange(len(key)), first)[0])
 
 
 def _plain_strings(values: np.ndarray) -> bool:

@@ -52,7 +52,9 @@ class ModelBuilder:
         table = self._tables[section]
         batch = normalise_batch(section, raw, len(table), _Context(self))
         positions, ragged = batch.resolved()
-        table.append(batch.columns, positions=positions, ragged=ragged, id_index=batch.id_index)
+        table.append(
+            batch.columns, positions=positions, ragged=ragged, id_index=batch.id_index, id_hashes_=batch.id_hashes
+        )
         self._changed()
 
     def _add_frame(self, section: str, frame: Frame) -> Self:

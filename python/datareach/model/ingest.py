@@ -31,13 +31,41 @@ class RawColumn:
     column may leave ``missing`` to be worked out on first use (``pd.isna``), so that a
     check that finds every value given (an id found in the table it names) never pays
     for a pass over the whole column; :meth:`missing_at` asks for a few rows only.
+
+    A categorical column (pandas ``category`` dtype) is held as its codes and categories
+    (:attr:`categorical`): checks then look at each category once, and the values are
+    only spelled out row by row if something asks for them.
     """
 
-    __slots__ = ("_missing", "values")
+    __slots__ = ("_missing", "_values", "categorical")
 
-    def __init__(self, values: np.ndarray, missing: np.ndarray | None = None) -> None:
-        self.values = values
+    def __init__(
+        self,
+        values: np.ndarray | None,
+        missing: np.ndarray | None = None,
+        *,
+        categorical: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        self._values = values
         self._missing = missing
+        # (code of each row, -1 where left out; the categories as an object array)
+        self.categorical = categorical
+        if categorical is not None and missing is None:
+            self._missing = categorical[0] < 0
+
+    def __len__(self) -> int:
+        if self._values is None:
+            assert self.categorical is not None
+            return len(self.categorical[0])
+        return len(self._values)
+
+    @property
+    def values(self) -> np.ndarray:
+        if self._values is None:
+            assert self.categorical is not None
+            codes, categories = self.categorical
+            self._values = np.concatenate([categories, np.array([None], dtype=object)])[codes]  # -1: None
+        return self._values
 
     @property
     def missing(self) -> np.ndarray:
@@ -151,7 +179,13 @@ def frame_to_columns(section: str, frame: pd.DataFrame | Mapping[str, Any], firs
     for name in required:
         if name not in names:
             raise ModelError("missing required column", where=f"{section}.{name}")
-    arrays = {name: _column_array(frame[name], f"{section}.{name}") for name in names}
+    arrays: dict[str, Any] = {}
+    for name in names:
+        categorical = _categorical(frame[name])
+        if categorical is not None and name not in _LIST_FIELDS[section]:
+            arrays[name] = RawColumn(None, categorical=categorical)
+        else:
+            arrays[name] = _column_array(frame[name], f"{section}.{name}")
     lengths = {len(array) for array in arrays.values()}
     if len(lengths) > 1:
         raise ModelError(f"columns have different lengths {sorted(lengths)}", where=section)
@@ -162,7 +196,9 @@ def frame_to_columns(section: str, frame: pd.DataFrame | Mapping[str, Any], firs
     for name in known:
         if name in arrays:
             array = arrays[name]
-            if name in _LIST_FIELDS[section]:
+            if isinstance(array, RawColumn):
+                columns[name] = array
+            elif name in _LIST_FIELDS[section]:
                 missing = _missing_mask(array)
                 array = _split_list_cells(array, missing, functools.partial(_location, section, first_row, name))
                 columns[name] = RawColumn(array, missing)
@@ -200,6 +236,16 @@ def _split_list_cells(values: np.ndarray, missing: np.ndarray, locate: Callable[
         except ValueError as error:
             raise ModelError(str(error), where=locate(row)) from None
     return out
+
+
+def _categorical(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """(codes, categories) of a pandas categorical column of strings, else None."""
+    if isinstance(values, pd.Series):
+        values = values.array
+    if not isinstance(values, pd.Categorical):
+        return None
+    categories = np.asarray(values.categories, dtype=object)
+    return np.asarray(values.codes, dtype=np.int64), categories
 
 
 def _column_array(values: Any, location: str) -> np.ndarray:

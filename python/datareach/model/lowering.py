@@ -92,55 +92,25 @@ def lower(model: Model) -> dict[str, Any]:
     _ragged(out, "arc_classes", model, "access", "classes", "classes")
     _ragged(out, "arc_requires", model, "access", "requires", "events")
 
-    out["node_key"] = _id_keys(column("nodes", "id"))
-    out["event_key"] = _id_keys(column("events", "id"))
-    out["arc_key"] = _arc_keys(out["node_key"], out["arc_from"], out["arc_to"])
+    out["node_key"] = _id_keys(model, "nodes")
+    out["event_key"] = _id_keys(model, "events")
+    from .. import _core  # lazily, as in core_model: the keys are ranked in the core
+
+    out["arc_key"] = _core.arc_keys(out["node_key"], out["arc_from"], out["arc_to"])
     return out
 
 
 # Stable identities of random variables (ModelData::arc_key): a key depends on ids, not on
 # row positions, so a variant that adds or removes other arcs leaves each shared arc's coins
-# unchanged in every world (common random numbers).
-_U64 = np.uint64
+# unchanged in every world (common random numbers). Node and event keys are the hashes of
+# their ids (tables.id_hashes); an arc's key mixes its nodes' keys and its rank among the
+# arcs between the same two nodes (datareach::arc_keys_from_nodes).
 
 
-def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The core's mix_keys (splitmix64 finaliser), elementwise with wrapping arithmetic
-    (in place on one temporary: ten million keys, one array)."""
-    z = a * _U64(0x9E3779B97F4A7C15)
-    z += b
-    z += _U64(0x632BE59BD9B4E019)
-    z ^= z >> _U64(30)
-    z *= _U64(0xBF58476D1CE4E5B9)
-    z ^= z >> _U64(27)
-    z *= _U64(0x94D049BB133111EB)
-    z ^= z >> _U64(31)
-    return z
-
-
-def _id_keys(ids: np.ndarray) -> np.ndarray:
-    # Without categorising first: the same hashes, without factorising distinct ids.
-    return pd.util.hash_array(ids, categorize=False).astype(np.uint64)
-
-
-def _arc_keys(node_key: np.ndarray, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Key of each arc from its two node ids and its rank among arcs between the same pair."""
-    pair = _mix(node_key[sources], node_key[targets])
-    rank = np.zeros(len(pair), dtype=np.uint64)
-    ordered = np.sort(pair)
-    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])  # pairs of parallel arcs
-    shared = np.zeros(0, dtype=np.int64)
-    if len(repeated):
-        at = np.minimum(np.searchsorted(repeated, pair), len(repeated) - 1)
-        shared = np.flatnonzero(repeated[at] == pair)
-    if len(shared):  # parallel arcs: rank them by row order within their pair
-        order = shared[np.argsort(pair[shared], kind="stable")]
-        ordered = pair[order]
-        run_start = np.ones(len(ordered), dtype=bool)
-        run_start[1:] = ordered[1:] != ordered[:-1]
-        positions = np.arange(len(ordered), dtype=np.int64)
-        rank[order] = (positions - np.maximum.accumulate(np.where(run_start, positions, 0))).astype(np.uint64)
-    return _mix(pair, rank)
+def _id_keys(model: Model, section: str) -> np.ndarray:
+    ids = model._tables[section].ids
+    assert ids is not None
+    return ids.hashes()  # computed once per batch of ids (tables.id_hashes)
 
 
 def _floats(values: np.ndarray) -> np.ndarray:

@@ -41,7 +41,7 @@ def number_column(column: RawColumn, field: Field, rule: Range | None, fail: Fai
         row = int(np.argmax(present))
         raise fail(row, field.name, must_be_number(values[row]))
     if values.dtype == np.float64:  # the common bulk case: one copy, no gathering
-        numbers = values.copy()
+        numbers: np.ndarray = values.copy()
         if field.default is not None:
             numbers[column.missing] = field.default
         _check_range(numbers, present, rule, field, fail)

@@ -39,6 +39,15 @@ class IdIndex:
         self._array: np.ndarray | None = array
         self._rows: dict[str, int] | None = None
         self._index: pd.Index | None = None
+        self._hashes: list[np.ndarray | None] = [None] * len(self._chunks)
+
+    def hashes(self) -> np.ndarray:
+        """:func:`id_hashes` of the ids in row order, computed once per appended chunk."""
+        for i, chunk in enumerate(self._chunks):
+            if self._hashes[i] is None:
+                self._hashes[i] = id_hashes(chunk)
+        parts = [h for h in self._hashes if h is not None]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
 
     def __len__(self) -> int:
         return self._length
@@ -50,15 +59,17 @@ class IdIndex:
             return item in self._dict()
         return bool(self.positions(object_array_of([item]))[0] >= 0)
 
-    def extend(self, ids: Iterable[str], index: pd.Index | None = None) -> None:
+    def extend(self, ids: Iterable[str], index: pd.Index | None = None, hashes: np.ndarray | None = None) -> None:
         """Append ids (already checked to be new and distinct) as the next rows.
-        ``index``: a pandas index of every id, these included, when the caller built one."""
+        ``index``: a pandas index of every id, these included, when the caller built one;
+        ``hashes``: :func:`id_hashes` of these ids, when the caller computed them."""
         array = ids if isinstance(ids, np.ndarray) else np.fromiter(ids, dtype=object)
         if not len(array):
             return
         if self._rows is not None:
             self._rows.update(zip(array.tolist(), itertools.count(self._length)))
         self._chunks.append(array)
+        self._hashes.append(hashes)
         self._length += len(array)
         self._array = None
         self._index = index if index is not None and len(index) == self._length else None
@@ -77,19 +88,47 @@ class IdIndex:
     def array(self) -> np.ndarray:
         """The ids in row order (an object array; do not modify)."""
         if self._array is None:
-            self._chunks = [np.concatenate(self._chunks)] if self._chunks else []
+            if len(self._chunks) > 1:
+                hashes = self.hashes() if all(h is not None for h in self._hashes) else None
+                self._chunks = [np.concatenate(self._chunks)]
+                self._hashes = [hashes]
             self._array = self._chunks[0] if self._chunks else np.empty(0, dtype=object)
         return self._array
+
+    def _positions_by_hash(self, values: np.ndarray) -> np.ndarray:
+        """A few look-ups in a large index that has neither its dict nor its pandas index
+        yet (a bulk build's single entries after it): candidates by hash, then compared."""
+        hashes = self.hashes()
+        wanted = id_hashes(np.asarray(values, dtype=object))
+        candidates = np.flatnonzero(np.isin(hashes, wanted))
+        ids = self.array
+        out = np.full(len(values), -1, dtype=np.int64)
+        for i, value in enumerate(values):
+            for row in candidates[hashes[candidates] == wanted[i]].tolist():
+                if ids[row] == value:
+                    out[i] = row
+                    break
+        return out
 
     def positions(self, values: np.ndarray) -> np.ndarray:
         """The row of each of ``values`` (strings), -1 where unknown."""
         if len(values) <= SMALL_LOOKUP and (self._rows is not None or self._length <= 4 * SMALL_LOOKUP):
             rows = self._dict()
             return np.fromiter((rows.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+        if len(values) <= SMALL_LOOKUP and self._index is None and all(isinstance(v, str) for v in values):
+            return self._positions_by_hash(values)
         if self._index is None:
             self._index = pd.Index(self.array, dtype=object)
         found = self._index.get_indexer(values)  # type: ignore[arg-type]  # any array-like works; the stub says Index
         return found.astype(np.int64, copy=False)
+
+
+def id_hashes(ids: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each id (pandas' ``hash_array`` of its UTF-8 text): the stable
+    identity of the node or event in the core (``ModelData::node_key``, ``event_key``)."""
+    # Without categorising first: the same hashes, without factorising distinct ids.
+    hashes: np.ndarray = pd.util.hash_array(np.asarray(ids, dtype=object), categorize=False).astype(np.uint64)
+    return hashes
 
 
 def object_array_of(values: list[str]) -> np.ndarray:
@@ -131,6 +170,7 @@ class Table:
         positions: Mapping[str, np.ndarray] | None = None,
         ragged: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
         id_index: pd.Index | None = None,
+        id_hashes_: np.ndarray | None = None,
     ) -> None:
         """Append checked rows; ``positions`` and ``ragged``: their resolved references
         (see the class docstring); ``id_index``: a pandas index of every id, theirs
@@ -143,7 +183,7 @@ class Table:
         self._length += len(next(iter(columns.values())))
         self._frame = None
         if self.ids is not None:
-            self.ids.extend(columns["id"], index=id_index)
+            self.ids.extend(columns["id"], index=id_index, hashes=id_hashes_)
 
     def columns(self) -> dict[str, np.ndarray]:
         """Every column, joined into one array each (shared, never to be modified)."""
