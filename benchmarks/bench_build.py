@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 import _baselines as b
 from _baselines import dr
 
@@ -61,10 +63,26 @@ def _reset_peak() -> bool:
         return False
 
 
-def measure(arcs: int, seed: int, engine: str) -> dict[str, Any]:
+def _spelled_out(frames: Any) -> Any:
+    """The frames with every categorical column as an object column of strings."""
+    import dataclasses
+
+    def plain(frame: Any) -> Any:
+        frame = frame.copy()
+        for name in frame.columns:
+            if isinstance(frame[name].dtype, pd.CategoricalDtype):
+                frame[name] = pd.Series(frame[name].to_numpy(dtype=object), dtype=object)
+        return frame
+
+    return dataclasses.replace(frames, **{s: plain(getattr(frames, s)) for s in ("nodes", "flows", "access")})
+
+
+def measure(arcs: int, seed: int, engine: str, plain_ids: bool = False) -> dict[str, Any]:
     """One engine at one size (run in a subprocess of its own)."""
     started = time.perf_counter()
     frames = dr.synthetic.enterprise_frames_with_arcs(arcs, seed=seed)
+    if plain_ids:  # the ids spelled out in every row, as a frame read without dtype="category"
+        frames = _spelled_out(frames)
     drawn = time.perf_counter() - started
     gc.collect()
     reset = _reset_peak()
@@ -94,9 +112,9 @@ def measure(arcs: int, seed: int, engine: str) -> dict[str, Any]:
     return result
 
 
-def run(size: int, seed: int, engine: str) -> dict[str, Any]:
+def run(size: int, seed: int, engine: str, plain_ids: bool) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), "--_measure", str(size), "--_engine", engine]
-    command += ["--seed", str(seed)]
+    command += ["--seed", str(seed)] + (["--plain-ids"] if plain_ids else [])
     out = subprocess.run(command, capture_output=True, text=True, env=os.environ)
     if out.returncode != 0:
         tail = out.stderr.strip().splitlines()[-1] if out.stderr.strip() else str(out.returncode)
@@ -105,7 +123,7 @@ def run(size: int, seed: int, engine: str) -> dict[str, Any]:
     return result
 
 
-def table(sizes: list[int], seed: int) -> list[str]:
+def table(sizes: list[int], seed: int, plain_ids: bool) -> list[str]:
     lines: list[str] = []
 
     def say(text: str = "") -> None:
@@ -118,7 +136,7 @@ def table(sizes: list[int], seed: int) -> list[str]:
     )
     say("|---:|---:|---|---:|---:|---:|---:|---:|")
     for size in sizes:
-        results = [run(size, seed, engine) for engine in ("datareach", "igraph")]
+        results = [run(size, seed, engine, plain_ids) for engine in ("datareach", "igraph")]
         total = {}
         for r in results:
             if "failed" in r:
@@ -150,19 +168,24 @@ def main() -> None:
         "--keep", action="store_true", help="add this run's table to the section instead of replacing it"
     )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument(
+        "--plain-ids",
+        action="store_true",
+        help="give both libraries the ids spelled out in every row (object columns) instead of categoricals",
+    )
     parser.add_argument("--_measure", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--_engine", default="datareach", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args._measure:
-        print(json.dumps(measure(args._measure, args.seed, args._engine)))
+        print(json.dumps(measure(args._measure, args.seed, args._engine, args.plain_ids)))
         return
 
     sizes = [int(s) for s in args.sizes] if args.sizes else ([10**5, 10**6] if args.quick else [10**5, 10**6, 10**7])
     info = b.machine()
     command = b.command_line("benchmarks/bench_build.py")
     print(f"# {b.describe_machine(info)}; load average {info['load']} at the start")
-    rows = table(sizes, args.seed)
+    rows = table(sizes, args.seed, args.plain_ids)
     load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
     run_block = [
         f"### {args.label or 'Build and compile'}",
@@ -170,6 +193,8 @@ def main() -> None:
         f"- Command: `{command}` (from the repository root)",
         f"- Machine: {b.describe_machine(info)}",
         f"- Date: {info['date']}; load average (1, 5, 15 min) {info['load']} at the start, {load_end} at the end",
+        f"- Frames: node ids in `from`/`to` (access, flows) and `kind` (access) "
+        f"{'spelled out in every row (object columns)' if args.plain_ids else 'as pandas categoricals'}",
         "",
         *rows,
         "",
