@@ -165,8 +165,7 @@ class Batch:
         first appearance)."""
         if column.categorical is not None:  # hashed once already: each category checked once
             codes, categories = column.categorical
-            used = np.zeros(len(categories), dtype=bool)
-            used[codes[codes >= 0]] = True
+            used = np.bincount(codes + 1, minlength=len(categories) + 1)[1:] > 0  # code -1: left out
             if used.all():
                 return codes, list(categories)
             renumber = np.where(used, np.cumsum(used) - 1, -1)
@@ -231,13 +230,14 @@ class Batch:
             if column.categorical is not None:  # each category looked up once
                 codes, categories = column.categorical
                 found = self._resolve_categories(field, categories)
-                positions = np.where(codes >= 0, np.append(found, -1)[codes], -1)
+                positions = np.append(found, -1)[codes]  # code -1 (left out) picks the -1
             else:
                 positions = self._resolve(field, column.values)
         except TypeError:  # an unhashable value
             positions = None
-        values = column.values if positions is None or (positions < 0).any() else np.empty(0, dtype=object)
-        if positions is None or (positions < 0).any():
+        unresolved = positions is None or bool((positions < 0).any())
+        values = column.values if unresolved else np.empty(0, dtype=object)
+        if unresolved:
             bad = np.arange(len(values)) if positions is None else np.flatnonzero(positions < 0)
             missing = column.missing_at(bad)
             if field.required and missing.any():
