@@ -5,6 +5,8 @@
 
 #include <memory>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "datareach/compiled_graph.hpp"
 #include "datareach/model_data.hpp"
@@ -76,6 +78,27 @@ std::shared_ptr<ModelData> model_from_tables(const py::dict& tables) {
 }  // namespace
 
 void register_model(py::module_& m) {
+    m.def(
+        "arc_keys",
+        [](const py::array_t<std::uint64_t>& node_key, const py::array_t<std::int32_t>& arc_from,
+           const py::array_t<std::int32_t>& arc_to) {
+            py::dict tables;
+            tables["node_key"] = node_key;
+            tables["arc_from"] = arc_from;
+            tables["arc_to"] = arc_to;
+            const auto keys = column<std::uint64_t>(tables, "node_key");
+            const auto from = column<std::int32_t>(tables, "arc_from");
+            const auto to = column<std::int32_t>(tables, "arc_to");
+            std::vector<std::uint64_t> out;
+            {
+                py::gil_scoped_release release;
+                out = arc_keys_from_nodes(keys, from, to);
+            }
+            return datareach_bindings::to_numpy(std::move(out));
+        },
+        py::arg("node_key"), py::arg("arc_from"), py::arg("arc_to"),
+        "Stable keys of access arcs from the keys of their two nodes (ModelData::arc_key).");
+
     py::class_<ModelData, std::shared_ptr<ModelData>>(
         m, "ModelData", "The model as validated columnar tables, ids replaced by indices.")
         .def(py::init(&model_from_tables), py::arg("tables"))

@@ -21,6 +21,11 @@ class ModelData(metaclass=type):
     @property
     def arc_count(self) -> int: ...
 
+def arc_keys(
+    node_key: npt.NDArray[np.uint64], arc_from: npt.NDArray[np.int32], arc_to: npt.NDArray[np.int32]
+) -> npt.NDArray[np.uint64]:
+    """Stable keys of access arcs from the keys of their two nodes (ModelData::arc_key)."""
+
 class CompiledGraph(metaclass=type):
     """The model as of one date (days since 1970-01-01; None ignores windows), as a CSR graph."""
 

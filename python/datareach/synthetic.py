@@ -47,6 +47,7 @@ access arcs plus the arcs the jurisdiction rules imply) has exactly::
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -57,7 +58,16 @@ import pandas as pd
 from .errors import ModelError
 from .model import Model
 
-__all__ = ["CATEGORIES", "DEFAULT_JURISDICTIONS", "enterprise", "enterprise_with_arcs", "expected_arcs"]
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_JURISDICTIONS",
+    "EnterpriseFrames",
+    "enterprise",
+    "enterprise_frames",
+    "enterprise_frames_with_arcs",
+    "enterprise_with_arcs",
+    "expected_arcs",
+]
 
 #: Jurisdiction id (also its territory) → the probability its rule compels a node there.
 DEFAULT_JURISDICTIONS: dict[str, float] = {"US": 0.3, "CN": 0.9, "EU": 0.2}
@@ -224,6 +234,11 @@ def enterprise_with_arcs(n_arcs: int, *, classes: int = 8, seed: int = 0, **shap
     """``enterprise(...)`` with the number of roles chosen so that the compiled graph has
     about ``n_arcs`` arcs (the closest count the shape allows; stores default to
     ``roles // 5``; every other argument as for :func:`enterprise`)."""
+    return enterprise_frames_with_arcs(n_arcs, classes=classes, seed=seed, **shape).model()
+
+
+def enterprise_frames_with_arcs(n_arcs: int, *, classes: int = 8, seed: int = 0, **shape: Any) -> EnterpriseFrames:
+    """The frames of :func:`enterprise_with_arcs` (see :func:`enterprise_frames`)."""
     n_arcs = _integer(n_arcs, "n_arcs", 1)
     stores = shape.pop("stores", None)
     if shape.get("organizations") is not None:
@@ -249,7 +264,35 @@ def enterprise_with_arcs(n_arcs: int, *, classes: int = 8, seed: int = 0, **shap
     roles = high if abs(arcs(high) - n_arcs) <= abs(arcs(low) - n_arcs) else low
     if shape.get("organizations"):
         shape = {**shape, "organizations": min(shape["organizations"], roles)}
-    return enterprise(roles, stores, classes, seed, **shape)
+    return enterprise_frames(roles, stores, classes, seed, **shape)
+
+
+@dataclasses.dataclass(frozen=True)
+class EnterpriseFrames:
+    """A synthetic model as the bulk frames it is built from (one per section, in the
+    order they are added), its name and its adversaries: what a user loading a model from
+    their own tables holds before ``Model.add_nodes``, ``add_arcs``, ..."""
+
+    name: str
+    events: pd.DataFrame
+    nodes: pd.DataFrame
+    classes: pd.DataFrame
+    placements: pd.DataFrame
+    flows: pd.DataFrame
+    access: pd.DataFrame
+    adversaries: tuple[str, ...]
+
+    def model(self) -> Model:
+        """The model: every frame added in bulk, then the adversaries."""
+        model = Model(self.name)
+        model.add_events(self.events)
+        model.add_nodes(self.nodes)
+        model.add_classes(self.classes)
+        model.add_placements(self.placements)
+        model.add_flows(self.flows)
+        model.add_arcs(self.access)
+        model.adversaries = self.adversaries
+        return model
 
 
 # -- building ----------------------------------------------------------------------------
@@ -310,6 +353,19 @@ def enterprise(
     The compiled graph has :func:`expected_arcs` arcs; the model's adversaries are the
     jurisdictions. Raises :class:`~datareach.ModelError` naming a bad argument.
     """
+    return enterprise_frames(roles, stores, classes, seed, **shape).model()
+
+
+def enterprise_frames(
+    roles: int = 1000,
+    stores: int | None = None,
+    classes: int = 8,
+    seed: int = 0,
+    **shape: Any,
+) -> EnterpriseFrames:
+    """The bulk frames of :func:`enterprise` (same arguments, same draw), not yet a
+    model: :meth:`EnterpriseFrames.model` builds it. Building from frames is what
+    ``benchmarks/bench_build.py`` times."""
     s = _shape(roles, stores, classes, shape)
     seed = _integer(seed, "seed", 0)
     c = _counts(s)
@@ -334,7 +390,7 @@ def enterprise(
             return jurisdiction
         return (jurisdiction + rng.integers(1, J, len(jurisdiction))) % J
 
-    model = Model(f"synthetic enterprise: {R} roles, {S} stores, {C} classes, seed {seed}")
+    name = f"synthetic enterprise: {R} roles, {S} stores, {C} classes, seed {seed}"
 
     # -- organisations: groups of one organisation per jurisdiction ------------------------
     org_group = np.arange(O) // J
@@ -353,15 +409,11 @@ def enterprise(
     # Events: two per organisation, and one global.
     insider = np.char.add(org_ids.astype(str), "/insider-complies").astype(object)
     approval = np.char.add(org_ids.astype(str), "/approval-granted").astype(object)
-    model.add_events(
-        pd.DataFrame(
-            {
-                "id": np.concatenate([insider, approval, np.array(["credential-leak"], dtype=object)]),
-                "p": np.concatenate(
-                    [np.round(rng.uniform(0.1, 0.5, O), 2), np.round(rng.uniform(0.2, 0.8, O), 2), [0.02]]
-                ),
-            }
-        )
+    events_frame = pd.DataFrame(
+        {
+            "id": np.concatenate([insider, approval, np.array(["credential-leak"], dtype=object)]),
+            "p": np.concatenate([np.round(rng.uniform(0.1, 0.5, O), 2), np.round(rng.uniform(0.2, 0.8, O), 2), [0.02]]),
+        }
     )
     insider_req = _tuples([(e,) for e in insider])  # per organisation: one loop over O
     approval_req = _tuples([(e,) for e in approval])
@@ -404,6 +456,9 @@ def enterprise(
 
     all_ids = np.concatenate([np.asarray(juris, dtype=object), org_ids, role_ids, store_ids, gateway_ids])
     org_at, role_at, store_at = J, J + O, J + O + R
+    # Ids interned once, as a user holding millions of arcs would (pandas categoricals): the
+    # node ids as categories, each flow's and arc's ends as codes.
+    node_index = pd.Index(all_ids, dtype=object)
     node_kind = np.concatenate(
         [
             np.full(J, "jurisdiction", dtype=object),
@@ -413,22 +468,18 @@ def enterprise(
             np.full(G, "gateway", dtype=object),
         ]
     )
-    model.add_nodes(
-        pd.DataFrame(
-            {
-                "id": all_ids,
-                "kind": node_kind,
-                "region": np.concatenate(
-                    [np.full(J, None, dtype=object), org_region, role_region, store_region, store_region[gated]]
-                ),
-                "territory": np.concatenate(
-                    [np.asarray(juris, dtype=object), np.full(len(all_ids) - J, None, dtype=object)]
-                ),
-                "compels": np.concatenate(
-                    [np.array(list(s["jurisdictions"].values())), np.full(len(all_ids) - J, np.nan)]
-                ),
-            }
-        )
+    nodes_frame = pd.DataFrame(
+        {
+            "id": all_ids,
+            "kind": node_kind,
+            "region": np.concatenate(
+                [np.full(J, None, dtype=object), org_region, role_region, store_region, store_region[gated]]
+            ),
+            "territory": np.concatenate(
+                [np.asarray(juris, dtype=object), np.full(len(all_ids) - J, None, dtype=object)]
+            ),
+            "compels": np.concatenate([np.array(list(s["jurisdictions"].values())), np.full(len(all_ids) - J, np.nan)]),
+        }
     )
 
     # -- data classes ---------------------------------------------------------------------
@@ -446,16 +497,14 @@ def enterprise(
     sensitivity = np.array([_SENSITIVITY[x] for x in CATEGORIES])[category_of]
     comp_sensitivity = np.array([1.5 * sensitivity[row[:k]].sum() for row, k in zip(order, size)])
     comp_records = np.array([records[row[:k]].max() for row, k in zip(order, size)])
-    model.add_classes(
-        pd.DataFrame(
-            {
-                "id": np.concatenate([class_ids, _ids("profile-", np.arange(n_comp))]),
-                "sensitivity": np.concatenate([sensitivity, comp_sensitivity]),
-                "records": np.concatenate([records, comp_records]),
-                "category": np.concatenate([categories[category_of], np.full(n_comp, "profile", dtype=object)]),
-                "components": np.concatenate([np.full(C, None, dtype=object), _tuples(comp_parts)]),
-            }
-        )
+    classes_frame = pd.DataFrame(
+        {
+            "id": np.concatenate([class_ids, _ids("profile-", np.arange(n_comp))]),
+            "sensitivity": np.concatenate([sensitivity, comp_sensitivity]),
+            "records": np.concatenate([records, comp_records]),
+            "category": np.concatenate([categories[category_of], np.full(n_comp, "profile", dtype=object)]),
+            "components": np.concatenate([np.full(C, None, dtype=object), _tuples(comp_parts)]),
+        }
     )
 
     # -- placements: every atomic class in k distinct primaries, equal shares -------------
@@ -463,14 +512,12 @@ def enterprise(
     offsets = np.concatenate([[0], 1 + rng.choice(P - 1, k - 1, replace=False)]) if k > 1 else np.zeros(1, np.int64)
     first = rng.integers(0, P, C)
     holder = primaries[(first[:, None] + offsets[None, :]) % P]
-    model.add_placements(
-        pd.DataFrame(
-            {
-                "class": np.repeat(class_ids, k),
-                "store": store_ids[holder.ravel()],
-                "share": np.full(C * k, 1.0 / k),
-            }
-        )
+    placements_frame = pd.DataFrame(
+        {
+            "class": np.repeat(class_ids, k),
+            "store": store_ids[holder.ravel()],
+            "share": np.full(C * k, 1.0 / k),
+        }
     )
 
     # -- flows: replicas and backups from a primary of the same organisation --------------
@@ -488,20 +535,19 @@ def enterprise(
     flow_filter = np.full(len(copies), None, dtype=object)
     filtered = rng.random(len(copies)) < s["filter_share"]
     flow_filter[filtered] = category_filter[rng.integers(0, K, int(filtered.sum()))]
-    model.add_flows(
-        pd.DataFrame(
-            {
-                "from": store_ids[primaries[source]],
-                "to": store_ids[copies],
-                "classes": flow_filter,
-                "share": np.where(is_replica, np.round(rng.uniform(0.1, 1.0, len(copies)), 2), 1.0),
-                "kind": np.where(is_replica, "replica", "backup").astype(object),
-            }
-        )
+    flows_frame = pd.DataFrame(
+        {
+            "from": pd.Categorical.from_codes(store_at + primaries[source], categories=node_index),
+            "to": pd.Categorical.from_codes(store_at + copies, categories=node_index),
+            "classes": flow_filter,
+            "share": np.where(is_replica, np.round(rng.uniform(0.1, 1.0, len(copies)), 2), 1.0),
+            "kind": np.where(is_replica, "replica", "backup").astype(object),
+        }
     )
 
     # -- access arcs ----------------------------------------------------------------------
     parts: list[dict[str, np.ndarray]] = []
+    kinds: dict[str, int] = {}  # arc kind → its code in the categorical kind column
 
     def arcs(
         src: np.ndarray,
@@ -517,7 +563,7 @@ def enterprise(
                 "from": src,
                 "to": dst,
                 "p": p,
-                "kind": np.full(n, kind, dtype=object),
+                "kind": np.full(n, kinds.setdefault(kind, len(kinds)), dtype=np.int8),
                 "requires": np.full(n, None, dtype=object) if requires is None else requires,
                 "classes": np.full(n, None, dtype=object) if filters is None else filters,
             }
@@ -593,8 +639,17 @@ def enterprise(
     )
 
     frame = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-    frame["from"] = all_ids[frame["from"]]
-    frame["to"] = all_ids[frame["to"]]
-    model.add_arcs(pd.DataFrame(frame))
-    model.adversaries = juris
-    return model
+    access = pd.DataFrame(frame)
+    for end in ("from", "to"):
+        access[end] = pd.Categorical.from_codes(frame[end], categories=node_index)
+    access["kind"] = pd.Categorical.from_codes(frame["kind"], categories=pd.Index(list(kinds), dtype=object))
+    return EnterpriseFrames(
+        name=name,
+        events=events_frame,
+        nodes=nodes_frame,
+        classes=classes_frame,
+        placements=placements_frame,
+        flows=flows_frame,
+        access=access,
+        adversaries=tuple(juris),
+    )

@@ -59,11 +59,17 @@ RaggedIndex flatten_classes(const RaggedIndex& components, std::vector<std::uint
 
 std::vector<std::int32_t> atomic_filter(const RaggedIndex& filter, std::size_t row, const RaggedIndex& atoms) {
     std::vector<std::int32_t> out;
+    atomic_filter_into(filter, row, atoms, out);
+    return out;
+}
+
+void atomic_filter_into(const RaggedIndex& filter, std::size_t row, const RaggedIndex& atoms,
+                        std::vector<std::int32_t>& out) {
+    out.clear();
     for (auto it = filter.begin(row); it != filter.end(row); ++it)
         out.insert(out.end(), atoms.begin(*it), atoms.end(*it));
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
 }
 
 FilterGroups group_by_filters(const RaggedIndex& arc_classes, const RaggedIndex& presence_stores,

@@ -20,6 +20,9 @@ RaggedIndex flatten_classes(const RaggedIndex& components, std::vector<std::uint
 
 // The atomic classes a filter row names, sorted; an empty row stays empty (= every class).
 std::vector<std::int32_t> atomic_filter(const RaggedIndex& filter, std::size_t row, const RaggedIndex& atoms);
+// The same into `out` (cleared first), so that a loop over many rows reuses one buffer.
+void atomic_filter_into(const RaggedIndex& filter, std::size_t row, const RaggedIndex& atoms,
+                        std::vector<std::int32_t>& out);
 
 // Presence (docs/design.md §2.1) of every atomic class in every store, as of `at`.
 struct Presence {

@@ -19,13 +19,6 @@ bool within(const std::vector<std::int32_t>& parent, std::int32_t region, std::i
     return false;
 }
 
-struct PendingArc {
-    NodeIndex from;
-    NodeIndex to;
-    double p;
-    std::int64_t origin;  // access row, or a jurisdiction origin (rule arcs: no filter, no events)
-};
-
 }  // namespace
 
 CompiledGraph CompiledGraph::compile(const ModelData& model, std::optional<Day> at) {
@@ -45,65 +38,81 @@ CompiledGraph CompiledGraph::compile(const ModelData& model, std::optional<Day> 
 
     const std::size_t nodes = model.node_count();
 
-    // Explicit arcs present at `at`, then the implicit arcs of jurisdiction rules.
-    std::vector<PendingArc> arcs;
-    arcs.reserve(model.arc_count());
-    for (std::size_t i = 0; i < model.arc_count(); ++i) {
-        if (!compile_steps::present(model.arc_window[i], at)) continue;
-        arcs.push_back({model.arc_from[i], model.arc_to[i], model.arc_p[i], static_cast<std::int64_t>(i)});
-    }
-    for (std::size_t j = 0; j < nodes; ++j) {
-        if (std::isnan(model.node_compels[j])) continue;
-        const std::int32_t territory = model.node_territory[j];
-        for (std::size_t v = 0; v < nodes; ++v) {
-            if (v == j || (!model.node_rule_exempt.empty() && model.node_rule_exempt[v])) continue;
-            if (!within(model.region_parent, model.node_region[v], territory)) continue;
-            arcs.push_back({static_cast<NodeIndex>(j), static_cast<NodeIndex>(v), model.node_compels[j],
-                            jurisdiction_origin(static_cast<NodeIndex>(j))});
-        }
-    }
-
-    // Stable counting sort by source: CSR order, explicit arcs before rule arcs per node.
+    // The arcs present at `at`: explicit arcs (access rows), then the implicit arcs of
+    // jurisdiction rules, placed straight into CSR order by a counting sort on the source
+    // (explicit arcs before rule arcs per node, each in the order they are met) without a
+    // list of pending arcs in between.
+    const auto rule_reaches = [&](std::size_t j, std::size_t v) {
+        if (v == j || (!model.node_rule_exempt.empty() && model.node_rule_exempt[v])) return false;
+        return within(model.region_parent, model.node_region[v], model.node_territory[j]);
+    };
+    std::vector<std::size_t> rulers;
+    for (std::size_t j = 0; j < nodes; ++j)
+        if (!std::isnan(model.node_compels[j])) rulers.push_back(j);
     std::vector<ArcIndex>& row_start = g.out_offsets_;
     row_start.assign(nodes + 1, 0);
-    for (const auto& a : arcs) ++row_start[a.from + 1];
+    for (std::size_t i = 0; i < model.arc_count(); ++i)
+        if (compile_steps::present(model.arc_window[i], at)) ++row_start[model.arc_from[i] + 1];
+    for (std::size_t j : rulers)
+        for (std::size_t v = 0; v < nodes; ++v)
+            if (rule_reaches(j, v)) ++row_start[j + 1];
     std::partial_sum(row_start.begin(), row_start.end(), row_start.begin());
-    std::vector<std::size_t> order(arcs.size());
+    const auto total = static_cast<std::size_t>(row_start[nodes]);
+
+    g.arc_source_.resize(total);
+    g.arc_target_.resize(total);
+    g.arc_p_.resize(total);
+    g.arc_origin_.resize(total);
+    g.arc_key_.resize(total);
     {
         auto cursor = row_start;
-        for (std::size_t i = 0; i < arcs.size(); ++i) order[cursor[arcs[i].from]++] = i;
+        for (std::size_t i = 0; i < model.arc_count(); ++i) {
+            if (!compile_steps::present(model.arc_window[i], at)) continue;
+            const auto a = static_cast<std::size_t>(cursor[model.arc_from[i]]++);
+            g.arc_source_[a] = model.arc_from[i];
+            g.arc_target_[a] = model.arc_to[i];
+            g.arc_p_[a] = model.arc_p[i];
+            g.arc_origin_[a] = static_cast<std::int64_t>(i);
+            g.arc_key_[a] = model.arc_key.empty() ? static_cast<std::uint64_t>(i) : model.arc_key[i];
+        }
+        for (std::size_t j : rulers) {
+            for (std::size_t v = 0; v < nodes; ++v) {
+                if (!rule_reaches(j, v)) continue;
+                const auto a = static_cast<std::size_t>(cursor[j]++);
+                g.arc_source_[a] = static_cast<NodeIndex>(j);
+                g.arc_target_[a] = static_cast<NodeIndex>(v);
+                g.arc_p_[a] = model.node_compels[j];
+                g.arc_origin_[a] = jurisdiction_origin(static_cast<NodeIndex>(j));
+                g.arc_key_[a] = mix_keys(mix_keys(node_key(j), node_key(v)), 0x6A75726973ull);
+            }
+        }
     }
 
-    g.arc_source_.reserve(arcs.size());
-    g.arc_target_.reserve(arcs.size());
-    g.arc_p_.reserve(arcs.size());
-    g.arc_origin_.reserve(arcs.size());
-    g.arc_key_.reserve(arcs.size());
-    const std::vector<std::int32_t> no_indices;
-    for (std::size_t i : order) {
-        const auto& a = arcs[i];
-        g.arc_target_.push_back(a.to);
-        g.arc_source_.push_back(a.from);
-        g.arc_p_.push_back(a.p);
-        g.arc_origin_.push_back(a.origin);
-        if (is_jurisdiction_origin(a.origin))
-            g.arc_key_.push_back(mix_keys(mix_keys(node_key(a.from), node_key(a.to)), 0x6A75726973ull));
-        else
-            g.arc_key_.push_back(model.arc_key.empty() ? static_cast<std::uint64_t>(a.origin)
-                                                       : model.arc_key[a.origin]);
-        if (is_jurisdiction_origin(a.origin)) {
-            g.arc_classes_.push_row(no_indices);
-            g.arc_requires_.push_row(no_indices);
-        } else {
-            const auto row = static_cast<std::size_t>(a.origin);
-            if (model.arc_classes.size(row) == 0)
-                g.arc_classes_.push_row(no_indices);
-            else
-                g.arc_classes_.push_row(compile_steps::atomic_filter(model.arc_classes, row, g.class_atoms_));
-            g.arc_requires_.values.insert(g.arc_requires_.values.end(), model.arc_requires.begin(row),
-                                          model.arc_requires.end(row));
-            g.arc_requires_.offsets.push_back(static_cast<std::int64_t>(g.arc_requires_.values.size()));
+    // Class filters (flattened to atomic classes) and required events, in arc order.
+    g.arc_requires_.offsets.assign(total + 1, 0);
+    g.arc_classes_.offsets.assign(total + 1, 0);
+    for (std::size_t a = 0; a < total; ++a) {
+        const auto origin = g.arc_origin_[a];
+        const auto row = static_cast<std::size_t>(is_jurisdiction_origin(origin) ? 0 : origin);
+        g.arc_requires_.offsets[a + 1] =
+            is_jurisdiction_origin(origin) ? 0 : model.arc_requires.offsets[row + 1] - model.arc_requires.offsets[row];
+    }
+    std::partial_sum(g.arc_requires_.offsets.begin(), g.arc_requires_.offsets.end(), g.arc_requires_.offsets.begin());
+    g.arc_requires_.values.resize(static_cast<std::size_t>(g.arc_requires_.offsets[total]));
+    g.arc_classes_.values.reserve(model.arc_classes.values.size());
+    std::vector<std::int32_t> filter;
+    for (std::size_t a = 0; a < total; ++a) {
+        const auto origin = g.arc_origin_[a];
+        if (!is_jurisdiction_origin(origin)) {
+            const auto row = static_cast<std::size_t>(origin);
+            std::copy(model.arc_requires.begin(row), model.arc_requires.end(row),
+                      g.arc_requires_.values.begin() + g.arc_requires_.offsets[a]);
+            if (model.arc_classes.size(row) != 0) {
+                compile_steps::atomic_filter_into(model.arc_classes, row, g.class_atoms_, filter);
+                g.arc_classes_.values.insert(g.arc_classes_.values.end(), filter.begin(), filter.end());
+            }
         }
+        g.arc_classes_.offsets[a + 1] = static_cast<std::int64_t>(g.arc_classes_.values.size());
     }
 
     // In-arcs: a counting sort by target over ascending arc indices.

@@ -20,10 +20,10 @@ import pandas as pd
 
 from .. import dates
 from ..errors import ModelError, describe, did_you_mean, number_text, quote, where
-from .fields import Field, FieldType, left_out_column, range_of
+from .fields import FIELDS, Field, FieldType, left_out_column, range_of
 from .ingest import RawColumn, object_array
 from .numbers import count_column, number_column
-from .tables import SMALL_LOOKUP, IdIndex
+from .tables import SMALL_LOOKUP, IdIndex, id_hashes
 from .values import (
     must_be_string,
     name_problem,
@@ -60,6 +60,32 @@ class Batch:
         # For REFS: (rows that gave a list, offsets into flat, flat positions in target).
         self.ragged_positions: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.ids: IdIndex | None = None  # the batch's own ids, for self-references
+        # The index of the table's ids with this batch's appended, when the bulk path built
+        # it (to check the ids are new): the table takes it over instead of hashing again.
+        self.id_index: pd.Index | None = None
+        self.id_hashes: np.ndarray | None = None  # the hashes of the batch's ids, when computed
+
+    def resolved(self) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]]]:
+        """What the checks found for the references to the model's tables (not to
+        sources), for :class:`~datareach.model.tables.Table` to keep: the row each value of
+        a reference column names (int32, -1 where left out), and each list column as
+        (offsets, one per row and one more; the rows named, int32)."""
+        rows = len(next(iter(self.columns.values()))) if self.columns else 0
+        fields = {f.name: f for f in FIELDS[self.section]}
+        positions = {
+            name: found.astype(np.int32) for name, found in self.positions.items() if fields[name].target != "sources"
+        }
+        ragged = {}
+        for name, (given, offsets, flat) in self.ragged_positions.items():
+            lengths = np.zeros(rows, dtype=np.int64)
+            lengths[given] = np.diff(offsets)
+            full = np.zeros(rows + 1, dtype=np.int64)
+            np.cumsum(lengths, out=full[1:])
+            ragged[name] = (full, flat.astype(np.int32))
+        for field in FIELDS[self.section]:  # a list field no row gave: every row empty
+            if field.type is FieldType.REFS and field.name not in ragged and field.name in self.columns:
+                ragged[field.name] = (np.zeros(rows + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
+        return positions, ragged
 
     def locate(self, field: str) -> Callable[[int], str]:
         return lambda i: where(self.section, self.first_row + int(i), field)
@@ -75,10 +101,13 @@ class Batch:
             self._add_range(field, raw[field.columns[0]], raw[field.columns[1]])
             return
         column = raw[field.name]
+        if field.type in _STRING_TYPES and len(column) > SMALL_LOOKUP:
+            self._add_string_field(field, column)
+            return
         if field.required and column.missing.any():
             raise self.fail(int(np.argmax(column.missing)), field.name, "is required")
         if column.missing.all():  # nothing given (common for one row from a builder)
-            self.columns[field.name] = left_out_column(field, len(column.values))
+            self.columns[field.name] = left_out_column(field, len(column))
             return
         handler = {
             FieldType.ID: self._add_id,
@@ -94,6 +123,141 @@ class Batch:
         }[field.type]
         handler(field, column)
 
+    # -- strings, in bulk ----------------------------------------------------------------
+    #
+    # A column of many rows is hashed once (pd.factorize, or the target's index for a
+    # reference) and every check runs per distinct value, or on all ids at once as one
+    # joined text; what the checks report, and in which order, is what the per-row path
+    # below reports (it runs whenever the fast path finds a problem, to name it).
+
+    def _add_string_field(self, field: Field, column: RawColumn) -> None:
+        if column.missing_known:  # a column the frame leaves out, or one of entries
+            missing = column.missing
+            if field.required and missing.any():
+                raise self.fail(int(np.argmax(missing)), field.name, "is required")
+            if missing.all():
+                self.columns[field.name] = left_out_column(field, len(column))
+                return
+        if field.type is FieldType.REF:
+            self._add_ref_bulk(field, column)
+            return
+        if field.type is FieldType.ID and self._add_id_bulk(field, column):
+            return
+        codes, uniques = self._codes(field, column)
+        missing = codes < 0
+        if field.required and missing.any():
+            raise self.fail(int(np.argmax(missing)), field.name, "is required")
+        if missing.all():
+            self.columns[field.name] = left_out_column(field, len(column))
+            return
+        self._check_strings(field, column, codes, uniques)
+        handler = {
+            FieldType.ID: self._add_id,
+            FieldType.NAME: self._add_name,
+            FieldType.TEXT: self._add_text,
+            FieldType.CHOICE: self._add_choice,
+            FieldType.REGION: self._add_region,
+        }[field.type]
+        handler(field, column, (codes, uniques))
+
+    def _codes(self, field: Field, column: RawColumn) -> tuple[np.ndarray, list[Any]]:
+        """(code of each row, -1 where left out; the distinct values given, in order of
+        first appearance)."""
+        if column.categorical is not None:  # hashed once already: each category checked once
+            codes, categories = column.categorical
+            used = np.bincount(codes + 1, minlength=len(categories) + 1)[1:] > 0  # code -1: left out
+            if used.all():
+                return codes, list(categories)
+            renumber = np.where(used, np.cumsum(used) - 1, -1)
+            return np.where(codes >= 0, renumber[np.maximum(codes, 0)], -1), list(categories[used])
+        values = column.values
+        try:
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        except TypeError:  # an unhashable value: not a string, reported in row order
+            missing = column.missing
+            if field.required and missing.any():
+                raise self.fail(int(np.argmax(missing)), field.name, "is required") from None
+            present = np.flatnonzero(~missing)
+            bad = next(int(row) for row in present if not isinstance(values[row], str))
+            raise self.fail(bad, field.name, must_be_string(values[bad])) from None
+        codes = np.asarray(codes, dtype=np.int64)
+        uniques = np.asarray(uniques, dtype=object)
+        if column.missing_known:
+            codes[column.missing] = -1
+            used = np.zeros(len(uniques), dtype=bool)
+            used[codes[codes >= 0]] = True
+        else:  # a frame: NaN, None and NA are left out
+            used = ~np.asarray(pd.isna(uniques), dtype=bool)
+        if not used.all():
+            renumber = np.where(used, np.cumsum(used) - 1, -1)
+            codes = np.where(codes >= 0, renumber[np.maximum(codes, 0)], -1)
+            uniques = uniques[used]
+        return codes, list(uniques)
+
+    def _check_strings(self, field: Field, column: RawColumn, codes: np.ndarray, uniques: list[Any]) -> None:
+        """Every value given is a string (else the first row that is not, as the per-row
+        path reports it)."""
+        not_string = np.fromiter((not isinstance(u, str) for u in uniques), dtype=bool, count=len(uniques))
+        if not_string.any():
+            row = int(np.argmax(np.append(not_string, False)[codes]))
+            raise self.fail(row, field.name, must_be_string(column.values[row]))
+
+    def _add_id_bulk(self, field: Field, column: RawColumn) -> bool:
+        """Ids checked all at once; False when something is wrong (the per-row path then
+        finds it and names the row)."""
+        values = column.values
+        if column.missing.any() or not _plain_strings(values) or not _all_names(values):
+            return False
+        existing = self.context.ids(self.section)
+        # Distinct hashes prove distinct ids (equal hashes are looked at exactly); the
+        # hashes are the ids' keys for the core (lowering), computed once.
+        hashes = id_hashes(values)
+        every = np.sort(np.concatenate([existing.hashes(), hashes]))
+        if (every[1:] == every[:-1]).any() and not pd.Index(
+            np.concatenate([existing.array, values]), dtype=object
+        ).is_unique:
+            return False
+        ids = values.copy()  # the caller's array may be a view of their frame
+        self.columns[field.name] = ids
+        self.ids = IdIndex(ids)
+        self.id_hashes = hashes
+        return True
+
+    def _add_ref_bulk(self, field: Field, column: RawColumn) -> None:
+        """A reference column resolved with one look-up of every row in the target's index;
+        only the rows not found are looked at again (left out, not a string, unknown)."""
+        try:
+            if column.categorical is not None:  # each category looked up once
+                codes, categories = column.categorical
+                found = self._resolve_categories(field, categories)
+                positions = np.append(found, -1)[codes]  # code -1 (left out) picks the -1
+            else:
+                positions = self._resolve(field, column.values)
+        except TypeError:  # an unhashable value
+            positions = None
+        unresolved = positions is None or bool((positions < 0).any())
+        values = column.values if unresolved else np.empty(0, dtype=object)
+        if unresolved:
+            bad = np.arange(len(values)) if positions is None else np.flatnonzero(positions < 0)
+            missing = column.missing_at(bad)
+            if field.required and missing.any():
+                raise self.fail(int(bad[np.argmax(missing)]), field.name, "is required")
+            given = bad[~missing]
+            for row in given.tolist():  # strings first, in row order, as the per-row path checks
+                if not isinstance(values[row], str):
+                    raise self.fail(row, field.name, must_be_string(values[row]))
+            if len(given):
+                row = int(given[0])
+                raise self.fail(row, field.name, self._unknown(field, str(values[row])))
+            if missing.all() and len(bad) == len(column):
+                self.columns[field.name] = left_out_column(field, len(column))
+                return
+            assert positions is not None
+        self.positions[field.name] = positions
+        # Store the target's own id objects: one string object per id, however many rows.
+        ids = np.concatenate([self._target_ids(field), object_array([None])])
+        self.columns[field.name] = ids[positions]  # position -1 picks the trailing None
+
     # -- strings -------------------------------------------------------------------------
 
     def _strings(
@@ -102,6 +266,7 @@ class Batch:
         column: RawColumn,
         check: Callable[[str], str | None],
         rows: np.ndarray | None = None,
+        coded: _Coded | None = None,
     ) -> tuple[np.ndarray, list[str]]:
         """Factorise a string column: (codes with -1 where missing, distinct values).
 
@@ -114,12 +279,15 @@ class Batch:
             row = element if rows is None else int(rows[element])
             return self.fail(row, field.name, reason)
 
-        present = np.flatnonzero(~column.missing)
-        given = column.values[present]
-        if len(given) and pd.api.types.infer_dtype(given, skipna=False) != "string":
-            bad = next(i for i, value in enumerate(given) if not isinstance(value, str))
-            raise fail(int(present[bad]), must_be_string(given[bad]))
-        codes, uniques = _factorize(column.values, present)
+        if coded is not None:  # factorised and type-checked by the bulk path
+            codes, uniques = coded
+        else:
+            present = np.flatnonzero(~column.missing)
+            given = column.values[present]
+            if len(given) and pd.api.types.infer_dtype(given, skipna=False) != "string":
+                bad = next(i for i, value in enumerate(given) if not isinstance(value, str))
+                raise fail(int(present[bad]), must_be_string(given[bad]))
+            codes, uniques = _factorize(column.values, present)
         canonical: list[str] = []
         for code, value in enumerate(uniques):
             reason = check(value)
@@ -132,8 +300,8 @@ class Batch:
         table = np.array([*canonical, None], dtype=object)
         self.columns[field.name] = table[codes]  # code -1 picks the trailing None
 
-    def _add_id(self, field: Field, column: RawColumn) -> None:
-        codes, canonical = self._strings(field, column, name_problem)
+    def _add_id(self, field: Field, column: RawColumn, coded: _Coded | None = None) -> None:
+        codes, canonical = self._strings(field, column, name_problem, coded=coded)
         counts = np.bincount(codes, minlength=len(canonical))
         if (counts > 1).any():
             code = int(np.argmax(counts > 1))
@@ -153,16 +321,16 @@ class Batch:
         self._store_strings(field, codes, canonical)
         self.ids = IdIndex(self.columns[field.name])
 
-    def _add_name(self, field: Field, column: RawColumn) -> None:
-        self._store_strings(field, *self._strings(field, column, name_problem))
+    def _add_name(self, field: Field, column: RawColumn, coded: _Coded | None = None) -> None:
+        self._store_strings(field, *self._strings(field, column, name_problem, coded=coded))
 
-    def _add_text(self, field: Field, column: RawColumn) -> None:
-        self._store_strings(field, *self._strings(field, column, text_problem))
+    def _add_text(self, field: Field, column: RawColumn, coded: _Coded | None = None) -> None:
+        self._store_strings(field, *self._strings(field, column, text_problem, coded=coded))
 
-    def _add_region(self, field: Field, column: RawColumn) -> None:
-        self._store_strings(field, *self._strings(field, column, region_problem))
+    def _add_region(self, field: Field, column: RawColumn, coded: _Coded | None = None) -> None:
+        self._store_strings(field, *self._strings(field, column, region_problem, coded=coded))
 
-    def _add_choice(self, field: Field, column: RawColumn) -> None:
+    def _add_choice(self, field: Field, column: RawColumn, coded: _Coded | None = None) -> None:
         def check(value: str) -> str | None:
             if value in field.choices:
                 return None
@@ -171,7 +339,7 @@ class Batch:
                 f"one of {', '.join(field.choices)}"
             )
 
-        self._store_strings(field, *self._strings(field, column, check))
+        self._store_strings(field, *self._strings(field, column, check, coded=coded))
 
     # -- references ----------------------------------------------------------------------
 
@@ -184,6 +352,20 @@ class Batch:
             offset = len(self.context.ids(self.section))
             found = np.where((found < 0) & (own >= 0), own + offset, found)
         return found
+
+    def _resolve_categories(self, field: Field, categories: np.ndarray) -> np.ndarray:
+        """:meth:`_resolve` for the categories of a categorical column: when they are the
+        target's ids in row order (a frame built from the target's own id column), no id
+        is looked up at all."""
+        assert field.target is not None
+        targets = self.context.ids(field.target)
+        if (
+            field.target != self.section
+            and len(categories) == len(targets)
+            and bool(np.all(categories == targets.array))
+        ):
+            return np.arange(len(categories), dtype=np.int64)
+        return self._resolve(field, categories)
 
     def _unknown(self, field: Field, value: str) -> str:
         assert field.target is not None
@@ -222,7 +404,8 @@ class Batch:
         noun = _NOUN[field.target or ""]
         rows = np.flatnonzero(~column.missing)
         lists = column.values[rows]
-        if not all(issubclass(kind, _LIST_TYPES) for kind in set(map(type, lists))):
+        kinds = set(map(type, lists))
+        if not all(issubclass(kind, _LIST_TYPES) for kind in kinds):
             bad = next(i for i, value in enumerate(lists) if not isinstance(value, _LIST_TYPES))
             raise self.fail(
                 int(rows[bad]),
@@ -240,19 +423,26 @@ class Batch:
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         flat = np.fromiter(itertools.chain.from_iterable(lists), dtype=object, count=int(offsets[-1]))
         flat_rows = np.repeat(rows, lengths)  # the batch row of every element
-        codes, canonical = self._strings(field, RawColumn(flat, np.zeros(len(flat), bool)), _no_problem, flat_rows)
-        unique_positions = self._resolve(field, object_array(canonical))
-        if (unique_positions < 0).any():
-            code = int(np.argmax(unique_positions < 0))
-            element = int(np.argmax(codes == code))
-            raise self.fail(int(flat_rows[element]), field.name, self._unknown(field, canonical[code]))
-        positions = unique_positions[codes]
+        positions = None
+        if len(flat) > SMALL_LOOKUP:  # every element looked up at once; any miss: the path below names it
+            try:
+                positions = self._resolve(field, flat)
+            except TypeError:  # an unhashable element
+                positions = None
+            if positions is not None and (positions < 0).any():
+                positions = None
+        if positions is None:
+            codes, canonical = self._strings(field, RawColumn(flat, np.zeros(len(flat), bool)), _no_problem, flat_rows)
+            unique_positions = self._resolve(field, object_array(canonical))
+            if (unique_positions < 0).any():
+                code = int(np.argmax(unique_positions < 0))
+                element = int(np.argmax(codes == code))
+                raise self.fail(int(flat_rows[element]), field.name, self._unknown(field, canonical[code]))
+            positions = unique_positions[codes]
         targets = self._target_ids(field)
         # The same id twice in one list is a slip (a copy-paste, or a typo for another id).
-        key = flat_rows.astype(np.int64) * (len(targets) + 1) + positions
-        _, first = np.unique(key, return_index=True)
-        if len(first) != len(key):
-            repeated = int(np.setdiff1d(np.arange(len(key)), first)[0])
+        repeated = _repeated_in_row(flat_rows, positions, lengths, offsets, len(targets))
+        if repeated is not None:
             raise self.fail(
                 int(flat_rows[repeated]),
                 field.name,
@@ -260,7 +450,12 @@ class Batch:
             )
         out = np.full(len(column.values), None, dtype=object)
         if len(rows):
-            out[rows] = object_array(list(map(tuple, np.split(targets[positions], offsets[1:-1]))))
+            if kinds == {tuple} and _plain_strings(flat):
+                # Tuples of plain strings equal to the ids they name (each was found):
+                # they are canonical as they are, and immutable, so they are kept.
+                out[rows] = lists
+            else:
+                out[rows] = object_array(list(map(tuple, np.split(targets[positions], offsets[1:-1]))))
         self.columns[field.name] = out
         self.ragged_positions[field.name] = (rows, offsets, positions)
 
@@ -381,6 +576,62 @@ _NOUN = {
 
 
 _LIST_TYPES = (list, tuple, np.ndarray)
+
+# Field types held as strings, checked per distinct value.
+_STRING_TYPES = frozenset(
+    {FieldType.ID, FieldType.NAME, FieldType.TEXT, FieldType.CHOICE, FieldType.REGION, FieldType.REF}
+)
+
+# Codes and distinct values of a string column, as the bulk path found them.
+_Coded = tuple[np.ndarray, list[Any]]
+
+# Between ids when they are checked as one text: a control character, so never in an id.
+_SEPARATOR = "\x00"
+
+
+def _repeated_in_row(
+    flat_rows: np.ndarray, positions: np.ndarray, lengths: np.ndarray, offsets: np.ndarray, targets: int
+) -> int | None:
+    """The first element (in list order) that repeats an earlier element of its list, or
+    None. Lists of one id cannot repeat; lists of at most two are compared directly."""
+    if not len(lengths) or lengths.max() <= 1:
+        return None
+    if lengths.max() == 2:
+        pairs = offsets[:-1][lengths == 2]
+        same = positions[pairs] == positions[pairs + 1]
+        return int(pairs[np.argmax(same)] + 1) if same.any() else None
+    key = flat_rows.astype(np.int64) * (targets + 1) + positions
+    _, first = np.unique(key, return_index=True)
+    if len(first) == len(key):
+        return None
+    return int(np.setdiff1d(np.arange(len(key)), first)[0])
+
+
+def _plain_strings(values: np.ndarray) -> bool:
+    """Whether every value is a plain ``str`` (not a subclass such as ``numpy.str_``)."""
+    return set(map(type, values)) == {str} if len(values) else True
+
+
+def _all_names(values: np.ndarray) -> bool:
+    """Whether every string is a valid id (:func:`~datareach.model.values.name_problem`
+    finds nothing), checked on all of them joined into one text: the separator is a
+    control character, so it is in no valid id and composes with nothing (NFC of the
+    joined text is the joined NFC of its parts). Only printable text is accepted, in which
+    the one space character is ``" "``; an id starting or ending with it sits next to a
+    separator or an end of the text."""
+    joined = _SEPARATOR.join(values)
+    n = len(values)
+    if joined.count(_SEPARATOR) != n - 1:  # a separator inside an id
+        return False
+    if n == 0:
+        return True
+    if not joined or _SEPARATOR * 2 in joined or joined.startswith(_SEPARATOR) or joined.endswith(_SEPARATOR):
+        return False  # an empty id
+    if not joined.replace(_SEPARATOR, "").isprintable():
+        return False
+    if joined.startswith(" ") or joined.endswith(" ") or f" {_SEPARATOR}" in joined or f"{_SEPARATOR} " in joined:
+        return False
+    return joined.isascii() or unicodedata.is_normalized("NFC", joined)
 
 
 def _factorize(values: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, list[Any]]:

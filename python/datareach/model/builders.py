@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import ModelError, cut
 from .ingest import RawColumn, frame_to_columns, records_to_columns
 from .tables import IdIndex, Table
-from .validate import normalise
+from .validate import normalise_batch
 from .values import check_name, plain_data
 
 if TYPE_CHECKING:
@@ -50,7 +50,11 @@ class ModelBuilder:
 
     def _add_raw(self, section: str, raw: Mapping[str, RawColumn]) -> None:
         table = self._tables[section]
-        table.append(normalise(section, raw, len(table), _Context(self)))
+        batch = normalise_batch(section, raw, len(table), _Context(self))
+        positions, ragged = batch.resolved()
+        table.append(
+            batch.columns, positions=positions, ragged=ragged, id_index=batch.id_index, id_hashes_=batch.id_hashes
+        )
         self._changed()
 
     def _add_frame(self, section: str, frame: Frame) -> Self:

@@ -268,15 +268,20 @@ def empty_columns(section: str) -> dict[str, np.ndarray]:
 
 
 def left_out_column(field: Field, rows: int) -> np.ndarray:
-    """The canonical column of a field that no row gives."""
+    """The canonical column of a field that no row gives: one value seen ``rows`` times
+    (a read-only view of stride 0, so a left-out field costs no memory per row; tables
+    never write into their columns)."""
     if field.type is FieldType.RANGE:
-        return np.full(rows, np.nan)
-    if field.type is FieldType.NUMBER:
+        fill = np.array([np.nan])
+    elif field.type is FieldType.NUMBER:
         if field.count:
-            return np.full(rows, int(field.default or 0), dtype=np.int64)
-        return np.full(rows, np.nan if field.default is None else field.default)
-    if field.type is FieldType.WINDOW:
-        return np.full(rows, np.datetime64("NaT"), dtype="datetime64[D]")
-    if field.type is FieldType.FLAG:
-        return np.zeros(rows, dtype=bool)
-    return np.empty(rows, dtype=object)  # NumPy fills object arrays with None
+            fill = np.array([int(field.default or 0)], dtype=np.int64)
+        else:
+            fill = np.array([np.nan if field.default is None else field.default])
+    elif field.type is FieldType.WINDOW:
+        fill = np.array([np.datetime64("NaT")], dtype="datetime64[D]")
+    elif field.type is FieldType.FLAG:
+        fill = np.zeros(1, dtype=bool)
+    else:
+        fill = np.empty(1, dtype=object)  # None
+    return np.broadcast_to(fill, (rows,))

@@ -9,7 +9,6 @@ every entry point.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -24,16 +23,71 @@ from .lists import split_list_cell
 __all__ = ["RawColumn", "frame_to_columns", "object_array", "records_to_columns"]
 
 
-@dataclasses.dataclass
 class RawColumn:
     """Values of one column as given, and which of them were left out.
 
     The front end decides what "left out" means: an absent key or ``None`` in a mapping;
-    also NaN/NA in a DataFrame, where pandas marks missing values that way.
+    also NaN/NA in a DataFrame, where pandas marks missing values that way. A frame's
+    column may leave ``missing`` to be worked out on first use (``pd.isna``), so that a
+    check that finds every value given (an id found in the table it names) never pays
+    for a pass over the whole column; :meth:`missing_at` asks for a few rows only.
+
+    A categorical column (pandas ``category`` dtype) is held as its codes and categories
+    (:attr:`categorical`): checks then look at each category once, and the values are
+    only spelled out row by row if something asks for them.
     """
 
-    values: np.ndarray
-    missing: np.ndarray
+    __slots__ = ("_missing", "_values", "categorical")
+
+    def __init__(
+        self,
+        values: np.ndarray | None,
+        missing: np.ndarray | None = None,
+        *,
+        categorical: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        self._values = values
+        self._missing = missing
+        # (code of each row, -1 where left out; the categories as an object array)
+        self.categorical = categorical
+        if categorical is not None and missing is None:
+            self._missing = categorical[0] < 0
+
+    def __len__(self) -> int:
+        if self._values is None:
+            assert self.categorical is not None
+            return len(self.categorical[0])
+        return len(self._values)
+
+    @property
+    def values(self) -> np.ndarray:
+        if self._values is None:
+            assert self.categorical is not None
+            codes, categories = self.categorical
+            self._values = np.concatenate([categories, np.array([None], dtype=object)])[codes]  # -1: None
+        return self._values
+
+    @property
+    def missing(self) -> np.ndarray:
+        if self._missing is None:
+            self._missing = _missing_mask(self.values)
+        return self._missing
+
+    def missing_at(self, rows: np.ndarray) -> np.ndarray:
+        """Whether each of ``rows`` was left out (without a pass over the whole column)."""
+        if self._missing is not None:
+            result: np.ndarray = self._missing[rows]
+            return result
+        return _missing_mask(self.values[rows])
+
+    @property
+    def missing_known(self) -> bool:
+        """Whether the front end said which values were left out (else: pandas' NA)."""
+        return self._missing is not None
+
+
+def _missing_mask(values: np.ndarray) -> np.ndarray:
+    return np.asarray(pd.isna(values), dtype=bool)
 
 
 def object_array(values: Sequence[Any]) -> np.ndarray:
@@ -125,7 +179,13 @@ def frame_to_columns(section: str, frame: pd.DataFrame | Mapping[str, Any], firs
     for name in required:
         if name not in names:
             raise ModelError("missing required column", where=f"{section}.{name}")
-    arrays = {name: _column_array(frame[name], f"{section}.{name}") for name in names}
+    arrays: dict[str, Any] = {}
+    for name in names:
+        categorical = _categorical(frame[name])
+        if categorical is not None and name not in _LIST_FIELDS[section]:
+            arrays[name] = RawColumn(None, categorical=categorical)
+        else:
+            arrays[name] = _column_array(frame[name], f"{section}.{name}")
     lengths = {len(array) for array in arrays.values()}
     if len(lengths) > 1:
         raise ModelError(f"columns have different lengths {sorted(lengths)}", where=section)
@@ -136,10 +196,14 @@ def frame_to_columns(section: str, frame: pd.DataFrame | Mapping[str, Any], firs
     for name in known:
         if name in arrays:
             array = arrays[name]
-            missing = np.asarray(pd.isna(array), dtype=bool)
-            if name in _LIST_FIELDS[section]:
+            if isinstance(array, RawColumn):
+                columns[name] = array
+            elif name in _LIST_FIELDS[section]:
+                missing = _missing_mask(array)
                 array = _split_list_cells(array, missing, functools.partial(_location, section, first_row, name))
-            columns[name] = RawColumn(array, missing)
+                columns[name] = RawColumn(array, missing)
+            else:  # left out: NaN, None or NA, found when first asked
+                columns[name] = RawColumn(array)
         else:
             columns[name] = absent
     return columns
@@ -158,7 +222,11 @@ def _split_list_cells(values: np.ndarray, missing: np.ndarray, locate: Callable[
     they are (lists pass, anything else is refused by the validator)."""
     if values.dtype.kind != "O":
         return values
-    texts = [row for row in np.flatnonzero(~missing).tolist() if isinstance(values[row], str)]
+    present = np.flatnonzero(~missing)
+    kinds = set(map(type, values[present]))  # one pass in C: most columns hold no text cells
+    if not any(issubclass(kind, str) for kind in kinds):
+        return values
+    texts = [row for row in present.tolist() if isinstance(values[row], str)]
     if not texts:
         return values
     out: np.ndarray = values.copy()
@@ -168,6 +236,16 @@ def _split_list_cells(values: np.ndarray, missing: np.ndarray, locate: Callable[
         except ValueError as error:
             raise ModelError(str(error), where=locate(row)) from None
     return out
+
+
+def _categorical(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """(codes, categories) of a pandas categorical column of strings, else None."""
+    if isinstance(values, pd.Series):
+        values = values.array
+    if not isinstance(values, pd.Categorical):
+        return None
+    categories = np.asarray(values.categories, dtype=object)
+    return np.asarray(values.codes, dtype=np.int64), categories
 
 
 def _column_array(values: Any, location: str) -> np.ndarray:

@@ -69,67 +69,48 @@ def lower(model: Model) -> dict[str, Any]:
 
     out["class_sensitivity"] = _floats(column("classes", "sensitivity"))
     out["class_records"] = _floats(column("classes", "records"))
-    _ragged(out, "class_components", column("classes", "components"), model, "classes")
+    _ragged(out, "class_components", model, "classes", "components", "classes")
 
     out["event_p"] = _floats(column("events", "p"))
 
-    out["placement_class"] = _rows(model, "classes", column("placements", "class"))
-    out["placement_store"] = _rows(model, "nodes", column("placements", "store"))
+    out["placement_class"] = _rows(model, "placements", "class", "classes")
+    out["placement_store"] = _rows(model, "placements", "store", "nodes")
     out["placement_share"] = _floats(column("placements", "share"))
     _window(out, "placement_window", model, "placements")
 
-    out["flow_from"] = _rows(model, "nodes", column("flows", "from"))
-    out["flow_to"] = _rows(model, "nodes", column("flows", "to"))
+    out["flow_from"] = _rows(model, "flows", "from", "nodes")
+    out["flow_to"] = _rows(model, "flows", "to", "nodes")
     out["flow_share"] = _floats(column("flows", "share"))
     _window(out, "flow_window", model, "flows")
-    _ragged(out, "flow_classes", column("flows", "classes"), model, "classes")
+    _ragged(out, "flow_classes", model, "flows", "classes", "classes")
 
-    out["arc_from"] = _rows(model, "nodes", column("access", "from"))
-    out["arc_to"] = _rows(model, "nodes", column("access", "to"))
+    out["arc_from"] = _rows(model, "access", "from", "nodes")
+    out["arc_to"] = _rows(model, "access", "to", "nodes")
     out["arc_p"] = _floats(column("access", "p"))
     out["arc_cost"] = _floats(column("access", "cost"))
     _window(out, "arc_window", model, "access")
-    _ragged(out, "arc_classes", column("access", "classes"), model, "classes")
-    _ragged(out, "arc_requires", column("access", "requires"), model, "events")
+    _ragged(out, "arc_classes", model, "access", "classes", "classes")
+    _ragged(out, "arc_requires", model, "access", "requires", "events")
 
-    out["node_key"] = _id_keys(model.node_ids)
-    out["event_key"] = _id_keys(model.event_ids)
-    out["arc_key"] = _arc_keys(out["node_key"], out["arc_from"], out["arc_to"])
+    out["node_key"] = _id_keys(model, "nodes")
+    out["event_key"] = _id_keys(model, "events")
+    from .. import _core  # lazily, as in core_model: the keys are ranked in the core
+
+    out["arc_key"] = _core.arc_keys(out["node_key"], out["arc_from"], out["arc_to"])
     return out
 
 
 # Stable identities of random variables (ModelData::arc_key): a key depends on ids, not on
 # row positions, so a variant that adds or removes other arcs leaves each shared arc's coins
-# unchanged in every world (common random numbers).
-_U64 = np.uint64
+# unchanged in every world (common random numbers). Node and event keys are the hashes of
+# their ids (tables.id_hashes); an arc's key mixes its nodes' keys and its rank among the
+# arcs between the same two nodes (datareach::arc_keys_from_nodes).
 
 
-def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The core's mix_keys (splitmix64 finaliser), elementwise with wrapping arithmetic."""
-    z = a * _U64(0x9E3779B97F4A7C15) + b + _U64(0x632BE59BD9B4E019)
-    z = (z ^ (z >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> _U64(27))) * _U64(0x94D049BB133111EB)
-    result: np.ndarray = z ^ (z >> _U64(31))
-    return result
-
-
-def _id_keys(ids: list[str]) -> np.ndarray:
-    return pd.util.hash_array(np.asarray(ids, dtype=object)).astype(np.uint64)
-
-
-def _arc_keys(node_key: np.ndarray, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Key of each arc from its two node ids and its rank among arcs between the same pair."""
-    pair = _mix(node_key[sources], node_key[targets])
-    rank = np.zeros(len(pair), dtype=np.uint64)
-    shared = np.flatnonzero(pd.Series(pair).duplicated(keep=False).to_numpy())
-    if len(shared):  # parallel arcs: rank them by row order within their pair
-        order = shared[np.argsort(pair[shared], kind="stable")]
-        ordered = pair[order]
-        run_start = np.ones(len(ordered), dtype=bool)
-        run_start[1:] = ordered[1:] != ordered[:-1]
-        positions = np.arange(len(ordered), dtype=np.int64)
-        rank[order] = (positions - np.maximum.accumulate(np.where(run_start, positions, 0))).astype(np.uint64)
-    return _mix(pair, rank)
+def _id_keys(model: Model, section: str) -> np.ndarray:
+    ids = model._tables[section].ids
+    assert ids is not None
+    return ids.hashes()  # computed once per batch of ids (tables.id_hashes)
 
 
 def _floats(values: np.ndarray) -> np.ndarray:
@@ -143,10 +124,14 @@ def _indices(index: pd.Index, values: np.ndarray, dtype: type = np.int32) -> np.
     return positions
 
 
-def _rows(model: Model, section: str, ids: np.ndarray) -> np.ndarray:
-    rows = model._positions(section, ids)
-    assert (rows >= 0).all(), f"unresolved {section} id in a valid model"
-    return rows.astype(np.int32)
+def _rows(model: Model, section: str, name: str, target: str) -> np.ndarray:
+    """The rows a reference column names, as validation recorded them (else looked up)."""
+    table = model._tables[section]
+    rows = table.positions(name)
+    if rows is None:
+        rows = model._positions(target, table.column(name))
+    assert (rows >= 0).all(), f"unresolved {target} id in a valid model"
+    return rows.astype(np.int32, copy=False)
 
 
 def _window(out: dict[str, Any], prefix: str, model: Model, section: str) -> None:
@@ -154,17 +139,24 @@ def _window(out: dict[str, Any], prefix: str, model: Model, section: str) -> Non
     out[f"{prefix}_end"] = dates_to_days(model._column(section, "window_end"), OPEN_END)
 
 
-def _ragged(out: dict[str, Any], name: str, lists: np.ndarray, model: Model, target: str) -> None:
-    """A column of id tuples (None for an empty row) as RaggedIndex offsets and values."""
-    present = lists != None  # elementwise
-    given = lists[present]
-    lengths = np.zeros(len(lists), dtype=np.int64)
-    lengths[present] = np.fromiter(map(len, given), dtype=np.int64, count=len(given))
-    offsets = np.zeros(len(lists) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    flat = np.fromiter(itertools.chain.from_iterable(given), dtype=object, count=int(offsets[-1]))
-    out[f"{name}_offsets"] = offsets
-    out[f"{name}_values"] = _rows(model, target, flat)
+def _ragged(out: dict[str, Any], name: str, model: Model, section: str, field: str, target: str) -> None:
+    """A list column as RaggedIndex offsets and values: as validation recorded them, else
+    from the column of id tuples (None for an empty row)."""
+    table = model._tables[section]
+    found = table.ragged(field)
+    if found is None:
+        lists = table.column(field)
+        present = lists != None  # elementwise
+        given = lists[present]
+        lengths = np.zeros(len(lists), dtype=np.int64)
+        lengths[present] = np.fromiter(map(len, given), dtype=np.int64, count=len(given))
+        offsets = np.zeros(len(lists) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        flat = np.fromiter(itertools.chain.from_iterable(given), dtype=object, count=int(offsets[-1]))
+        rows = model._positions(target, flat)
+        assert (rows >= 0).all(), f"unresolved {target} id in a valid model"
+        found = (offsets, rows.astype(np.int32))
+    out[f"{name}_offsets"], out[f"{name}_values"] = found
 
 
 # --------------------------------------------------------------------------------------

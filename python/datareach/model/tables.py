@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import types
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,46 +25,115 @@ SMALL_LOOKUP = 32
 
 
 class IdIndex:
-    """The row of every id of a section, kept up to date as rows are appended."""
+    """The row of every id of a section, kept up to date as rows are appended.
+
+    Held as the ids in row order; the pandas index that looks many of them up at once and
+    the dict of :attr:`mapping` are built when first needed (a bulk build looks ids up
+    with the first only, and never pays for the second).
+    """
 
     def __init__(self, ids: Iterable[str] = ()) -> None:
-        self._rows: dict[str, int] = {}
-        self._array: np.ndarray | None = None
+        array = ids if isinstance(ids, np.ndarray) else np.fromiter(ids, dtype=object)
+        self._chunks: list[np.ndarray] = [array] if len(array) else []
+        self._length = len(array)
+        self._array: np.ndarray | None = array
+        self._rows: dict[str, int] | None = None
         self._index: pd.Index | None = None
-        self.extend(ids)
+        self._hashes: list[np.ndarray | None] = [None] * len(self._chunks)
+
+    def hashes(self) -> np.ndarray:
+        """:func:`id_hashes` of the ids in row order, computed once per appended chunk."""
+        for i, chunk in enumerate(self._chunks):
+            if self._hashes[i] is None:
+                self._hashes[i] = id_hashes(chunk)
+        parts = [h for h in self._hashes if h is not None]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return self._length
 
     def __contains__(self, item: object) -> bool:
-        return isinstance(item, str) and item in self._rows
+        if not isinstance(item, str):
+            return False
+        if self._rows is not None or self._length <= SMALL_LOOKUP:
+            return item in self._dict()
+        return bool(self.positions(object_array_of([item]))[0] >= 0)
 
-    def extend(self, ids: Iterable[str]) -> None:
-        """Append ids (already checked to be new and distinct) as the next rows."""
-        self._rows.update(zip(ids, itertools.count(len(self._rows))))
+    def extend(self, ids: Iterable[str], index: pd.Index | None = None, hashes: np.ndarray | None = None) -> None:
+        """Append ids (already checked to be new and distinct) as the next rows.
+        ``index``: a pandas index of every id, these included, when the caller built one;
+        ``hashes``: :func:`id_hashes` of these ids, when the caller computed them."""
+        array = ids if isinstance(ids, np.ndarray) else np.fromiter(ids, dtype=object)
+        if not len(array):
+            return
+        if self._rows is not None:
+            self._rows.update(zip(array.tolist(), itertools.count(self._length)))
+        self._chunks.append(array)
+        self._hashes.append(hashes)
+        self._length += len(array)
         self._array = None
-        self._index = None
+        self._index = index if index is not None and len(index) == self._length else None
+
+    def _dict(self) -> dict[str, int]:
+        if self._rows is None:
+            self._rows = dict(zip(self.array.tolist(), itertools.count()))
+        return self._rows
 
     @property
     def mapping(self) -> Mapping[str, int]:
         """Id → row, a read-only live view."""
-        return types.MappingProxyType(self._rows)
+        return types.MappingProxyType(self._dict())
 
     @property
     def array(self) -> np.ndarray:
         """The ids in row order (an object array; do not modify)."""
         if self._array is None:
-            self._array = np.fromiter(self._rows, dtype=object, count=len(self._rows))
+            if len(self._chunks) > 1:
+                hashes = self.hashes() if all(h is not None for h in self._hashes) else None
+                self._chunks = [np.concatenate(self._chunks)]
+                self._hashes = [hashes]
+            self._array = self._chunks[0] if self._chunks else np.empty(0, dtype=object)
         return self._array
+
+    def _positions_by_hash(self, values: np.ndarray) -> np.ndarray:
+        """A few look-ups in a large index that has neither its dict nor its pandas index
+        yet (a bulk build's single entries after it): candidates by hash, then compared."""
+        hashes = self.hashes()
+        wanted = id_hashes(np.asarray(values, dtype=object))
+        candidates = np.flatnonzero(np.isin(hashes, wanted))
+        ids = self.array
+        out = np.full(len(values), -1, dtype=np.int64)
+        for i, value in enumerate(values):
+            for row in candidates[hashes[candidates] == wanted[i]].tolist():
+                if ids[row] == value:
+                    out[i] = row
+                    break
+        return out
 
     def positions(self, values: np.ndarray) -> np.ndarray:
         """The row of each of ``values`` (strings), -1 where unknown."""
-        if len(values) <= SMALL_LOOKUP:
-            return np.fromiter((self._rows.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+        if len(values) <= SMALL_LOOKUP and (self._rows is not None or self._length <= 4 * SMALL_LOOKUP):
+            rows = self._dict()
+            return np.fromiter((rows.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+        if len(values) <= SMALL_LOOKUP and self._index is None and all(isinstance(v, str) for v in values):
+            return self._positions_by_hash(values)
         if self._index is None:
             self._index = pd.Index(self.array, dtype=object)
-        rows = self._index.get_indexer(values)  # type: ignore[arg-type]  # any array-like works; the stub says Index
-        return rows.astype(np.int64, copy=False)
+        found = self._index.get_indexer(values)  # type: ignore[arg-type]  # any array-like works; the stub says Index
+        return found.astype(np.int64, copy=False)
+
+
+def id_hashes(ids: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each id (pandas' ``hash_array`` of its UTF-8 text): the stable
+    identity of the node or event in the core (``ModelData::node_key``, ``event_key``)."""
+    # Without categorising first: the same hashes, without factorising distinct ids.
+    hashes: np.ndarray = pd.util.hash_array(np.asarray(ids, dtype=object), categorize=False).astype(np.uint64)
+    return hashes
+
+
+def object_array_of(values: list[str]) -> np.ndarray:
+    """A 1-D object array of strings."""
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 class Table:
@@ -71,12 +141,20 @@ class Table:
 
     Appends are collected as chunks and joined on first read, so adding rows one at a
     time costs O(1) each instead of copying the table every time.
+
+    Beside the canonical columns a chunk may carry what validation found for its
+    references: the row each ``REF`` value names (``-1`` where left out) and, for a list
+    field (``REFS``), the rows its ids name as offsets and values (an empty row for a
+    left-out list). The lowering to the core reads them (:meth:`positions`,
+    :meth:`ragged`) instead of looking every id up again. They stay right: the tables a
+    reference names only grow, rows never move.
     """
 
     def __init__(self, section: str, columns: Mapping[str, np.ndarray] | None = None) -> None:
         self.section = section
         chunk = dict(columns) if columns is not None else empty_columns(section)
         self._chunks: list[dict[str, np.ndarray]] = [chunk]
+        self._found: list[dict[str, Any]] = [{}]  # per chunk: resolved references
         self._length = len(next(iter(chunk.values())))
         self._frame: pd.DataFrame | None = None
         has_ids = FIELDS[section][0].type is FieldType.ID
@@ -85,24 +163,60 @@ class Table:
     def __len__(self) -> int:
         return self._length
 
-    def append(self, columns: dict[str, np.ndarray]) -> None:
+    def append(
+        self,
+        columns: dict[str, np.ndarray],
+        *,
+        positions: Mapping[str, np.ndarray] | None = None,
+        ragged: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+        id_index: pd.Index | None = None,
+        id_hashes_: np.ndarray | None = None,
+    ) -> None:
+        """Append checked rows; ``positions`` and ``ragged``: their resolved references
+        (see the class docstring); ``id_index``: a pandas index of every id, theirs
+        included, when validation built one."""
         if self._length == 0:  # the first batch becomes the table as it is: no copy
             self._chunks = []
+            self._found = []
         self._chunks.append(columns)
+        self._found.append({**(positions or {}), **(ragged or {})})
         self._length += len(next(iter(columns.values())))
         self._frame = None
         if self.ids is not None:
-            self.ids.extend(columns["id"])
+            self.ids.extend(columns["id"], index=id_index, hashes=id_hashes_)
 
     def columns(self) -> dict[str, np.ndarray]:
         """Every column, joined into one array each (shared, never to be modified)."""
         if len(self._chunks) > 1:
             names = self._chunks[0].keys()
-            self._chunks = [{name: np.concatenate([chunk[name] for chunk in self._chunks]) for name in names}]
+            joined = {name: np.concatenate([chunk[name] for chunk in self._chunks]) for name in names}
+            found: dict[str, Any] = {}
+            for name in set.intersection(*(set(f) for f in self._found)):
+                parts = [f[name] for f in self._found]
+                if isinstance(parts[0], tuple):
+                    found[name] = _join_ragged(parts)
+                else:
+                    found[name] = np.concatenate(parts)
+            self._chunks = [joined]
+            self._found = [found]
         return self._chunks[0]
 
     def column(self, name: str) -> np.ndarray:
         return self.columns()[name]
+
+    def positions(self, name: str) -> np.ndarray | None:
+        """The row each value of a reference column names (-1 where left out), when
+        validation recorded it for every row; else None."""
+        self.columns()
+        found = self._found[0].get(name)
+        return found if isinstance(found, np.ndarray) else None
+
+    def ragged(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """A list column's ids as the rows they name: (offsets, one per row and one more;
+        values), when validation recorded them for every row; else None."""
+        self.columns()
+        found = self._found[0].get(name)
+        return found if isinstance(found, tuple) else None
 
     def frame(self) -> pd.DataFrame:
         if self._frame is None:
@@ -114,6 +228,13 @@ class Table:
                 series[name] = pd.Series(values, dtype=values.dtype, copy=False)
             self._frame = pd.DataFrame(series)
         return self._frame
+
+
+def _join_ragged(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    shifts = np.cumsum([0] + [int(offsets[-1]) for offsets, _ in parts[:-1]])
+    offsets = np.concatenate([parts[0][0][:1]] + [o[1:] + shift for (o, _), shift in zip(parts, shifts)])
+    values = np.concatenate([v for _, v in parts])
+    return offsets, values
 
 
 def columns_equal(left: Mapping[str, np.ndarray], right: Mapping[str, np.ndarray]) -> bool:

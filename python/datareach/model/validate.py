@@ -20,7 +20,7 @@ from .batch import Batch, Context
 from .fields import FIELDS, empty_columns
 from .ingest import RawColumn
 
-__all__ = ["normalise"]
+__all__ = ["normalise", "normalise_batch"]
 
 
 def normalise(section: str, raw: Mapping[str, RawColumn], first_row: int, context: Context) -> dict[str, np.ndarray]:
@@ -32,13 +32,20 @@ def normalise(section: str, raw: Mapping[str, RawColumn], first_row: int, contex
     Raises :class:`ModelError` naming ``section[row].field`` of the first problem found
     (fields are checked in the order of :data:`FIELDS`).
     """
-    if not len(next(iter(raw.values())).values):
-        return empty_columns(section)
+    return normalise_batch(section, raw, first_row, context).columns
+
+
+def normalise_batch(section: str, raw: Mapping[str, RawColumn], first_row: int, context: Context) -> Batch:
+    """:func:`normalise`, returning the checked batch: its canonical columns and what the
+    checks resolved (the rows its references name, its ids' index) for the table to keep."""
     batch = Batch(section, first_row, context)
+    if not len(next(iter(raw.values())).values):
+        batch.columns = empty_columns(section)
+        return batch
     for field in FIELDS[section]:
         batch.add_field(field, raw)
     _CROSS_CHECKS.get(section, _no_cross_check)(batch)
-    return batch.columns
+    return batch
 
 
 def _no_cross_check(batch: Batch) -> None:
