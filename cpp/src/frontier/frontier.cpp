@@ -22,6 +22,7 @@
 
 #include "datareach/errors.hpp"
 #include "ordering.hpp"
+#include "parts.hpp"
 
 namespace datareach::frontier {
 namespace {
@@ -308,6 +309,22 @@ long double search(const std::vector<Step>& steps, int words, std::uint32_t all,
     return done;
 }
 
+// The probability that the adversary reaches a node of every one of the `set_count` sets
+// (`sets_of[v]`: the sets node v is in) over the arcs `arcs`: one frontier search.
+long double search_arcs(const exact::PrunedRun& run, const std::vector<int>& arcs,
+                        const std::vector<std::uint32_t>& sets_of, int set_count, std::uint32_t covered_at_start,
+                        std::size_t memory_bytes, exact::Budget& budget) {
+    const std::uint32_t all = set_count == 32 ? ~std::uint32_t{0} : (std::uint32_t{1} << set_count) - 1;
+    if (covered_at_start == all) return 1.0L;
+    if (arcs.empty()) return 0.0L;
+    int node_slots = 0;
+    const std::vector<Step> steps = plan_steps(run, arcs, sets_of, set_count, node_slots);
+    ++budget.frontier_passes;
+    if (set_count == 1)
+        return search<false>(steps, kKeyHeader + node_slots, all, covered_at_start, memory_bytes, budget);
+    return search<true>(steps, kKeyHeader + 2 * node_slots, all, covered_at_start, memory_bytes, budget);
+}
+
 }  // namespace
 
 bool frontier_applies(const CompiledGraph& graph, const exact::RunPlan& plan, int run_index) {
@@ -333,7 +350,13 @@ int frontier_width(const CompiledGraph& graph, const exact::RunPlan& plan, int r
             }
         }
     }
-    return frontier_shape(run, arc_order(run), families).width;
+    // The widest of the independent parts, those that a composite's atom spans joined.
+    std::vector<std::vector<int>> joins;
+    for (const auto& family : families) joins.insert(joins.end(), family.begin(), family.end());
+    int width = 0;
+    for (const auto& part : independent_parts(run, arc_order(run), joins))
+        width = std::max(width, frontier_shape(run, part, families).width);
+    return width;
 }
 
 long double reach_probability(const exact::PrunedRun& run, const std::vector<int>& order,
@@ -373,14 +396,50 @@ long double reach_probability(const exact::PrunedRun& run, const std::vector<int
     std::vector<int> arcs;
     for (int a : order)
         if (useful[run.target[a]] && (sets_of[run.source[a]] | covered_at_start) != all) arcs.push_back(a);
-    if (arcs.empty()) return 0.0L;
 
-    int node_slots = 0;
-    const std::vector<Step> steps = plan_steps(run, arcs, sets_of, set_count, node_slots);
-    ++budget.frontier_passes;
-    if (set_count == 1)
-        return search<false>(steps, kKeyHeader + node_slots, all, covered_at_start, memory_bytes, budget);
-    return search<true>(steps, kKeyHeader + 2 * node_slots, all, covered_at_start, memory_bytes, budget);
+    // Independent parts (parts.hpp) are searched apart. With one target set, it is reached
+    // when it is reached through any part: P = 1 - prod(1 - P_i). With several, the parts an
+    // uncovered set spans are one search, and every set must be covered: P = prod P_g, each
+    // group over the sets it holds.
+    if (set_count == 1) {
+        // Accumulated as p + p_i (1 - p): no 1 - (1 - p) that would lose a small p.
+        long double p = 0.0L;
+        const auto parts = independent_parts(run, arcs);
+        if (parts.size() > 1) ++budget.frontier_split_passes;
+        for (const auto& part : parts)
+            p += search_arcs(run, part, sets_of, 1, covered_at_start, memory_bytes, budget) * (1.0L - p);
+        return p;
+    }
+    std::vector<std::vector<int>> uncovered;
+    for (int j = 0; j < set_count; ++j)
+        if (!(covered_at_start >> j & 1)) uncovered.push_back(target_sets[j]);
+    std::uint32_t held = 0;  // the uncovered sets with a node in some part
+    long double p = 1.0L;
+    std::vector<std::uint32_t> part_sets_of(n);
+    std::vector<std::uint8_t> met(n);
+    const auto parts = independent_parts(run, arcs, uncovered);
+    if (parts.size() > 1) ++budget.frontier_split_passes;
+    for (const auto& part : parts) {
+        std::fill(met.begin(), met.end(), 0);
+        for (int a : part) met[run.source[a]] = met[run.target[a]] = 1;
+        // The uncovered sets this part holds, renumbered from 0 in the order of their index.
+        std::uint32_t here = 0;
+        for (int v = 0; v < n; ++v)
+            if (met[v]) here |= sets_of[v] & ~covered_at_start;
+        if (!here) continue;  // it only leads to the adversary's own sets
+        held |= here;
+        std::fill(part_sets_of.begin(), part_sets_of.end(), 0);
+        int part_set_count = 0;
+        for (int j = 0; j < set_count; ++j) {
+            if (!(here >> j & 1)) continue;
+            for (int v : target_sets[j])
+                if (met[v]) part_sets_of[v] |= std::uint32_t{1} << part_set_count;
+            ++part_set_count;
+        }
+        p *= search_arcs(run, part, part_sets_of, part_set_count, 0, memory_bytes, budget);
+        if (p == 0.0L) return 0.0L;
+    }
+    return held == (all & ~covered_at_start) ? p : 0.0L;
 }
 
 exact::RunScores solve_frontier(const CompiledGraph& graph, const exact::RunPlan& plan, const exact::PrunedRun& run,
