@@ -39,7 +39,7 @@ struct Step {
     std::uint64_t leave_vars = 0;                      // variable slots free after this step
     std::uint32_t occupied = 0;                        // node slots in use during this step
     std::uint32_t sets_to_come = 0;                    // target sets with a node not met by this step
-    std::uint32_t sets_gone = 0;                       // target sets whose every node has left after it
+    std::uint32_t sets_closed = 0;                     // target sets with no node still to meet after it
     bool adversary_met = false;                        // the adversary has entered by this step
 };
 
@@ -61,15 +61,12 @@ std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>
     const ArcSpans spans = arc_spans(run, arcs);
     const std::vector<int>&node_first = spans.node_first, &node_last = spans.node_last;
     const std::vector<int>&var_first = spans.var_first, &var_last = spans.var_last, &var_uses = spans.var_uses;
-    // The last step at which a node of each set is first met, and the last that meets one.
-    std::vector<int> set_last_entry(set_count, -1), set_last_exit(set_count, -1);
+    // The last step at which a node of each set is first met.
+    std::vector<int> set_last_entry(set_count, -1);
     for (int v = 0; v < n; ++v)
         if (sets_of[v] && node_first[v] >= 0)
             for (int j = 0; j < set_count; ++j)
-                if (sets_of[v] >> j & 1) {
-                    set_last_entry[j] = std::max(set_last_entry[j], node_first[v]);
-                    set_last_exit[j] = std::max(set_last_exit[j], node_last[v]);
-                }
+                if (sets_of[v] >> j & 1) set_last_entry[j] = std::max(set_last_entry[j], node_first[v]);
     std::vector<int> node_slot(n, -1), var_slot(nv, -1);
     std::uint64_t used_nodes = 0, used_vars = 0;
     node_slots = 0;
@@ -93,8 +90,8 @@ std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>
         for (int j = 0; j < set_count; ++j)
             if (set_last_entry[j] > i)
                 step.sets_to_come |= std::uint32_t{1} << j;
-            else if (set_last_exit[j] <= i)
-                step.sets_gone |= std::uint32_t{1} << j;
+            else
+                step.sets_closed |= std::uint32_t{1} << j;
         step.source_slot = node_slot[run.source[a]];
         step.target_slot = node_slot[run.target[a]];
         for (int j = run.arc_var_offsets[a]; j < run.arc_var_offsets[a + 1]; ++j) {
@@ -176,46 +173,66 @@ bool take_arc(std::uint32_t* key, const Step& step, std::uint32_t all) {
     return false;
 }
 
-// The uncovered sets `gone` have no node left to meet: each is now only the frontier nodes
-// that reach it (its pattern), and it is covered as soon as one of them is reached. Which set
-// is which no longer matters, so the patterns are written back in a canonical form: equal
-// ones once, one that contains another dropped (covered whenever the smaller one is), the
-// rest sorted onto the lowest bits of `gone` (the others marked covered). False when a
-// pattern is empty: that set can no longer be covered.
-bool rename_gone_sets(std::uint32_t* key, std::uint32_t unreached, std::uint32_t gone) {
+// The uncovered sets `closed` have no node left to meet: each is now only the frontier nodes
+// that reach it (its pattern: a node of it still on the frontier reaches itself), and it is
+// covered as soon as one of them is reached. Patterns only grow together (a live arc x -> y
+// adds the nodes reaching x to every pattern holding y) and shrink together (a node leaving
+// leaves them all), so when a closed set's pattern lies within another uncovered set's, that
+// one is covered whenever the closed one is, and is dropped: marked covered. In the
+// all-terminal shape this is what merges states: the pattern of a node that has left is the
+// frontier part of its component, which holds an unreached frontier node whose own set has a
+// pattern no larger. Which closed set is which no longer matters either, so the kept ones are
+// written back in a canonical form, sorted by pattern onto the lowest bits of `closed_bits`
+// (every closed set; those left over are marked covered). False when a closed pattern is
+// empty: that set can no longer be covered.
+bool merge_closed_sets(std::uint32_t* key, std::uint32_t unreached, std::uint32_t closed_bits, std::uint32_t all) {
     const Rows<true> rows{key + kKeyHeader};
-    std::uint32_t patterns[kMaxTargetSets];
-    int count = 0;
-    for (std::uint32_t rest = gone; rest; rest &= rest - 1) {
-        const int j = __builtin_ctz(rest);
-        std::uint32_t pattern = 0;
-        for (std::uint32_t r = unreached; r; r &= r - 1)
-            if (rows.sets(__builtin_ctz(r)) >> j & 1) pattern |= std::uint32_t{1} << __builtin_ctz(r);
-        if (pattern == 0) return false;
-        patterns[count++] = pattern;
-    }
-    std::sort(patterns, patterns + count);
-    count = static_cast<int>(std::unique(patterns, patterns + count) - patterns);
-    int kept = 0;
-    for (int a = 0; a < count; ++a) {
-        bool contains_another = false;
-        for (int b = 0; b < count && !contains_another; ++b)
-            contains_another = b != a && (patterns[a] & patterns[b]) == patterns[b];
-        if (!contains_another) patterns[kept++] = patterns[a];
-    }
+    const std::uint32_t uncovered = all & ~key[1];
+    std::uint32_t pattern[kMaxTargetSets] = {};
+    std::uint32_t patterned = 0;  // the uncovered sets with a non-empty pattern
     for (std::uint32_t r = unreached; r; r &= r - 1) {
         const int s = __builtin_ctz(r);
-        rows.set(s, rows.nodes(s), rows.sets(s) & ~gone);
+        const std::uint32_t sets = rows.sets(s) & uncovered;
+        patterned |= sets;
+        for (std::uint32_t k = sets; k; k &= k - 1) pattern[__builtin_ctz(k)] |= std::uint32_t{1} << s;
     }
-    key[1] |= gone;
-    std::uint32_t rest = gone;
-    for (int t = 0; t < kept; ++t, rest &= rest - 1) {
+    const std::uint32_t closed = closed_bits & uncovered;
+    if (closed & ~patterned) return false;
+    std::uint32_t drop = 0;
+    for (std::uint32_t rest = patterned; rest; rest &= rest - 1) {
+        const int a = __builtin_ctz(rest);
+        for (std::uint32_t others = closed & ~drop & ~(std::uint32_t{1} << a); others; others &= others - 1) {
+            const int b = __builtin_ctz(others);
+            if ((pattern[b] & ~pattern[a]) == 0) {
+                drop |= std::uint32_t{1} << a;
+                break;
+            }
+        }
+    }
+    std::uint32_t kept[kMaxTargetSets];
+    int count = 0;
+    for (std::uint32_t rest = closed & ~drop; rest; rest &= rest - 1) kept[count++] = pattern[__builtin_ctz(rest)];
+    std::sort(kept, kept + count);
+    const std::uint32_t rewritten = closed | drop;
+    for (std::uint32_t r = unreached; r; r &= r - 1) {
+        const int s = __builtin_ctz(r);
+        rows.set(s, rows.nodes(s), rows.sets(s) & ~rewritten);
+    }
+    key[1] |= rewritten | closed_bits;
+    std::uint32_t rest = closed_bits;
+    for (int t = 0; t < count; ++t, rest &= rest - 1) {
         const std::uint32_t bit = rest & (~rest + 1);
         key[1] &= ~bit;
-        for (std::uint32_t r = patterns[t]; r; r &= r - 1) {
+        for (std::uint32_t r = kept[t]; r; r &= r - 1) {
             const int s = __builtin_ctz(r);
             rows.set(s, rows.nodes(s), rows.sets(s) | bit);
         }
+    }
+    // A row that now reaches every uncovered set is only that (as in take_arc).
+    const std::uint32_t need = all & ~key[1];
+    for (std::uint32_t r = unreached; r; r &= r - 1) {
+        const int s = __builtin_ctz(r);
+        if (rows.sets(s) == need) rows.set(s, 0, need);
     }
     return true;
 }
@@ -238,7 +255,7 @@ bool leave(std::uint32_t* key, const Step& step, std::uint32_t all) {
         key[3] &= ~static_cast<std::uint32_t>(step.leave_vars >> 32);
     }
     if (step.adversary_met && key[0] == 0) return false;
-    if (Wide && (step.sets_gone & ~key[1]) && !rename_gone_sets(key, staying & ~key[0], step.sets_gone & ~key[1]))
+    if (Wide && (step.sets_closed & ~key[1]) && !merge_closed_sets(key, staying & ~key[0], step.sets_closed, all))
         return false;
     std::uint32_t can = step.sets_to_come | key[1];
     for (std::uint32_t rest = staying & ~key[0]; rest; rest &= rest - 1) can |= rows.sets(__builtin_ctz(rest));
