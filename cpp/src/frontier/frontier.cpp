@@ -21,102 +21,13 @@
 #include <utility>
 
 #include "datareach/errors.hpp"
+#include "marginals.hpp"
 #include "ordering.hpp"
 #include "parts.hpp"
+#include "steps.hpp"
 
 namespace datareach::frontier {
 namespace {
-
-// One arc of a pass with everything its step needs, in slot terms.
-struct Step {
-    int source_slot = 0, target_slot = 0;
-    std::uint64_t needs = 0;                          // the shared variables (slots) the arc requires
-    long double own = 1.0L;                           // the product of p of its variables no other arc of the pass uses
-    std::vector<std::pair<int, long double>> branch;  // shared variables first used here: (slot, p)
-    std::vector<std::pair<int, std::uint32_t>> enter;  // nodes first met here: (slot, target sets it is in)
-    std::uint32_t enter_reached = 0;                   // the adversary's slot when it enters here
-    std::uint32_t leave_nodes = 0;                     // node slots free after this step
-    std::uint64_t leave_vars = 0;                      // variable slots free after this step
-    std::uint32_t occupied = 0;                        // node slots in use during this step
-    std::uint32_t sets_to_come = 0;                    // target sets with a node not met by this step
-    std::uint32_t sets_closed = 0;                     // target sets with no node still to meet after it
-    bool adversary_met = false;                        // the adversary has entered by this step
-};
-
-int take_slot(std::uint64_t& used, int limit) {
-    for (int s = 0; s < limit; ++s)
-        if (!(used >> s & 1)) {
-            used |= std::uint64_t{1} << s;
-            return s;
-        }
-    throw std::logic_error("frontier method: more slots needed than a state holds");
-}
-
-// The steps of a pass over `arcs` (a subsequence of the run's order); `sets_of[v]`: the
-// target sets node v is in.
-std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>& arcs,
-                             const std::vector<std::uint32_t>& sets_of, int set_count, int& node_slots) {
-    const int n = static_cast<int>(run.node_count()), nv = static_cast<int>(run.var_count());
-    const int m = static_cast<int>(arcs.size());
-    const ArcSpans spans = arc_spans(run, arcs);
-    const std::vector<int>&node_first = spans.node_first, &node_last = spans.node_last;
-    const std::vector<int>&var_first = spans.var_first, &var_last = spans.var_last, &var_uses = spans.var_uses;
-    // The last step at which a node of each set is first met.
-    std::vector<int> set_last_entry(set_count, -1);
-    for (int v = 0; v < n; ++v)
-        if (sets_of[v] && node_first[v] >= 0)
-            for (int j = 0; j < set_count; ++j)
-                if (sets_of[v] >> j & 1) set_last_entry[j] = std::max(set_last_entry[j], node_first[v]);
-    std::vector<int> node_slot(n, -1), var_slot(nv, -1);
-    std::uint64_t used_nodes = 0, used_vars = 0;
-    node_slots = 0;
-    bool adversary_met = false;
-    std::vector<Step> steps(m);
-    for (int i = 0; i < m; ++i) {
-        const int a = arcs[i];
-        Step& step = steps[i];
-        for (int v : {run.source[a], run.target[a]}) {
-            if (node_slot[v] >= 0) continue;
-            node_slot[v] = take_slot(used_nodes, kMaxNodeSlots);
-            node_slots = std::max(node_slots, node_slot[v] + 1);
-            step.enter.emplace_back(node_slot[v], sets_of[v]);
-            if (v == 0) {
-                step.enter_reached = std::uint32_t{1} << node_slot[v];
-                adversary_met = true;
-            }
-        }
-        step.adversary_met = adversary_met;
-        step.occupied = static_cast<std::uint32_t>(used_nodes);
-        for (int j = 0; j < set_count; ++j)
-            if (set_last_entry[j] > i)
-                step.sets_to_come |= std::uint32_t{1} << j;
-            else
-                step.sets_closed |= std::uint32_t{1} << j;
-        step.source_slot = node_slot[run.source[a]];
-        step.target_slot = node_slot[run.target[a]];
-        for (int j = run.arc_var_offsets[a]; j < run.arc_var_offsets[a + 1]; ++j) {
-            const int x = run.arc_vars[j];
-            if (var_uses[x] < 2) {
-                step.own *= run.var_p[x];
-                continue;
-            }
-            if (var_first[x] == i) {
-                var_slot[x] = take_slot(used_vars, kMaxVariableSlots);
-                step.branch.emplace_back(var_slot[x], run.var_p[x]);
-            }
-            step.needs |= std::uint64_t{1} << var_slot[x];
-            if (var_last[x] == i) step.leave_vars |= std::uint64_t{1} << var_slot[x];
-        }
-        used_vars &= ~step.leave_vars;  // after the loop: a slot freed here is not taken by this arc
-        for (int v : {run.source[a], run.target[a]})
-            if (node_last[v] == i && node_slot[v] >= 0) {
-                step.leave_nodes |= std::uint32_t{1} << node_slot[v];
-                used_nodes &= ~(std::uint64_t{1} << node_slot[v]);
-                node_slot[v] = -1;
-            }
-    }
-    return steps;
-}
 
 // A row of a state: the node slots and target sets a frontier node reaches. Narrow rows (one
 // target set) are one word with the set in bit 31; wide rows two words.
@@ -260,13 +171,6 @@ bool leave(std::uint32_t* key, const Step& step, std::uint32_t all) {
     std::uint32_t can = step.sets_to_come | key[1];
     for (std::uint32_t rest = staying & ~key[0]; rest; rest &= rest - 1) can |= rows.sets(__builtin_ctz(rest));
     return can == all;
-}
-
-void poll(exact::Budget& budget) {
-    if (++budget.frontier_expansions % exact::kCheckEvery != 1) return;
-    const auto& opt = *budget.options;
-    if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) throw ExactCancelled();
-    if (opt.progress && !opt.progress(budget.runs_done, budget.runs_total)) throw ExactCancelled();
 }
 
 template <bool Wide>
@@ -530,6 +434,26 @@ exact::RunScores solve_frontier(const CompiledGraph& graph, const exact::RunPlan
         }
         return exact::RunScores::ClassScore{c, static_cast<double>(exposed), static_cast<double>(expected)};
     };
+
+    // The single-node passes asked for below (every store's row; a class level held at one
+    // node), when there are several, in one sweep (marginals.hpp) instead of one pass each.
+    std::vector<int> singles;
+    for (ClassIndex d : plan.classes[run_index]) {
+        const Stores& st = stores_of.at(d);
+        for (std::size_t i = 0; i < st.node.size(); ++i) {
+            if (st.node[i] < 0) continue;
+            std::vector<int> level = st.at_least(st.share[i]);
+            std::sort(level.begin(), level.end());
+            level.erase(std::unique(level.begin(), level.end()), level.end());
+            if (places || level.size() == 1) singles.push_back(places ? st.node[i] : level[0]);
+        }
+    }
+    std::sort(singles.begin(), singles.end());
+    singles.erase(std::unique(singles.begin(), singles.end()), singles.end());
+    std::vector<long double> marginals;
+    if (singles.size() >= 2 && reach_marginals(run, order, singles, budget.options->frontier_bytes, budget, marginals))
+        for (std::size_t i = 0; i < singles.size(); ++i)
+            passes.emplace(std::vector<std::vector<int>>{{singles[i]}}, marginals[i]);
 
     exact::RunScores scores;
     for (ClassIndex d : plan.classes[run_index]) {

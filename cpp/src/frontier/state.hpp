@@ -42,8 +42,8 @@ public:
         std::fill(index_.begin(), index_.end(), kEmpty);
     }
 
-    // Adds `w` to the state `key` (inserting it with weight w when new).
-    void add(const std::uint32_t* key, long double w) {
+    // Adds `w` to the state `key` (inserting it with weight w when new); returns its position.
+    std::size_t add(const std::uint32_t* key, long double w) {
         if ((weights_.size() + 1) * 2 > index_.size()) grow();
         const std::size_t mask = index_.size() - 1;
         for (std::size_t i = hash(key) & mask;; i = (i + 1) & mask) {
@@ -52,14 +52,27 @@ public:
                 index_[i] = static_cast<std::uint32_t>(weights_.size());
                 keys_.insert(keys_.end(), key, key + words_);
                 weights_.push_back(w);
-                return;
+                return weights_.size() - 1;
             }
             if (std::equal(key, key + words_, this->key(at))) {
                 weights_[at] += w;
-                return;
+                return at;
             }
         }
     }
+
+    // The position of the state `key`, or size() when it is not held.
+    std::size_t find(const std::uint32_t* key) const {
+        if (index_.empty()) return size();
+        const std::size_t mask = index_.size() - 1;
+        for (std::size_t i = hash(key) & mask;; i = (i + 1) & mask) {
+            const std::uint32_t at = index_[i];
+            if (at == kEmpty) return size();
+            if (std::equal(key, key + words_, this->key(at))) return at;
+        }
+    }
+
+    void set_weight(std::size_t i, long double w) { weights_[i] = w; }
 
 private:
     static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
