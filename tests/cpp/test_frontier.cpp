@@ -321,9 +321,9 @@ TEST(Frontier, AdversaryHoldingTheClassAndUnreachableStores) {
 }
 
 TEST(Frontier, OutgrowingMemoryFallsBackToFactoringOrIsAModelError) {
-    // 7 x 7: 84 variables, within factoring's limit: factored after the frontier ran out.
+    // 7 x 8: 97 variables, within factoring's limit: factored after the frontier ran out.
     int s = 0, t = 0;
-    const auto g = grid(7, 7, 0.9, s, t).compile();
+    const auto g = grid(7, 8, 0.9, s, t).compile();
     auto opt = frontier_only();
     opt.frontier_bytes = 1;  // the smallest allowance: 1,024 states
     dr::ExactStats stats;

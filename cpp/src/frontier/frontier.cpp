@@ -46,14 +46,13 @@ struct Rows {
     }
 };
 
-// The arc x -> y is live in the state `key`: update reach. Returns true when every target
-// set is reached (the world is then counted and dropped).
+// The arc from slot sx to slot sy is live in the state `key`: update reach. Returns true when
+// every target set is reached (the world is then counted and dropped).
 template <bool Wide>
-bool take_arc(std::uint32_t* key, const Step& step, std::uint32_t all) {
+bool take_arc(std::uint32_t* key, const Step& step, int sx, int sy, std::uint32_t all) {
     std::uint32_t& reached = key[0];
     std::uint32_t& covered = key[1];
     const Rows<Wide> rows{key + kKeyHeader};
-    const int sx = step.source_slot, sy = step.target_slot;
     const std::uint32_t bx = std::uint32_t{1} << sx, by = std::uint32_t{1} << sy;
     if (reached & by) return false;  // nothing new behind y
     const std::uint32_t ny = rows.nodes(sy), ky = rows.sets(sy);
@@ -82,6 +81,13 @@ bool take_arc(std::uint32_t* key, const Step& step, std::uint32_t all) {
         rows.set(s, (k == need) ? 0u : (rows.nodes(s) | add) & ~(std::uint32_t{1} << s), k);
     }
     return false;
+}
+
+// The step's arc (both of a link) is live in the state `key`; true when every set is reached.
+template <bool Wide>
+bool take_step(std::uint32_t* key, const Step& step, std::uint32_t all) {
+    if (take_arc<Wide>(key, step, step.source_slot, step.target_slot, all)) return true;
+    return step.both_ways && take_arc<Wide>(key, step, step.target_slot, step.source_slot, all);
 }
 
 // The uncovered sets `closed` have no node left to meet: each is now only the frontier nodes
@@ -215,7 +221,7 @@ long double search(const std::vector<Step>& steps, int words, std::uint32_t all,
                     std::copy(base.begin(), base.end(), work.begin());
                     work[2] = static_cast<std::uint32_t>(values);
                     work[3] = static_cast<std::uint32_t>(values >> 32);
-                    if (outcome == 0 && take_arc<Wide>(work.data(), step, all))
+                    if (outcome == 0 && take_step<Wide>(work.data(), step, all))
                         done += weight;
                     else if (leave<Wide>(work.data(), step, all))
                         next.add(work.data(), weight);

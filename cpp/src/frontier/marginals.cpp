@@ -19,12 +19,12 @@ namespace {
 // What became of a pair's pending node after one step.
 enum class Pending { waiting, reached, lost };
 
-// The step's arc is live in the state `key` (reach alone); `pattern`, when given, is a pending
-// node's pattern, updated along. Returns Pending::reached when the arc reaches it.
-Pending take(std::uint32_t* key, const Step& step, std::uint32_t* pattern) {
+// The arc from slot sx to slot sy is live in the state `key` (reach alone); `pattern`, when
+// given, is a pending node's pattern, updated along. Returns Pending::reached when the arc
+// reaches it.
+Pending take_arc(std::uint32_t* key, const Step& step, int sx, int sy, std::uint32_t* pattern) {
     std::uint32_t& reached = key[0];
     std::uint32_t* rows = key + kKeyHeader;
-    const int sx = step.source_slot, sy = step.target_slot;
     const std::uint32_t bx = std::uint32_t{1} << sx, by = std::uint32_t{1} << sy;
     if (reached & by) return Pending::waiting;  // nothing new behind y
     if (reached & bx) {
@@ -47,6 +47,13 @@ Pending take(std::uint32_t* key, const Step& step, std::uint32_t* pattern) {
         if (into_pattern) *pattern |= std::uint32_t{1} << s;  // s now reaches the pending node
     }
     return Pending::waiting;
+}
+
+// The step's arc (both of a link) is live.
+Pending take(std::uint32_t* key, const Step& step, std::uint32_t* pattern) {
+    if (take_arc(key, step, step.source_slot, step.target_slot, pattern) == Pending::reached) return Pending::reached;
+    if (!step.both_ways) return Pending::waiting;
+    return take_arc(key, step, step.target_slot, step.source_slot, pattern);
 }
 
 // Forgets what leaves after the step; false when nothing more can be reached.

@@ -40,10 +40,29 @@ std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>
     std::uint64_t used_nodes = 0, used_vars = 0;
     node_slots = 0;
     bool adversary_met = false;
-    std::vector<Step> steps(m);
+    // Whether arcs i and i + 1 form a link (see Step).
+    auto link_at = [&](int i) {
+        if (i + 1 >= m) return false;
+        const int a = arcs[i], b = arcs[i + 1];
+        if (run.source[a] != run.target[b] || run.target[a] != run.source[b] || run.source[a] == run.target[a])
+            return false;
+        const int na = run.arc_var_offsets[a + 1] - run.arc_var_offsets[a];
+        if (na == 0 || na != run.arc_var_offsets[b + 1] - run.arc_var_offsets[b]) return false;
+        for (int j = 0; j < na; ++j) {
+            const int x = run.arc_vars[run.arc_var_offsets[a] + j];
+            if (x != run.arc_vars[run.arc_var_offsets[b] + j] || var_uses[x] != 2) return false;
+        }
+        return true;
+    };
+    std::vector<Step> steps;
+    steps.reserve(m);
     for (int i = 0; i < m; ++i) {
         const int a = arcs[i];
-        Step& step = steps[i];
+        Step& step = steps.emplace_back();
+        if (link_at(i)) {
+            step.both_ways = true;
+            ++i;  // the reverse arc: same nodes, same variables; `i` is now the link's last position
+        }
         for (int v : {run.source[a], run.target[a]}) {
             if (node_slot[v] >= 0) continue;
             node_slot[v] = take_slot(used_nodes, kMaxNodeSlots);
@@ -66,7 +85,7 @@ std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>
         step.target_slot = node_slot[run.target[a]];
         for (int j = run.arc_var_offsets[a]; j < run.arc_var_offsets[a + 1]; ++j) {
             const int x = run.arc_vars[j];
-            if (var_uses[x] < 2) {
+            if (var_uses[x] < 2 || step.both_ways) {
                 step.own *= run.var_p[x];
                 continue;
             }

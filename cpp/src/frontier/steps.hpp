@@ -12,9 +12,13 @@
 
 namespace datareach::frontier {
 
-// One arc of a pass with everything its step needs, in slot terms.
+// One arc of a pass with everything its step needs, in slot terms; or a link: two arcs x -> y
+// and y -> x next to each other in the order that need the same variables and share them with
+// no other arc (an undirected link, docs/design.md §2.2), live or dead together, taken as one
+// step (both directions when live) with no branch on their variables.
 struct Step {
     int source_slot = 0, target_slot = 0;
+    bool both_ways = false;                           // a link: y -> x is live with x -> y
     std::uint64_t needs = 0;                          // the shared variables (slots) the arc requires
     long double own = 1.0L;                           // the product of p of its variables no other arc of the pass uses
     std::vector<std::pair<int, long double>> branch;  // shared variables first used here: (slot, p)
