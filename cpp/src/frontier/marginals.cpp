@@ -122,7 +122,15 @@ struct Request {
     long double weight;  // the state's probability
 };
 
-// One independent part: adds each of its targets' probability into `out`.
+// One outcome of a pair's step: the pair it leads to at the next level, or kReached.
+struct Edge {
+    static constexpr std::uint32_t kReached = 0xFFFFFFFFu;
+    std::uint32_t to;
+    long double weight;
+};
+
+// One independent part: adds each of its targets' probability into `out`. The forward sweep
+// records each pair's outcomes (lost ones left out), so the backward one is sums alone.
 bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, const std::vector<int>& result_of,
                     std::size_t memory_bytes, exact::Budget& budget, std::vector<long double>& out) {
     int node_slots = 0;
@@ -131,30 +139,16 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
     const int m = static_cast<int>(steps.size());
     const int words = kKeyHeader + node_slots, pair_words = words + 1;
     ++budget.frontier_passes;
-    StateTable current(words), next(words);
-    std::vector<StateTable> pairs;  // per level (before step l)
+    StateTable current(words), next(words), pairs(pair_words), next_pairs(pair_words);
     std::vector<std::vector<Request>> requests(m);
-    pairs.reserve(m);
-    const std::size_t pair_bytes = StateTable(pair_words).bytes_per_state();
-    const std::size_t state_bytes = 2 * current.bytes_per_state();
-    std::size_t held = 0;  // pairs held over all levels
+    std::vector<std::vector<std::uint32_t>> first(m);  // per level, each pair's first edge (and the end)
+    std::vector<std::vector<Edge>> edges(m);
+    const std::size_t level_bytes = 2 * (current.bytes_per_state() + pairs.bytes_per_state());
+    std::size_t held = 0;  // bytes of edges and requests over all levels
     std::vector<std::uint32_t> start(words, 0), base(pair_words), work(pair_words), key(pair_words);
     current.add(start.data(), 1.0L);
     for (int l = 0; l < m; ++l) {
         const Step& step = steps[l];
-        StateTable& level = pairs.emplace_back(pair_words);
-        // Successors of the pairs of the level before.
-        if (l > 0) {
-            const StateTable& before = pairs[l - 1];
-            const Step& previous = steps[l - 1];
-            for (std::size_t i = 0; i < before.size(); ++i) {
-                poll(budget);
-                outcomes(before.key(i), pair_words, previous, 1.0L, base, work,
-                         [&](long double, std::uint32_t* w, bool live) {
-                             if (advance_pair(w, words, previous, live) == Pending::waiting) level.add(w, 0.0L);
-                         });
-            }
-        }
         // The nodes entering at step l, pending from every state of the level.
         for (std::size_t e = 0; e < step.enter.size(); ++e) {
             const int result = result_of[step.enter_node[e]];
@@ -162,11 +156,29 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
             for (std::size_t s = 0; s < current.size(); ++s) {
                 std::copy(current.key(s), current.key(s) + words, key.begin());
                 key[words] = std::uint32_t{1} << step.enter[e].first;
-                requests[l].push_back({level.add(key.data(), 0.0L), result, current.weight(s)});
+                requests[l].push_back({pairs.add(key.data(), 0.0L), result, current.weight(s)});
             }
         }
-        held += level.size();
-        if (held * pair_bytes + current.size() * state_bytes > memory_bytes) return false;
+        // The pairs of the level, one step on.
+        next_pairs.clear();
+        first[l].reserve(pairs.size() + 1);
+        for (std::size_t i = 0; i < pairs.size(); ++i) {
+            poll(budget);
+            first[l].push_back(static_cast<std::uint32_t>(edges[l].size()));
+            outcomes(pairs.key(i), pair_words, step, 1.0L, base, work,
+                     [&](long double weight, std::uint32_t* w, bool live) {
+                         const Pending now = advance_pair(w, words, step, live);
+                         if (now == Pending::reached)
+                             edges[l].push_back({Edge::kReached, weight});
+                         else if (now == Pending::waiting && l + 1 < m)  // none after the last step
+                             edges[l].push_back({static_cast<std::uint32_t>(next_pairs.add(w, 0.0L)), weight});
+                     });
+        }
+        first[l].push_back(static_cast<std::uint32_t>(edges[l].size()));
+        held += edges[l].size() * sizeof(Edge) + first[l].size() * sizeof(std::uint32_t) +
+                requests[l].size() * sizeof(Request);
+        if (held + (current.size() + pairs.size() + next_pairs.size()) * level_bytes > memory_bytes) return false;
+        std::swap(pairs, next_pairs);
         // The states of reach alone, one step on.
         next.clear();
         for (std::size_t s = 0; s < current.size(); ++s) {
@@ -181,27 +193,22 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
         budget.frontier_peak_states = std::max<std::uint64_t>(budget.frontier_peak_states, current.size());
     }
     // Backward: a pair's value is the probability that its node is reached from it.
-    std::vector<long double> after;  // the values of the level after
+    std::vector<long double> after, values;  // the values of the level after, of this one
     for (int l = m - 1; l >= 0; --l) {
-        const StateTable& level = pairs[l];
-        const Step& step = steps[l];
-        std::vector<long double> values(level.size(), 0.0L);
-        for (std::size_t i = 0; i < level.size(); ++i) {
-            poll(budget);
+        const std::size_t count = first[l].size() - 1;
+        values.assign(count, 0.0L);
+        for (std::size_t i = 0; i < count; ++i) {
             long double value = 0.0L;
-            outcomes(level.key(i), pair_words, step, 1.0L, base, work,
-                     [&](long double weight, std::uint32_t* w, bool live) {
-                         const Pending now = advance_pair(w, words, step, live);
-                         if (now == Pending::reached)
-                             value += weight;
-                         else if (now == Pending::waiting && l + 1 < m)  // none after the last step
-                             value += weight * after[pairs[l + 1].find(w)];
-                     });
+            for (std::uint32_t e = first[l][i]; e < first[l][i + 1]; ++e) {
+                const Edge& edge = edges[l][e];
+                value += edge.to == Edge::kReached ? edge.weight : edge.weight * after[edge.to];
+            }
             values[i] = value;
         }
         for (const Request& r : requests[l]) out[r.result] += r.weight * values[r.pair];
-        after = std::move(values);
-        if (l + 1 < m) pairs[l + 1] = StateTable(pair_words);  // free as we go
+        std::swap(after, values);
+        edges[l] = {};  // free as we go
+        first[l] = {};
     }
     return true;
 }
