@@ -194,3 +194,84 @@ TEST(FrontierParts, SixGridsFromOneAdversaryAreTheProductOfTheGrids) {
     }
     EXPECT_EQ(checked_regions, 4);  // G, G/0, G/1, G/2
 }
+
+// The all-terminal shape on random graphs: every node but the adversary a store holding its
+// own class, a composite of them all (exposed iff every node is reached), links and one-way
+// arcs mixed. Every store's row and every single-store class comes from the one-sweep
+// marginals (marginals.hpp), the composite from the merged closed sets; with the smallest
+// memory allowance the marginals give up and every node is searched alone: the same numbers.
+TEST(FrontierParts, RandomAllTerminalModelsMatchBruteForce) {
+    std::mt19937_64 rng(1452);
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
+    for (int model = 0; model < 120; ++model) {
+        ModelBuilder b;
+        const char* regions[] = {"", "A", "A/x", "B"};
+        const int n = 3 + pick(6);
+        std::vector<int> atoms;
+        b.role(regions[pick(4)]);  // the adversary, node 0
+        for (int v = 1; v < n; ++v) {
+            b.store(regions[pick(4)]);
+            atoms.push_back(b.atomic_class());
+            b.place(atoms.back(), v, pick(3) == 0 ? 0.5 : 1.0);
+        }
+        b.composite_class(atoms);
+        const int links = n - 1 + pick(n + 2);
+        int vars = 0;
+        for (int i = 0; i < links && vars < 16; ++i, ++vars) {
+            const int u = i < n - 1 ? pick(i + 1) : pick(n), v = i < n - 1 ? i + 1 : pick(n);  // a spanning tree first
+            if (u == v) continue;
+            if (pick(3) == 0)
+                b.arc(u, v, 0.1 * (1 + pick(9)));
+            else
+                b.link(u, v, 0.1 * (1 + pick(9)));
+        }
+        const auto g = b.compile();
+        const auto brute = dr::testing::brute_force(g, {0});
+        for (std::size_t bytes : {std::size_t{256} << 20, std::size_t{1}}) {
+            dr::ExactStats stats;
+            auto opt = frontier_only();
+            opt.frontier_bytes = bytes;
+            opt.stats = &stats;
+            expect_matches(dr::exact_exposure(g, {0}, opt), brute, 1, g.class_count(),
+                           "all-terminal, model " + std::to_string(model) + ", bytes " + std::to_string(bytes));
+            EXPECT_EQ(stats.frontier_runs, 1u);
+            opt.places = false;
+            const auto classes_only = dr::exact_exposure(g, {0}, opt);
+            for (std::size_t c = 0; c < g.class_count(); ++c)
+                EXPECT_NEAR(classes_only.probability(0, c), brute.probability[0][c], 1e-12) << model << " " << c;
+        }
+        if (HasFailure()) return;
+    }
+}
+
+TEST(FrontierParts, OneSweepMarginalsUseFewerExpansionsThanAPassPerNode) {
+    // The 6 x 6 all-terminal grid's stores: one sweep against a search per store (memory too
+    // small for the sweep's pairs), the same numbers at a fraction of the work.
+    const int k = 6;
+    ModelBuilder b;
+    b.role();
+    for (int i = 1; i < k * k; ++i) {
+        b.store();
+        b.place(b.atomic_class(), i);
+    }
+    for (int r = 0; r < k; ++r)
+        for (int c = 0; c < k; ++c) {
+            if (c + 1 < k) b.link(r * k + c, r * k + c + 1, 0.9);
+            if (r + 1 < k) b.link(r * k + c, (r + 1) * k + c, 0.9);
+        }
+    const auto g = b.compile();
+    dr::ExactStats sweep, apart;
+    auto opt = frontier_only();
+    opt.stats = &sweep;
+    const auto one = dr::exact_exposure(g, {0}, opt);
+    opt.stats = &apart;
+    opt.frontier_bytes = 1;
+    const auto each = dr::exact_exposure(g, {0}, opt);
+    EXPECT_EQ(sweep.frontier_passes, 1u);
+    EXPECT_EQ(apart.frontier_passes, static_cast<std::uint64_t>(k * k));  // the sweep that gave up, then one per store
+    EXPECT_LT(3 * sweep.frontier_expansions, apart.frontier_expansions);
+    ASSERT_EQ(one.by_store.probability.size(), each.by_store.probability.size());
+    for (std::size_t i = 0; i < one.by_store.probability.size(); ++i)
+        EXPECT_NEAR(one.by_store.probability[i], each.by_store.probability[i], 1e-13) << i;
+    for (int c = 0; c < k * k - 1; ++c) EXPECT_NEAR(one.probability(0, c), each.probability(0, c), 1e-13) << c;
+}
