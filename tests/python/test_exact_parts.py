@@ -2,7 +2,8 @@
 built as several pieces that meet only at the adversary (each piece with its own events)
 against the brute-force oracle, and six 8 x 8 grids from one adversary, exact under
 ``method="auto"`` only because the parts are searched apart, against the grids computed one
-by one."""
+by one; and random all-terminal models (every node a store with its own class, a composite
+of them all) against the oracle."""
 
 from __future__ import annotations
 
@@ -174,7 +175,9 @@ def test_six_grids_from_one_adversary_are_the_product_of_the_grids() -> None:
         single = dr.Model.from_dict(grids_scenario([i]))
         single_graph = compile_model(single)
         alone.append(float(_core.exact_exposure(single_graph, [single.node_index["adv"]]).probability[0, 0]))
-        assert _core.exact_complexity(single_graph, [single.node_index["adv"]])["max_run_width"] == size["max_run_width"]
+        assert (
+            _core.exact_complexity(single_graph, [single.node_index["adv"]])["max_run_width"] == size["max_run_width"]
+        )
 
     def at_least(share: float) -> float:
         return 1.0 - math.prod(1.0 - p for p, s in zip(alone, SHARES) if s >= share)
@@ -188,3 +191,47 @@ def test_six_grids_from_one_adversary_are_the_product_of_the_grids() -> None:
     result = dr.analyze(model, "adv", method="auto")
     assert result.provenance.method == "exact"
     assert float(result.matrix("probability")[0, 0]) == pytest.approx(table.probability[0, 0], abs=TOLERANCE)
+
+
+@st.composite
+def all_terminal_scenarios(draw: st.DrawFn) -> dict:
+    """A random graph on 3-7 nodes (a path from the adversary through every node, then more
+    links and one-way arcs) where every node but the adversary is a store holding its own
+    class, with a composite of them all: exposed iff every node is reached."""
+    count = draw(st.integers(3, 7))
+    names = ["adv", *(f"s{i}" for i in range(1, count))]
+    pairs = [(names[i - 1], names[i]) for i in range(1, count)]
+    pairs += [tuple(draw(st.permutations(names))[:2]) for _ in range(draw(st.integers(0, 4)))]
+    events, access = [], []
+    for i, (a, b) in enumerate(pairs):
+        p = draw(CHANCES)
+        if draw(st.integers(0, 2)) == 0:
+            access.append({"from": a, "to": b, "p": p})
+        else:
+            events.append({"id": f"link{i}", "p": p})
+            access += [{"from": x, "to": y, "p": 1.0, "requires": [f"link{i}"]} for x, y in ((a, b), (b, a))]
+    holders = names[1:]
+    return {
+        "format": "datareach/1",
+        "nodes": [{"id": "adv", "kind": "role"}, *({"id": s, "kind": "store"} for s in holders)],
+        "classes": [*({"id": f"c_{s}"} for s in holders), {"id": "all", "components": [f"c_{s}" for s in holders]}],
+        "placements": [{"class": f"c_{s}", "store": s, "share": draw(st.sampled_from([0.5, 1.0]))} for s in holders],
+        "events": events,
+        "access": access,
+    }
+
+
+@settings(max_examples=120, deadline=None)
+@given(all_terminal_scenarios())
+def test_all_terminal_models_match_brute_force(scenario: dict) -> None:
+    model = dr.Model.from_dict(scenario)
+    graph = compile_model(model)
+    table = _core.exact_exposure(graph, [model.node_index["adv"]], max_frontier_width=30)
+    expected = enumerate_exposure(scenario, "adv")
+    stores = places(table, "by_store", "store", model.node_ids, 0)
+    for c, cid in enumerate(model.class_ids):
+        assert table.probability[0, c] == pytest.approx(expected[cid]["probability"], abs=TOLERANCE), cid
+        assert table.expected_share[0, c] == pytest.approx(expected[cid]["expected_share"], abs=TOLERANCE), cid
+        if cid != "all":
+            (store,) = [s for (column, s) in stores if column == c]
+            assert stores[(c, store)] == pytest.approx(expected[cid]["by_store"].get(store, 0.0), abs=TOLERANCE)
