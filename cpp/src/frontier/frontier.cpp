@@ -155,8 +155,9 @@ bool merge_closed_sets(std::uint32_t* key, std::uint32_t unreached, std::uint32_
 }
 
 // Forgets what leaves after the step; false when the state can no longer cover every set.
+// `reshaped`: the closed sets' patterns may have changed since the state was last merged.
 template <bool Wide>
-bool leave(std::uint32_t* key, const Step& step, std::uint32_t all) {
+bool leave(std::uint32_t* key, const Step& step, std::uint32_t all, bool reshaped) {
     const Rows<Wide> rows{key + kKeyHeader};
     const std::uint32_t staying = step.occupied & ~step.leave_nodes;
     if (step.leave_nodes) {
@@ -172,7 +173,8 @@ bool leave(std::uint32_t* key, const Step& step, std::uint32_t all) {
         key[3] &= ~static_cast<std::uint32_t>(step.leave_vars >> 32);
     }
     if (step.adversary_met && key[0] == 0) return false;
-    if (Wide && (step.sets_closed & ~key[1]) && !merge_closed_sets(key, staying & ~key[0], step.sets_closed, all))
+    if (Wide && reshaped && (step.sets_closed & ~key[1]) &&
+        !merge_closed_sets(key, staying & ~key[0], step.sets_closed, all))
         return false;
     std::uint32_t can = step.sets_to_come | key[1];
     for (std::uint32_t rest = staying & ~key[0]; rest; rest &= rest - 1) can |= rows.sets(__builtin_ctz(rest));
@@ -189,9 +191,14 @@ long double search(const std::vector<Step>& steps, int words, std::uint32_t all,
     start[1] = covered_at_start;
     current.add(start.data(), 1.0L);
     long double done = 0.0L;
+    std::uint32_t closed_before = 0;
     for (const Step& step : steps) {
         next.clear();
         const int branches = static_cast<int>(step.branch.size());
+        // A dead arc changes no pattern: its states stay merged unless nodes come or go or
+        // more sets close here.
+        const bool reshaping = step.leave_nodes || !step.enter.empty() || step.sets_closed != closed_before;
+        closed_before = step.sets_closed;
         for (std::size_t s = 0; s < current.size(); ++s) {
             poll(budget);
             std::copy(current.key(s), current.key(s) + words, base.begin());
@@ -223,7 +230,7 @@ long double search(const std::vector<Step>& steps, int words, std::uint32_t all,
                     work[3] = static_cast<std::uint32_t>(values >> 32);
                     if (outcome == 0 && take_step<Wide>(work.data(), step, all))
                         done += weight;
-                    else if (leave<Wide>(work.data(), step, all))
+                    else if (leave<Wide>(work.data(), step, all, outcome == 0 || reshaping))
                         next.add(work.data(), weight);
                 }
             }

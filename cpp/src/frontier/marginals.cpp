@@ -1,10 +1,13 @@
 // The reach probability of many single nodes in one sweep (see marginals.hpp). A state is a
 // frontier state of reach alone: word 0 the reached slots, words 2-3 the live shared
 // variables, then per node slot the slots it reaches over processed live arcs (state.hpp's
-// layout with one-word rows and no target set). A pair is a state and one more word, the
-// pattern of the pending node. Pairs of one level are those the sweep can meet there: the
-// successors of the level before and, for each node entering at the next step, (state, its
-// slot) for every state of the level.
+// layout with one-word rows and no target set). A pair is a state's position in its level and
+// the pattern of the pending node (two words). Pairs of one level are those the sweep can
+// meet there: the successors of the level before and, for each node entering at the next
+// step, (state, its slot) for every state of the level. A state's outcomes at a step are
+// worked out once and shared by all its pairs: a pair only updates its pattern, which is the
+// same for every live outcome (reach does not depend on the variables' values) and unchanged
+// by a dead one.
 #include "marginals.hpp"
 
 #include <cstdint>
@@ -16,8 +19,8 @@
 namespace datareach::frontier {
 namespace {
 
-// What became of a pair's pending node after one step.
-enum class Pending { waiting, reached, lost };
+// Whether the step's arc reached a pending node.
+enum class Pending { waiting, reached };
 
 // The arc from slot sx to slot sy is live in the state `key` (reach alone); `pattern`, when
 // given, is a pending node's pattern, updated along. Returns Pending::reached when the arc
@@ -73,11 +76,11 @@ bool leave(std::uint32_t* key, const Step& step) {
 // Calls f(weight, work, live) for every outcome of the step from the state `key` of weight w
 // (the branches on the variables first used here, then the arc live or dead): `work` holds
 // the state's words after the nodes entering here, with the variables' values, ready for
-// take and leave. A pair's pattern (past the state's words) is copied along.
+// take and leave.
 template <class F>
-void outcomes(const std::uint32_t* key, int total_words, const Step& step, long double w,
-              std::vector<std::uint32_t>& base, std::vector<std::uint32_t>& work, F&& f) {
-    std::copy(key, key + total_words, base.begin());
+void outcomes(const std::uint32_t* key, int words, const Step& step, long double w, std::vector<std::uint32_t>& base,
+              std::vector<std::uint32_t>& work, F&& f) {
+    std::copy(key, key + words, base.begin());
     for (const auto& [slot, sets] : step.enter) base[kKeyHeader + slot] = 0;
     base[0] |= step.enter_reached;
     const int branches = static_cast<int>(step.branch.size());
@@ -99,21 +102,12 @@ void outcomes(const std::uint32_t* key, int total_words, const Step& step, long 
         for (int outcome = 0; outcome < 2; ++outcome) {
             const long double weight = outcome == 0 ? live : pc - live;
             if (!(weight > 0.0L)) continue;
-            std::copy(base.begin(), base.begin() + total_words, work.begin());
+            std::copy(base.begin(), base.begin() + words, work.begin());
             work[2] = static_cast<std::uint32_t>(values);
             work[3] = static_cast<std::uint32_t>(values >> 32);
             f(weight, work.data(), outcome == 0);
         }
     }
-}
-
-// A pair's next pair: Pending::waiting with `work` updated, or what became of its node.
-Pending advance_pair(std::uint32_t* work, int words, const Step& step, bool live) {
-    std::uint32_t& pattern = work[words];
-    if (live && take(work, step, &pattern) == Pending::reached) return Pending::reached;
-    pattern &= ~step.leave_nodes;
-    if (!leave(work, step) || pattern == 0) return Pending::lost;
-    return Pending::waiting;
 }
 
 struct Request {
@@ -129,6 +123,14 @@ struct Edge {
     long double weight;
 };
 
+// One outcome of a state's step: the state it leads to at the next level (-1: nothing more
+// can be reached), its probability given the state, and whether the arc is live in it.
+struct Outcome {
+    int to;
+    long double weight;
+    bool live;
+};
+
 // One independent part: adds each of its targets' probability into `out`. The forward sweep
 // records each pair's outcomes (lost ones left out), so the backward one is sums alone.
 bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, const std::vector<int>& result_of,
@@ -137,15 +139,17 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
     const std::vector<Step> steps =
         plan_steps(run, arcs, std::vector<std::uint32_t>(run.node_count(), 0), 0, node_slots);
     const int m = static_cast<int>(steps.size());
-    const int words = kKeyHeader + node_slots, pair_words = words + 1;
+    const int words = kKeyHeader + node_slots;
     ++budget.frontier_passes;
-    StateTable current(words), next(words), pairs(pair_words), next_pairs(pair_words);
+    StateTable current(words), next(words), pairs(2), next_pairs(2);
     std::vector<std::vector<Request>> requests(m);
     std::vector<std::vector<std::uint32_t>> first(m);  // per level, each pair's first edge (and the end)
     std::vector<std::vector<Edge>> edges(m);
+    std::vector<Outcome> outs;              // the outcomes of the level's states
+    std::vector<std::uint32_t> outs_first;  // each state's first outcome (and the end)
     const std::size_t level_bytes = 2 * (current.bytes_per_state() + pairs.bytes_per_state());
     std::size_t held = 0;  // bytes of edges and requests over all levels
-    std::vector<std::uint32_t> start(words, 0), base(pair_words), work(pair_words), key(pair_words);
+    std::vector<std::uint32_t> start(words, 0), base(words), work(words), scratch(words);
     current.add(start.data(), 1.0L);
     for (int l = 0; l < m; ++l) {
         const Step& step = steps[l];
@@ -154,42 +158,66 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
             const int result = result_of[step.enter_node[e]];
             if (result < 0) continue;
             for (std::size_t s = 0; s < current.size(); ++s) {
-                std::copy(current.key(s), current.key(s) + words, key.begin());
-                key[words] = std::uint32_t{1} << step.enter[e].first;
-                requests[l].push_back({pairs.add(key.data(), 0.0L), result, current.weight(s)});
+                const std::uint32_t key[2] = {static_cast<std::uint32_t>(s), std::uint32_t{1} << step.enter[e].first};
+                requests[l].push_back({pairs.add(key, 0.0L), result, current.weight(s)});
             }
         }
+        // The states of reach alone, one step on, with their outcomes.
+        next.clear();
+        outs.clear();
+        outs_first.clear();
+        for (std::size_t s = 0; s < current.size(); ++s) {
+            poll(budget);
+            outs_first.push_back(static_cast<std::uint32_t>(outs.size()));
+            const long double w = current.weight(s);
+            outcomes(current.key(s), words, step, 1.0L, base, work,
+                     [&](long double weight, std::uint32_t* after, bool live) {
+                         if (live) take(after, step, nullptr);
+                         const int to = leave(after, step) ? static_cast<int>(next.add(after, w * weight)) : -1;
+                         outs.push_back({to, weight, live});
+                     });
+        }
+        outs_first.push_back(static_cast<std::uint32_t>(outs.size()));
         // The pairs of the level, one step on.
         next_pairs.clear();
         first[l].reserve(pairs.size() + 1);
         for (std::size_t i = 0; i < pairs.size(); ++i) {
             poll(budget);
             first[l].push_back(static_cast<std::uint32_t>(edges[l].size()));
-            outcomes(pairs.key(i), pair_words, step, 1.0L, base, work,
-                     [&](long double weight, std::uint32_t* w, bool live) {
-                         const Pending now = advance_pair(w, words, step, live);
-                         if (now == Pending::reached)
-                             edges[l].push_back({Edge::kReached, weight});
-                         else if (now == Pending::waiting && l + 1 < m)  // none after the last step
-                             edges[l].push_back({static_cast<std::uint32_t>(next_pairs.add(w, 0.0L)), weight});
-                     });
+            const std::uint32_t s = pairs.key(i)[0], pattern = pairs.key(i)[1];
+            // The pattern when the arc is live, from the state's own rows: unchanged unless the
+            // arc leads into it (y -> x too for a link).
+            std::uint32_t live_pattern = pattern;
+            bool reached = false;
+            const std::uint32_t heads =
+                std::uint32_t{1} << step.target_slot | (step.both_ways ? std::uint32_t{1} << step.source_slot : 0u);
+            if (pattern & heads) {
+                std::copy(current.key(s), current.key(s) + words, scratch.begin());
+                for (const auto& [slot, sets] : step.enter) scratch[kKeyHeader + slot] = 0;
+                scratch[0] |= step.enter_reached;
+                reached = take(scratch.data(), step, &live_pattern) == Pending::reached;
+            }
+            for (std::uint32_t o = outs_first[s]; o < outs_first[s + 1]; ++o) {
+                const Outcome& outcome = outs[o];
+                if (outcome.live && reached) {
+                    edges[l].push_back({Edge::kReached, outcome.weight});
+                    continue;
+                }
+                const std::uint32_t key[2] = {static_cast<std::uint32_t>(outcome.to),
+                                              (outcome.live ? live_pattern : pattern) & ~step.leave_nodes};
+                if (outcome.to < 0 || key[1] == 0 || l + 1 == m) continue;  // lost (none after the last step)
+                edges[l].push_back({static_cast<std::uint32_t>(next_pairs.add(key, 0.0L)), outcome.weight});
+            }
         }
         first[l].push_back(static_cast<std::uint32_t>(edges[l].size()));
         held += edges[l].size() * sizeof(Edge) + first[l].size() * sizeof(std::uint32_t) +
                 requests[l].size() * sizeof(Request);
-        if (held + (current.size() + pairs.size() + next_pairs.size()) * level_bytes > memory_bytes) return false;
-        std::swap(pairs, next_pairs);
-        // The states of reach alone, one step on.
-        next.clear();
-        for (std::size_t s = 0; s < current.size(); ++s) {
-            poll(budget);
-            outcomes(current.key(s), words, step, current.weight(s), base, work,
-                     [&](long double weight, std::uint32_t* w, bool live) {
-                         if (live) take(w, step, nullptr);
-                         if (leave(w, step)) next.add(w, weight);
-                     });
-        }
+        if (held + (current.size() + next.size() + pairs.size() + next_pairs.size()) * level_bytes +
+                outs.size() * sizeof(Outcome) >
+            memory_bytes)
+            return false;
         std::swap(current, next);
+        std::swap(pairs, next_pairs);
         budget.frontier_peak_states = std::max<std::uint64_t>(budget.frontier_peak_states, current.size());
     }
     // Backward: a pair's value is the probability that its node is reached from it.

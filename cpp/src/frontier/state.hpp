@@ -50,7 +50,9 @@ public:
             const std::uint32_t at = index_[i];
             if (at == kEmpty) {
                 index_[i] = static_cast<std::uint32_t>(weights_.size());
-                keys_.insert(keys_.end(), key, key + words_);
+                const std::size_t end = keys_.size();
+                keys_.resize(end + static_cast<std::size_t>(words_));
+                std::copy(key, key + words_, keys_.begin() + static_cast<std::ptrdiff_t>(end));
                 weights_.push_back(w);
                 return weights_.size() - 1;
             }
@@ -77,12 +79,16 @@ public:
 private:
     static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
 
+    // A multiply-xorshift per 64-bit chunk, one full mix at the end: cheap on long keys.
     std::uint64_t hash(const std::uint32_t* key) const {
         std::uint64_t h = 0x84222325CBF29CE4ull;
         int i = 0;
-        for (; i + 1 < words_; i += 2) h = mix_keys(h, key[i] | std::uint64_t{key[i + 1]} << 32);
-        if (i < words_) h = mix_keys(h, key[i]);
-        return h;
+        for (; i + 1 < words_; i += 2) {
+            h = (h ^ (key[i] | std::uint64_t{key[i + 1]} << 32)) * 0x9E3779B97F4A7C15ull;
+            h ^= h >> 29;
+        }
+        if (i < words_) h = (h ^ key[i]) * 0x9E3779B97F4A7C15ull;
+        return mix_keys(h, static_cast<std::uint64_t>(words_));
     }
 
     void grow() {

@@ -107,11 +107,4 @@ std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>
     return steps;
 }
 
-void poll(exact::Budget& budget) {
-    if (++budget.frontier_expansions % exact::kCheckEvery != 1) return;
-    const auto& opt = *budget.options;
-    if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) throw ExactCancelled();
-    if (opt.progress && !opt.progress(budget.runs_done, budget.runs_total)) throw ExactCancelled();
-}
-
 }  // namespace datareach::frontier

@@ -9,6 +9,7 @@
 
 #include "../exact/pruning.hpp"
 #include "../exact/solver.hpp"
+#include "datareach/exact.hpp"
 
 namespace datareach::frontier {
 
@@ -39,6 +40,11 @@ std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>
                              const std::vector<std::uint32_t>& sets_of, int set_count, int& node_slots);
 
 // Counts one state expanded and, now and then, honours cancellation and progress.
-void poll(exact::Budget& budget);
+inline void poll(exact::Budget& budget) {
+    if (++budget.frontier_expansions % exact::kCheckEvery != 1) return;
+    const auto& opt = *budget.options;
+    if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) throw ExactCancelled();
+    if (opt.progress && !opt.progress(budget.runs_done, budget.runs_total)) throw ExactCancelled();
+}
 
 }  // namespace datareach::frontier
