@@ -164,6 +164,7 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
         }
         // The states of reach alone, one step on, with their outcomes.
         next.clear();
+        outs.reserve(2 * current.size());
         outs.clear();
         outs_first.clear();
         for (std::size_t s = 0; s < current.size(); ++s) {
@@ -181,6 +182,7 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
         // The pairs of the level, one step on.
         next_pairs.clear();
         first[l].reserve(pairs.size() + 1);
+        edges[l].reserve(2 * pairs.size());
         for (std::size_t i = 0; i < pairs.size(); ++i) {
             poll(budget);
             first[l].push_back(static_cast<std::uint32_t>(edges[l].size()));
