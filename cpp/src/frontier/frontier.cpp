@@ -8,9 +8,12 @@
 // that can no longer cover them: no reached frontier node once the adversary has left the
 // frontier, or an uncovered set that no unreached frontier node reaches and no target still
 // to come holds. A variable used by one arc of the pass is summed out on that arc; a shared
-// one is branched on at its first arc and forgotten after its last. States are canonical
-// (rows of reached and free slots empty, reached slots and covered sets in no row, a row
-// that reaches every uncovered set only that), so equal futures merge.
+// one is branched on at its first arc and forgotten after its last (the two arcs of a link
+// are one step, steps.hpp). States are canonical (rows of reached and free slots empty,
+// reached slots and covered sets in no row, a row that reaches every uncovered set only that,
+// closed sets merged by pattern and renumbered), so equal futures merge. A pass whose arcs
+// fall into independent parts (parts.hpp) searches each part alone; every single-node target
+// of a run comes from one sweep (marginals.hpp).
 #include "frontier.hpp"
 
 #include <algorithm>
