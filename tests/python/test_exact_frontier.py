@@ -216,3 +216,87 @@ def test_frontier_method_matches_factoring_on_random_models(batch: int) -> None:
             for column in theirs:
                 assert list(ours[column]) == pytest.approx(list(theirs[column]), abs=1e-12), (places, column)
         checked += 1
+
+
+def all_terminal_reliability(links: list[tuple[Vertex, Vertex]], p: float) -> float:
+    """P(every vertex connected) for undirected links each up with probability p, by a sweep
+    over the links (column by column) keeping the partition of the vertices met so far that
+    later links still touch: a component whose last vertex leaves must be the only one left."""
+    links = sorted(links, key=lambda link: (max(link[0][1], link[1][1]), max(link[0][0], link[1][0]), link))
+    first, last = {}, {}
+    for i, (a, b) in enumerate(links):
+        for v in (a, b):
+            first.setdefault(v, i)
+            last[v] = i
+    states: dict[tuple[tuple[Vertex, int], ...], float] = {(): 1.0}
+    fresh = 0
+    for i, (a, b) in enumerate(links):
+        to_come = any(first[v] > i for v in first)
+        following: dict[tuple[tuple[Vertex, int], ...], float] = {}
+        for state, weight in states.items():
+            labels = dict(state)
+            for v in (a, b):
+                if v not in labels:
+                    fresh += 1
+                    labels[v] = fresh
+            for up, w in ((True, p), (False, 1 - p)):
+                now = dict(labels)
+                if up and now[a] != now[b]:
+                    drop, keep = now[a], now[b]
+                    now = {v: keep if label == drop else label for v, label in now.items()}
+                alive = True
+                for v in (a, b):
+                    if last[v] == i and v in now:
+                        label = now.pop(v)
+                        if label not in now.values() and (now or to_come):
+                            alive = False  # a finished component, and something else remains
+                if alive:
+                    key = canonical(now)
+                    following[key] = following.get(key, 0.0) + weight * w
+        states = following
+    return states.get((), 0.0)
+
+
+def all_terminal_scenario(rows: int, cols: int, p: float) -> dict[str, object]:
+    """Every node but the source (0, 0) a store holding its own class, and one composite of
+    them all: exposed iff every node is reached (as in benchmarks/bench_exact.py)."""
+    scenario = link_scenario(rows, cols, p)
+    holders = [(r, c) for r in range(rows) for c in range(cols) if (r, c) != (0, 0)]
+    scenario["nodes"] = [
+        {"id": name((r, c)), "kind": "store" if (r, c) != (0, 0) else "role"} for r in range(rows) for c in range(cols)
+    ]
+    scenario["classes"] = [{"id": f"at_{name(v)}"} for v in holders]
+    scenario["classes"].append({"id": "everything", "components": [f"at_{name(v)}" for v in holders]})
+    scenario["placements"] = [{"class": f"at_{name(v)}", "store": name(v)} for v in holders]
+    return scenario
+
+
+def test_the_all_terminal_sweep_on_closed_forms() -> None:
+    q = 0.7
+    assert all_terminal_reliability([((0, 0), (0, 1)), ((0, 1), (0, 2))], q) == pytest.approx(q * q)
+    triangle = [((0, 0), (0, 1)), ((0, 1), (0, 2)), ((0, 0), (0, 2))]
+    assert all_terminal_reliability(triangle, q) == pytest.approx(q**3 + 3 * q**2 * (1 - q))
+    square = grid_links(2, 2)  # a 4-cycle: connected iff at most one link is down
+    assert all_terminal_reliability(square, q) == pytest.approx(q**4 + 4 * q**3 * (1 - q))
+
+
+@pytest.mark.parametrize(("rows", "cols"), [(3, 3), (4, 4), (5, 5), (3, 7)])
+def test_all_terminal_grids_match_the_sweeps(rows: int, cols: int) -> None:
+    """The composite of every node's class against the all-terminal sweep; every store's row
+    (from the one-sweep marginals) against the two-terminal sweep to that node."""
+    model = dr.Model.from_dict(all_terminal_scenario(rows, cols, P))
+    graph = compile_model(model)
+    row = model.node_index[name((0, 0))]
+    assert resolve_method("auto", [(graph, [row])]) == "exact"
+    table = _core.exact_exposure(graph, [row])
+    links = grid_links(rows, cols)
+    assert table.probability[0, len(model.class_ids) - 1] == pytest.approx(
+        all_terminal_reliability(links, P), abs=1e-12
+    )
+    stores = table.by_store
+    assert len(stores["probability"]) == rows * cols - 1
+    for store, probability in zip(stores["store"], stores["probability"]):
+        r, c = (int(x) for x in model.node_ids[int(store)][1:].split("_"))
+        assert probability == pytest.approx(two_terminal_reliability(links, P, (0, 0), (r, c)), abs=1e-12), (r, c)
+    for c in range(len(model.class_ids) - 1):
+        assert table.probability[0, c] == pytest.approx(float(stores["probability"][c]), abs=1e-15)

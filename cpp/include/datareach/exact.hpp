@@ -75,18 +75,19 @@ struct ExactComplexity {
 
 // What a run of exact_exposure did (optional output, see ExactOptions::stats).
 struct ExactStats {
-    std::uint64_t runs = 0;                  // factoring runs (adversary x independent class group)
-    std::uint64_t steps = 0;                 // conditioning steps over all runs
-    std::uint64_t memo_hits = 0;             // sub-problems answered from the memo
-    std::uint64_t memo_entries = 0;          // sub-problems stored (summed over runs)
-    std::uint64_t memo_restarts = 0;         // times the memo was full and started afresh
-    std::uint64_t max_variables = 0;         // the most variables of one run
-    std::uint64_t frontier_runs = 0;         // runs solved by the frontier method
-    std::uint64_t frontier_passes = 0;       // their passes (one per distinct target set)
-    std::uint64_t frontier_expansions = 0;   // states expanded (one per state and arc)
-    std::uint64_t frontier_peak_states = 0;  // the most states held at one step
-    std::uint64_t frontier_max_width = 0;    // the largest width of a run so solved
-    std::uint64_t frontier_fallbacks = 0;    // frontier runs that outgrew frontier_bytes and were factored
+    std::uint64_t runs = 0;                   // factoring runs (adversary x independent class group)
+    std::uint64_t steps = 0;                  // conditioning steps over all runs
+    std::uint64_t memo_hits = 0;              // sub-problems answered from the memo
+    std::uint64_t memo_entries = 0;           // sub-problems stored (summed over runs)
+    std::uint64_t memo_restarts = 0;          // times the memo was full and started afresh
+    std::uint64_t max_variables = 0;          // the most variables of one run
+    std::uint64_t frontier_runs = 0;          // runs solved by the frontier method
+    std::uint64_t frontier_passes = 0;        // their passes (one per distinct target set)
+    std::uint64_t frontier_expansions = 0;    // states expanded (one per state and arc)
+    std::uint64_t frontier_peak_states = 0;   // the most states held at one step
+    std::uint64_t frontier_max_width = 0;     // the largest width of a run so solved
+    std::uint64_t frontier_fallbacks = 0;     // frontier runs that outgrew frontier_bytes and were factored
+    std::uint64_t frontier_split_passes = 0;  // passes searched as several independent parts
 };
 
 // The frontier width up to which a run (one filter group, no composite) is solved by the

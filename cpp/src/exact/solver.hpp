@@ -28,6 +28,7 @@ struct Budget {
     // (one per state and arc) and the most states held at one step.
     std::uint64_t frontier_runs = 0, frontier_passes = 0, frontier_expansions = 0, frontier_peak_states = 0;
     std::uint64_t frontier_fallbacks = 0;
+    std::uint64_t frontier_split_passes = 0;  // passes searched as several independent parts
     const ExactOptions* options = nullptr;
 };
 

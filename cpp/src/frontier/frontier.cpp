@@ -8,9 +8,12 @@
 // that can no longer cover them: no reached frontier node once the adversary has left the
 // frontier, or an uncovered set that no unreached frontier node reaches and no target still
 // to come holds. A variable used by one arc of the pass is summed out on that arc; a shared
-// one is branched on at its first arc and forgotten after its last. States are canonical
-// (rows of reached and free slots empty, reached slots and covered sets in no row, a row
-// that reaches every uncovered set only that), so equal futures merge.
+// one is branched on at its first arc and forgotten after its last (the two arcs of a link
+// are one step, steps.hpp). States are canonical (rows of reached and free slots empty,
+// reached slots and covered sets in no row, a row that reaches every uncovered set only that,
+// closed sets merged by pattern and renumbered), so equal futures merge. A pass whose arcs
+// fall into independent parts (parts.hpp) searches each part alone; every single-node target
+// of a run comes from one sweep (marginals.hpp).
 #include "frontier.hpp"
 
 #include <algorithm>
@@ -21,104 +24,13 @@
 #include <utility>
 
 #include "datareach/errors.hpp"
+#include "marginals.hpp"
 #include "ordering.hpp"
+#include "parts.hpp"
+#include "steps.hpp"
 
 namespace datareach::frontier {
 namespace {
-
-// One arc of a pass with everything its step needs, in slot terms.
-struct Step {
-    int source_slot = 0, target_slot = 0;
-    std::uint64_t needs = 0;                          // the shared variables (slots) the arc requires
-    long double own = 1.0L;                           // the product of p of its variables no other arc of the pass uses
-    std::vector<std::pair<int, long double>> branch;  // shared variables first used here: (slot, p)
-    std::vector<std::pair<int, std::uint32_t>> enter;  // nodes first met here: (slot, target sets it is in)
-    std::uint32_t enter_reached = 0;                   // the adversary's slot when it enters here
-    std::uint32_t leave_nodes = 0;                     // node slots free after this step
-    std::uint64_t leave_vars = 0;                      // variable slots free after this step
-    std::uint32_t occupied = 0;                        // node slots in use during this step
-    std::uint32_t sets_to_come = 0;                    // target sets with a node not met by this step
-    std::uint32_t sets_gone = 0;                       // target sets whose every node has left after it
-    bool adversary_met = false;                        // the adversary has entered by this step
-};
-
-int take_slot(std::uint64_t& used, int limit) {
-    for (int s = 0; s < limit; ++s)
-        if (!(used >> s & 1)) {
-            used |= std::uint64_t{1} << s;
-            return s;
-        }
-    throw std::logic_error("frontier method: more slots needed than a state holds");
-}
-
-// The steps of a pass over `arcs` (a subsequence of the run's order); `sets_of[v]`: the
-// target sets node v is in.
-std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>& arcs,
-                             const std::vector<std::uint32_t>& sets_of, int set_count, int& node_slots) {
-    const int n = static_cast<int>(run.node_count()), nv = static_cast<int>(run.var_count());
-    const int m = static_cast<int>(arcs.size());
-    const ArcSpans spans = arc_spans(run, arcs);
-    const std::vector<int>&node_first = spans.node_first, &node_last = spans.node_last;
-    const std::vector<int>&var_first = spans.var_first, &var_last = spans.var_last, &var_uses = spans.var_uses;
-    // The last step at which a node of each set is first met, and the last that meets one.
-    std::vector<int> set_last_entry(set_count, -1), set_last_exit(set_count, -1);
-    for (int v = 0; v < n; ++v)
-        if (sets_of[v] && node_first[v] >= 0)
-            for (int j = 0; j < set_count; ++j)
-                if (sets_of[v] >> j & 1) {
-                    set_last_entry[j] = std::max(set_last_entry[j], node_first[v]);
-                    set_last_exit[j] = std::max(set_last_exit[j], node_last[v]);
-                }
-    std::vector<int> node_slot(n, -1), var_slot(nv, -1);
-    std::uint64_t used_nodes = 0, used_vars = 0;
-    node_slots = 0;
-    bool adversary_met = false;
-    std::vector<Step> steps(m);
-    for (int i = 0; i < m; ++i) {
-        const int a = arcs[i];
-        Step& step = steps[i];
-        for (int v : {run.source[a], run.target[a]}) {
-            if (node_slot[v] >= 0) continue;
-            node_slot[v] = take_slot(used_nodes, kMaxNodeSlots);
-            node_slots = std::max(node_slots, node_slot[v] + 1);
-            step.enter.emplace_back(node_slot[v], sets_of[v]);
-            if (v == 0) {
-                step.enter_reached = std::uint32_t{1} << node_slot[v];
-                adversary_met = true;
-            }
-        }
-        step.adversary_met = adversary_met;
-        step.occupied = static_cast<std::uint32_t>(used_nodes);
-        for (int j = 0; j < set_count; ++j)
-            if (set_last_entry[j] > i)
-                step.sets_to_come |= std::uint32_t{1} << j;
-            else if (set_last_exit[j] <= i)
-                step.sets_gone |= std::uint32_t{1} << j;
-        step.source_slot = node_slot[run.source[a]];
-        step.target_slot = node_slot[run.target[a]];
-        for (int j = run.arc_var_offsets[a]; j < run.arc_var_offsets[a + 1]; ++j) {
-            const int x = run.arc_vars[j];
-            if (var_uses[x] < 2) {
-                step.own *= run.var_p[x];
-                continue;
-            }
-            if (var_first[x] == i) {
-                var_slot[x] = take_slot(used_vars, kMaxVariableSlots);
-                step.branch.emplace_back(var_slot[x], run.var_p[x]);
-            }
-            step.needs |= std::uint64_t{1} << var_slot[x];
-            if (var_last[x] == i) step.leave_vars |= std::uint64_t{1} << var_slot[x];
-        }
-        used_vars &= ~step.leave_vars;  // after the loop: a slot freed here is not taken by this arc
-        for (int v : {run.source[a], run.target[a]})
-            if (node_last[v] == i && node_slot[v] >= 0) {
-                step.leave_nodes |= std::uint32_t{1} << node_slot[v];
-                used_nodes &= ~(std::uint64_t{1} << node_slot[v]);
-                node_slot[v] = -1;
-            }
-    }
-    return steps;
-}
 
 // A row of a state: the node slots and target sets a frontier node reaches. Narrow rows (one
 // target set) are one word with the set in bit 31; wide rows two words.
@@ -137,14 +49,13 @@ struct Rows {
     }
 };
 
-// The arc x -> y is live in the state `key`: update reach. Returns true when every target
-// set is reached (the world is then counted and dropped).
+// The arc from slot sx to slot sy is live in the state `key`: update reach. Returns true when
+// every target set is reached (the world is then counted and dropped).
 template <bool Wide>
-bool take_arc(std::uint32_t* key, const Step& step, std::uint32_t all) {
+bool take_arc(std::uint32_t* key, const Step& step, int sx, int sy, std::uint32_t all) {
     std::uint32_t& reached = key[0];
     std::uint32_t& covered = key[1];
     const Rows<Wide> rows{key + kKeyHeader};
-    const int sx = step.source_slot, sy = step.target_slot;
     const std::uint32_t bx = std::uint32_t{1} << sx, by = std::uint32_t{1} << sy;
     if (reached & by) return false;  // nothing new behind y
     const std::uint32_t ny = rows.nodes(sy), ky = rows.sets(sy);
@@ -175,53 +86,81 @@ bool take_arc(std::uint32_t* key, const Step& step, std::uint32_t all) {
     return false;
 }
 
-// The uncovered sets `gone` have no node left to meet: each is now only the frontier nodes
-// that reach it (its pattern), and it is covered as soon as one of them is reached. Which set
-// is which no longer matters, so the patterns are written back in a canonical form: equal
-// ones once, one that contains another dropped (covered whenever the smaller one is), the
-// rest sorted onto the lowest bits of `gone` (the others marked covered). False when a
-// pattern is empty: that set can no longer be covered.
-bool rename_gone_sets(std::uint32_t* key, std::uint32_t unreached, std::uint32_t gone) {
+// The step's arc (both of a link) is live in the state `key`; true when every set is reached.
+template <bool Wide>
+bool take_step(std::uint32_t* key, const Step& step, std::uint32_t all) {
+    if (take_arc<Wide>(key, step, step.source_slot, step.target_slot, all)) return true;
+    return step.both_ways && take_arc<Wide>(key, step, step.target_slot, step.source_slot, all);
+}
+
+// The uncovered sets `closed` have no node left to meet: each is now only the frontier nodes
+// that reach it (its pattern: a node of it still on the frontier reaches itself), and it is
+// covered as soon as one of them is reached. Patterns only grow together (a live arc x -> y
+// adds the nodes reaching x to every pattern holding y) and shrink together (a node leaving
+// leaves them all), so when a closed set's pattern lies within another uncovered set's, that
+// one is covered whenever the closed one is, and is dropped: marked covered. In the
+// all-terminal shape this is what merges states: the pattern of a node that has left is the
+// frontier part of its component, which holds an unreached frontier node whose own set has a
+// pattern no larger. Which closed set is which no longer matters either, so the kept ones are
+// written back in a canonical form, sorted by pattern onto the lowest bits of `closed_bits`
+// (every closed set; those left over are marked covered). False when a closed pattern is
+// empty: that set can no longer be covered.
+bool merge_closed_sets(std::uint32_t* key, std::uint32_t unreached, std::uint32_t closed_bits, std::uint32_t all) {
     const Rows<true> rows{key + kKeyHeader};
-    std::uint32_t patterns[kMaxTargetSets];
-    int count = 0;
-    for (std::uint32_t rest = gone; rest; rest &= rest - 1) {
-        const int j = __builtin_ctz(rest);
-        std::uint32_t pattern = 0;
-        for (std::uint32_t r = unreached; r; r &= r - 1)
-            if (rows.sets(__builtin_ctz(r)) >> j & 1) pattern |= std::uint32_t{1} << __builtin_ctz(r);
-        if (pattern == 0) return false;
-        patterns[count++] = pattern;
-    }
-    std::sort(patterns, patterns + count);
-    count = static_cast<int>(std::unique(patterns, patterns + count) - patterns);
-    int kept = 0;
-    for (int a = 0; a < count; ++a) {
-        bool contains_another = false;
-        for (int b = 0; b < count && !contains_another; ++b)
-            contains_another = b != a && (patterns[a] & patterns[b]) == patterns[b];
-        if (!contains_another) patterns[kept++] = patterns[a];
-    }
+    const std::uint32_t uncovered = all & ~key[1];
+    std::uint32_t pattern[kMaxTargetSets] = {};
+    std::uint32_t patterned = 0;  // the uncovered sets with a non-empty pattern
     for (std::uint32_t r = unreached; r; r &= r - 1) {
         const int s = __builtin_ctz(r);
-        rows.set(s, rows.nodes(s), rows.sets(s) & ~gone);
+        const std::uint32_t sets = rows.sets(s) & uncovered;
+        patterned |= sets;
+        for (std::uint32_t k = sets; k; k &= k - 1) pattern[__builtin_ctz(k)] |= std::uint32_t{1} << s;
     }
-    key[1] |= gone;
-    std::uint32_t rest = gone;
-    for (int t = 0; t < kept; ++t, rest &= rest - 1) {
+    const std::uint32_t closed = closed_bits & uncovered;
+    if (closed & ~patterned) return false;
+    std::uint32_t drop = 0;
+    for (std::uint32_t rest = patterned; rest; rest &= rest - 1) {
+        const int a = __builtin_ctz(rest);
+        for (std::uint32_t others = closed & ~drop & ~(std::uint32_t{1} << a); others; others &= others - 1) {
+            const int b = __builtin_ctz(others);
+            if ((pattern[b] & ~pattern[a]) == 0) {
+                drop |= std::uint32_t{1} << a;
+                break;
+            }
+        }
+    }
+    std::uint32_t kept[kMaxTargetSets];
+    int count = 0;
+    for (std::uint32_t rest = closed & ~drop; rest; rest &= rest - 1) kept[count++] = pattern[__builtin_ctz(rest)];
+    std::sort(kept, kept + count);
+    const std::uint32_t rewritten = closed | drop;
+    for (std::uint32_t r = unreached; r; r &= r - 1) {
+        const int s = __builtin_ctz(r);
+        rows.set(s, rows.nodes(s), rows.sets(s) & ~rewritten);
+    }
+    key[1] |= rewritten | closed_bits;
+    std::uint32_t rest = closed_bits;
+    for (int t = 0; t < count; ++t, rest &= rest - 1) {
         const std::uint32_t bit = rest & (~rest + 1);
         key[1] &= ~bit;
-        for (std::uint32_t r = patterns[t]; r; r &= r - 1) {
+        for (std::uint32_t r = kept[t]; r; r &= r - 1) {
             const int s = __builtin_ctz(r);
             rows.set(s, rows.nodes(s), rows.sets(s) | bit);
         }
+    }
+    // A row that now reaches every uncovered set is only that (as in take_arc).
+    const std::uint32_t need = all & ~key[1];
+    for (std::uint32_t r = unreached; r; r &= r - 1) {
+        const int s = __builtin_ctz(r);
+        if (rows.sets(s) == need) rows.set(s, 0, need);
     }
     return true;
 }
 
 // Forgets what leaves after the step; false when the state can no longer cover every set.
+// `reshaped`: the closed sets' patterns may have changed since the state was last merged.
 template <bool Wide>
-bool leave(std::uint32_t* key, const Step& step, std::uint32_t all) {
+bool leave(std::uint32_t* key, const Step& step, std::uint32_t all, bool reshaped) {
     const Rows<Wide> rows{key + kKeyHeader};
     const std::uint32_t staying = step.occupied & ~step.leave_nodes;
     if (step.leave_nodes) {
@@ -237,18 +176,12 @@ bool leave(std::uint32_t* key, const Step& step, std::uint32_t all) {
         key[3] &= ~static_cast<std::uint32_t>(step.leave_vars >> 32);
     }
     if (step.adversary_met && key[0] == 0) return false;
-    if (Wide && (step.sets_gone & ~key[1]) && !rename_gone_sets(key, staying & ~key[0], step.sets_gone & ~key[1]))
+    if (Wide && reshaped && (step.sets_closed & ~key[1]) &&
+        !merge_closed_sets(key, staying & ~key[0], step.sets_closed, all))
         return false;
     std::uint32_t can = step.sets_to_come | key[1];
     for (std::uint32_t rest = staying & ~key[0]; rest; rest &= rest - 1) can |= rows.sets(__builtin_ctz(rest));
     return can == all;
-}
-
-void poll(exact::Budget& budget) {
-    if (++budget.frontier_expansions % exact::kCheckEvery != 1) return;
-    const auto& opt = *budget.options;
-    if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) throw ExactCancelled();
-    if (opt.progress && !opt.progress(budget.runs_done, budget.runs_total)) throw ExactCancelled();
 }
 
 template <bool Wide>
@@ -261,9 +194,14 @@ long double search(const std::vector<Step>& steps, int words, std::uint32_t all,
     start[1] = covered_at_start;
     current.add(start.data(), 1.0L);
     long double done = 0.0L;
+    std::uint32_t closed_before = 0;
     for (const Step& step : steps) {
         next.clear();
         const int branches = static_cast<int>(step.branch.size());
+        // A dead arc changes no pattern: its states stay merged unless nodes come or go or
+        // more sets close here.
+        const bool reshaping = step.leave_nodes || !step.enter.empty() || step.sets_closed != closed_before;
+        closed_before = step.sets_closed;
         for (std::size_t s = 0; s < current.size(); ++s) {
             poll(budget);
             std::copy(current.key(s), current.key(s) + words, base.begin());
@@ -293,9 +231,9 @@ long double search(const std::vector<Step>& steps, int words, std::uint32_t all,
                     std::copy(base.begin(), base.end(), work.begin());
                     work[2] = static_cast<std::uint32_t>(values);
                     work[3] = static_cast<std::uint32_t>(values >> 32);
-                    if (outcome == 0 && take_arc<Wide>(work.data(), step, all))
+                    if (outcome == 0 && take_step<Wide>(work.data(), step, all))
                         done += weight;
-                    else if (leave<Wide>(work.data(), step, all))
+                    else if (leave<Wide>(work.data(), step, all, outcome == 0 || reshaping))
                         next.add(work.data(), weight);
                 }
             }
@@ -306,6 +244,22 @@ long double search(const std::vector<Step>& steps, int words, std::uint32_t all,
         if (current.size() == 0) break;
     }
     return done;
+}
+
+// The probability that the adversary reaches a node of every one of the `set_count` sets
+// (`sets_of[v]`: the sets node v is in) over the arcs `arcs`: one frontier search.
+long double search_arcs(const exact::PrunedRun& run, const std::vector<int>& arcs,
+                        const std::vector<std::uint32_t>& sets_of, int set_count, std::uint32_t covered_at_start,
+                        std::size_t memory_bytes, exact::Budget& budget) {
+    const std::uint32_t all = set_count == 32 ? ~std::uint32_t{0} : (std::uint32_t{1} << set_count) - 1;
+    if (covered_at_start == all) return 1.0L;
+    if (arcs.empty()) return 0.0L;
+    int node_slots = 0;
+    const std::vector<Step> steps = plan_steps(run, arcs, sets_of, set_count, node_slots);
+    ++budget.frontier_passes;
+    if (set_count == 1)
+        return search<false>(steps, kKeyHeader + node_slots, all, covered_at_start, memory_bytes, budget);
+    return search<true>(steps, kKeyHeader + 2 * node_slots, all, covered_at_start, memory_bytes, budget);
 }
 
 }  // namespace
@@ -333,7 +287,13 @@ int frontier_width(const CompiledGraph& graph, const exact::RunPlan& plan, int r
             }
         }
     }
-    return frontier_shape(run, arc_order(run), families).width;
+    // The widest of the independent parts, those that a composite's atom spans joined.
+    std::vector<std::vector<int>> joins;
+    for (const auto& family : families) joins.insert(joins.end(), family.begin(), family.end());
+    int width = 0;
+    for (const auto& part : independent_parts(run, arc_order(run), joins))
+        width = std::max(width, frontier_shape(run, part, families).width);
+    return width;
 }
 
 long double reach_probability(const exact::PrunedRun& run, const std::vector<int>& order,
@@ -373,14 +333,50 @@ long double reach_probability(const exact::PrunedRun& run, const std::vector<int
     std::vector<int> arcs;
     for (int a : order)
         if (useful[run.target[a]] && (sets_of[run.source[a]] | covered_at_start) != all) arcs.push_back(a);
-    if (arcs.empty()) return 0.0L;
 
-    int node_slots = 0;
-    const std::vector<Step> steps = plan_steps(run, arcs, sets_of, set_count, node_slots);
-    ++budget.frontier_passes;
-    if (set_count == 1)
-        return search<false>(steps, kKeyHeader + node_slots, all, covered_at_start, memory_bytes, budget);
-    return search<true>(steps, kKeyHeader + 2 * node_slots, all, covered_at_start, memory_bytes, budget);
+    // Independent parts (parts.hpp) are searched apart. With one target set, it is reached
+    // when it is reached through any part: P = 1 - prod(1 - P_i). With several, the parts an
+    // uncovered set spans are one search, and every set must be covered: P = prod P_g, each
+    // group over the sets it holds.
+    if (set_count == 1) {
+        // Accumulated as p + p_i (1 - p): no 1 - (1 - p) that would lose a small p.
+        long double p = 0.0L;
+        const auto parts = independent_parts(run, arcs);
+        if (parts.size() > 1) ++budget.frontier_split_passes;
+        for (const auto& part : parts)
+            p += search_arcs(run, part, sets_of, 1, covered_at_start, memory_bytes, budget) * (1.0L - p);
+        return p;
+    }
+    std::vector<std::vector<int>> uncovered;
+    for (int j = 0; j < set_count; ++j)
+        if (!(covered_at_start >> j & 1)) uncovered.push_back(target_sets[j]);
+    std::uint32_t held = 0;  // the uncovered sets with a node in some part
+    long double p = 1.0L;
+    std::vector<std::uint32_t> part_sets_of(n);
+    std::vector<std::uint8_t> met(n);
+    const auto parts = independent_parts(run, arcs, uncovered);
+    if (parts.size() > 1) ++budget.frontier_split_passes;
+    for (const auto& part : parts) {
+        std::fill(met.begin(), met.end(), 0);
+        for (int a : part) met[run.source[a]] = met[run.target[a]] = 1;
+        // The uncovered sets this part holds, renumbered from 0 in the order of their index.
+        std::uint32_t here = 0;
+        for (int v = 0; v < n; ++v)
+            if (met[v]) here |= sets_of[v] & ~covered_at_start;
+        if (!here) continue;  // it only leads to the adversary's own sets
+        held |= here;
+        std::fill(part_sets_of.begin(), part_sets_of.end(), 0);
+        int part_set_count = 0;
+        for (int j = 0; j < set_count; ++j) {
+            if (!(here >> j & 1)) continue;
+            for (int v : target_sets[j])
+                if (met[v]) part_sets_of[v] |= std::uint32_t{1} << part_set_count;
+            ++part_set_count;
+        }
+        p *= search_arcs(run, part, part_sets_of, part_set_count, 0, memory_bytes, budget);
+        if (p == 0.0L) return 0.0L;
+    }
+    return held == (all & ~covered_at_start) ? p : 0.0L;
 }
 
 exact::RunScores solve_frontier(const CompiledGraph& graph, const exact::RunPlan& plan, const exact::PrunedRun& run,
@@ -454,6 +450,26 @@ exact::RunScores solve_frontier(const CompiledGraph& graph, const exact::RunPlan
         }
         return exact::RunScores::ClassScore{c, static_cast<double>(exposed), static_cast<double>(expected)};
     };
+
+    // The single-node passes asked for below (every store's row; a class level held at one
+    // node), when there are several, in one sweep (marginals.hpp) instead of one pass each.
+    std::vector<int> singles;
+    for (ClassIndex d : plan.classes[run_index]) {
+        const Stores& st = stores_of.at(d);
+        for (std::size_t i = 0; i < st.node.size(); ++i) {
+            if (st.node[i] < 0) continue;
+            std::vector<int> level = st.at_least(st.share[i]);
+            std::sort(level.begin(), level.end());
+            level.erase(std::unique(level.begin(), level.end()), level.end());
+            if (places || level.size() == 1) singles.push_back(places ? st.node[i] : level[0]);
+        }
+    }
+    std::sort(singles.begin(), singles.end());
+    singles.erase(std::unique(singles.begin(), singles.end()), singles.end());
+    std::vector<long double> marginals;
+    if (singles.size() >= 2 && reach_marginals(run, order, singles, budget.options->frontier_bytes, budget, marginals))
+        for (std::size_t i = 0; i < singles.size(); ++i)
+            passes.emplace(std::vector<std::vector<int>>{{singles[i]}}, marginals[i]);
 
     exact::RunScores scores;
     for (ClassIndex d : plan.classes[run_index]) {

@@ -35,13 +35,14 @@ public:
 // atoms.
 bool frontier_applies(const CompiledGraph& graph, const exact::RunPlan& plan, int run_index);
 
-// The frontier width of the run (ordering.hpp), its composites' open atoms included.
+// The frontier width of the run (ordering.hpp), its composites' open atoms included: that of
+// its widest independent part (parts.hpp), the parts a composite's atom spans joined.
 int frontier_width(const CompiledGraph& graph, const exact::RunPlan& plan, int run_index, const exact::PrunedRun& run);
 
 // The probability that the adversary (local node 0) reaches, over the run's live arcs, a node
 // of every one of `target_sets` (local nodes; at most kMaxTargetSets sets): one pass of the
-// frontier search along `order` (arc_order of the run). Throws FrontierTooLarge when the
-// states of two steps would need more than `memory_bytes`.
+// frontier search along `order` (arc_order of the run), part by part (parts.hpp). Throws
+// FrontierTooLarge when the states of two steps would need more than `memory_bytes`.
 long double reach_probability(const exact::PrunedRun& run, const std::vector<int>& order,
                               const std::vector<std::vector<int>>& target_sets, std::size_t memory_bytes,
                               exact::Budget& budget);

@@ -42,34 +42,53 @@ public:
         std::fill(index_.begin(), index_.end(), kEmpty);
     }
 
-    // Adds `w` to the state `key` (inserting it with weight w when new).
-    void add(const std::uint32_t* key, long double w) {
+    // Adds `w` to the state `key` (inserting it with weight w when new); returns its position.
+    std::size_t add(const std::uint32_t* key, long double w) {
         if ((weights_.size() + 1) * 2 > index_.size()) grow();
         const std::size_t mask = index_.size() - 1;
         for (std::size_t i = hash(key) & mask;; i = (i + 1) & mask) {
             const std::uint32_t at = index_[i];
             if (at == kEmpty) {
                 index_[i] = static_cast<std::uint32_t>(weights_.size());
-                keys_.insert(keys_.end(), key, key + words_);
+                const std::size_t end = keys_.size();
+                keys_.resize(end + static_cast<std::size_t>(words_));
+                std::copy(key, key + words_, keys_.begin() + static_cast<std::ptrdiff_t>(end));
                 weights_.push_back(w);
-                return;
+                return weights_.size() - 1;
             }
             if (std::equal(key, key + words_, this->key(at))) {
                 weights_[at] += w;
-                return;
+                return at;
             }
         }
     }
 
+    // The position of the state `key`, or size() when it is not held.
+    std::size_t find(const std::uint32_t* key) const {
+        if (index_.empty()) return size();
+        const std::size_t mask = index_.size() - 1;
+        for (std::size_t i = hash(key) & mask;; i = (i + 1) & mask) {
+            const std::uint32_t at = index_[i];
+            if (at == kEmpty) return size();
+            if (std::equal(key, key + words_, this->key(at))) return at;
+        }
+    }
+
+    void set_weight(std::size_t i, long double w) { weights_[i] = w; }
+
 private:
     static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
 
+    // A multiply-xorshift per 64-bit chunk, one full mix at the end: cheap on long keys.
     std::uint64_t hash(const std::uint32_t* key) const {
         std::uint64_t h = 0x84222325CBF29CE4ull;
         int i = 0;
-        for (; i + 1 < words_; i += 2) h = mix_keys(h, key[i] | std::uint64_t{key[i + 1]} << 32);
-        if (i < words_) h = mix_keys(h, key[i]);
-        return h;
+        for (; i + 1 < words_; i += 2) {
+            h = (h ^ (key[i] | std::uint64_t{key[i + 1]} << 32)) * 0x9E3779B97F4A7C15ull;
+            h ^= h >> 29;
+        }
+        if (i < words_) h = (h ^ key[i]) * 0x9E3779B97F4A7C15ull;
+        return mix_keys(h, static_cast<std::uint64_t>(words_));
     }
 
     void grow() {

@@ -1,0 +1,48 @@
+// Assertions of the exact engine's tables against the brute-force enumeration, shared by the
+// frontier method's tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <string>
+
+#include "brute_force.hpp"
+#include "datareach/exposure.hpp"
+
+namespace datareach::testing {
+
+// Every score of `table` equals the enumeration's.
+inline void expect_matches(const ExposureTable& table, const BruteForce& brute, std::size_t adversaries,
+                           std::size_t classes, const std::string& what) {
+    for (std::size_t i = 0; i < adversaries; ++i)
+        for (std::size_t c = 0; c < classes; ++c) {
+            EXPECT_NEAR(table.probability(i, c), brute.probability[i][c], 1e-12)
+                << what << " adversary " << i << " class " << c;
+            EXPECT_NEAR(table.expected_share(i, c), brute.expected_share[i][c], 1e-12)
+                << what << " adversary " << i << " class " << c;
+        }
+    std::size_t row = 0;
+    for (std::size_t i = 0; i < adversaries; ++i)
+        for (const auto& [k, v] : brute.store[i]) {
+            ASSERT_LT(row, table.by_store.probability.size()) << what;
+            EXPECT_EQ(table.by_store.adversary_row[row], static_cast<int>(i)) << what;
+            EXPECT_EQ(table.by_store.class_index[row], k.first) << what;
+            EXPECT_EQ(table.by_store.place[row], k.second) << what;
+            EXPECT_NEAR(table.by_store.probability[row], v, 1e-12) << what << " store row " << row;
+            ++row;
+        }
+    EXPECT_EQ(row, table.by_store.probability.size()) << what;
+    row = 0;
+    for (std::size_t i = 0; i < adversaries; ++i)
+        for (const auto& [k, v] : brute.region[i]) {
+            ASSERT_LT(row, table.by_region.probability.size()) << what;
+            EXPECT_EQ(table.by_region.class_index[row], k.first) << what;
+            EXPECT_EQ(table.by_region.place[row], k.second) << what;
+            EXPECT_NEAR(table.by_region.probability[row], v, 1e-12) << what << " region row " << row;
+            ++row;
+        }
+    EXPECT_EQ(row, table.by_region.probability.size()) << what;
+}
+
+}  // namespace datareach::testing
