@@ -145,7 +145,8 @@ private:
             if (k + kPrefetchArcs < ahead) {
                 const std::uint64_t* next =
                     rows + static_cast<std::size_t>(hot[k + kPrefetchArcs] & kNodeMask) * record;
-                __builtin_prefetch(next);
+                // Every line of the record (a record need not start a line).
+                for (std::size_t word = 0; word < record; word += 8) __builtin_prefetch(next + word);
                 __builtin_prefetch(next + record - 1);
             }
             const std::uint32_t arc = hot[k];
