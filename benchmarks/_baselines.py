@@ -331,6 +331,23 @@ def agreement(estimator: Estimator, exposure: pd.DataFrame, z: float = 3.29) -> 
     return bool(overlap.all()), summary
 
 
+def process_status(field: str) -> int:
+    """A VmXXX line of /proc/self/status (VmRSS, VmHWM, ...), in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
+def reset_peak() -> bool:
+    """Resets VmHWM to the current resident set; False where the kernel does not allow it."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
 def machine() -> dict[str, str]:
     """CPU model, cores, memory, Python, compiler, date, load average."""
     import datetime

@@ -47,22 +47,6 @@ RESULTS = HERE / "RESULTS.md"
 START, END = "<!-- bench_build:start -->", "<!-- bench_build:end -->"
 
 
-def _status(field: str) -> int:
-    """A VmXXX line of /proc/self/status, in bytes."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) * 1024
-    raise KeyError(field)
-
-
-def _reset_peak() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
-        return True
-    except OSError:
-        return False
-
-
 def _spelled_out(frames: Any) -> Any:
     """The frames with every categorical column as an object column of strings."""
     import dataclasses
@@ -85,8 +69,8 @@ def measure(arcs: int, seed: int, engine: str, plain_ids: bool = False) -> dict[
         frames = _spelled_out(frames)
     drawn = time.perf_counter() - started
     gc.collect()
-    reset = _reset_peak()
-    before = _status("VmRSS")
+    reset = b.reset_peak()
+    before = b.process_status("VmRSS")
     result: dict[str, Any] = {"engine": engine, "frames_s": drawn, "rows": len(frames.access), "reset": reset}
     if engine == "datareach":
         from datareach.model.lowering import compile_model
@@ -108,7 +92,7 @@ def measure(arcs: int, seed: int, engine: str, plain_ids: bool = False) -> dict[
         result["compile_s"] = 0.0
         result["arcs"] = g.ecount()
         result["nodes"] = g.vcount()
-    result["peak_bytes"] = _status("VmHWM") - before
+    result["peak_bytes"] = b.process_status("VmHWM") - before
     return result
 
 

@@ -50,22 +50,6 @@ RESULTS = HERE / "RESULTS.md"
 START, END = "<!-- bench_exposure:start -->", "<!-- bench_exposure:end -->"
 
 
-def _status(field: str) -> int:
-    """A VmXXX line of /proc/self/status, in bytes."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) * 1024
-    raise KeyError(field)
-
-
-def _reset_peak() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
-        return True
-    except OSError:
-        return False
-
-
 # The two shapes of model measured. In the generator's default only 2 primaries per class hold
 # data, so most of the graph cannot reach any data and the engine leaves it out of its sweeps
 # (docs/design.md decision 55); with data everywhere about 80 % of the stores hold a class and
@@ -88,25 +72,25 @@ def measure(arcs: int, seed: int, arc_worlds: float, shape: str, threads: int) -
     """One size of the scaling table (run in a subprocess of its own)."""
     from datareach.model.lowering import compile_model
 
-    before = _status("VmRSS")
+    before = b.process_status("VmRSS")
     started = time.perf_counter()
     model = dr.synthetic.enterprise_with_arcs(arcs, seed=seed, **shape_arguments(shape, arcs))
     built = time.perf_counter() - started
     started = time.perf_counter()
     graph = compile_model(model)
     compiled = time.perf_counter() - started
-    peak_model = _status("VmHWM") - before
+    peak_model = b.process_status("VmHWM") - before
     n = graph.arc_count
     worlds = int(min(max(arc_worlds / n, 10_240), 1 << 20))
     # A first run of 512 worlds takes the run's peak memory (its plan and per-thread state
     # are those of any run of this model) and the one-time costs of a fresh process (pages
     # touched for the first time); the timed run after it gives the sustained rate.
-    rss = _status("VmRSS")
-    reset = _reset_peak()
+    rss = b.process_status("VmRSS")
+    reset = b.reset_peak()
     cold = time.process_time()
     dr.analyze(model, method="monte_carlo", samples=512, seed=seed, threads=threads)
     cold = time.process_time() - cold
-    engine_peak = _status("VmHWM") - rss if reset else float("nan")
+    engine_peak = b.process_status("VmHWM") - rss if reset else float("nan")
     cpu = time.process_time()
     result = dr.analyze(model, method="monte_carlo", samples=worlds, seed=seed, threads=threads)
     cpu = time.process_time() - cpu
