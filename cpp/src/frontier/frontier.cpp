@@ -197,7 +197,6 @@ long double search(const std::vector<Step>& steps, int words, std::uint32_t all,
     std::uint32_t closed_before = 0;
     for (const Step& step : steps) {
         next.clear();
-        const int branches = static_cast<int>(step.branch.size());
         // A dead arc changes no pattern: its states stay merged unless nodes come or go or
         // more sets close here.
         const bool reshaping = step.leave_nodes || !step.enter.empty() || step.sets_closed != closed_before;
@@ -208,35 +207,17 @@ long double search(const std::vector<Step>& steps, int words, std::uint32_t all,
             const Rows<Wide> rows{base.data() + kKeyHeader};
             for (const auto& [slot, sets] : step.enter) rows.set(slot, 0, sets & ~base[1]);
             base[0] |= step.enter_reached;
-            const long double w = current.weight(s);
-            for (int combo = 0; combo < (1 << branches); ++combo) {
-                long double pc = w;
-                std::uint64_t values = base[2] | (std::uint64_t{base[3]} << 32);
-                for (int b = 0; b < branches; ++b) {
-                    const auto& [slot, p] = step.branch[b];
-                    if (combo >> b & 1) {
-                        values |= std::uint64_t{1} << slot;
-                        pc *= p;
-                    } else {
-                        pc *= 1.0L - p;
-                    }
-                }
-                if (pc == 0.0L) continue;
-                const bool can_live = (values & step.needs) == step.needs && step.own > 0.0L;
-                const long double live = can_live ? pc * step.own : 0.0L;
-                const long double dead = pc - live;
-                for (int outcome = 0; outcome < 2; ++outcome) {
-                    const long double weight = outcome == 0 ? live : dead;
-                    if (!(weight > 0.0L)) continue;
-                    std::copy(base.begin(), base.end(), work.begin());
-                    work[2] = static_cast<std::uint32_t>(values);
-                    work[3] = static_cast<std::uint32_t>(values >> 32);
-                    if (outcome == 0 && take_step<Wide>(work.data(), step, all))
-                        done += weight;
-                    else if (leave<Wide>(work.data(), step, all, outcome == 0 || reshaping))
-                        next.add(work.data(), weight);
-                }
-            }
+            const std::uint64_t values = base[2] | (std::uint64_t{base[3]} << 32);
+            for_each_outcome(step, values, current.weight(s),
+                             [&](std::uint64_t combined, bool live, long double weight) {
+                                 std::copy(base.begin(), base.end(), work.begin());
+                                 work[2] = static_cast<std::uint32_t>(combined);
+                                 work[3] = static_cast<std::uint32_t>(combined >> 32);
+                                 if (live && take_step<Wide>(work.data(), step, all))
+                                     done += weight;
+                                 else if (leave<Wide>(work.data(), step, all, live || reshaping))
+                                     next.add(work.data(), weight);
+                             });
         }
         std::swap(current, next);
         budget.frontier_peak_states = std::max<std::uint64_t>(budget.frontier_peak_states, current.size());

@@ -83,31 +83,13 @@ void outcomes(const std::uint32_t* key, int words, const Step& step, long double
     std::copy(key, key + words, base.begin());
     for (const auto& [slot, sets] : step.enter) base[kKeyHeader + slot] = 0;
     base[0] |= step.enter_reached;
-    const int branches = static_cast<int>(step.branch.size());
-    for (int combo = 0; combo < (1 << branches); ++combo) {
-        long double pc = w;
-        std::uint64_t values = base[2] | (std::uint64_t{base[3]} << 32);
-        for (int b = 0; b < branches; ++b) {
-            const auto& [slot, p] = step.branch[b];
-            if (combo >> b & 1) {
-                values |= std::uint64_t{1} << slot;
-                pc *= p;
-            } else {
-                pc *= 1.0L - p;
-            }
-        }
-        if (pc == 0.0L) continue;
-        const bool can_live = (values & step.needs) == step.needs && step.own > 0.0L;
-        const long double live = can_live ? pc * step.own : 0.0L;
-        for (int outcome = 0; outcome < 2; ++outcome) {
-            const long double weight = outcome == 0 ? live : pc - live;
-            if (!(weight > 0.0L)) continue;
-            std::copy(base.begin(), base.begin() + words, work.begin());
-            work[2] = static_cast<std::uint32_t>(values);
-            work[3] = static_cast<std::uint32_t>(values >> 32);
-            f(weight, work.data(), outcome == 0);
-        }
-    }
+    const std::uint64_t values = base[2] | (std::uint64_t{base[3]} << 32);
+    for_each_outcome(step, values, w, [&](std::uint64_t combined, bool live, long double weight) {
+        std::copy(base.begin(), base.begin() + words, work.begin());
+        work[2] = static_cast<std::uint32_t>(combined);
+        work[3] = static_cast<std::uint32_t>(combined >> 32);
+        f(weight, work.data(), live);
+    });
 }
 
 struct Request {

@@ -39,6 +39,32 @@ struct Step {
 std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>& arcs,
                              const std::vector<std::uint32_t>& sets_of, int set_count, int& node_slots);
 
+// The outcomes of a step from a state with shared-variable values `values` (a bit per slot)
+// and probability `w`: each combination of the variables first used here, up or down, then
+// the arc live or dead; f(values after the combination, live, weight) for every weight > 0.
+template <class F>
+void for_each_outcome(const Step& step, std::uint64_t values, long double w, F&& f) {
+    const int branches = static_cast<int>(step.branch.size());
+    for (int combo = 0; combo < (1 << branches); ++combo) {
+        long double pc = w;
+        std::uint64_t combined = values;
+        for (int b = 0; b < branches; ++b) {
+            const auto& [slot, p] = step.branch[b];
+            if (combo >> b & 1) {
+                combined |= std::uint64_t{1} << slot;
+                pc *= p;
+            } else {
+                pc *= 1.0L - p;
+            }
+        }
+        if (pc == 0.0L) continue;
+        const bool can_live = (combined & step.needs) == step.needs && step.own > 0.0L;
+        const long double live = can_live ? pc * step.own : 0.0L;
+        if (live > 0.0L) f(combined, true, live);
+        if (pc - live > 0.0L) f(combined, false, pc - live);
+    }
+}
+
 // Counts one state expanded and, now and then, honours cancellation and progress.
 inline void poll(exact::Budget& budget) {
     if (++budget.frontier_expansions % exact::kCheckEvery != 1) return;
