@@ -2,27 +2,15 @@
 // compiled graph's filter groups, joined by composites.
 #include "plan.hpp"
 
-#include <numeric>
+#include "disjoint_sets.hpp"
 
 namespace datareach::exact {
-namespace {
-
-int find_root(std::vector<int>& parent, int x) {
-    while (parent[x] != x) {
-        parent[x] = parent[parent[x]];
-        x = parent[x];
-    }
-    return x;
-}
-
-}  // namespace
 
 RunPlan plan_runs(const CompiledGraph& graph) {
     const auto classes = static_cast<ClassIndex>(graph.class_count());
     const auto& atoms = graph.class_atoms();
     const int groups = static_cast<int>(graph.filter_group_count());
-    std::vector<int> parent(groups);
-    std::iota(parent.begin(), parent.end(), 0);
+    DisjointSets sets(groups);
     std::vector<ClassIndex> composites;
     for (ClassIndex c = 0; c < classes; ++c) {
         if (!graph.is_composite(c) || atoms.size(c) == 0) continue;
@@ -30,14 +18,14 @@ RunPlan plan_runs(const CompiledGraph& graph) {
         for (ClassIndex d : atoms.row(c)) complete = complete && graph.filter_group_of(d) >= 0;
         if (!complete) continue;  // some part is held nowhere: X_c = 0 in every world
         composites.push_back(c);
-        const int first = find_root(parent, graph.filter_group_of(*atoms.begin(c)));
-        for (ClassIndex d : atoms.row(c)) parent[find_root(parent, graph.filter_group_of(d))] = first;
+        const int first = sets.find(graph.filter_group_of(*atoms.begin(c)));
+        for (ClassIndex d : atoms.row(c)) sets.join(graph.filter_group_of(d), first);
     }
     RunPlan plan;
     std::vector<int> run_of_root(groups, -1);
     std::vector<int> run_of_group(groups);
     for (int group = 0; group < groups; ++group) {
-        const int root = find_root(parent, group);
+        const int root = sets.find(group);
         if (run_of_root[root] < 0) {
             run_of_root[root] = static_cast<int>(plan.groups.size());
             plan.groups.emplace_back();
