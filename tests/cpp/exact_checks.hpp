@@ -1,5 +1,5 @@
-// Assertions of the exact engine's tables against the brute-force enumeration, shared by the
-// frontier method's tests.
+// Assertions of the exact engine's tables against the brute-force enumeration, and the
+// options that force one method, shared by the frontier method's tests.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,9 +8,24 @@
 #include <string>
 
 #include "brute_force.hpp"
+#include "datareach/exact.hpp"
 #include "datareach/exposure.hpp"
 
 namespace datareach::testing {
+
+// Exact options that take every run of width up to the limit by the frontier method.
+inline ExactOptions frontier_only() {
+    ExactOptions opt;
+    opt.max_frontier_width = kMaxFrontierWidth;
+    return opt;
+}
+
+// Exact options that factor every run (the frontier method off).
+inline ExactOptions factoring_only() {
+    ExactOptions opt;
+    opt.max_frontier_width = 0;
+    return opt;
+}
 
 // Every score of `table` equals the enumeration's.
 inline void expect_matches(const ExposureTable& table, const BruteForce& brute, std::size_t adversaries,

@@ -24,20 +24,10 @@ namespace dr = datareach;
 namespace {
 
 using datareach::testing::expect_matches;
+using datareach::testing::factoring_only;
+using datareach::testing::frontier_only;
 using datareach::testing::grid;
 using datareach::testing::ModelBuilder;
-
-dr::ExactOptions frontier_only() {
-    dr::ExactOptions opt;
-    opt.max_frontier_width = dr::kMaxFrontierWidth;
-    return opt;
-}
-
-dr::ExactOptions factoring_only() {
-    dr::ExactOptions opt;
-    opt.max_frontier_width = 0;
-    return opt;
-}
 
 // Two-terminal reliability of a 2 x n ladder of undirected links of probability p, from the
 // top-left corner to the bottom-right one, by a transfer matrix over the columns: the state

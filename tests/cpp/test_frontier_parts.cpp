@@ -23,19 +23,9 @@ namespace dr = datareach;
 namespace {
 
 using datareach::testing::expect_matches;
+using datareach::testing::factoring_only;
+using datareach::testing::frontier_only;
 using datareach::testing::ModelBuilder;
-
-dr::ExactOptions frontier_only() {
-    dr::ExactOptions opt;
-    opt.max_frontier_width = dr::kMaxFrontierWidth;
-    return opt;
-}
-
-dr::ExactOptions factoring_only() {
-    dr::ExactOptions opt;
-    opt.max_frontier_width = 0;
-    return opt;
-}
 
 // A k x k grid of links of probability p entered from `adversary` at its first corner by an
 // arc of probability `entry`; returns the store at the opposite corner.
