@@ -104,12 +104,13 @@ class Batch:
         if field.type in _STRING_TYPES and len(column) > SMALL_LOOKUP:
             self._add_string_field(field, column)
             return
-        if field.required and column.missing.any():
-            raise self.fail(int(np.argmax(column.missing)), field.name, "is required")
-        if column.missing.all():  # nothing given (common for one row from a builder)
-            self.columns[field.name] = left_out_column(field, len(column))
+        if self._nothing_given(field, column.missing):  # common for one row from a builder
             return
-        handler = {
+        self._handler(field.type)(field, column)
+
+    def _handler(self, kind: FieldType) -> Callable[..., None]:
+        """The method that checks and stores a column of this type."""
+        return {
             FieldType.ID: self._add_id,
             FieldType.NAME: self._add_name,
             FieldType.TEXT: self._add_text,
@@ -120,8 +121,17 @@ class Batch:
             FieldType.REFS: self._add_refs,
             FieldType.ATTRS: self._add_attrs,
             FieldType.FLAG: self._add_flag,
-        }[field.type]
-        handler(field, column)
+        }[kind]
+
+    def _nothing_given(self, field: Field, missing: np.ndarray) -> bool:
+        """Raises for a required field left out of a row; True (the column stored as left out)
+        when no row gives the field."""
+        if field.required and missing.any():
+            raise self.fail(int(np.argmax(missing)), field.name, "is required")
+        if missing.all():
+            self.columns[field.name] = left_out_column(field, len(missing))
+            return True
+        return False
 
     # -- strings, in bulk ----------------------------------------------------------------
     #
@@ -131,34 +141,19 @@ class Batch:
     # below reports (it runs whenever the fast path finds a problem, to name it).
 
     def _add_string_field(self, field: Field, column: RawColumn) -> None:
-        if column.missing_known:  # a column the frame leaves out, or one of entries
-            missing = column.missing
-            if field.required and missing.any():
-                raise self.fail(int(np.argmax(missing)), field.name, "is required")
-            if missing.all():
-                self.columns[field.name] = left_out_column(field, len(column))
-                return
+        # A column the frame leaves out, or one of entries.
+        if column.missing_known and self._nothing_given(field, column.missing):
+            return
         if field.type is FieldType.REF:
             self._add_ref_bulk(field, column)
             return
         if field.type is FieldType.ID and self._add_id_bulk(field, column):
             return
         codes, uniques = self._codes(field, column)
-        missing = codes < 0
-        if field.required and missing.any():
-            raise self.fail(int(np.argmax(missing)), field.name, "is required")
-        if missing.all():
-            self.columns[field.name] = left_out_column(field, len(column))
+        if self._nothing_given(field, codes < 0):
             return
         self._check_strings(field, column, codes, uniques)
-        handler = {
-            FieldType.ID: self._add_id,
-            FieldType.NAME: self._add_name,
-            FieldType.TEXT: self._add_text,
-            FieldType.CHOICE: self._add_choice,
-            FieldType.REGION: self._add_region,
-        }[field.type]
-        handler(field, column, (codes, uniques))
+        self._handler(field.type)(field, column, (codes, uniques))
 
     def _codes(self, field: Field, column: RawColumn) -> tuple[np.ndarray, list[Any]]:
         """(code of each row, -1 where left out; the distinct values given, in order of
