@@ -140,9 +140,9 @@ private:
         const std::uint32_t* hot = plan_.arc_hot.data();
         for (std::size_t j = 0; j < record; ++j) acc[j] = 0;
         const std::size_t begin = plan_.in_start[v], end = plan_.in_start[v + 1];
-        const std::size_t ahead = std::min(end + kPrefetchArcs, plan_.arc_hot.size());
+        const std::size_t arcs = plan_.arc_hot.size();
         for (std::size_t k = begin; k < end; ++k) {
-            if (k + kPrefetchArcs < ahead) {
+            if (k + kPrefetchArcs < arcs) {
                 const std::uint64_t* next =
                     rows + static_cast<std::size_t>(hot[k + kPrefetchArcs] & kNodeMask) * record;
                 // Every line of the record (a record need not start a line).

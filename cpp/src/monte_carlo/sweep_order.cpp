@@ -13,27 +13,21 @@ namespace datareach::monte_carlo::detail {
 
 namespace {
 
-// What one compiled arc is for the kernel (`events` is reused from arc to arc).
+// What one arc that can be live is for the kernel (`events` is reused from arc to arc).
 struct ArcKind {
     BernoulliP p;
-    bool dead = false;                 // never live
-    std::vector<std::int32_t> events;  // the random events it requires, once each
+    std::vector<std::int32_t> events;  // the random events (0 < p < 1) it requires, once each
 };
 
 void kind_of(const CompiledGraph& g, const Plan& plan, ArcIndex arc, ArcKind& kind) {
     kind.events.clear();
     kind.p = BernoulliP::of(g.arc_p(arc));
-    kind.dead = kind.p.zero;
     const auto& requires_ = g.arc_requires();
     const auto a = static_cast<std::size_t>(arc);
-    for (auto it = requires_.begin(a); it != requires_.end(a) && !kind.dead; ++it) {
-        const BernoulliP& ev = plan.events[static_cast<std::size_t>(*it)].p;
-        if (ev.zero)
-            kind.dead = true;
-        else if (!ev.one && std::find(kind.events.begin(), kind.events.end(), *it) == kind.events.end())
+    for (auto it = requires_.begin(a); it != requires_.end(a); ++it)
+        if (!plan.events[static_cast<std::size_t>(*it)].p.one &&
+            std::find(kind.events.begin(), kind.events.end(), *it) == kind.events.end())
             kind.events.push_back(*it);
-    }
-    if (kind.dead) kind.events.clear();
 }
 
 // The nodes reached from `roots` along the arcs that can be live, forward (out-arcs) or
@@ -133,14 +127,7 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
         throw ModelError("access: the Monte Carlo engine handles at most 2^32 arcs");
 
     std::vector<std::uint8_t> possible(arc_count);
-    for (std::size_t a = 0; a < arc_count; ++a) {
-        const auto arc = static_cast<ArcIndex>(a);
-        bool dead = !(g.arc_p(arc) > 0.0);
-        const auto& requires_ = g.arc_requires();
-        for (auto it = requires_.begin(a); it != requires_.end(a) && !dead; ++it)
-            dead = plan.events[static_cast<std::size_t>(*it)].p.zero;
-        possible[a] = !dead;
-    }
+    for (std::size_t a = 0; a < arc_count; ++a) possible[a] = g.arc_possible(static_cast<ArcIndex>(a));
     // Swept: reachable from an adversary and reaching a store that holds some class.
     std::vector<NodeIndex> stores(g.presence_stores().values.begin(), g.presence_stores().values.end());
     std::vector<std::uint8_t> swept = reached_from(g, possible, plan.adversaries, true);
