@@ -1,13 +1,14 @@
 // Monte Carlo exposure (docs/design.md §2.2-2.5): bit-parallel sampling of random worlds.
 //
-// 64 worlds live in the lanes of one 64-bit word, a block is `block_words` such words, and
-// reachability is propagated as world masks along the arcs the search from the adversary
-// reaches (reached[t] |= pending[v] & live(a), a delta worklist to a fixpoint, swept in a
-// topological order of the graph's components). Classes whose filters admit the same arcs
-// share one propagation. Every random word comes from a counter-based generator keyed by
-// (seed, arc or event key, world word, bit), so the numbers do not depend on the thread count
-// or the block size, coins are drawn only for arcs the search touches, and the same arc key
-// sees the same coins in two variants of a model (common random numbers; raising an arc's p
+// 64 worlds live in the lanes of one 64-bit word, a block is `block_words` such words. Per
+// block the live words of every arc are drawn ahead, then one sweep in a topological order
+// of the graph's components pulls world masks along the in-arcs of every node that can
+// matter (reached[v] |= reached[source] & live(a); a cyclic component to its fixpoint), for
+// every adversary and group of classes admitting the same arcs at once (docs/design.md
+// decision 55). Every random word comes from a counter-based generator keyed by (seed, arc
+// or event key, world word, bit), so the numbers do not depend on the thread count, the
+// block size or the order coins are drawn in, and the same arc key sees the same coins in
+// two variants of a model (common random numbers; raising an arc's p
 // only adds live worlds). Counts per block are integers, summed at the end, so the result is
 // deterministic. Probabilities get Wilson intervals, E[X] a normal interval from the sample
 // variance; what deterministic reach settles (a class or store never or always reached, a
@@ -45,9 +46,9 @@ struct MonteCarloOptions {
     const std::atomic<bool>* cancel = nullptr;
     // Fill ExposureTable::by_store and by_region.
     bool places = true;
-    // Words of 64 worlds per block: 1, 2, 4 or 8; 0 picks 8, or fewer for models with
-    // millions of nodes (each thread keeps 16 * block_words bytes per node). Results never
-    // depend on it: a tuning knob and a test hook.
+    // Words of 64 worlds per block: 1, 2, 4 or 8; 0 picks the largest whose node records of
+    // every (adversary, filter group) fit 24 words and whose live words stay within 2^24 per
+    // thread. Results never depend on it: a tuning knob and a test hook.
     unsigned block_words = 0;
 };
 
