@@ -35,14 +35,18 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
     const auto& presence = g.presence_stores();
     plan.admit_words = (arc_count + 63) / 64;
     if (groups * plan.admit_words <= kMaxAdmitWords) {
+        // One pass over the plan arcs: only filtered arcs have bits, and each looks up every
+        // group's representative in its own (sorted) filter row.
         plan.group_admits.assign(groups * plan.admit_words, 0);
-        for (std::size_t group = 0; group < groups; ++group)
-            for (std::size_t k = 0; k < arc_count; ++k) {
-                const std::size_t a = plan.arc_original[k];
-                if (filters.size(a) &&
-                    std::binary_search(filters.begin(a), filters.end(a), g.group_representative(group)))
+        std::vector<ClassIndex> representatives(groups);
+        for (std::size_t group = 0; group < groups; ++group) representatives[group] = g.group_representative(group);
+        for (std::size_t k = 0; k < arc_count; ++k) {
+            if (!(plan.arc_hot[k] & kFiltered)) continue;
+            const std::size_t a = plan.arc_original[k];
+            for (std::size_t group = 0; group < groups; ++group)
+                if (std::binary_search(filters.begin(a), filters.end(a), representatives[group]))
                     plan.group_admits[group * plan.admit_words + k / 64] |= std::uint64_t{1} << (k % 64);
-            }
+        }
     }
 
     // Atom levels.

@@ -1,7 +1,9 @@
 // What deterministic reach (docs/design.md §2.6) settles before any sampling: a probability
 // that is 0 or 1 in every world, or an exposed share that never varies, gets its exact value
 // and a zero-width interval. Per adversary and filter group, one search over the arcs that
-// can be live and one over the arcs live in every world.
+// can be live and one over the arcs live in every world. The searches stay within the swept
+// nodes (plan.hpp): every node on a path from an adversary to a store holding data is swept,
+// so the stores they reach are the same as over the whole graph, at a fraction of the cost.
 #include <algorithm>
 #include <limits>
 
@@ -31,7 +33,8 @@ void settle(Plan& plan, const CompiledGraph& g) {
                 reach[certain].restart();
                 reach[certain].seed(plan.adversaries[i]);
                 reach[certain].run(g, Direction::forward, ArcsAsked::to_unreached,
-                                   [&](NodeIndex, ArcIndex a, NodeIndex) {
+                                   [&](NodeIndex, ArcIndex a, NodeIndex t) {
+                                       if (static_cast<std::size_t>(plan.rank[t]) >= plan.swept) return Step::skip;
                                        const bool live = certain ? g.arc_certain(a) : g.arc_possible(a);
                                        return live && g.admits(a, representative) ? Step::take : Step::skip;
                                    });

@@ -31,13 +31,15 @@ void kind_of(const CompiledGraph& g, const Plan& plan, ArcIndex arc, ArcKind& ki
 }
 
 // The nodes reached from `roots` along the arcs that can be live, forward (out-arcs) or
-// backward (in-arcs).
-std::vector<std::uint8_t> reached_from(const CompiledGraph& g, const std::vector<std::uint8_t>& possible,
-                                       const std::vector<NodeIndex>& roots, bool forward) {
+// backward (in-arcs), through nodes `within` allows (all when empty). Whether an arc can be
+// live is asked only of the arcs the search looks at.
+std::vector<std::uint8_t> reached_from(const CompiledGraph& g, const std::vector<NodeIndex>& roots, bool forward,
+                                       const std::vector<std::uint8_t>& within) {
     std::vector<std::uint8_t> seen(g.node_count(), 0);
+    const bool everywhere = within.empty();
     std::vector<NodeIndex> stack;
     for (NodeIndex r : roots)
-        if (!seen[r]) {
+        if (!seen[r] && (everywhere || within[r])) {
             seen[r] = 1;
             stack.push_back(r);
         }
@@ -47,12 +49,10 @@ std::vector<std::uint8_t> reached_from(const CompiledGraph& g, const std::vector
         const ArcIndex first = forward ? g.out_begin(v) : g.in_begin(v), last = forward ? g.out_end(v) : g.in_end(v);
         for (ArcIndex i = first; i < last; ++i) {
             const ArcIndex arc = forward ? i : g.in_arc(i);
-            if (!possible[arc]) continue;
             const NodeIndex next = forward ? g.arc_target(arc) : g.arc_source(arc);
-            if (!seen[next]) {
-                seen[next] = 1;
-                stack.push_back(next);
-            }
+            if (seen[next] || !(everywhere || within[next]) || !g.arc_possible(arc)) continue;
+            seen[next] = 1;
+            stack.push_back(next);
         }
     }
     return seen;
@@ -62,9 +62,7 @@ std::vector<std::uint8_t> reached_from(const CompiledGraph& g, const std::vector
 // topological order: every arc between two components runs from an earlier to a later one.
 // Searches start at the adversaries, so the order follows their searches (reverse postorder
 // on a graph without cycles) and sweeps walk memory mostly forward.
-std::vector<std::vector<NodeIndex>> components_in_order(const CompiledGraph& g,
-                                                        const std::vector<std::uint8_t>& possible,
-                                                        const std::vector<std::uint8_t>& swept,
+std::vector<std::vector<NodeIndex>> components_in_order(const CompiledGraph& g, const std::vector<std::uint8_t>& swept,
                                                         const std::vector<NodeIndex>& roots) {
     const std::size_t n = g.node_count();
     constexpr std::int32_t kUnvisited = -1;
@@ -88,7 +86,7 @@ std::vector<std::vector<NodeIndex>> components_in_order(const CompiledGraph& g,
             if (next < g.out_end(v)) {
                 const ArcIndex arc = next++;
                 const NodeIndex t = g.arc_target(arc);
-                if (!possible[arc] || !swept[t]) continue;
+                if (!swept[t] || !g.arc_possible(arc)) continue;
                 if (index[t] == kUnvisited)
                     visit(t);  // invalidates v and next: the loop reads the new top
                 else if (on_stack[t])
@@ -126,15 +124,14 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
     if (arc_count > std::numeric_limits<std::uint32_t>::max())
         throw ModelError("access: the Monte Carlo engine handles at most 2^32 arcs");
 
-    std::vector<std::uint8_t> possible(arc_count);
-    for (std::size_t a = 0; a < arc_count; ++a) possible[a] = g.arc_possible(static_cast<ArcIndex>(a));
-    // Swept: reachable from an adversary and reaching a store that holds some class.
+    // Swept: reachable from an adversary and reaching a store that holds some class. Every node
+    // on a path from an adversary to such a store reaches the store, so the forward search
+    // only needs to walk the nodes the backward one found (often a small part of the graph).
     std::vector<NodeIndex> stores(g.presence_stores().values.begin(), g.presence_stores().values.end());
-    std::vector<std::uint8_t> swept = reached_from(g, possible, plan.adversaries, true);
-    const std::vector<std::uint8_t> to_store = reached_from(g, possible, stores, false);
-    for (std::size_t v = 0; v < n; ++v) swept[v] = swept[v] && to_store[v];
+    const std::vector<std::uint8_t> to_store = reached_from(g, stores, false, {});
+    const std::vector<std::uint8_t> swept = reached_from(g, plan.adversaries, true, to_store);
 
-    const auto components = components_in_order(g, possible, swept, plan.adversaries);
+    const auto components = components_in_order(g, swept, plan.adversaries);
     plan.rank.assign(n, 0);
     std::vector<NodeIndex> order;
     order.reserve(n);
@@ -158,7 +155,7 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
     for (std::size_t i = 0; i < plan.swept; ++i)
         for (ArcIndex j = g.in_begin(order[i]); j < g.in_end(order[i]); ++j) {
             const ArcIndex arc = g.in_arc(j);
-            plan_arcs += possible[arc] && swept[g.arc_source(arc)] && g.arc_source(arc) != order[i];
+            plan_arcs += swept[g.arc_source(arc)] && g.arc_source(arc) != order[i] && g.arc_possible(arc);
         }
     plan.arc_hot.reserve(plan_arcs);
     plan.arc_original.reserve(plan_arcs);
@@ -173,7 +170,7 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
         for (ArcIndex j = g.in_begin(v); j < g.in_end(v); ++j) {
             const ArcIndex arc = g.in_arc(j);
             const NodeIndex source = g.arc_source(arc);
-            if (possible[arc] && swept[source] && source != v) in_arcs.emplace_back(plan.rank[source], arc);
+            if (swept[source] && source != v && g.arc_possible(arc)) in_arcs.emplace_back(plan.rank[source], arc);
         }
         std::sort(in_arcs.begin(), in_arcs.end());
         for (const auto& [source, arc] : in_arcs) {
