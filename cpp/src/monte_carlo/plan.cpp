@@ -3,6 +3,8 @@
 // source, coin data in arrays, per-group admission bits).
 #include "plan.hpp"
 
+#include "parallel.hpp"
+
 #include <algorithm>
 #include <functional>
 #include <limits>
@@ -40,13 +42,17 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
         plan.group_admits.assign(groups * plan.admit_words, 0);
         std::vector<ClassIndex> representatives(groups);
         for (std::size_t group = 0; group < groups; ++group) representatives[group] = g.group_representative(group);
-        for (std::size_t k = 0; k < arc_count; ++k) {
-            if (!(plan.arc_hot[k] & kFiltered)) continue;
-            const std::size_t a = plan.arc_original[k];
-            for (std::size_t group = 0; group < groups; ++group)
-                if (std::binary_search(filters.begin(a), filters.end(a), representatives[group]))
-                    plan.group_admits[group * plan.admit_words + k / 64] |= std::uint64_t{1} << (k % 64);
-        }
+        // Ranges of whole words, so that no two threads write the same word.
+        parallel_ranges(
+            plan_threads(options), arc_count, std::size_t{1} << 16, 64, [&](std::size_t first, std::size_t last) {
+                for (std::size_t k = first; k < last; ++k) {
+                    if (!(plan.arc_hot[k] & kFiltered)) continue;
+                    const std::size_t a = plan.arc_original[k];
+                    for (std::size_t group = 0; group < groups; ++group)
+                        if (std::binary_search(filters.begin(a), filters.end(a), representatives[group]))
+                            plan.group_admits[group * plan.admit_words + k / 64] |= std::uint64_t{1} << (k % 64);
+                }
+            });
     }
 
     // Atom levels.
@@ -150,7 +156,7 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
         plan.slot_count = plan.slot_region.size();
     }
     plan.stride = plan.level_count + plan.entry_count + plan.slot_count;
-    settle(plan, g);
+    settle(plan, g, plan_threads(options));
     return plan;
 }
 

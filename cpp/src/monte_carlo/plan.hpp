@@ -142,7 +142,7 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
 // Fills the swept nodes, their order and the plan arcs with their coins (sweep_order.cpp).
 void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& options);
 
-// Fills class_known, class_top and place_known (settle.cpp).
-void settle(Plan& plan, const CompiledGraph& g);
+// Fills class_known, class_top and place_known (settle.cpp), on up to `threads` threads.
+void settle(Plan& plan, const CompiledGraph& g, unsigned threads);
 
 }  // namespace datareach::monte_carlo::detail

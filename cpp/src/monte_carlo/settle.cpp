@@ -8,11 +8,12 @@
 #include <limits>
 
 #include "datareach/search.hpp"
+#include "parallel.hpp"
 #include "plan.hpp"
 
 namespace datareach::monte_carlo::detail {
 
-void settle(Plan& plan, const CompiledGraph& g) {
+void settle(Plan& plan, const CompiledGraph& g, unsigned threads) {
     const std::size_t adversaries = plan.adversaries.size(), classes = g.class_count();
     const std::size_t places = plan.entry_count + plan.slot_count;
     plan.class_known.assign(adversaries * classes, 0);
@@ -20,63 +21,66 @@ void settle(Plan& plan, const CompiledGraph& g) {
     plan.place_known.assign(adversaries * places, 0);
     const auto& presence = g.presence_stores();
     const auto& shares = g.presence_shares();
-    NodeSearch reach[2] = {NodeSearch(plan.nodes), NodeSearch(plan.nodes)};  // possible, certain
-    std::vector<double> top[2];  // per atomic class: largest share possibly / certainly reached
-    std::vector<std::uint8_t> slot_seen[2];
-    for (std::size_t i = 0; i < adversaries; ++i) {
-        top[0].assign(classes, 0.0);
-        top[1].assign(classes, 0.0);
-        std::uint8_t* known_places = plan.place_known.data() + i * places;
-        for (std::size_t group = 0; group < g.filter_group_count(); ++group) {
-            const ClassIndex representative = g.group_representative(group);
-            for (int certain = 0; certain < 2; ++certain) {
-                reach[certain].restart();
-                reach[certain].seed(plan.adversaries[i]);
-                reach[certain].run(g, Direction::forward, ArcsAsked::to_unreached,
-                                   [&](NodeIndex, ArcIndex a, NodeIndex t) {
-                                       if (static_cast<std::size_t>(plan.rank[t]) >= plan.swept) return Step::skip;
-                                       const bool live = certain ? g.arc_certain(a) : g.arc_possible(a);
-                                       return live && g.admits(a, representative) ? Step::take : Step::skip;
-                                   });
-            }
-            for (ClassIndex d : g.filter_groups().row(group)) {
-                for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e) {
-                    const NodeIndex store = presence.values[e];
-                    for (int certain = 0; certain < 2; ++certain)
-                        if (reach[certain].reached(store)) top[certain][d] = std::max(top[certain][d], shares[e]);
-                    if (plan.places)
-                        known_places[e] = reach[1].reached(store) ? kAlways : reach[0].reached(store) ? 0 : kNever;
+    // The adversaries are independent (each writes its own rows): one range of them per thread.
+    parallel_ranges(threads, adversaries, 1, 1, [&](std::size_t first, std::size_t last) {
+        NodeSearch reach[2] = {NodeSearch(plan.nodes), NodeSearch(plan.nodes)};  // possible, certain
+        std::vector<double> top[2];  // per atomic class: largest share possibly / certainly reached
+        std::vector<std::uint8_t> slot_seen[2];
+        for (std::size_t i = first; i < last; ++i) {
+            top[0].assign(classes, 0.0);
+            top[1].assign(classes, 0.0);
+            std::uint8_t* known_places = plan.place_known.data() + i * places;
+            for (std::size_t group = 0; group < g.filter_group_count(); ++group) {
+                const ClassIndex representative = g.group_representative(group);
+                for (int certain = 0; certain < 2; ++certain) {
+                    reach[certain].restart();
+                    reach[certain].seed(plan.adversaries[i]);
+                    reach[certain].run(g, Direction::forward, ArcsAsked::to_unreached,
+                                       [&](NodeIndex, ArcIndex a, NodeIndex t) {
+                                           if (static_cast<std::size_t>(plan.rank[t]) >= plan.swept) return Step::skip;
+                                           const bool live = certain ? g.arc_certain(a) : g.arc_possible(a);
+                                           return live && g.admits(a, representative) ? Step::take : Step::skip;
+                                       });
                 }
-                if (!plan.places) continue;
-                const auto slot0 = plan.region_slot_begin[d], slots = plan.region_slot_begin[d + 1] - slot0;
-                for (int certain = 0; certain < 2; ++certain)
-                    slot_seen[certain].assign(static_cast<std::size_t>(slots), 0);
-                for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e)
-                    for (auto slot = plan.entry_slots.begin(e); slot != plan.entry_slots.end(e); ++slot)
+                for (ClassIndex d : g.filter_groups().row(group)) {
+                    for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e) {
+                        const NodeIndex store = presence.values[e];
                         for (int certain = 0; certain < 2; ++certain)
-                            slot_seen[certain][*slot - slot0] |= reach[certain].reached(presence.values[e]);
-                for (std::int64_t k = 0; k < slots; ++k)
-                    known_places[plan.entry_count + slot0 + k] = slot_seen[1][k]   ? kAlways
-                                                                 : slot_seen[0][k] ? 0
-                                                                                   : kNever;
+                            if (reach[certain].reached(store)) top[certain][d] = std::max(top[certain][d], shares[e]);
+                        if (plan.places)
+                            known_places[e] = reach[1].reached(store) ? kAlways : reach[0].reached(store) ? 0 : kNever;
+                    }
+                    if (!plan.places) continue;
+                    const auto slot0 = plan.region_slot_begin[d], slots = plan.region_slot_begin[d + 1] - slot0;
+                    for (int certain = 0; certain < 2; ++certain)
+                        slot_seen[certain].assign(static_cast<std::size_t>(slots), 0);
+                    for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e)
+                        for (auto slot = plan.entry_slots.begin(e); slot != plan.entry_slots.end(e); ++slot)
+                            for (int certain = 0; certain < 2; ++certain)
+                                slot_seen[certain][*slot - slot0] |= reach[certain].reached(presence.values[e]);
+                    for (std::int64_t k = 0; k < slots; ++k)
+                        known_places[plan.entry_count + slot0 + k] = slot_seen[1][k]   ? kAlways
+                                                                     : slot_seen[0][k] ? 0
+                                                                                       : kNever;
+                }
+            }
+            const auto& atoms = g.class_atoms();
+            for (std::size_t c = 0; c < classes; ++c) {
+                bool never = atoms.size(c) == 0, always = true, fixed = true;
+                double highest = atoms.size(c) ? std::numeric_limits<double>::infinity() : 0.0;
+                for (auto it = atoms.begin(c); it != atoms.end(c); ++it) {
+                    never = never || top[0][*it] == 0.0;
+                    always = always && top[1][*it] > 0.0;
+                    fixed = fixed && top[0][*it] == top[1][*it];
+                    highest = std::min(highest, top[0][*it]);
+                }
+                std::uint8_t known = never ? kNever : always ? kAlways : 0;
+                if (never || fixed) known |= kFixedShare;
+                plan.class_known[i * classes + c] = known;
+                plan.class_top[i * classes + c] = never ? 0.0 : highest;
             }
         }
-        const auto& atoms = g.class_atoms();
-        for (std::size_t c = 0; c < classes; ++c) {
-            bool never = atoms.size(c) == 0, always = true, fixed = true;
-            double highest = atoms.size(c) ? std::numeric_limits<double>::infinity() : 0.0;
-            for (auto it = atoms.begin(c); it != atoms.end(c); ++it) {
-                never = never || top[0][*it] == 0.0;
-                always = always && top[1][*it] > 0.0;
-                fixed = fixed && top[0][*it] == top[1][*it];
-                highest = std::min(highest, top[0][*it]);
-            }
-            std::uint8_t known = never ? kNever : always ? kAlways : 0;
-            if (never || fixed) known |= kFixedShare;
-            plan.class_known[i * classes + c] = known;
-            plan.class_top[i * classes + c] = never ? 0.0 : highest;
-        }
-    }
+    });
 }
 
 }  // namespace datareach::monte_carlo::detail

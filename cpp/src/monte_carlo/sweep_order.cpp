@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "datareach/errors.hpp"
+#include "parallel.hpp"
 #include "plan.hpp"
 
 namespace datareach::monte_carlo::detail {
@@ -146,57 +147,85 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
         if (!swept[v]) order.push_back(static_cast<NodeIndex>(v));
     for (std::size_t i = 0; i < n; ++i) plan.rank[order[i]] = static_cast<NodeIndex>(i);
 
-    // The in-arcs of every swept node, by source.
+    // The in-arcs of every swept node, by source: counted once, so that in_start gives every
+    // node its slots and the nodes can be filled in parallel.
     const auto& filters = g.arc_classes();
     plan.in_start.assign(plan.swept + 1, 0);
-    plan.arc_events_begin.push_back(0);
-    std::vector<std::pair<NodeIndex, ArcIndex>> in_arcs;
-    std::size_t plan_arcs = 0;
-    for (std::size_t i = 0; i < plan.swept; ++i)
-        for (ArcIndex j = g.in_begin(order[i]); j < g.in_end(order[i]); ++j) {
-            const ArcIndex arc = g.in_arc(j);
-            plan_arcs += swept[g.arc_source(arc)] && g.arc_source(arc) != order[i] && g.arc_possible(arc);
+    auto takes = [&](NodeIndex v, ArcIndex arc) {
+        const NodeIndex source = g.arc_source(arc);
+        return swept[source] && source != v && g.arc_possible(arc);
+    };
+    const unsigned threads = plan_threads(options);
+    constexpr std::size_t kGrain = std::size_t{1} << 14;  // nodes per thread at least
+    parallel_ranges(threads, plan.swept, kGrain, 1, [&](std::size_t first, std::size_t last) {
+        for (std::size_t i = first; i < last; ++i) {
+            std::uint64_t count = 0;
+            for (ArcIndex j = g.in_begin(order[i]); j < g.in_end(order[i]); ++j) count += takes(order[i], g.in_arc(j));
+            plan.in_start[i + 1] = count;
         }
-    plan.arc_hot.reserve(plan_arcs);
-    plan.arc_original.reserve(plan_arcs);
-    plan.arc_stream.reserve(plan_arcs);
-    plan.arc_mantissa.reserve(plan_arcs);
-    plan.arc_zero_bits.reserve(plan_arcs);
-    plan.arc_events_begin.reserve(plan_arcs + 1);
-    ArcKind kind;
-    for (std::size_t i = 0; i < plan.swept; ++i) {
-        const NodeIndex v = order[i];
-        in_arcs.clear();
-        for (ArcIndex j = g.in_begin(v); j < g.in_end(v); ++j) {
-            const ArcIndex arc = g.in_arc(j);
-            const NodeIndex source = g.arc_source(arc);
-            if (swept[source] && source != v && g.arc_possible(arc)) in_arcs.emplace_back(plan.rank[source], arc);
-        }
-        std::sort(in_arcs.begin(), in_arcs.end());
-        for (const auto& [source, arc] : in_arcs) {
-            kind_of(g, plan, arc, kind);
-            const auto k = static_cast<std::uint32_t>(plan.arc_hot.size());
-            std::uint32_t hot = static_cast<std::uint32_t>(source);
-            if (filters.size(static_cast<std::size_t>(arc))) hot |= kFiltered;
-            if (!kind.p.one || !kind.events.empty()) hot |= kRandom;
-            plan.arc_hot.push_back(hot);
-            plan.arc_original.push_back(static_cast<std::uint32_t>(arc));
-            plan.arc_stream.push_back(arc_stream_key(options.seed, g.arc_key(arc)));
-            plan.arc_mantissa.push_back(kind.p.mantissa);
-            plan.arc_zero_bits.push_back(kind.p.one ? kNoCoin : kind.p.zero_bits);
-            plan.arc_events.insert(plan.arc_events.end(), kind.events.begin(), kind.events.end());
-            if (plan.arc_events.size() > std::numeric_limits<std::uint32_t>::max())
-                throw ModelError("access: too many required events for the Monte Carlo engine");
-            plan.arc_events_begin.push_back(static_cast<std::uint32_t>(plan.arc_events.size()));
-            DrawList& draws = plan.draws;
-            if (kind.events.empty()) {
-                if (!kind.p.one) draws.coin_arcs.push_back(k);
-            } else {
-                draws.event_arcs.push_back(k);
-                if (!kind.p.one) draws.event_coin_arcs.push_back(k);
+    });
+    for (std::size_t i = 0; i < plan.swept; ++i) plan.in_start[i + 1] += plan.in_start[i];
+    const std::size_t plan_arcs = plan.in_start[plan.swept];
+    if (plan_arcs > std::numeric_limits<std::uint32_t>::max())
+        throw ModelError("access: the Monte Carlo engine handles at most 2^32 plan arcs");
+    plan.arc_hot.resize(plan_arcs);
+    plan.arc_original.resize(plan_arcs);
+    plan.arc_stream.resize(plan_arcs);
+    plan.arc_mantissa.resize(plan_arcs);
+    plan.arc_zero_bits.resize(plan_arcs);
+    std::vector<std::uint32_t> event_counts(plan_arcs);  // random events per plan arc
+    parallel_ranges(threads, plan.swept, kGrain, 1, [&](std::size_t first, std::size_t last) {
+        std::vector<std::pair<NodeIndex, ArcIndex>> in_arcs;
+        ArcKind kind;
+        for (std::size_t i = first; i < last; ++i) {
+            const NodeIndex v = order[i];
+            in_arcs.clear();
+            for (ArcIndex j = g.in_begin(v); j < g.in_end(v); ++j) {
+                const ArcIndex arc = g.in_arc(j);
+                if (takes(v, arc)) in_arcs.emplace_back(plan.rank[g.arc_source(arc)], arc);
+            }
+            std::sort(in_arcs.begin(), in_arcs.end());
+            auto k = static_cast<std::size_t>(plan.in_start[i]);
+            for (const auto& [source, arc] : in_arcs) {
+                kind_of(g, plan, arc, kind);
+                std::uint32_t hot = static_cast<std::uint32_t>(source);
+                if (filters.size(static_cast<std::size_t>(arc))) hot |= kFiltered;
+                if (!kind.p.one || !kind.events.empty()) hot |= kRandom;
+                plan.arc_hot[k] = hot;
+                plan.arc_original[k] = static_cast<std::uint32_t>(arc);
+                plan.arc_stream[k] = arc_stream_key(options.seed, g.arc_key(arc));
+                plan.arc_mantissa[k] = kind.p.mantissa;
+                plan.arc_zero_bits[k] = kind.p.one ? kNoCoin : kind.p.zero_bits;
+                event_counts[k] = static_cast<std::uint32_t>(kind.events.size());
+                ++k;
             }
         }
-        plan.in_start[i + 1] = plan.arc_hot.size();
+    });
+
+    // The random events of the plan arcs and what a block draws, in plan arc order (serial: few
+    // arcs require events, and the lists are appended to in order).
+    plan.arc_events_begin.assign(plan_arcs + 1, 0);
+    std::uint64_t events = 0;
+    for (std::size_t k = 0; k < plan_arcs; ++k) {
+        events += event_counts[k];
+        if (events > std::numeric_limits<std::uint32_t>::max())
+            throw ModelError("access: too many required events for the Monte Carlo engine");
+        plan.arc_events_begin[k + 1] = static_cast<std::uint32_t>(events);
+    }
+    plan.arc_events.reserve(events);
+    ArcKind kind;
+    DrawList& draws = plan.draws;
+    for (std::size_t k = 0; k < plan_arcs; ++k) {
+        const bool coin = plan.arc_zero_bits[k] != kNoCoin;
+        const auto arc32 = static_cast<std::uint32_t>(k);
+        if (event_counts[k] == 0) {
+            if (coin) draws.coin_arcs.push_back(arc32);
+            continue;
+        }
+        kind_of(g, plan, static_cast<ArcIndex>(plan.arc_original[k]), kind);
+        plan.arc_events.insert(plan.arc_events.end(), kind.events.begin(), kind.events.end());
+        draws.event_arcs.push_back(arc32);
+        if (coin) draws.event_coin_arcs.push_back(arc32);
     }
 }
 
