@@ -1,0 +1,172 @@
+// The plan of a Monte Carlo run (cpp/src/monte_carlo/plan.hpp): the same bytes whatever the
+// number of threads that build it, and swept nodes exactly those some adversary reaches and
+// from which a store holding data is reached, in a topological order of their components.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "datareach/compiled_graph.hpp"
+#include "datareach/monte_carlo.hpp"
+#include "monte_carlo/plan.hpp"
+#include "test_models.hpp"
+
+using namespace datareach;
+using datareach::testing::ModelBuilder;
+namespace detail = datareach::monte_carlo::detail;
+
+namespace {
+
+// A random graph of `nodes` nodes (every seventh a store) and `arcs` arcs with impossible
+// arcs (p = 0 or an event with p = 0), certain ones, filters, events, and loops; data on a
+// few stores only, so that part of the graph is not swept.
+ModelData random_graph(std::mt19937_64& rng, int nodes, int arcs, int placements) {
+    ModelBuilder b;
+    auto pick = [&](int n) { return static_cast<std::int32_t>(rng() % static_cast<std::uint64_t>(n)); };
+    std::vector<std::int32_t> stores;
+    for (int i = 0; i < nodes; ++i) {
+        if (i % 7 == 6)
+            stores.push_back(b.store(i % 2 ? "US/VA" : "CN/Beijing"));
+        else
+            b.role(i % 3 ? "US" : "CN");
+    }
+    const int classes = 3;
+    for (int c = 0; c < classes; ++c) b.atomic_class();
+    b.composite_class({0, 1});
+    for (int k = 0; k < placements; ++k)
+        b.place(pick(classes), stores[static_cast<std::size_t>(pick(static_cast<int>(stores.size())))],
+                0.25 * (1 + pick(4)));
+    const double event_p[] = {0.0, 0.5, 1.0, 0.7};
+    for (double p : event_p) b.event(p);
+    const double ps[] = {1.0, 0.0, 0.5, 0.3, 0.9, 1.0};
+    for (int k = 0; k < arcs; ++k) {
+        std::vector<std::int32_t> filter, req;
+        if (pick(4) == 0) filter.push_back(pick(classes));
+        if (pick(5) == 0) filter.push_back(pick(classes));
+        std::sort(filter.begin(), filter.end());
+        filter.erase(std::unique(filter.begin(), filter.end()), filter.end());
+        if (pick(3) == 0) req.push_back(pick(4));
+        if (pick(6) == 0) req.push_back(pick(4));
+        const std::int32_t from = pick(nodes);
+        b.arc(from, pick(8) == 0 ? from : pick(nodes), ps[pick(6)], filter, req);
+    }
+    return b.data;
+}
+
+MonteCarloOptions threads(unsigned n) {
+    MonteCarloOptions o;
+    o.seed = 11;
+    o.threads = n;
+    return o;
+}
+
+void expect_same_plan(const detail::Plan& a, const detail::Plan& b) {
+    EXPECT_EQ(a.swept, b.swept);
+    EXPECT_EQ(a.rank, b.rank);
+    EXPECT_EQ(a.in_start, b.in_start);
+    EXPECT_EQ(a.arc_hot, b.arc_hot);
+    EXPECT_EQ(a.arc_original, b.arc_original);
+    EXPECT_EQ(a.cycles, b.cycles);
+    EXPECT_EQ(a.arc_stream, b.arc_stream);
+    EXPECT_EQ(a.arc_mantissa, b.arc_mantissa);
+    EXPECT_EQ(a.arc_zero_bits, b.arc_zero_bits);
+    EXPECT_EQ(a.arc_events_begin, b.arc_events_begin);
+    EXPECT_EQ(a.arc_events, b.arc_events);
+    EXPECT_EQ(a.draws.coin_arcs, b.draws.coin_arcs);
+    EXPECT_EQ(a.draws.event_arcs, b.draws.event_arcs);
+    EXPECT_EQ(a.draws.event_coin_arcs, b.draws.event_coin_arcs);
+    EXPECT_EQ(a.group_admits, b.group_admits);
+    EXPECT_EQ(a.admit_words, b.admit_words);
+    EXPECT_EQ(a.class_known, b.class_known);
+    EXPECT_EQ(a.class_top, b.class_top);
+    EXPECT_EQ(a.place_known, b.place_known);
+    EXPECT_EQ(a.stride, b.stride);
+}
+
+// Nodes reached from `from` along arcs that can be live (forward or backward), by a plain
+// search that knows nothing of the plan.
+std::vector<std::uint8_t> reach(const CompiledGraph& g, const std::vector<NodeIndex>& from, bool forward) {
+    std::vector<std::uint8_t> seen(g.node_count(), 0);
+    for (NodeIndex v : from) seen[v] = 1;
+    for (bool grew = true; grew;) {  // relax every arc until nothing changes
+        grew = false;
+        for (std::size_t a = 0; a < g.arc_count(); ++a) {
+            const auto arc = static_cast<ArcIndex>(a);
+            if (!g.arc_possible(arc)) continue;
+            const NodeIndex x = forward ? g.arc_source(arc) : g.arc_target(arc);
+            const NodeIndex y = forward ? g.arc_target(arc) : g.arc_source(arc);
+            if (seen[x] && !seen[y]) seen[y] = 1, grew = true;
+        }
+    }
+    return seen;
+}
+
+}  // namespace
+
+TEST(MonteCarloPlan, SameForEveryThreadCount) {
+    std::mt19937_64 rng(5);
+    // Large enough that the per-node and per-arc loops are split (more than 2^14 swept nodes,
+    // 2^16 plan arcs), with several adversaries for the deterministic reach.
+    const ModelData data = random_graph(rng, 60000, 300000, 4000);
+    const auto g = CompiledGraph::compile(data);
+    const std::vector<NodeIndex> adversaries = {0, 1, 2, 5, 9};
+    const detail::Plan one = detail::build_plan(g, adversaries, threads(1));
+    ASSERT_GT(one.swept, std::size_t{1} << 15);
+    ASSERT_GT(one.arc_count(), std::size_t{1} << 17);
+    for (unsigned n : {2u, 3u, 8u}) {
+        SCOPED_TRACE(n);
+        expect_same_plan(one, detail::build_plan(g, adversaries, threads(n)));
+    }
+}
+
+TEST(MonteCarloPlan, SweptNodesAreThoseBetweenAnAdversaryAndData) {
+    std::mt19937_64 rng(17);
+    for (int trial = 0; trial < 60; ++trial) {
+        SCOPED_TRACE(trial);
+        const int nodes = 7 + static_cast<int>(rng() % 60);  // one store at least
+        const ModelData data = random_graph(rng, nodes, static_cast<int>(rng() % (3 * nodes)), 1 + trial % 4);
+        const auto g = CompiledGraph::compile(data);
+        std::vector<NodeIndex> adversaries = {static_cast<NodeIndex>(rng() % nodes)};
+        if (trial % 2) adversaries.push_back(static_cast<NodeIndex>(rng() % nodes));
+        const auto& presence = g.presence_stores();
+        const auto from = reach(g, adversaries, true);
+        const auto to = reach(g, {presence.values.begin(), presence.values.end()}, false);
+        const detail::Plan plan = detail::build_plan(g, adversaries, threads(1 + trial % 3));
+        std::size_t swept = 0;
+        for (std::size_t v = 0; v < g.node_count(); ++v) {
+            const bool expected = from[v] && to[v];
+            swept += expected;
+            EXPECT_EQ(static_cast<std::size_t>(plan.rank[v]) < plan.swept, expected) << "node " << v;
+        }
+        EXPECT_EQ(plan.swept, swept);
+        // Every plan arc is a possible arc between swept nodes, into the node whose range holds
+        // it, from an earlier node unless both lie in one cyclic component; and every such arc
+        // (other than a loop) is a plan arc.
+        std::size_t expected_arcs = 0;
+        for (std::size_t a = 0; a < g.arc_count(); ++a) {
+            const auto arc = static_cast<ArcIndex>(a);
+            const auto s = g.arc_source(arc), t = g.arc_target(arc);
+            expected_arcs += g.arc_possible(arc) && s != t && from[s] && to[s] && from[t] && to[t];
+        }
+        ASSERT_EQ(plan.arc_count(), expected_arcs);
+        for (std::size_t i = 0; i < plan.swept; ++i)
+            for (auto k = plan.in_start[i]; k < plan.in_start[i + 1]; ++k) {
+                const auto arc = static_cast<ArcIndex>(plan.arc_original[k]);
+                EXPECT_TRUE(g.arc_possible(arc));
+                EXPECT_EQ(static_cast<std::size_t>(plan.rank[g.arc_target(arc)]), i);
+                const std::uint32_t source = plan.arc_hot[k] & detail::kNodeMask;
+                EXPECT_EQ(source, static_cast<std::uint32_t>(plan.rank[g.arc_source(arc)]));
+                if (k > plan.in_start[i]) {
+                    EXPECT_LE(plan.arc_hot[k - 1] & detail::kNodeMask, source);
+                }
+                if (source >= i) {
+                    bool same_cycle = false;
+                    for (const auto& [first, last] : plan.cycles)
+                        same_cycle = same_cycle || (first <= source && source < last && first <= i && i < last);
+                    EXPECT_TRUE(same_cycle) << "arc " << arc << " runs backward outside a cycle";
+                }
+            }
+    }
+}
