@@ -1,6 +1,8 @@
-// Building the plan of one Monte Carlo run (see plan.hpp). Linear in the graph; the kernel's
-// speed comes from the layout chosen here (the swept nodes in topological order, in-arcs by
-// source, coin data in arrays, per-group admission bits).
+// Building the plan of one Monte Carlo run (see plan.hpp). Linear in the swept part of the
+// graph; the kernel's speed comes from the layout chosen here (the swept nodes in topological
+// order, in-arcs by source, coin data in arrays, per-group admission bits). The per-arc and
+// per-adversary parts run on options.threads workers, each writing only its own slots, so the
+// plan is the same bytes for any number of threads (docs/design.md decision 56).
 #include "plan.hpp"
 
 #include "parallel.hpp"

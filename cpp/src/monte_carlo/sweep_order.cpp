@@ -1,6 +1,10 @@
 // The plan's graph laid out for the sweep (plan.hpp): which nodes matter, a topological order
 // of their strongly connected components, and the in-arcs of every swept node with what
-// drawing their live words needs. Linear in the graph.
+// drawing their live words needs. The searches start from the data (backward from the stores,
+// then forward from the adversaries through what that found), so the work is mostly in the
+// part of the graph that is swept; the in-arcs are counted once and then filled per node on
+// options.threads workers into slots fixed by the counts, so the layout is the same for any
+// number of threads (docs/design.md decision 56).
 #include <algorithm>
 #include <limits>
 #include <utility>
