@@ -35,27 +35,49 @@ void kind_of(const CompiledGraph& g, const Plan& plan, ArcIndex arc, ArcKind& ki
             kind.events.push_back(*it);
 }
 
-// The nodes reached from `roots` along the arcs that can be live, forward (out-arcs) or
-// backward (in-arcs), through nodes `within` allows (all when empty). Whether an arc can be
-// live is asked only of the arcs the search looks at.
-std::vector<std::uint8_t> reached_from(const CompiledGraph& g, const std::vector<NodeIndex>& roots, bool forward,
-                                       const std::vector<std::uint8_t>& within) {
+// The nodes from which some store in `stores` is reached along arcs that can be live (a
+// search backward over in-arcs).
+std::vector<std::uint8_t> reaching(const CompiledGraph& g, const std::vector<NodeIndex>& stores,
+                                   const std::vector<std::uint8_t>& possible) {
     std::vector<std::uint8_t> seen(g.node_count(), 0);
-    const bool everywhere = within.empty();
     std::vector<NodeIndex> stack;
-    for (NodeIndex r : roots)
-        if (!seen[r] && (everywhere || within[r])) {
+    for (NodeIndex r : stores)
+        if (!seen[r]) {
             seen[r] = 1;
             stack.push_back(r);
         }
     while (!stack.empty()) {
         const NodeIndex v = stack.back();
         stack.pop_back();
-        const ArcIndex first = forward ? g.out_begin(v) : g.in_begin(v), last = forward ? g.out_end(v) : g.in_end(v);
-        for (ArcIndex i = first; i < last; ++i) {
-            const ArcIndex arc = forward ? i : g.in_arc(i);
-            const NodeIndex next = forward ? g.arc_target(arc) : g.arc_source(arc);
-            if (seen[next] || !(everywhere || within[next]) || !g.arc_possible(arc)) continue;
+        for (ArcIndex i = g.in_begin(v); i < g.in_end(v); ++i) {
+            const ArcIndex arc = g.in_arc(i);
+            const NodeIndex source = g.arc_source(arc);
+            if (!seen[source] && possible[arc]) {
+                seen[source] = 1;
+                stack.push_back(source);
+            }
+        }
+    }
+    return seen;
+}
+
+// The nodes reached from `roots` along possible arcs, forward, through nodes `within` allows.
+std::vector<std::uint8_t> reached_within(const CompiledGraph& g, const std::vector<NodeIndex>& roots,
+                                         const std::vector<std::uint8_t>& possible,
+                                         const std::vector<std::uint8_t>& within) {
+    std::vector<std::uint8_t> seen(g.node_count(), 0);
+    std::vector<NodeIndex> stack;
+    for (NodeIndex r : roots)
+        if (!seen[r] && within[r]) {
+            seen[r] = 1;
+            stack.push_back(r);
+        }
+    while (!stack.empty()) {
+        const NodeIndex v = stack.back();
+        stack.pop_back();
+        for (ArcIndex arc = g.out_begin(v); arc < g.out_end(v); ++arc) {
+            const NodeIndex next = g.arc_target(arc);
+            if (seen[next] || !within[next] || !possible[arc]) continue;  // possible is known: next reaches a store
             seen[next] = 1;
             stack.push_back(next);
         }
@@ -67,7 +89,9 @@ std::vector<std::uint8_t> reached_from(const CompiledGraph& g, const std::vector
 // topological order: every arc between two components runs from an earlier to a later one.
 // Searches start at the adversaries, so the order follows their searches (reverse postorder
 // on a graph without cycles) and sweeps walk memory mostly forward.
-std::vector<std::vector<NodeIndex>> components_in_order(const CompiledGraph& g, const std::vector<std::uint8_t>& swept,
+std::vector<std::vector<NodeIndex>> components_in_order(const CompiledGraph& g,
+                                                        const std::vector<std::uint8_t>& possible,
+                                                        const std::vector<std::uint8_t>& swept,
                                                         const std::vector<NodeIndex>& roots) {
     const std::size_t n = g.node_count();
     constexpr std::int32_t kUnvisited = -1;
@@ -91,7 +115,7 @@ std::vector<std::vector<NodeIndex>> components_in_order(const CompiledGraph& g, 
             if (next < g.out_end(v)) {
                 const ArcIndex arc = next++;
                 const NodeIndex t = g.arc_target(arc);
-                if (!swept[t] || !g.arc_possible(arc)) continue;
+                if (!swept[t] || !possible[arc]) continue;
                 if (index[t] == kUnvisited)
                     visit(t);  // invalidates v and next: the loop reads the new top
                 else if (on_stack[t])
@@ -133,10 +157,17 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
     // on a path from an adversary to such a store reaches the store, so the forward search
     // only needs to walk the nodes the backward one found (often a small part of the graph).
     std::vector<NodeIndex> stores(g.presence_stores().values.begin(), g.presence_stores().values.end());
-    const std::vector<std::uint8_t> to_store = reached_from(g, stores, false, {});
-    const std::vector<std::uint8_t> swept = reached_from(g, plan.adversaries, true, to_store);
+    // Whether each arc can be live: one pass in arc order (reading the arcs' p and events in
+    // order is cheaper than asking in the searches' scattered order), split over the workers.
+    const unsigned threads = plan_threads(options);
+    std::vector<std::uint8_t> possible(arc_count);
+    parallel_ranges(threads, arc_count, std::size_t{1} << 16, 64, [&](std::size_t first, std::size_t last) {
+        for (std::size_t a = first; a < last; ++a) possible[a] = g.arc_possible(static_cast<ArcIndex>(a));
+    });
+    const std::vector<std::uint8_t> to_store = reaching(g, stores, possible);
+    const std::vector<std::uint8_t> swept = reached_within(g, plan.adversaries, possible, to_store);
 
-    const auto components = components_in_order(g, swept, plan.adversaries);
+    const auto components = components_in_order(g, possible, swept, plan.adversaries);
     plan.rank.assign(n, 0);
     std::vector<NodeIndex> order;
     order.reserve(n);
@@ -157,9 +188,8 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
     plan.in_start.assign(plan.swept + 1, 0);
     auto takes = [&](NodeIndex v, ArcIndex arc) {
         const NodeIndex source = g.arc_source(arc);
-        return swept[source] && source != v && g.arc_possible(arc);
+        return swept[source] && source != v && possible[arc];
     };
-    const unsigned threads = plan_threads(options);
     constexpr std::size_t kGrain = std::size_t{1} << 14;  // nodes per thread at least
     parallel_ranges(threads, plan.swept, kGrain, 1, [&](std::size_t first, std::size_t last) {
         for (std::size_t i = first; i < last; ++i) {
