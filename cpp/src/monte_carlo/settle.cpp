@@ -2,10 +2,12 @@
 // that is 0 or 1 in every world, or an exposed share that never varies, gets its exact value
 // and a zero-width interval. Per adversary and filter group, one search over the arcs that
 // can be live and one over the arcs live in every world. The searches stay within the swept
-// nodes (plan.hpp): every node on a path from an adversary to a store holding data is swept,
-// so the stores they reach are the same as over the whole graph, at a fraction of the cost.
+// nodes (plan.hpp) when many are not: every node on a path from an adversary to a store
+// holding data is swept, so the stores they reach are the same as over the whole graph.
 #include <algorithm>
+#include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "datareach/search.hpp"
 #include "parallel.hpp"
@@ -21,6 +23,14 @@ void settle(Plan& plan, const CompiledGraph& g, unsigned threads) {
     plan.place_known.assign(adversaries * places, 0);
     const auto& presence = g.presence_stores();
     const auto& shares = g.presence_shares();
+    // Staying within the swept nodes costs a lookup per arc: worth it only when a good part of
+    // the graph is not swept (a byte per node, not the rank, to keep the lookup in cache).
+    const bool restrict = plan.swept * 4 < plan.nodes * 3;
+    std::vector<std::uint8_t> outside;
+    if (restrict) {
+        outside.assign(plan.nodes, 0);
+        for (std::size_t v = 0; v < plan.nodes; ++v) outside[v] = static_cast<std::size_t>(plan.rank[v]) >= plan.swept;
+    }
     // The adversaries are independent (each writes its own rows): one range of them per thread.
     parallel_ranges(threads, adversaries, 1, 1, [&](std::size_t first, std::size_t last) {
         NodeSearch reach[2] = {NodeSearch(plan.nodes), NodeSearch(plan.nodes)};  // possible, certain
@@ -37,7 +47,7 @@ void settle(Plan& plan, const CompiledGraph& g, unsigned threads) {
                     reach[certain].seed(plan.adversaries[i]);
                     reach[certain].run(g, Direction::forward, ArcsAsked::to_unreached,
                                        [&](NodeIndex, ArcIndex a, NodeIndex t) {
-                                           if (static_cast<std::size_t>(plan.rank[t]) >= plan.swept) return Step::skip;
+                                           if (restrict && outside[t]) return Step::skip;
                                            const bool live = certain ? g.arc_certain(a) : g.arc_possible(a);
                                            return live && g.admits(a, representative) ? Step::take : Step::skip;
                                        });
