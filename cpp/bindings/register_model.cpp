@@ -110,7 +110,9 @@ void register_model(py::module_& m) {
                                                               "The model as of one date, compiled into a CSR graph.")
         .def(py::init([](const ModelData& model, std::optional<Day> at) {
                  py::gil_scoped_release release;
-                 return std::make_shared<CompiledGraph>(CompiledGraph::compile(model, at));
+                 // Every ModelData here was validated when built (model_from_tables, the
+                 // only constructor Python has) and Python cannot change it: not again.
+                 return std::make_shared<CompiledGraph>(CompiledGraph::compile(CompiledGraph::Validated{model}, at));
              }),
              py::arg("model"), py::arg("at") = py::none())
         .def_property_readonly("node_count", &CompiledGraph::node_count)

@@ -2,6 +2,8 @@
 // both CSR orders, on small hand-made models whose answers are known.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "datareach/compiled_graph.hpp"
 #include "datareach/errors.hpp"
 #include "test_models.hpp"
@@ -78,6 +80,27 @@ TEST(ModelValidation, RejectsOffsetsThatGoBackWithoutReadingPastTheValues) {
     } catch (const ModelError& e) {
         EXPECT_STREQ(e.what(), "access[1].classes: malformed index table");
     }
+}
+
+TEST(CompiledGraph, ValidatedOverloadCompilesTheSameGraphWithoutCheckingAgain) {
+    ModelBuilder b;
+    const auto r = b.role();
+    const auto s = b.store();
+    const auto d = b.atomic_class();
+    b.place(d, s, 1.0, {100, 200});
+    b.arc(r, s, 0.5, {}, {}, {kOpenStart, 150});
+    b.arc(s, r, 0.25);
+    b.data.validate();
+    for (const std::optional<Day> at : {std::optional<Day>{}, std::optional<Day>{120}, std::optional<Day>{160}}) {
+        const auto checked = CompiledGraph::compile(b.data, at);
+        const auto trusted = CompiledGraph::compile(CompiledGraph::Validated{b.data}, at);
+        ASSERT_EQ(checked.arc_count(), trusted.arc_count());
+        for (ArcIndex a = 0; a < static_cast<ArcIndex>(checked.arc_count()); ++a)
+            EXPECT_EQ(checked.arc_origin(a), trusted.arc_origin(a));
+        EXPECT_DOUBLE_EQ(checked.presence_share(d, s), trusted.presence_share(d, s));
+    }
+    b.arc(r, s, 1.5);  // the checking overload still refuses a bad model
+    EXPECT_THROW(CompiledGraph::compile(b.data), ModelError);
 }
 
 TEST(CompiledGraph, WindowsDropAbsentArcsAndPlacements) {

@@ -37,6 +37,13 @@ class CompiledGraph {
 public:
     // Validates the model (ModelError) and compiles it as of `at` (nullopt: ignore windows).
     static CompiledGraph compile(const ModelData& model, std::optional<Day> at = std::nullopt);
+    // The same for a model its holder has validated and not changed since: the binding's
+    // ModelData, validated when it is built from the lowered tables and never changed from
+    // Python (docs/design.md §8, decision 57). Nothing outside C++ chooses this overload.
+    struct Validated {
+        const ModelData& model;
+    };
+    static CompiledGraph compile(Validated validated, std::optional<Day> at = std::nullopt);
 
     std::size_t node_count() const { return out_offsets_.empty() ? 0 : out_offsets_.size() - 1; }
     std::size_t arc_count() const { return arc_p_.size(); }

@@ -23,6 +23,11 @@ bool within(const std::vector<std::int32_t>& parent, std::int32_t region, std::i
 
 CompiledGraph CompiledGraph::compile(const ModelData& model, std::optional<Day> at) {
     model.validate();
+    return compile(Validated{model}, at);
+}
+
+CompiledGraph CompiledGraph::compile(Validated validated, std::optional<Day> at) {
+    const ModelData& model = validated.model;
     CompiledGraph g;
     g.at_ = at;
     g.node_region_ = model.node_region;
