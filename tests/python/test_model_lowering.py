@@ -175,3 +175,19 @@ def test_million_arcs_lower_in_seconds() -> None:
     assert len(data["arc_classes_offsets"]) == n_arcs + 1
     # About 0.2 s on a laptop.
     assert elapsed < 5, f"lowering 1e6 arcs took {elapsed:.1f} s"
+
+
+def test_region_names_follow_every_change_of_the_nodes() -> None:
+    # region_names is cached per revision; a node added, a model derived or a model lowered
+    # in between must never leave a stale list behind.
+    m = dr.Model().add_node("a", "role", region="US/VA")
+    assert m.region_names == ["US", "US/VA"]
+    m.region_names.append("mutated")  # a copy: the cache is not the caller's list
+    assert m.region_names == ["US", "US/VA"]
+    assert lower(m)["region_names"] == ["US", "US/VA"]
+    m.add_node("b", "jurisdiction", territory="CN/Beijing", compels=1.0)
+    assert m.region_names == ["CN", "CN/Beijing", "US", "US/VA"]
+    assert lower(m)["region_names"] == m.region_names
+    derived = m.apply([{"op": "relocate", "node": "a", "region": "SG"}])
+    assert derived.region_names == ["CN", "CN/Beijing", "SG"]
+    assert m.region_names == ["CN", "CN/Beijing", "US", "US/VA"]

@@ -171,7 +171,7 @@ def core_model(model: Model) -> _core.ModelData:
     cached = model._core_cache.get("model_data")
     if cached is None or cached[0] != key:
         cached = (key, _core.ModelData(lower(model)))
-        model._core_cache.clear()
+        model._core_cache.pop("graphs", None)  # compiled from the tables of another revision
         model._core_cache["model_data"] = cached
     return cached[1]
 

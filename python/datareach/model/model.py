@@ -66,8 +66,9 @@ class Model(ModelBuilder):
     def revision(self) -> int:
         """A counter that changes whenever the model does (for caches of derived forms).
 
-        ``_core_cache`` is such a cache, owned by :mod:`datareach.model.lowering`; it is neither
-        copied nor pickled."""
+        ``_core_cache`` is such a cache (the core's tables and compiled graphs, owned by
+        :mod:`datareach.model.lowering`, and the region names); each entry holds the revision
+        it was made from, and the cache is neither copied nor pickled."""
         return self._revision
 
     def _changed(self) -> None:
@@ -205,13 +206,18 @@ class Model(ModelBuilder):
         """Every region and territory the nodes name, with all their ancestors (``US/VA``
         brings ``US``), sorted so that a parent comes before its children: the core's
         region indices."""
-        given = pd.unique(np.concatenate([self._column("nodes", "region"), self._column("nodes", "territory")]))
-        names: set[str] = set()
-        for region in given:  # distinct regions only, not rows
-            if region is not None:
-                parts = region.split("/")
-                names.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
-        return sorted(names)
+        # Cached per revision: every analysis asks for them, and on a large model finding
+        # the distinct regions of every node costs more than a short Monte Carlo run.
+        cached = self._core_cache.get("region_names")
+        if cached is None or cached[0] != self._revision:
+            given = pd.unique(np.concatenate([self._column("nodes", "region"), self._column("nodes", "territory")]))
+            names: set[str] = set()
+            for region in given:  # distinct regions only, not rows
+                if region is not None:
+                    parts = region.split("/")
+                    names.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+            cached = self._core_cache["region_names"] = (self._revision, sorted(names))
+        return list(cached[1])
 
     def change_dates(self) -> tuple[str, ...]:
         """The dates on which the model changes (YYYY-MM-DD, sorted, each once): every start
