@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import html
 import math
 import warnings
@@ -30,9 +31,11 @@ __all__ = [
 T = TypeVar("T")
 
 
+@functools.cache
 def library_version() -> str:
     """``datareach.__version__``, read from the installed metadata (importing the package root
-    here would be an import cycle)."""
+    here would be an import cycle). Read once: every result records it, and reading the
+    metadata scans the installed distributions (~0.6 ms, a tenth of a short run)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

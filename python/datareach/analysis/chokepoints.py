@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from ..model.lowering import compile_model
@@ -50,7 +51,7 @@ def chokepoints(model: Model, adversary: str, data_class: str, *, at: Any = None
     _, row, cls = atomic_request(model, adversary, data_class, "chokepoints are found per stored class")
     graph = compile_model(model, at)
     found = _core.chokepoints(graph, row, cls)
-    nodes = [model.node_ids[v] for v in found["nodes"]]
+    nodes = model._id_array("nodes")[np.asarray(found["nodes"], dtype=np.intp)].tolist()
     kinds = model._column("nodes", "kind")
     regions = model._column("nodes", "region")
     table = pd.DataFrame(

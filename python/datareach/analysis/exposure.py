@@ -123,8 +123,8 @@ class Result(AnalysisResult):
         classes = model.classes
         self._records: npt.NDArray[np.float64] = classes["records"].to_numpy(dtype=float)
         self._sensitivity: npt.NDArray[np.float64] = classes["sensitivity"].to_numpy(dtype=float)
-        node_ids = np.asarray(model.node_ids, dtype=object)
-        regions = model.nodes["region"].to_numpy(dtype=object)
+        node_ids = model._id_array("nodes")
+        regions = model._column("nodes", "region")
         self._by_store = self._places(table.by_store, "store", node_ids, extra={"region": regions})
         self._by_region = self._places(table.by_region, "region", np.asarray(model.region_names, dtype=object))
         super().__init__(self._exposure(), provenance, model=model.name)

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from ..dates import to_day, to_iso
@@ -208,8 +209,9 @@ def most_likely_paths(
     graph = compile_model(model, at)
     found = _core.most_likely_paths(graph, row, cls, k, max_expansions)
     paths = []
+    node_ids = model._id_array("nodes")
     for nodes, _arcs, origins, probability in found:
-        names = [model.node_ids[v] for v in nodes]
+        names = node_ids[np.asarray(nodes, dtype=np.intp)].tolist()
         steps = tuple(_step(model, names[i], names[i + 1], int(o)) for i, o in enumerate(origins))
         paths.append(Path(name, data_class, tuple(names), steps, float(probability)))
     provenance = Provenance(

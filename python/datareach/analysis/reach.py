@@ -47,11 +47,11 @@ def reach(model: Model, adversaries: str | Iterable[str] | None = None, *, at: A
     _, rows = requested_adversaries(require_model(model, "model"), adversaries)
     graph = compile_model(model, at)
     found = _core.reach(graph, rows)
-    node_ids = np.asarray(model.node_ids, dtype=object)
+    node_ids = model._id_array("nodes")
     class_ids = np.asarray(model.class_ids, dtype=object)
     possible = _split(found["possible_stores_offsets"], found["possible_stores_values"], node_ids)
     certain = _split(found["certain_stores_offsets"], found["certain_stores_values"], node_ids)
-    region_of = dict(zip(model.nodes["id"], model.nodes["region"]))
+    region_of = dict(zip(node_ids.tolist(), model._column("nodes", "region").tolist()))
     table = pd.DataFrame(
         {
             "adversary": node_ids[found["adversary"]],

@@ -281,7 +281,7 @@ def _held(model: Model, graph: Any, classes: Sequence[int], nodes: set[int]) -> 
 def _node(model: Model, row: int, held: Sequence[tuple[str, float]], adversaries: tuple[str, ...] | None) -> MapNode:
     column = model._column
     compels = column("nodes", "compels")[row]
-    node_id = model.node_ids[row]
+    node_id = model._id_array("nodes")[row]
     chosen = model.adversaries if adversaries is None else adversaries
     return MapNode(
         id=node_id,
@@ -328,8 +328,8 @@ def _access_arc(model: Model, row: int) -> MapArc:
 def _rule_arc(model: Model, jurisdiction: int, target: int) -> MapArc:
     return MapArc(
         kind="rule",
-        source=model.node_ids[jurisdiction],
-        target=model.node_ids[target],
+        source=model._id_array("nodes")[jurisdiction],
+        target=model._id_array("nodes")[target],
         entry=f"nodes[{jurisdiction}].compels",
         p=float(model._column("nodes", "compels")[jurisdiction]),
         label="compels",

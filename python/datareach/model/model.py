@@ -239,9 +239,15 @@ class Model(ModelBuilder):
         return ids.mapping
 
     def _ids(self, section: str) -> list[str]:
+        ids: list[str] = self._id_array(section).tolist()
+        return ids
+
+    def _id_array(self, section: str) -> np.ndarray:
+        """The ids of ``section`` in row order, an object array shared with the model (read,
+        never write): what a result labels its rows with, without a list of every id."""
         ids = self._tables[section].ids
         assert ids is not None
-        return list(ids.mapping)  # the ids in row order
+        return ids.array
 
     def _column(self, section: str, name: str) -> np.ndarray:
         """A canonical column array (shared with the model: read, never write)."""
