@@ -125,9 +125,10 @@ struct ModelData {
 // The stable key of every access arc (ModelData::arc_key) from the keys of its two nodes:
 // mix_keys(pair, rank), where pair = mix_keys(node_key[from], node_key[to]) and rank counts
 // the earlier arcs (in row order) with the same pair, so that parallel arcs differ. Linear in
-// the arcs (a radix sort of the pairs). Throws ModelError for a node index out of range.
+// the arcs (a radix sort of the pairs), on `threads` threads (0: every core; the keys are the
+// same for any number). Throws ModelError for a node index out of range (the first such row).
 std::vector<std::uint64_t> arc_keys_from_nodes(const std::vector<std::uint64_t>& node_key,
                                                const std::vector<std::int32_t>& arc_from,
-                                               const std::vector<std::int32_t>& arc_to);
+                                               const std::vector<std::int32_t>& arc_to, unsigned threads = 0);
 
 }  // namespace datareach
