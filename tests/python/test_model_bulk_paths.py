@@ -110,6 +110,58 @@ def test_bulk_model_equals_the_entry_by_entry_model_and_lowers_the_same(base: dr
     assert table["from"].tolist() == frame["from"].tolist()
 
 
+def _unmade(model: dr.Model, section: str) -> set[str]:
+    """The reference columns a table still holds as rows (decision 58)."""
+    from datareach.model.tables import RefColumn
+
+    table = model._tables[section]
+    return {name for chunk in table._chunks for name, values in chunk.items() if isinstance(values, RefColumn)}
+
+
+def test_reference_columns_are_made_only_when_read(base: dr.Model) -> None:
+    """A bulk batch's references to another table are kept as the rows they name: building,
+    compiling and running never make the object column; reading it gives the ids the frame
+    gave, in random order as in order, the same as a model built entry by entry."""
+    rng = np.random.default_rng(12)
+    frame = arcs_frame(rng, 5_000)
+    m = base.copy().add_arcs(frame)
+    assert _unmade(m, "access") == {"from", "to"}
+    m.add_placements(pd.DataFrame({"class": ["a", "b"], "store": ["n0", "n2"]}))
+    m.adversaries = ["n1", "n3"]
+    result = dr.analyze(m, samples=256, seed=1)
+    assert len(result.table) == 6  # 2 adversaries × 3 classes
+    assert _unmade(m, "access") == {"from", "to"}  # lowering and the run read the rows only
+    assert m._column("access", "from").tolist() == frame["from"].tolist()
+    assert _unmade(m, "access") == {"to"}  # the column read is made, and kept
+    assert m.access["to"].tolist() == frame["to"].tolist()
+    assert not _unmade(m, "access")
+    assert m == dr.Model.from_dict(m.to_dict())
+
+
+@pytest.mark.parametrize("second", ["bulk", "entry"])
+def test_reference_columns_of_several_batches_join(base: dr.Model, second: str) -> None:
+    rng = np.random.default_rng(13)
+    first, other = arcs_frame(rng, 3_000), arcs_frame(rng, 3_000)
+    m = base.copy().add_arcs(first)
+    if second == "bulk":
+        m.add_arcs(other)
+    else:
+        for row in other.head(5).itertuples():
+            m.add_access(row[1], row[2], p=row.p)
+        other = other.head(5)
+    lowered = lower(m)  # the rows of both batches, joined without making the columns
+    assert _unmade(m, "access") == ({"from", "to"} if second == "bulk" else set())
+    expected_from = first["from"].tolist() + other["from"].tolist()
+    assert m.access["from"].tolist() == expected_from
+    assert m.node_ids and [m.node_ids[i] for i in lowered["arc_from"]] == expected_from
+    assert m == dr.Model.from_dict(m.to_dict())
+    # A store named in a bad placement is quoted from the rows the batch resolved.
+    placements = pd.DataFrame({"class": ["a"] * 40, "store": [f"n{2 * i}" for i in range(40)]})
+    placements.loc[33, "store"] = "n7"
+    with pytest.raises(dr.ModelError, match=r"placements\[33\]\.store: 'n7' is a role, not a store"):
+        m.copy().add_placements(placements)
+
+
 def test_list_cells_as_lists_and_text_give_canonical_tuples(base: dr.Model) -> None:
     rng = np.random.default_rng(5)
     frame = arcs_frame(rng, 2_000)

@@ -23,7 +23,7 @@ from ..errors import ModelError, describe, did_you_mean, number_text, quote, whe
 from .fields import FIELDS, Field, FieldType, left_out_column, range_of
 from .ingest import RawColumn, object_array
 from .numbers import count_column, number_column
-from .tables import SMALL_LOOKUP, IdIndex, id_hashes
+from .tables import SMALL_LOOKUP, Column, IdIndex, RefColumn, id_hashes
 from .values import (
     must_be_string,
     name_problem,
@@ -55,6 +55,9 @@ class Batch:
         self.first_row = first_row
         self.context = context
         self.columns: dict[str, np.ndarray] = {}
+        # Reference columns of the bulk path, kept as the rows they name until read
+        # (tables.RefColumn); :meth:`table_columns` puts them among the others.
+        self.refs: dict[str, RefColumn] = {}
         # Row (in the target section) of every REF value, -1 where left out.
         self.positions: dict[str, np.ndarray] = {}
         # For REFS: (rows that gave a list, offsets into flat, flat positions in target).
@@ -70,11 +73,13 @@ class Batch:
         sources), for :class:`~datareach.model.tables.Table` to keep: the row each value of
         a reference column names (int32, -1 where left out), and each list column as
         (offsets, one per row and one more; the rows named, int32)."""
-        rows = len(next(iter(self.columns.values()))) if self.columns else 0
+        rows = len(next(iter(self.table_columns().values()))) if self.columns or self.refs else 0
         fields = {f.name: f for f in FIELDS[self.section]}
         positions = {
             name: found.astype(np.int32) for name, found in self.positions.items() if fields[name].target != "sources"
         }
+        for name, ref in self.refs.items():  # one array of rows, shared with the table's
+            self.refs[name] = RefColumn(ref.target, positions[name])
         ragged = {}
         for name, (given, offsets, flat) in self.ragged_positions.items():
             lengths = np.zeros(rows, dtype=np.int64)
@@ -86,6 +91,24 @@ class Batch:
             if field.type is FieldType.REFS and field.name not in ragged and field.name in self.columns:
                 ragged[field.name] = (np.zeros(rows + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
         return positions, ragged
+
+    def table_columns(self) -> dict[str, Column]:
+        """The canonical columns, in the order of the section's fields, the reference
+        columns of the bulk path among them unmade."""
+        out: dict[str, Column] = {}
+        for field in FIELDS[self.section]:
+            for name in field.columns:
+                ref = self.refs.get(name)
+                if ref is not None:
+                    out[name] = ref
+                elif name in self.columns:
+                    out[name] = self.columns[name]
+        return out
+
+    def value(self, name: str, row: int) -> Any:
+        """One value of a canonical column (for a message)."""
+        ref = self.refs.get(name)
+        return ref[row] if ref is not None else self.columns[name][row]
 
     def locate(self, field: str) -> Callable[[int], str]:
         return lambda i: where(self.section, self.first_row + int(i), field)
@@ -249,6 +272,10 @@ class Batch:
                 return
             assert positions is not None
         self.positions[field.name] = positions
+        assert field.target is not None
+        if field.target not in (self.section, "sources"):  # made when read: the table keeps the rows
+            self.refs[field.name] = RefColumn(self.context.ids(field.target), positions)
+            return
         # Store the target's own id objects: one string object per id, however many rows.
         ids = np.concatenate([self._target_ids(field), object_array([None])])
         self.columns[field.name] = ids[positions]  # position -1 picks the trailing None

@@ -53,7 +53,11 @@ class ModelBuilder:
         batch = normalise_batch(section, raw, len(table), _Context(self))
         positions, ragged = batch.resolved()
         table.append(
-            batch.columns, positions=positions, ragged=ragged, id_index=batch.id_index, id_hashes_=batch.id_hashes
+            batch.table_columns(),
+            positions=positions,
+            ragged=ragged,
+            id_index=batch.id_index,
+            id_hashes_=batch.id_hashes,
         )
         self._changed()
 

@@ -19,6 +19,7 @@ from ..errors import cut, quote, with_article
 from .batch import Batch, Context
 from .fields import FIELDS, empty_columns
 from .ingest import RawColumn
+from .tables import made
 
 __all__ = ["normalise", "normalise_batch"]
 
@@ -32,7 +33,9 @@ def normalise(section: str, raw: Mapping[str, RawColumn], first_row: int, contex
     Raises :class:`ModelError` naming ``section[row].field`` of the first problem found
     (fields are checked in the order of :data:`FIELDS`).
     """
-    return normalise_batch(section, raw, first_row, context).columns
+    return {
+        name: made(values) for name, values in normalise_batch(section, raw, first_row, context).table_columns().items()
+    }
 
 
 def normalise_batch(section: str, raw: Mapping[str, RawColumn], first_row: int, context: Context) -> Batch:
@@ -101,7 +104,7 @@ def _require_stores(batch: Batch, *fields: str) -> None:
             raise batch.fail(
                 row,
                 name,
-                f"{quote(batch.columns[name][row])} is {with_article(kinds[row])}, not a store",
+                f"{quote(batch.value(name, row))} is {with_article(kinds[row])}, not a store",
             )
 
 
@@ -113,7 +116,7 @@ def _check_placements(batch: Batch) -> None:
         raise batch.fail(
             row,
             "class",
-            f"{quote(batch.columns['class'][row])} is a composite class; place its components",
+            f"{quote(batch.value('class', row))} is a composite class; place its components",
         )
     _require_stores(batch, "store")
 
