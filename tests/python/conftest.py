@@ -101,7 +101,7 @@ def cluster() -> Iterator[Any]:
     scheduler's address: ``cluster.scheduler.address``)."""
     from dask import distributed
 
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as local:
         with distributed.Client(local) as client:
             assert len(client.scheduler_info()["workers"]) == 2
             yield client

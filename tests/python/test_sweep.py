@@ -71,7 +71,7 @@ def test_sweep_on_a_dask_cluster_with_worker_processes(texas: dr.Model) -> None:
 
     options = {"adversaries": "CN", "at": "2022-07-01", "method": "monte_carlo", "samples": 4096, "seed": 7}
     serial = dr.sweep(texas, PLANS, **options)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         with distributed.Client(cluster) as client:
             assert len(client.scheduler_info()["workers"]) == 2
             clustered = dr.sweep(texas, PLANS, client, **options)
