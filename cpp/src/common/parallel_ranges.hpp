@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-namespace datareach::detail {
+namespace datareach::parallel {
 
 // Every core (at least one): for the steps that take no options (the arc keys).
 inline unsigned hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
@@ -54,4 +54,4 @@ void parallel_ranges(unsigned threads, std::size_t count, std::size_t grain, std
         if (failure) std::rethrow_exception(failure);
 }
 
-}  // namespace datareach::detail
+}  // namespace datareach::parallel

@@ -38,13 +38,13 @@ std::vector<std::uint64_t> arc_keys_from_nodes(const std::vector<std::uint64_t>&
     constexpr int kShift = 48;
     constexpr std::size_t kBuckets = std::size_t{1} << 16;
     constexpr std::size_t kGrain = std::size_t{1} << 18;  // arcs per part, at least
-    if (threads == 0) threads = detail::hardware_threads();
+    if (threads == 0) threads = parallel::hardware_threads();
     const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(threads, arcs / kGrain));
     const auto part_begin = [&](std::size_t part) { return arcs / parts * part + std::min(part, arcs % parts); };
 
     std::vector<std::uint64_t> pair(arcs);
     std::vector<std::vector<std::size_t>> slot(parts, std::vector<std::size_t>(kBuckets, 0));
-    detail::parallel_ranges(threads, parts, 1, 1, [&](std::size_t first_part, std::size_t last_part) {
+    parallel::parallel_ranges(threads, parts, 1, 1, [&](std::size_t first_part, std::size_t last_part) {
         for (std::size_t part = first_part; part < last_part; ++part) {
             auto& count = slot[part];
             for (std::size_t i = part_begin(part), end = part_begin(part + 1); i < end; ++i) {
@@ -75,7 +75,7 @@ std::vector<std::uint64_t> arc_keys_from_nodes(const std::vector<std::uint64_t>&
         start[kBuckets] = next;
     }
     std::vector<Entry> order(arcs);
-    detail::parallel_ranges(threads, parts, 1, 1, [&](std::size_t first_part, std::size_t last_part) {
+    parallel::parallel_ranges(threads, parts, 1, 1, [&](std::size_t first_part, std::size_t last_part) {
         for (std::size_t part = first_part; part < last_part; ++part) {
             auto& cursor = slot[part];
             for (std::size_t i = part_begin(part), end = part_begin(part + 1); i < end; ++i)
@@ -85,7 +85,7 @@ std::vector<std::uint64_t> arc_keys_from_nodes(const std::vector<std::uint64_t>&
     slot = {};
     pair = {};
     std::vector<std::uint64_t> keys(arcs);
-    detail::parallel_ranges(threads, kBuckets, 1024, 1, [&](std::size_t first_bucket, std::size_t last_bucket) {
+    parallel::parallel_ranges(threads, kBuckets, 1024, 1, [&](std::size_t first_bucket, std::size_t last_bucket) {
         for (std::size_t b = first_bucket; b < last_bucket; ++b) {
             const auto first = order.begin() + static_cast<std::ptrdiff_t>(start[b]);
             const auto last = order.begin() + static_cast<std::ptrdiff_t>(start[b + 1]);

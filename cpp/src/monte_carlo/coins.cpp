@@ -49,7 +49,7 @@ void draw_range_scalar(const CoinItems& items, std::size_t first, std::uint64_t 
                        std::uint64_t* live, std::size_t stride) {
     for (std::size_t j = first; j < items.count; ++j) {
         const std::size_t k = items.arcs[j];
-        std::uint64_t* out = live + k * stride;
+        std::uint64_t* out = live + (k - items.first_arc) * stride;
         for (unsigned w = 0; w < words; ++w)
             out[w] = draw_one(items.stream[k], items.mantissa[k], items.zero_bits[k], first_word + w,
                               items.lanes_given ? out[w] : ~std::uint64_t{0});
@@ -76,9 +76,11 @@ __attribute__((target("avx512f,avx512dq"))) void draw_coins_x8(const CoinItems& 
     const __m512i one = _mm512_set1_epi64(1);
     const __m512i golden = _mm512_set1_epi64(static_cast<long long>(kGolden));
     const __m512i stride_x8 = _mm512_set1_epi64(static_cast<long long>(stride));
+    const __m512i first_arc = _mm512_set1_epi64(static_cast<long long>(items.first_arc));
     for (std::size_t j = 0; j < groups; j += 8) {
         const __m256i arcs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(items.arcs + j));
-        const __m512i base_index = _mm512_mullo_epi64(_mm512_cvtepu32_epi64(arcs), stride_x8);
+        const __m512i base_index =
+            _mm512_mullo_epi64(_mm512_sub_epi64(_mm512_cvtepu32_epi64(arcs), first_arc), stride_x8);
         const __m512i stream = _mm512_i32gather_epi64(arcs, items.stream, 8);
         const __m512i mantissa = _mm512_i32gather_epi64(arcs, items.mantissa, 8);
         const __m512i zero_bits = _mm512_cvtepi32_epi64(_mm256_i32gather_epi32(items.zero_bits, arcs, 4));

@@ -20,9 +20,10 @@ struct CoinItems {
     std::size_t count = 0;
     std::size_t arc_total = 0;  // arcs of the plan (every listed arc is below it)
     bool lanes_given = true;    // false: every lane is needed (the arcs require no event)
+    std::size_t first_arc = 0;  // the words of arc k are at live[(k - first_arc) * stride]: a chunk's
 };
 
-// For every listed arc k and every w < words: live[k * stride + w] receives the lanes on
+// For every listed arc k and every w < words: live[(k - first_arc) * stride + w] receives the lanes on
 // which the coin is up among those needed: the lanes it holds on entry (the arc's events are
 // up) if items.lanes_given, else all. first_word is the global index of word 0 of the block.
 void draw_coins(const CoinItems& items, std::uint64_t first_word, unsigned words, std::uint64_t* live,

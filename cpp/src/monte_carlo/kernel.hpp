@@ -1,5 +1,7 @@
 // The bit-parallel kernel of the Monte Carlo engines: one block of 64 * W worlds. The live
-// words of every arc are drawn ahead for the block (coins.hpp), then the swept nodes are
+// words of the arcs are drawn ahead (coins.hpp) — for the whole block, or, when the block
+// takes one sweep and no other graph shares them, chunk by chunk just before the sweep
+// reaches the chunk (Plan::live_chunks, decision 59) — and the swept nodes are
 // visited once in topological order, each pulling along its in-arcs the worlds in which its
 // sources are reached (cyclic components are iterated to their fixpoint). A node's record
 // carries several channels side by side, one per (adversary, filter group), so one sweep
@@ -11,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include "coins.hpp"
@@ -34,7 +37,12 @@ public:
           live_(live ? *live : scratch.live),
           tallies_(tallies),
           stop_(stop),
-          donor_(donor) {}
+          donor_(donor),
+          by_chunk_(!live && !donor.live && !donor.draws && one_sweep(plan, W)) {
+        // The caller sized the live words (Scratch: live_arcs); a shortfall is a bug here.
+        if (live_.arc.size() < (by_chunk_ ? plan.max_chunk_arcs : plan.arc_count()) * W)
+            throw std::logic_error("Monte Carlo kernel: live words sized for fewer arcs than it draws");
+    }
 
     // Evaluates one block of 64 * W worlds (global words block * W ..): its counts into
     // tallies.block_counts and, if the tallies keep them, the class level masks of every
@@ -42,7 +50,8 @@ public:
     // does that). False if the run was stopped meanwhile.
     bool compute_block(std::uint64_t block) {
         first_word_ = block * W;
-        draw_live_words();
+        draw_event_words();
+        if (!by_chunk_) draw_arc_words(0, plan_.arc_count());
         const std::size_t groups = plan_.groups, adversaries = plan_.adversaries.size();
         if (groups == 0) {  // no class is held anywhere: every count is 0
             for (std::size_t i = 0; i < adversaries; ++i) finish_adversary(i);
@@ -90,38 +99,54 @@ private:
                       tallies_.class_masks.empty() ? nullptr : tallies_.class_masks.data() + i * plan_.level_count * W);
     }
 
-    // The live words of every random plan arc in this block: the lanes where its random
-    // events are up, and where its own coin is up too.
-    void draw_live_words() {
+    // The words of every random event in this block (before any arc's: arcs read them).
+    void draw_event_words() {
         const std::size_t events = plan_.events.size();
         for (std::size_t e = 0; e < events; ++e) {
             const EventInfo& ev = plan_.events[e];
             for (int w = 0; w < W; ++w)
                 live_.event[e * W + w] = bernoulli_word(ev.p, stream_base(ev.stream, first_word_ + w));
         }
+    }
+
+    // The first entry of an ascending list of plan arcs at or after arc `first`.
+    static const std::uint32_t* from_arc(const std::vector<std::uint32_t>& arcs, std::size_t first) {
+        return std::lower_bound(arcs.data(), arcs.data() + arcs.size(), first);
+    }
+
+    // The live words of the random plan arcs [first, last) in this block: the lanes where its
+    // random events are up, and where its own coin is up too; live_first_ becomes `first`
+    // (the words of arc k are at live_.arc[(k - first) * W]).
+    void draw_arc_words(std::size_t first, std::size_t last) {
+        live_first_ = first;
         const DrawList& draws = donor_.draws ? *donor_.draws : plan_.draws;
         std::uint64_t* live = live_.arc.data();
-        for (std::uint32_t k : draws.event_arcs) {
-            std::uint64_t* out = live + static_cast<std::size_t>(k) * W;
+        const std::uint32_t* event_arcs = from_arc(draws.event_arcs, first);
+        const std::uint32_t* event_arcs_end = from_arc(draws.event_arcs, last);
+        for (const std::uint32_t* it = event_arcs; it != event_arcs_end; ++it) {
+            const std::uint32_t k = *it;
+            std::uint64_t* out = live + (k - first) * W;
             for (int w = 0; w < W; ++w) out[w] = ~std::uint64_t{0};
             for (auto j = plan_.arc_events_begin[k]; j < plan_.arc_events_begin[k + 1]; ++j) {
                 const std::uint64_t* em = live_.event.data() + static_cast<std::size_t>(plan_.arc_events[j]) * W;
                 for (int w = 0; w < W; ++w) out[w] &= em[w];
             }
         }
+        const std::uint32_t* coin_arcs = from_arc(draws.coin_arcs, first);
         CoinItems items{plan_.arc_stream.data(),
                         plan_.arc_mantissa.data(),
                         plan_.arc_zero_bits.data(),
-                        draws.coin_arcs.data(),
-                        draws.coin_arcs.size(),
+                        coin_arcs,
+                        static_cast<std::size_t>(from_arc(draws.coin_arcs, last) - coin_arcs),
                         plan_.arc_count(),
-                        false};
+                        false,
+                        first};
         draw_coins(items, first_word_, W, live, W);
-        items.arcs = draws.event_coin_arcs.data();
-        items.count = draws.event_coin_arcs.size();
+        items.arcs = from_arc(draws.event_coin_arcs, first);
+        items.count = static_cast<std::size_t>(from_arc(draws.event_coin_arcs, last) - items.arcs);
         items.lanes_given = true;
         draw_coins(items, first_word_, W, live, W);
-        if (donor_.live) {
+        if (donor_.live) {  // never drawn by chunk: first is 0
             const std::uint64_t* theirs = donor_.live->arc.data();
             for (const auto& [k, d] : draws.copies)
                 for (int w = 0; w < W; ++w)
@@ -137,6 +162,7 @@ private:
         const std::size_t record = record_;
         const std::uint64_t* rows = scratch_.rows.data();
         const std::uint64_t* live = live_.arc.data();
+        const std::size_t live_first = live_first_;
         const std::uint32_t* hot = plan_.arc_hot.data();
         for (std::size_t j = 0; j < record; ++j) acc[j] = 0;
         const std::size_t begin = plan_.in_start[v], end = plan_.in_start[v + 1];
@@ -154,7 +180,7 @@ private:
             if (arc & kFiltered) {
                 pull_filtered(k, arc, source, acc);
             } else if (arc & kRandom) {
-                const std::uint64_t* l = live + k * W;
+                const std::uint64_t* l = live + (k - live_first) * W;
                 for (std::size_t j = 0; j < record; j += W)
                     for (int w = 0; w < W; ++w) acc[j + w] |= source[j + w] & l[w];
             } else {
@@ -165,7 +191,7 @@ private:
 
     // An arc with a class filter passes the channels of the groups it admits.
     void pull_filtered(std::size_t k, std::uint32_t arc, const std::uint64_t* source, std::uint64_t* acc) const {
-        const std::uint64_t* l = (arc & kRandom) ? live_.arc.data() + k * W : nullptr;
+        const std::uint64_t* l = (arc & kRandom) ? live_.arc.data() + (k - live_first_) * W : nullptr;
         for (std::size_t c = first_channel_; c < last_channel_; ++c) {
             if (!admits(k, c % plan_.groups)) continue;
             const std::size_t j = (c - first_channel_) * W;
@@ -197,9 +223,13 @@ private:
         }
         std::sort(sources_.begin(), sources_.end(), [](const Source& a, const Source& b) { return a.row < b.row; });
         std::uint64_t acc[kRecordWords > W ? kRecordWords : W];
-        std::size_t next_source = 0, next_cycle = 0;
+        std::size_t next_source = 0, next_cycle = 0, next_chunk = 0;
         for (std::size_t v = 0; v < plan_.swept;) {
             if ((v & 0x3FF) == 0 && stop_.load(std::memory_order_relaxed)) return false;
+            if (by_chunk_ && v == plan_.live_chunks[next_chunk]) {  // chunks end with components
+                const std::size_t end = plan_.live_chunks[++next_chunk];
+                draw_arc_words(plan_.in_start[v], plan_.in_start[end]);
+            }
             if (next_cycle < plan_.cycles.size() && plan_.cycles[next_cycle].first == v) {
                 const auto [begin, end] = plan_.cycles[next_cycle++];
                 settle_cycle(begin, end, next_source, acc);
@@ -310,6 +340,8 @@ private:
     Tallies& tallies_;
     const std::atomic<bool>& stop_;
     Donor donor_;
+    const bool by_chunk_;         // live words drawn chunk by chunk during the (one) sweep
+    std::size_t live_first_ = 0;  // the plan arc whose live words start live_.arc
     std::uint64_t first_word_ = 0;
     std::size_t first_channel_ = 0, last_channel_ = 0, record_ = 0, channel_offset_ = 0;
     std::vector<Source> sources_;

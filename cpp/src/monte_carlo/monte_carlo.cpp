@@ -39,7 +39,7 @@ ExposureTable run(const CompiledGraph& graph, const Plan& plan, const MonteCarlo
             [&](unsigned t, std::uint64_t block, const std::atomic<bool>& stop) {
                 if (!scratch[t]) {
                     scratch[t] =
-                        std::make_unique<Scratch>(rows_words(plan, W), plan.arc_count(), plan.events.size(), W);
+                        std::make_unique<Scratch>(rows_words(plan, W), live_arcs(plan, W), plan.events.size(), W);
                     tallies[t] = std::make_unique<Tallies>(plan, W);
                 }
                 return Kernel<W>(graph, plan, *scratch[t], *tallies[t], stop).run_block(block);
@@ -64,7 +64,7 @@ ExposureTable monte_carlo_exposure(const CompiledGraph& graph, const std::vector
         if (a < 0 || static_cast<std::size_t>(a) >= graph.node_count())
             throw ModelError("adversaries: no node #" + std::to_string(a));
     const monte_carlo::detail::Plan plan = monte_carlo::detail::build_plan(graph, adversaries, options);
-    switch (monte_carlo::detail::block_words_for(plan.adversaries.size() * plan.groups, plan.arc_count(), options)) {
+    switch (monte_carlo::detail::block_words_for(plan.adversaries.size() * plan.groups, plan.max_chunk_arcs, options)) {
         case 1: return run<1>(graph, plan, options);
         case 2: return run<2>(graph, plan, options);
         case 4: return run<4>(graph, plan, options);

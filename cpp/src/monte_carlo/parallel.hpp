@@ -8,11 +8,11 @@
 
 namespace datareach::monte_carlo::detail {
 
-using datareach::detail::parallel_ranges;
+using datareach::parallel::parallel_ranges;
 
 // Workers for the plan build: options.threads (0: every core).
 inline unsigned plan_threads(const MonteCarloOptions& options) {
-    return options.threads ? options.threads : datareach::detail::hardware_threads();
+    return options.threads ? options.threads : datareach::parallel::hardware_threads();
 }
 
 }  // namespace datareach::monte_carlo::detail

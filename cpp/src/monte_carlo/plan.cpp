@@ -32,6 +32,7 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
 
     plan.groups = g.filter_group_count();
     lay_out_arcs(plan, g, options);
+    cut_live_chunks(plan);
     const std::size_t arc_count = plan.arc_count();
 
     const std::size_t groups = g.filter_group_count();
@@ -160,6 +161,23 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
     plan.stride = plan.level_count + plan.entry_count + plan.slot_count;
     settle(plan, g, plan_threads(options));
     return plan;
+}
+
+void cut_live_chunks(Plan& plan, std::size_t chunk_arcs) {
+    plan.live_chunks.assign(1, 0);
+    plan.max_chunk_arcs = 0;
+    std::size_t next_cycle = 0;
+    for (std::size_t v = 0; v < plan.swept;) {
+        if (next_cycle < plan.cycles.size() && plan.cycles[next_cycle].first == v)
+            v = plan.cycles[next_cycle++].second;
+        else
+            ++v;
+        const std::size_t arcs = plan.in_start[v] - plan.in_start[plan.live_chunks.back()];
+        if (arcs >= chunk_arcs || v == plan.swept) {
+            plan.live_chunks.push_back(static_cast<std::uint32_t>(v));
+            plan.max_chunk_arcs = std::max(plan.max_chunk_arcs, arcs);
+        }
+    }
 }
 
 }  // namespace datareach::monte_carlo::detail

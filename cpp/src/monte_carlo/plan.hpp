@@ -79,6 +79,14 @@ struct Plan {
     std::vector<EventInfo> events;
     // What a block draws for this plan (all of it: the plan copies nothing).
     DrawList draws;
+    // The sweep in chunks whose live words are drawn just before the sweep reaches them
+    // (docs/design.md decision 59): chunk c is the swept nodes [live_chunks[c],
+    // live_chunks[c + 1]), whose in-arcs are the plan arcs from in_start of its first node
+    // to in_start of the next chunk's. A chunk ends where a component ends (a cyclic one is
+    // pulled again and again, its live words all the while) and holds at most
+    // max_chunk_arcs plan arcs.
+    std::vector<std::uint32_t> live_chunks;
+    std::size_t max_chunk_arcs = 0;
 
     std::size_t arc_count() const { return arc_hot.size(); }
     // The row of the kernel's node records holding model node v's worlds: the zero row
@@ -135,6 +143,14 @@ inline bool admits_group(const Plan& plan, const CompiledGraph& g, std::size_t k
     const std::size_t original = plan.arc_original[k];
     return std::binary_search(f.begin(original), f.end(original), g.group_representative(group));
 }
+
+// Plan arcs per chunk of the sweep, at least (a chunk ends with a component): their live words
+// (W words each) stay in the cache between drawing and pulling.
+constexpr std::size_t kChunkArcs = 4096;
+
+// Cuts the swept nodes into chunks of at least `chunk_arcs` plan arcs (the last may be
+// shorter), ending with components: fills live_chunks and max_chunk_arcs.
+void cut_live_chunks(Plan& plan, std::size_t chunk_arcs = kChunkArcs);
 
 // The plan of one graph and its adversaries (model node ids, checked by the caller).
 Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversaries, const MonteCarloOptions& options);

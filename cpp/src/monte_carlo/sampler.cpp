@@ -50,8 +50,8 @@ struct ExposureSampler::State {
         run_quanta(threads, first, last, block_worlds, options,
                    [&](unsigned t, std::uint64_t block, const std::atomic<bool>& stop) {
                        if (!scratch[t]) {
-                           scratch[t] =
-                               std::make_unique<Scratch>(rows_words(plan, W), plan.arc_count(), plan.events.size(), W);
+                           scratch[t] = std::make_unique<Scratch>(rows_words(plan, W), live_arcs(plan, W),
+                                                                  plan.events.size(), W);
                            tallies[t] = std::make_unique<Tallies>(plan, W);
                        }
                        return Kernel<W>(graph, plan, *scratch[t], *tallies[t], stop).run_block(block);
@@ -73,7 +73,7 @@ ExposureSampler::ExposureSampler(const CompiledGraph& graph, const std::vector<N
     state_ = std::make_unique<State>(graph, options);
     state_->plan = build_plan(graph, adversaries, options);
     state_->words =
-        block_words_for(state_->plan.adversaries.size() * state_->plan.groups, state_->plan.arc_count(), options);
+        block_words_for(state_->plan.adversaries.size() * state_->plan.groups, state_->plan.max_chunk_arcs, options);
     state_->quanta = total_blocks_for(options.samples, kWorldQuantum);
     state_->size = state_->plan.adversaries.size() * state_->plan.stride;
     state_->z = stats::normal_quantile(0.5 + options.confidence / 2.0);

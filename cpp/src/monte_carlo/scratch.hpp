@@ -45,8 +45,23 @@ inline std::size_t channel_batch(std::size_t channels, unsigned words) {
     return std::max<std::size_t>(1, std::min<std::size_t>(channels, kRecordWords / words));
 }
 
+// Whether a block of `words` words takes one sweep of the plan (every channel in one record):
+// its live words are then drawn chunk by chunk as the sweep goes (Plan::live_chunks), unless
+// another graph copies them (a comparison's base) or they are copied from another graph.
+inline bool one_sweep(const Plan& plan, unsigned words) {
+    const std::size_t channels = plan.adversaries.size() * plan.groups;
+    return channel_batch(channels, words) >= channels;
+}
+
+// The plan arcs whose live words a thread holds at once: a chunk's in a run of one sweep per
+// block, else every plan arc's.
+inline std::size_t live_arcs(const Plan& plan, unsigned words) {
+    return one_sweep(plan, words) ? plan.max_chunk_arcs : plan.arc_count();
+}
+
 // The live words of one graph in one block, drawn ahead of its sweeps: per plan arc W words,
-// the worlds in which it is live (read for random arcs only), and per event W words.
+// the worlds in which it is live (read for random arcs only), and per event W words. A run
+// drawing chunk by chunk holds the words of one chunk's arcs (see live_arcs).
 struct LiveWords {
     AlignedWords arc;
     std::vector<std::uint64_t> event;
