@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -32,6 +33,39 @@ inline constexpr std::uint64_t mix_keys(std::uint64_t a, std::uint64_t b) {
 }
 
 inline constexpr NodeIndex jurisdiction_of_origin(std::int64_t origin) { return static_cast<NodeIndex>(-1 - origin); }
+
+// The per-arc arrays of a compiled graph hold 32-bit integers (arc indices, origins, CSR
+// offsets, the offsets of the per-arc lists) because memory per arc is what bounds the
+// models that fit: about 40 bytes per arc instead of 56 with 64-bit ones. The accessors
+// widen on read (ArcIndex stays 64-bit for the callers). compile refuses, with a ModelError,
+// a model whose compiled arcs (present access arcs plus rule arcs), access rows, or entries
+// of the arcs' class filters or required events exceed kMaxCompiledIndex, before it
+// allocates anything per arc; nothing wraps silently.
+inline constexpr std::int64_t kMaxCompiledIndex = std::numeric_limits<std::int32_t>::max();
+
+// A RaggedIndex (model_data.hpp) with 32-bit offsets, for the per-arc lists of a compiled
+// graph; the same read interface. ModelData keeps 64-bit offsets (the binding fills them
+// from NumPy).
+struct RaggedIndex32 {
+    std::vector<std::int32_t> offsets{0};
+    std::vector<std::int32_t> values;
+
+    std::size_t rows() const { return offsets.size() - 1; }
+    std::size_t size(std::size_t row) const { return static_cast<std::size_t>(offsets[row + 1] - offsets[row]); }
+    const std::int32_t* begin(std::size_t row) const { return values.data() + offsets[row]; }
+    const std::int32_t* end(std::size_t row) const { return values.data() + offsets[row + 1]; }
+    RaggedIndex::Row row(std::size_t r) const { return {begin(r), end(r)}; }
+};
+
+// What compile counts before it allocates per arc; each must be at most kMaxCompiledIndex.
+struct CompiledSizes {
+    std::uint64_t access_rows = 0;      // rows of the access table (origins name them)
+    std::uint64_t arcs = 0;             // present access arcs plus jurisdiction rule arcs
+    std::uint64_t class_entries = 0;    // atomic classes over every arc's filter
+    std::uint64_t require_entries = 0;  // required events over every arc
+};
+// Throws ModelError naming the first count that does not fit.
+void check_compiled_sizes(const CompiledSizes& sizes);
 
 class CompiledGraph {
 public:
@@ -64,12 +98,12 @@ public:
     NodeIndex arc_target(ArcIndex a) const { return arc_target_[a]; }
     double arc_p(ArcIndex a) const { return arc_p_[a]; }
     std::int64_t arc_origin(ArcIndex a) const { return arc_origin_[a]; }
-    const RaggedIndex& arc_requires() const { return arc_requires_; }
+    const RaggedIndex32& arc_requires() const { return arc_requires_; }
     // Stable identities for common random numbers (see ModelData::arc_key).
     std::uint64_t arc_key(ArcIndex a) const { return arc_key_[a]; }
     std::uint64_t event_key(std::int32_t e) const { return event_key_[e]; }
     // The atomic classes an arc lets through; an empty row admits every class.
-    const RaggedIndex& arc_classes() const { return arc_classes_; }
+    const RaggedIndex32& arc_classes() const { return arc_classes_; }
     bool admits(ArcIndex a, ClassIndex atomic_class) const;
     // p of the arc's own coin times the p of every event it requires.
     double arc_live_probability(ArcIndex a) const;
@@ -107,17 +141,18 @@ public:
 
 private:
     std::optional<Day> at_;
-    std::vector<ArcIndex> out_offsets_;  // nodes + 1
+    // 32-bit storage, widened by the accessors (see kMaxCompiledIndex).
+    std::vector<std::int32_t> out_offsets_;  // nodes + 1
     std::vector<NodeIndex> arc_target_;
-    std::vector<ArcIndex> in_offsets_;  // nodes + 1
-    std::vector<ArcIndex> in_arcs_;     // arc indices grouped by target
+    std::vector<std::int32_t> in_offsets_;  // nodes + 1
+    std::vector<std::int32_t> in_arcs_;     // arc indices grouped by target
     std::vector<NodeIndex> arc_source_;
     std::vector<double> arc_p_;
-    std::vector<std::int64_t> arc_origin_;
+    std::vector<std::int32_t> arc_origin_;
     std::vector<std::uint64_t> arc_key_;
     std::vector<std::uint64_t> event_key_;
-    RaggedIndex arc_classes_;
-    RaggedIndex arc_requires_;
+    RaggedIndex32 arc_classes_;
+    RaggedIndex32 arc_requires_;
 
     std::vector<std::int32_t> node_region_;
     std::vector<std::int32_t> region_parent_;

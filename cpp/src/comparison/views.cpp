@@ -183,9 +183,7 @@ bool graphs_equal(const CompiledGraph& a, const CompiledGraph& b) {
     if (a.node_count() != b.node_count() || a.arc_count() != b.arc_count() || a.event_count() != b.event_count() ||
         a.class_count() != b.class_count())
         return false;
-    auto same_rows = [](const RaggedIndex& x, const RaggedIndex& y) {
-        return x.offsets == y.offsets && x.values == y.values;
-    };
+    auto same_rows = [](const auto& x, const auto& y) { return x.offsets == y.offsets && x.values == y.values; };
     if (a.event_p() != b.event_p() || !same_rows(a.arc_requires(), b.arc_requires()) ||
         !same_rows(a.arc_classes(), b.arc_classes()) || !same_rows(a.presence_stores(), b.presence_stores()) ||
         a.presence_shares() != b.presence_shares() || !same_rows(a.class_atoms(), b.class_atoms()))

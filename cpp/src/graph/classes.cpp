@@ -72,7 +72,7 @@ void atomic_filter_into(const RaggedIndex& filter, std::size_t row, const Ragged
     out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
-FilterGroups group_by_filters(const RaggedIndex& arc_classes, const RaggedIndex& presence_stores,
+FilterGroups group_by_filters(const RaggedIndex32& arc_classes, const RaggedIndex& presence_stores,
                               const std::vector<std::uint8_t>& composite) {
     const auto classes = static_cast<ClassIndex>(composite.size());
     // A class's signature: the filtered arcs that name it (unfiltered arcs admit every class).

@@ -37,7 +37,7 @@ struct FilterGroups {
     RaggedIndex groups;
     std::vector<std::int32_t> group_of;  // per class, -1 outside every group
 };
-FilterGroups group_by_filters(const RaggedIndex& arc_classes, const RaggedIndex& presence_stores,
+FilterGroups group_by_filters(const RaggedIndex32& arc_classes, const RaggedIndex& presence_stores,
                               const std::vector<std::uint8_t>& composite);
 
 }  // namespace datareach::compile_steps

@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <string>
 #include <utility>
 
 #include "compile_steps.hpp"
+#include "datareach/errors.hpp"
 
 namespace datareach {
 namespace {
@@ -19,7 +21,20 @@ bool within(const std::vector<std::int32_t>& parent, std::int32_t region, std::i
     return false;
 }
 
+void refuse_if_over(std::uint64_t count, const char* what) {
+    if (count <= static_cast<std::uint64_t>(kMaxCompiledIndex)) return;
+    throw ModelError(std::string("compiled graph: ") + std::to_string(count) + " " + what +
+                     " do not fit its 32-bit indices (at most " + std::to_string(kMaxCompiledIndex) + ")");
+}
+
 }  // namespace
+
+void check_compiled_sizes(const CompiledSizes& sizes) {
+    refuse_if_over(sizes.access_rows, "access rows (the origins of arcs)");
+    refuse_if_over(sizes.arcs, "arcs (present access arcs plus jurisdiction rule arcs)");
+    refuse_if_over(sizes.class_entries, "class filter entries (atomic classes over all arcs)");
+    refuse_if_over(sizes.require_entries, "required event entries (over all arcs)");
+}
 
 CompiledGraph CompiledGraph::compile(const ModelData& model, std::optional<Day> at) {
     model.validate();
@@ -54,15 +69,43 @@ CompiledGraph CompiledGraph::compile(Validated validated, std::optional<Day> at)
     std::vector<std::size_t> rulers;
     for (std::size_t j = 0; j < nodes; ++j)
         if (!std::isnan(model.node_compels[j])) rulers.push_back(j);
-    std::vector<ArcIndex>& row_start = g.out_offsets_;
-    row_start.assign(nodes + 1, 0);
-    for (std::size_t i = 0; i < model.arc_count(); ++i)
-        if (compile_steps::present(model.arc_window[i], at)) ++row_start[model.arc_from[i] + 1];
+    // Everything stored per arc is 32-bit (kMaxCompiledIndex): count in 64 bits first and
+    // refuse a model that does not fit before allocating per arc.
+    std::vector<std::int64_t> row_start(nodes + 1, 0);
+    CompiledSizes sizes;
+    sizes.access_rows = model.arc_count();
+    // The flattened filter of an arc has at most (its classes) x (the most atoms of a class)
+    // entries; counted exactly below only when that bound does not fit.
+    std::uint64_t most_atoms = 0;
+    for (std::size_t c = 0; c < g.class_atoms_.rows(); ++c)
+        most_atoms = std::max<std::uint64_t>(most_atoms, g.class_atoms_.size(c));
+    std::uint64_t class_entries = 0;
+    for (std::size_t i = 0; i < model.arc_count(); ++i) {
+        if (!compile_steps::present(model.arc_window[i], at)) continue;
+        ++row_start[model.arc_from[i] + 1];
+        sizes.require_entries += model.arc_requires.size(i);
+        class_entries += model.arc_classes.size(i) * most_atoms;
+    }
     for (std::size_t j : rulers)
         for (std::size_t v = 0; v < nodes; ++v)
             if (rule_reaches(j, v)) ++row_start[j + 1];
     std::partial_sum(row_start.begin(), row_start.end(), row_start.begin());
-    const auto total = static_cast<std::size_t>(row_start[nodes]);
+    sizes.arcs = static_cast<std::uint64_t>(row_start[nodes]);
+    if (class_entries > static_cast<std::uint64_t>(kMaxCompiledIndex)) {
+        class_entries = 0;
+        std::vector<std::int32_t> filter;
+        for (std::size_t i = 0; i < model.arc_count(); ++i) {
+            if (!compile_steps::present(model.arc_window[i], at) || model.arc_classes.size(i) == 0) continue;
+            compile_steps::atomic_filter_into(model.arc_classes, i, g.class_atoms_, filter);
+            class_entries += filter.size();
+        }
+    }
+    sizes.class_entries = class_entries;
+    check_compiled_sizes(sizes);
+    const auto total = static_cast<std::size_t>(sizes.arcs);
+    g.out_offsets_.resize(nodes + 1);
+    std::transform(row_start.begin(), row_start.end(), g.out_offsets_.begin(),
+                   [](std::int64_t x) { return static_cast<std::int32_t>(x); });
 
     g.arc_source_.resize(total);
     g.arc_target_.resize(total);
@@ -70,14 +113,14 @@ CompiledGraph CompiledGraph::compile(Validated validated, std::optional<Day> at)
     g.arc_origin_.resize(total);
     g.arc_key_.resize(total);
     {
-        auto cursor = row_start;
+        auto& cursor = row_start;  // no longer needed as offsets
         for (std::size_t i = 0; i < model.arc_count(); ++i) {
             if (!compile_steps::present(model.arc_window[i], at)) continue;
             const auto a = static_cast<std::size_t>(cursor[model.arc_from[i]]++);
             g.arc_source_[a] = model.arc_from[i];
             g.arc_target_[a] = model.arc_to[i];
             g.arc_p_[a] = model.arc_p[i];
-            g.arc_origin_[a] = static_cast<std::int64_t>(i);
+            g.arc_origin_[a] = static_cast<std::int32_t>(i);
             g.arc_key_[a] = model.arc_key.empty() ? static_cast<std::uint64_t>(i) : model.arc_key[i];
         }
         for (std::size_t j : rulers) {
@@ -87,7 +130,7 @@ CompiledGraph CompiledGraph::compile(Validated validated, std::optional<Day> at)
                 g.arc_source_[a] = static_cast<NodeIndex>(j);
                 g.arc_target_[a] = static_cast<NodeIndex>(v);
                 g.arc_p_[a] = model.node_compels[j];
-                g.arc_origin_[a] = jurisdiction_origin(static_cast<NodeIndex>(j));
+                g.arc_origin_[a] = static_cast<std::int32_t>(jurisdiction_origin(static_cast<NodeIndex>(j)));
                 g.arc_key_[a] = mix_keys(mix_keys(node_key(j), node_key(v)), 0x6A75726973ull);
             }
         }
@@ -100,7 +143,7 @@ CompiledGraph CompiledGraph::compile(Validated validated, std::optional<Day> at)
         const auto origin = g.arc_origin_[a];
         const auto row = static_cast<std::size_t>(is_jurisdiction_origin(origin) ? 0 : origin);
         g.arc_requires_.offsets[a + 1] =
-            is_jurisdiction_origin(origin) ? 0 : model.arc_requires.offsets[row + 1] - model.arc_requires.offsets[row];
+            is_jurisdiction_origin(origin) ? 0 : static_cast<std::int32_t>(model.arc_requires.size(row));
     }
     std::partial_sum(g.arc_requires_.offsets.begin(), g.arc_requires_.offsets.end(), g.arc_requires_.offsets.begin());
     g.arc_requires_.values.resize(static_cast<std::size_t>(g.arc_requires_.offsets[total]));
@@ -117,7 +160,7 @@ CompiledGraph CompiledGraph::compile(Validated validated, std::optional<Day> at)
                 g.arc_classes_.values.insert(g.arc_classes_.values.end(), filter.begin(), filter.end());
             }
         }
-        g.arc_classes_.offsets[a + 1] = static_cast<std::int64_t>(g.arc_classes_.values.size());
+        g.arc_classes_.offsets[a + 1] = static_cast<std::int32_t>(g.arc_classes_.values.size());
     }
 
     // In-arcs: a counting sort by target over ascending arc indices.
@@ -128,7 +171,7 @@ CompiledGraph CompiledGraph::compile(Validated validated, std::optional<Day> at)
     {
         auto cursor = g.in_offsets_;
         for (std::size_t a = 0; a < g.arc_target_.size(); ++a)
-            g.in_arcs_[cursor[g.arc_target_[a]]++] = static_cast<ArcIndex>(a);
+            g.in_arcs_[cursor[g.arc_target_[a]]++] = static_cast<std::int32_t>(a);
     }
 
     auto presence = compile_steps::propagate_presence(model, at, g.class_atoms_, g.composite_);
