@@ -170,3 +170,66 @@ TEST(MonteCarloPlan, SweptNodesAreThoseBetweenAnAdversaryAndData) {
             }
     }
 }
+
+// The plan arcs of every swept node are exactly its possible in-arcs from other swept nodes,
+// sorted by (source's internal id, compiled arc), each with its source, flags, coin and
+// stream as the compiled arc gives them; the draw lists name the random ones in order.
+TEST(MonteCarloPlan, InArcsAreTheSortedPossibleInArcsWithTheirCoins) {
+    std::mt19937_64 rng(23);
+    for (int trial = 0; trial < 8; ++trial) {
+        SCOPED_TRACE(trial);
+        // Parallel arcs (few nodes, many arcs) and, in the later trials, enough sources to cut
+        // into parts.
+        const int nodes = trial < 4 ? 30 : 40000;
+        const ModelData data = random_graph(rng, nodes, nodes * (trial < 4 ? 8 : 5), 6 + nodes / 50);
+        const auto g = CompiledGraph::compile(data);
+        const detail::Plan plan = detail::build_plan(g, {0, 1, 2}, threads(1 + trial % 3));
+        const MonteCarloOptions o = threads(1);
+        std::vector<std::uint32_t> coin, event, event_coin;
+        std::vector<NodeIndex> node_of(g.node_count());
+        for (std::size_t v = 0; v < g.node_count(); ++v)
+            node_of[static_cast<std::size_t>(plan.rank[v])] = static_cast<NodeIndex>(v);
+        for (std::size_t i = 0; i < plan.swept; ++i) {
+            std::vector<std::pair<std::uint32_t, std::uint32_t>> expected;  // (source id, arc)
+            const NodeIndex v = node_of[i];
+            for (ArcIndex j = g.in_begin(v); j < g.in_end(v); ++j) {
+                const ArcIndex arc = g.in_arc(j);
+                const auto source = static_cast<std::size_t>(plan.rank[g.arc_source(arc)]);
+                if (source < plan.swept && source != i && g.arc_possible(arc))
+                    expected.emplace_back(static_cast<std::uint32_t>(source), static_cast<std::uint32_t>(arc));
+            }
+            std::sort(expected.begin(), expected.end());
+            ASSERT_EQ(plan.in_start[i + 1] - plan.in_start[i], expected.size()) << "node " << i;
+            for (std::size_t e = 0; e < expected.size(); ++e) {
+                const std::size_t k = plan.in_start[i] + e;
+                const auto [source, arc] = expected[e];
+                ASSERT_EQ(plan.arc_original[k], arc);
+                EXPECT_EQ(plan.arc_hot[k] & detail::kNodeMask, source);
+                const auto a = static_cast<ArcIndex>(arc);
+                EXPECT_EQ((plan.arc_hot[k] & detail::kFiltered) != 0, g.arc_classes().size(arc) != 0);
+                EXPECT_EQ(plan.arc_stream[k], monte_carlo::arc_stream_key(o.seed, g.arc_key(a)));
+                const auto p = monte_carlo::BernoulliP::of(g.arc_p(a));
+                EXPECT_EQ(plan.arc_zero_bits[k], p.one ? detail::kNoCoin : p.zero_bits);
+                std::vector<std::int32_t> random_events;
+                for (auto it = g.arc_requires().begin(arc); it != g.arc_requires().end(arc); ++it)
+                    if (g.event_p(*it) < 1.0 &&
+                        std::find(random_events.begin(), random_events.end(), *it) == random_events.end())
+                        random_events.push_back(*it);
+                EXPECT_EQ(std::vector<std::int32_t>(plan.arc_events.begin() + plan.arc_events_begin[k],
+                                                    plan.arc_events.begin() + plan.arc_events_begin[k + 1]),
+                          random_events);
+                EXPECT_EQ((plan.arc_hot[k] & detail::kRandom) != 0, !p.one || !random_events.empty());
+                const auto k32 = static_cast<std::uint32_t>(k);
+                if (random_events.empty()) {
+                    if (!p.one) coin.push_back(k32);
+                } else {
+                    event.push_back(k32);
+                    if (!p.one) event_coin.push_back(k32);
+                }
+            }
+        }
+        EXPECT_EQ(plan.draws.coin_arcs, coin);
+        EXPECT_EQ(plan.draws.event_arcs, event);
+        EXPECT_EQ(plan.draws.event_coin_arcs, event_coin);
+    }
+}

@@ -2,9 +2,10 @@
 // of their strongly connected components, and the in-arcs of every swept node with what
 // drawing their live words needs. The searches start from the data (backward from the stores,
 // then forward from the adversaries through what that found), so the work is mostly in the
-// part of the graph that is swept; the in-arcs are counted once and then filled per node on
-// options.threads workers into slots fixed by the counts, so the layout is the same for any
-// number of threads (docs/design.md decision 56).
+// part of the graph that is swept; the in-arcs are placed from their sources (a stable
+// counting sort over the compiled graph read in order) on options.threads workers into slots
+// fixed by the counts, so the layout is the same for any number of threads (docs/design.md
+// decisions 56 and 60).
 #include <algorithm>
 #include <limits>
 #include <utility>
@@ -182,24 +183,57 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
         if (!swept[v]) order.push_back(static_cast<NodeIndex>(v));
     for (std::size_t i = 0; i < n; ++i) plan.rank[order[i]] = static_cast<NodeIndex>(i);
 
-    // The in-arcs of every swept node, by source: counted once, so that in_start gives every
-    // node its slots and the nodes can be filled in parallel.
+    // The in-arcs of every swept node, by source rank, then arc index. They are found from
+    // the sources: the swept nodes in rank order, each walking its out-arcs (consecutive in
+    // the compiled graph, with their p, events, filters and keys), and each arc placed in the
+    // next slot of its target — a stable counting sort, so every node's in-arcs come out in
+    // order without a sort, and the compiled graph is read in order rather than once per
+    // in-arc at random. The sources are cut into fixed parts on the workers: each part counts
+    // its arcs per target, and part p's arcs into a node go after those of the parts before
+    // it (slots fixed by the prefix sums before any is written), so the layout is the same
+    // for any number of threads.
     const auto& filters = g.arc_classes();
-    plan.in_start.assign(plan.swept + 1, 0);
-    auto takes = [&](NodeIndex v, ArcIndex arc) {
-        const NodeIndex source = g.arc_source(arc);
-        return swept[source] && source != v && possible[arc];
+    const std::size_t swept_count = plan.swept;
+    const auto takes = [&](NodeIndex source, ArcIndex arc) -> std::size_t {  // the target's rank, or swept_count
+        const NodeIndex target = g.arc_target(arc);
+        if (target == source || !possible[static_cast<std::size_t>(arc)]) return swept_count;
+        const auto rank = static_cast<std::size_t>(plan.rank[target]);
+        return rank < swept_count ? rank : swept_count;
     };
-    constexpr std::size_t kGrain = std::size_t{1} << 14;  // nodes per thread at least
-    parallel_ranges(threads, plan.swept, kGrain, 1, [&](std::size_t first, std::size_t last) {
-        for (std::size_t i = first; i < last; ++i) {
-            std::uint64_t count = 0;
-            for (ArcIndex j = g.in_begin(order[i]); j < g.in_end(order[i]); ++j) count += takes(order[i], g.in_arc(j));
-            plan.in_start[i + 1] = count;
+    constexpr std::size_t kGrain = std::size_t{1} << 14;  // sources per part at least
+    constexpr std::size_t kMaxParts = 8;                  // each part counts per swept node
+    const std::size_t parts =
+        std::max<std::size_t>(1, std::min<std::size_t>({threads, kMaxParts, swept_count / kGrain}));
+    const auto part_begin = [&](std::size_t part) {
+        return swept_count / parts * part + std::min(part, swept_count % parts);
+    };
+    std::vector<std::vector<std::uint64_t>> slot(parts);
+    parallel_ranges(threads, parts, 1, 1, [&](std::size_t first_part, std::size_t last_part) {
+        for (std::size_t part = first_part; part < last_part; ++part) {
+            auto& count = slot[part];
+            count.assign(swept_count + 1, 0);
+            for (std::size_t i = part_begin(part), end = part_begin(part + 1); i < end; ++i) {
+                const NodeIndex u = order[i];
+                for (ArcIndex arc = g.out_begin(u); arc < g.out_end(u); ++arc) ++count[takes(u, arc)];
+            }
         }
     });
-    for (std::size_t i = 0; i < plan.swept; ++i) plan.in_start[i + 1] += plan.in_start[i];
-    const std::size_t plan_arcs = plan.in_start[plan.swept];
+    // in_start[v] = the arcs into nodes before v; slot[part][v] = the first slot of part's
+    // arcs into v.
+    plan.in_start.assign(swept_count + 1, 0);
+    {
+        std::uint64_t next = 0;
+        for (std::size_t v = 0; v < swept_count; ++v) {
+            plan.in_start[v] = next;
+            for (std::size_t part = 0; part < parts; ++part) {
+                const std::uint64_t count = slot[part][v];
+                slot[part][v] = next;
+                next += count;
+            }
+        }
+        plan.in_start[swept_count] = next;
+    }
+    const std::size_t plan_arcs = plan.in_start[swept_count];
     if (plan_arcs > std::numeric_limits<std::uint32_t>::max())
         throw ModelError("access: the Monte Carlo engine handles at most 2^32 plan arcs");
     plan.arc_hot.resize(plan_arcs);
@@ -208,36 +242,34 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
     plan.arc_mantissa.resize(plan_arcs);
     plan.arc_zero_bits.resize(plan_arcs);
     std::vector<std::uint32_t> event_counts(plan_arcs);  // random events per plan arc
-    parallel_ranges(threads, plan.swept, kGrain, 1, [&](std::size_t first, std::size_t last) {
-        std::vector<std::pair<NodeIndex, ArcIndex>> in_arcs;
+    parallel_ranges(threads, parts, 1, 1, [&](std::size_t first_part, std::size_t last_part) {
         ArcKind kind;
-        for (std::size_t i = first; i < last; ++i) {
-            const NodeIndex v = order[i];
-            in_arcs.clear();
-            for (ArcIndex j = g.in_begin(v); j < g.in_end(v); ++j) {
-                const ArcIndex arc = g.in_arc(j);
-                if (takes(v, arc)) in_arcs.emplace_back(plan.rank[g.arc_source(arc)], arc);
-            }
-            std::sort(in_arcs.begin(), in_arcs.end());
-            auto k = static_cast<std::size_t>(plan.in_start[i]);
-            for (const auto& [source, arc] : in_arcs) {
-                kind_of(g, plan, arc, kind);
-                std::uint32_t hot = static_cast<std::uint32_t>(source);
-                if (filters.size(static_cast<std::size_t>(arc))) hot |= kFiltered;
-                if (!kind.p.one || !kind.events.empty()) hot |= kRandom;
-                plan.arc_hot[k] = hot;
-                plan.arc_original[k] = static_cast<std::uint32_t>(arc);
-                plan.arc_stream[k] = arc_stream_key(options.seed, g.arc_key(arc));
-                plan.arc_mantissa[k] = kind.p.mantissa;
-                plan.arc_zero_bits[k] = kind.p.one ? kNoCoin : kind.p.zero_bits;
-                event_counts[k] = static_cast<std::uint32_t>(kind.events.size());
-                ++k;
+        for (std::size_t part = first_part; part < last_part; ++part) {
+            auto& cursor = slot[part];
+            for (std::size_t i = part_begin(part), end = part_begin(part + 1); i < end; ++i) {
+                const NodeIndex u = order[i];
+                for (ArcIndex arc = g.out_begin(u); arc < g.out_end(u); ++arc) {
+                    const std::size_t target = takes(u, arc);
+                    if (target == swept_count) continue;
+                    const auto k = static_cast<std::size_t>(cursor[target]++);
+                    kind_of(g, plan, arc, kind);
+                    std::uint32_t hot = static_cast<std::uint32_t>(i);
+                    if (filters.size(static_cast<std::size_t>(arc))) hot |= kFiltered;
+                    if (!kind.p.one || !kind.events.empty()) hot |= kRandom;
+                    plan.arc_hot[k] = hot;
+                    plan.arc_original[k] = static_cast<std::uint32_t>(arc);
+                    plan.arc_stream[k] = arc_stream_key(options.seed, g.arc_key(arc));
+                    plan.arc_mantissa[k] = kind.p.mantissa;
+                    plan.arc_zero_bits[k] = kind.p.one ? kNoCoin : kind.p.zero_bits;
+                    event_counts[k] = static_cast<std::uint32_t>(kind.events.size());
+                }
             }
         }
     });
+    slot = {};
 
-    // The random events of the plan arcs and what a block draws, in plan arc order (serial: few
-    // arcs require events, and the lists are appended to in order).
+    // The random events of the plan arcs and what a block draws, in plan arc order: counted
+    // per fixed range of plan arcs, then filled into slots fixed by the prefix sums.
     plan.arc_events_begin.assign(plan_arcs + 1, 0);
     std::uint64_t events = 0;
     for (std::size_t k = 0; k < plan_arcs; ++k) {
@@ -246,21 +278,55 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
             throw ModelError("access: too many required events for the Monte Carlo engine");
         plan.arc_events_begin[k + 1] = static_cast<std::uint32_t>(events);
     }
-    plan.arc_events.reserve(events);
-    ArcKind kind;
-    DrawList& draws = plan.draws;
-    for (std::size_t k = 0; k < plan_arcs; ++k) {
-        const bool coin = plan.arc_zero_bits[k] != kNoCoin;
-        const auto arc32 = static_cast<std::uint32_t>(k);
-        if (event_counts[k] == 0) {
-            if (coin) draws.coin_arcs.push_back(arc32);
-            continue;
+    plan.arc_events.resize(events);
+    constexpr std::size_t kArcGrain = std::size_t{1} << 16;
+    const std::size_t ranges = std::max<std::size_t>(1, std::min<std::size_t>(threads, plan_arcs / kArcGrain));
+    const auto range_begin = [&](std::size_t r) { return plan_arcs / ranges * r + std::min(r, plan_arcs % ranges); };
+    struct Lists {
+        std::size_t coin = 0, event = 0, event_coin = 0;
+    };
+    std::vector<Lists> first(ranges + 1);
+    parallel_ranges(threads, ranges, 1, 1, [&](std::size_t first_range, std::size_t last_range) {
+        for (std::size_t r = first_range; r < last_range; ++r) {
+            Lists& n = first[r + 1];
+            for (std::size_t k = range_begin(r), end = range_begin(r + 1); k < end; ++k) {
+                const bool coin = plan.arc_zero_bits[k] != kNoCoin;
+                if (event_counts[k] == 0) {
+                    n.coin += coin;
+                } else {
+                    ++n.event;
+                    n.event_coin += coin;
+                }
+            }
         }
-        kind_of(g, plan, static_cast<ArcIndex>(plan.arc_original[k]), kind);
-        plan.arc_events.insert(plan.arc_events.end(), kind.events.begin(), kind.events.end());
-        draws.event_arcs.push_back(arc32);
-        if (coin) draws.event_coin_arcs.push_back(arc32);
+    });
+    for (std::size_t r = 0; r < ranges; ++r) {
+        first[r + 1].coin += first[r].coin;
+        first[r + 1].event += first[r].event;
+        first[r + 1].event_coin += first[r].event_coin;
     }
+    DrawList& draws = plan.draws;
+    draws.coin_arcs.resize(first[ranges].coin);
+    draws.event_arcs.resize(first[ranges].event);
+    draws.event_coin_arcs.resize(first[ranges].event_coin);
+    parallel_ranges(threads, ranges, 1, 1, [&](std::size_t first_range, std::size_t last_range) {
+        ArcKind kind;
+        for (std::size_t r = first_range; r < last_range; ++r) {
+            Lists at = first[r];
+            for (std::size_t k = range_begin(r), end = range_begin(r + 1); k < end; ++k) {
+                const bool coin = plan.arc_zero_bits[k] != kNoCoin;
+                const auto arc32 = static_cast<std::uint32_t>(k);
+                if (event_counts[k] == 0) {
+                    if (coin) draws.coin_arcs[at.coin++] = arc32;
+                    continue;
+                }
+                kind_of(g, plan, static_cast<ArcIndex>(plan.arc_original[k]), kind);
+                std::copy(kind.events.begin(), kind.events.end(), plan.arc_events.begin() + plan.arc_events_begin[k]);
+                draws.event_arcs[at.event++] = arc32;
+                if (coin) draws.event_coin_arcs[at.event_coin++] = arc32;
+            }
+        }
+    });
 }
 
 }  // namespace datareach::monte_carlo::detail
