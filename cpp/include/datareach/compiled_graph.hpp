@@ -44,18 +44,8 @@ inline constexpr NodeIndex jurisdiction_of_origin(std::int64_t origin) { return 
 inline constexpr std::int64_t kMaxCompiledIndex = std::numeric_limits<std::int32_t>::max();
 
 // A RaggedIndex (model_data.hpp) with 32-bit offsets, for the per-arc lists of a compiled
-// graph; the same read interface. ModelData keeps 64-bit offsets (the binding fills them
-// from NumPy).
-struct RaggedIndex32 {
-    std::vector<std::int32_t> offsets{0};
-    std::vector<std::int32_t> values;
-
-    std::size_t rows() const { return offsets.size() - 1; }
-    std::size_t size(std::size_t row) const { return static_cast<std::size_t>(offsets[row + 1] - offsets[row]); }
-    const std::int32_t* begin(std::size_t row) const { return values.data() + offsets[row]; }
-    const std::int32_t* end(std::size_t row) const { return values.data() + offsets[row + 1]; }
-    RaggedIndex::Row row(std::size_t r) const { return {begin(r), end(r)}; }
-};
+// graph. ModelData keeps 64-bit offsets (the binding fills them from NumPy).
+using RaggedIndex32 = BasicRagged<std::int32_t>;
 
 // What compile counts before it allocates per arc; each must be at most kMaxCompiledIndex.
 struct CompiledSizes {

@@ -27,8 +27,9 @@ enum class NodeKind : std::int8_t {
 // A list of small integer lists (class filters, required events, components) stored as one
 // offsets array of length rows + 1 and one values array. An empty row means "none"; for a
 // class filter an empty row means "all classes".
-struct RaggedIndex {
-    std::vector<std::int64_t> offsets{0};
+template <class Offset>
+struct BasicRagged {
+    std::vector<Offset> offsets{0};
     std::vector<std::int32_t> values;
 
     std::size_t rows() const { return offsets.size() - 1; }
@@ -45,9 +46,10 @@ struct RaggedIndex {
     Row row(std::size_t r) const { return {begin(r), end(r)}; }
     void push_row(const std::vector<std::int32_t>& row) {
         values.insert(values.end(), row.begin(), row.end());
-        offsets.push_back(static_cast<std::int64_t>(values.size()));
+        offsets.push_back(static_cast<Offset>(values.size()));
     }
 };
+using RaggedIndex = BasicRagged<std::int64_t>;
 
 struct Window {
     Day start = kOpenStart;
