@@ -39,48 +39,30 @@ std::vector<std::uint64_t> arc_keys_from_nodes(const std::vector<std::uint64_t>&
     constexpr std::size_t kBuckets = std::size_t{1} << 16;
     constexpr std::size_t kGrain = std::size_t{1} << 18;  // arcs per part, at least
     if (threads == 0) threads = parallel::hardware_threads();
-    const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(threads, arcs / kGrain));
-    const auto part_begin = [&](std::size_t part) { return arcs / parts * part + std::min(part, arcs % parts); };
+    const parallel::FixedParts parts(arcs, kGrain, threads);
 
     std::vector<std::uint64_t> pair(arcs);
-    std::vector<std::vector<std::size_t>> slot(parts, std::vector<std::size_t>(kBuckets, 0));
-    parallel::parallel_ranges(threads, parts, 1, 1, [&](std::size_t first_part, std::size_t last_part) {
-        for (std::size_t part = first_part; part < last_part; ++part) {
-            auto& count = slot[part];
-            for (std::size_t i = part_begin(part), end = part_begin(part + 1); i < end; ++i) {
-                const auto from = arc_from[i];
-                const auto to = arc_to[i];
-                if (from < 0 || static_cast<std::size_t>(from) >= node_key.size())
-                    throw ModelError("access[" + std::to_string(i) + "].from: no node #" + std::to_string(from));
-                if (to < 0 || static_cast<std::size_t>(to) >= node_key.size())
-                    throw ModelError("access[" + std::to_string(i) + "].to: no node #" + std::to_string(to));
-                pair[i] = mix_keys(node_key[from], node_key[to]);
-                ++count[pair[i] >> kShift];
-            }
+    std::vector<std::vector<std::size_t>> slot(parts.size(), std::vector<std::size_t>(kBuckets, 0));
+    parts.run(threads, [&](std::size_t part, std::size_t first, std::size_t last) {
+        auto& count = slot[part];
+        for (std::size_t i = first; i < last; ++i) {
+            const auto from = arc_from[i];
+            const auto to = arc_to[i];
+            if (from < 0 || static_cast<std::size_t>(from) >= node_key.size())
+                throw ModelError("access[" + std::to_string(i) + "].from: no node #" + std::to_string(from));
+            if (to < 0 || static_cast<std::size_t>(to) >= node_key.size())
+                throw ModelError("access[" + std::to_string(i) + "].to: no node #" + std::to_string(to));
+            pair[i] = mix_keys(node_key[from], node_key[to]);
+            ++count[pair[i] >> kShift];
         }
     });
-    // Bucket b holds the entries of part 0, then part 1, ...: slot[part][b] becomes the first
-    // slot of that part's entries of b, and start[b] the first slot of b.
-    std::vector<std::size_t> start(kBuckets + 1, 0);
-    {
-        std::size_t next = 0;
-        for (std::size_t b = 0; b < kBuckets; ++b) {
-            start[b] = next;
-            for (std::size_t part = 0; part < parts; ++part) {
-                const std::size_t count = slot[part][b];
-                slot[part][b] = next;
-                next += count;
-            }
-        }
-        start[kBuckets] = next;
-    }
+    // Bucket b holds the entries of part 0, then part 1, ...
+    const std::vector<std::size_t> start = parallel::slots_from_counts(slot, kBuckets);
     std::vector<Entry> order(arcs);
-    parallel::parallel_ranges(threads, parts, 1, 1, [&](std::size_t first_part, std::size_t last_part) {
-        for (std::size_t part = first_part; part < last_part; ++part) {
-            auto& cursor = slot[part];
-            for (std::size_t i = part_begin(part), end = part_begin(part + 1); i < end; ++i)
-                order[cursor[pair[i] >> kShift]++] = {pair[i], static_cast<std::uint32_t>(i)};
-        }
+    parts.run(threads, [&](std::size_t part, std::size_t first, std::size_t last) {
+        auto& cursor = slot[part];
+        for (std::size_t i = first; i < last; ++i)
+            order[cursor[pair[i] >> kShift]++] = {pair[i], static_cast<std::uint32_t>(i)};
     });
     slot = {};
     pair = {};

@@ -8,7 +8,9 @@
 
 namespace datareach::monte_carlo::detail {
 
+using datareach::parallel::FixedParts;
 using datareach::parallel::parallel_ranges;
+using datareach::parallel::slots_from_counts;
 
 // Workers for the plan build: options.threads (0: every core).
 inline unsigned plan_threads(const MonteCarloOptions& options) {

@@ -202,37 +202,19 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
     };
     constexpr std::size_t kGrain = std::size_t{1} << 14;  // sources per part at least
     constexpr std::size_t kMaxParts = 8;                  // each part counts per swept node
-    const std::size_t parts =
-        std::max<std::size_t>(1, std::min<std::size_t>({threads, kMaxParts, swept_count / kGrain}));
-    const auto part_begin = [&](std::size_t part) {
-        return swept_count / parts * part + std::min(part, swept_count % parts);
-    };
-    std::vector<std::vector<std::uint64_t>> slot(parts);
-    parallel_ranges(threads, parts, 1, 1, [&](std::size_t first_part, std::size_t last_part) {
-        for (std::size_t part = first_part; part < last_part; ++part) {
-            auto& count = slot[part];
-            count.assign(swept_count + 1, 0);
-            for (std::size_t i = part_begin(part), end = part_begin(part + 1); i < end; ++i) {
-                const NodeIndex u = order[i];
-                for (ArcIndex arc = g.out_begin(u); arc < g.out_end(u); ++arc) ++count[takes(u, arc)];
-            }
+    const FixedParts parts(swept_count, kGrain, std::min<std::size_t>(threads, kMaxParts));
+    std::vector<std::vector<std::uint64_t>> slot(parts.size());
+    parts.run(threads, [&](std::size_t part, std::size_t first, std::size_t last) {
+        auto& count = slot[part];
+        count.assign(swept_count + 1, 0);
+        for (std::size_t i = first; i < last; ++i) {
+            const NodeIndex u = order[i];
+            for (ArcIndex arc = g.out_begin(u); arc < g.out_end(u); ++arc) ++count[takes(u, arc)];
         }
     });
     // in_start[v] = the arcs into nodes before v; slot[part][v] = the first slot of part's
     // arcs into v.
-    plan.in_start.assign(swept_count + 1, 0);
-    {
-        std::uint64_t next = 0;
-        for (std::size_t v = 0; v < swept_count; ++v) {
-            plan.in_start[v] = next;
-            for (std::size_t part = 0; part < parts; ++part) {
-                const std::uint64_t count = slot[part][v];
-                slot[part][v] = next;
-                next += count;
-            }
-        }
-        plan.in_start[swept_count] = next;
-    }
+    plan.in_start = slots_from_counts(slot, swept_count);
     const std::size_t plan_arcs = plan.in_start[swept_count];
     if (plan_arcs > std::numeric_limits<std::uint32_t>::max())
         throw ModelError("access: the Monte Carlo engine handles at most 2^32 plan arcs");
@@ -242,27 +224,25 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
     plan.arc_mantissa.resize(plan_arcs);
     plan.arc_zero_bits.resize(plan_arcs);
     std::vector<std::uint32_t> event_counts(plan_arcs);  // random events per plan arc
-    parallel_ranges(threads, parts, 1, 1, [&](std::size_t first_part, std::size_t last_part) {
+    parts.run(threads, [&](std::size_t part, std::size_t first, std::size_t last) {
         ArcKind kind;
-        for (std::size_t part = first_part; part < last_part; ++part) {
-            auto& cursor = slot[part];
-            for (std::size_t i = part_begin(part), end = part_begin(part + 1); i < end; ++i) {
-                const NodeIndex u = order[i];
-                for (ArcIndex arc = g.out_begin(u); arc < g.out_end(u); ++arc) {
-                    const std::size_t target = takes(u, arc);
-                    if (target == swept_count) continue;
-                    const auto k = static_cast<std::size_t>(cursor[target]++);
-                    kind_of(g, plan, arc, kind);
-                    std::uint32_t hot = static_cast<std::uint32_t>(i);
-                    if (filters.size(static_cast<std::size_t>(arc))) hot |= kFiltered;
-                    if (!kind.p.one || !kind.events.empty()) hot |= kRandom;
-                    plan.arc_hot[k] = hot;
-                    plan.arc_original[k] = static_cast<std::uint32_t>(arc);
-                    plan.arc_stream[k] = arc_stream_key(options.seed, g.arc_key(arc));
-                    plan.arc_mantissa[k] = kind.p.mantissa;
-                    plan.arc_zero_bits[k] = kind.p.one ? kNoCoin : kind.p.zero_bits;
-                    event_counts[k] = static_cast<std::uint32_t>(kind.events.size());
-                }
+        auto& cursor = slot[part];
+        for (std::size_t i = first; i < last; ++i) {
+            const NodeIndex u = order[i];
+            for (ArcIndex arc = g.out_begin(u); arc < g.out_end(u); ++arc) {
+                const std::size_t target = takes(u, arc);
+                if (target == swept_count) continue;
+                const auto k = static_cast<std::size_t>(cursor[target]++);
+                kind_of(g, plan, arc, kind);
+                std::uint32_t hot = static_cast<std::uint32_t>(i);
+                if (filters.size(static_cast<std::size_t>(arc))) hot |= kFiltered;
+                if (!kind.p.one || !kind.events.empty()) hot |= kRandom;
+                plan.arc_hot[k] = hot;
+                plan.arc_original[k] = static_cast<std::uint32_t>(arc);
+                plan.arc_stream[k] = arc_stream_key(options.seed, g.arc_key(arc));
+                plan.arc_mantissa[k] = kind.p.mantissa;
+                plan.arc_zero_bits[k] = kind.p.one ? kNoCoin : kind.p.zero_bits;
+                event_counts[k] = static_cast<std::uint32_t>(kind.events.size());
             }
         }
     });
@@ -280,51 +260,46 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
     }
     plan.arc_events.resize(events);
     constexpr std::size_t kArcGrain = std::size_t{1} << 16;
-    const std::size_t ranges = std::max<std::size_t>(1, std::min<std::size_t>(threads, plan_arcs / kArcGrain));
-    const auto range_begin = [&](std::size_t r) { return plan_arcs / ranges * r + std::min(r, plan_arcs % ranges); };
+    const FixedParts ranges(plan_arcs, kArcGrain, threads);
     struct Lists {
         std::size_t coin = 0, event = 0, event_coin = 0;
     };
-    std::vector<Lists> first(ranges + 1);
-    parallel_ranges(threads, ranges, 1, 1, [&](std::size_t first_range, std::size_t last_range) {
-        for (std::size_t r = first_range; r < last_range; ++r) {
-            Lists& n = first[r + 1];
-            for (std::size_t k = range_begin(r), end = range_begin(r + 1); k < end; ++k) {
-                const bool coin = plan.arc_zero_bits[k] != kNoCoin;
-                if (event_counts[k] == 0) {
-                    n.coin += coin;
-                } else {
-                    ++n.event;
-                    n.event_coin += coin;
-                }
+    std::vector<Lists> first(ranges.size() + 1);
+    ranges.run(threads, [&](std::size_t r, std::size_t first_arc, std::size_t last_arc) {
+        Lists& n = first[r + 1];
+        for (std::size_t k = first_arc; k < last_arc; ++k) {
+            const bool coin = plan.arc_zero_bits[k] != kNoCoin;
+            if (event_counts[k] == 0) {
+                n.coin += coin;
+            } else {
+                ++n.event;
+                n.event_coin += coin;
             }
         }
     });
-    for (std::size_t r = 0; r < ranges; ++r) {
+    for (std::size_t r = 0; r < ranges.size(); ++r) {
         first[r + 1].coin += first[r].coin;
         first[r + 1].event += first[r].event;
         first[r + 1].event_coin += first[r].event_coin;
     }
     DrawList& draws = plan.draws;
-    draws.coin_arcs.resize(first[ranges].coin);
-    draws.event_arcs.resize(first[ranges].event);
-    draws.event_coin_arcs.resize(first[ranges].event_coin);
-    parallel_ranges(threads, ranges, 1, 1, [&](std::size_t first_range, std::size_t last_range) {
+    draws.coin_arcs.resize(first[ranges.size()].coin);
+    draws.event_arcs.resize(first[ranges.size()].event);
+    draws.event_coin_arcs.resize(first[ranges.size()].event_coin);
+    ranges.run(threads, [&](std::size_t r, std::size_t first_arc, std::size_t last_arc) {
         ArcKind kind;
-        for (std::size_t r = first_range; r < last_range; ++r) {
-            Lists at = first[r];
-            for (std::size_t k = range_begin(r), end = range_begin(r + 1); k < end; ++k) {
-                const bool coin = plan.arc_zero_bits[k] != kNoCoin;
-                const auto arc32 = static_cast<std::uint32_t>(k);
-                if (event_counts[k] == 0) {
-                    if (coin) draws.coin_arcs[at.coin++] = arc32;
-                    continue;
-                }
-                kind_of(g, plan, static_cast<ArcIndex>(plan.arc_original[k]), kind);
-                std::copy(kind.events.begin(), kind.events.end(), plan.arc_events.begin() + plan.arc_events_begin[k]);
-                draws.event_arcs[at.event++] = arc32;
-                if (coin) draws.event_coin_arcs[at.event_coin++] = arc32;
+        Lists at = first[r];
+        for (std::size_t k = first_arc; k < last_arc; ++k) {
+            const bool coin = plan.arc_zero_bits[k] != kNoCoin;
+            const auto arc32 = static_cast<std::uint32_t>(k);
+            if (event_counts[k] == 0) {
+                if (coin) draws.coin_arcs[at.coin++] = arc32;
+                continue;
             }
+            kind_of(g, plan, static_cast<ArcIndex>(plan.arc_original[k]), kind);
+            std::copy(kind.events.begin(), kind.events.end(), plan.arc_events.begin() + plan.arc_events_begin[k]);
+            draws.event_arcs[at.event++] = arc32;
+            if (coin) draws.event_coin_arcs[at.event_coin++] = arc32;
         }
     });
 }
