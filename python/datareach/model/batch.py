@@ -23,7 +23,7 @@ from ..errors import ModelError, describe, did_you_mean, number_text, quote, whe
 from .fields import FIELDS, Field, FieldType, left_out_column, range_of
 from .ingest import RawColumn, object_array
 from .numbers import count_column, number_column
-from .tables import SMALL_LOOKUP, Column, IdIndex, RefColumn, id_hashes
+from .tables import SMALL_LOOKUP, Column, IdIndex, RefColumn, id_hashes, ids_at
 from .values import (
     must_be_string,
     name_problem,
@@ -276,9 +276,7 @@ class Batch:
         if field.target not in (self.section, "sources"):  # made when read: the table keeps the rows
             self.refs[field.name] = RefColumn(self.context.ids(field.target), positions)
             return
-        # Store the target's own id objects: one string object per id, however many rows.
-        ids = np.concatenate([self._target_ids(field), object_array([None])])
-        self.columns[field.name] = ids[positions]  # position -1 picks the trailing None
+        self.columns[field.name] = ids_at(self._target_ids(field), positions)
 
     # -- strings -------------------------------------------------------------------------
 
@@ -418,9 +416,7 @@ class Batch:
             raise self.fail(int(np.argmax(codes == code)), field.name, self._unknown(field, canonical[code]))
         positions = np.append(unique_positions, -1)[codes]  # code -1 (left out) stays -1
         self.positions[field.name] = positions
-        # Store the target's own id objects: one string object per id, however many rows.
-        ids = np.concatenate([self._target_ids(field), object_array([None])])
-        self.columns[field.name] = ids[positions]  # position -1 picks the trailing None
+        self.columns[field.name] = ids_at(self._target_ids(field), positions)
 
     def _add_refs(self, field: Field, column: RawColumn) -> None:
         noun = _NOUN[field.target or ""]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .fields import FIELDS, FieldType, empty_columns
 
-__all__ = ["SMALL_LOOKUP", "Column", "IdIndex", "RefColumn", "Table", "columns_equal", "made"]
+__all__ = ["SMALL_LOOKUP", "Column", "IdIndex", "RefColumn", "Table", "columns_equal", "ids_at", "made"]
 
 # Below this many look-ups a dict probe beats building or probing a pandas Index (or
 # factorising with pandas).
@@ -164,10 +164,16 @@ class RefColumn:
 
     def made(self) -> np.ndarray:
         """The column as an object array of ids (None where left out)."""
-        ids = np.empty(len(self.target) + 1, dtype=object)
-        ids[:-1] = self.target.array
-        out: np.ndarray = ids[self.rows]  # row -1 picks the trailing None
-        return out
+        return ids_at(self.target.array, self.rows)
+
+
+def ids_at(ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The ids the rows name (None for -1): the target's own string objects, one per id
+    however many rows name it."""
+    table = np.empty(len(ids) + 1, dtype=object)
+    table[:-1] = ids
+    out: np.ndarray = table[rows]  # row -1 picks the trailing None
+    return out
 
 
 # A column as a table or a batch holds it: an array, or a reference column not made yet.
