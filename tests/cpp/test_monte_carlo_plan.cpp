@@ -186,9 +186,16 @@ TEST(MonteCarloPlan, InArcsAreTheSortedPossibleInArcsWithTheirCoins) {
         const detail::Plan plan = detail::build_plan(g, {0, 1, 2}, threads(1 + trial % 3));
         const MonteCarloOptions o = threads(1);
         std::vector<std::uint32_t> coin, event, event_coin;
-        std::vector<NodeIndex> node_of(g.node_count());
-        for (std::size_t v = 0; v < g.node_count(); ++v)
-            node_of[static_cast<std::size_t>(plan.rank[v])] = static_cast<NodeIndex>(v);
+        std::vector<NodeIndex> node_of(plan.swept, -1);
+        for (std::size_t v = 0; v < g.node_count(); ++v) {
+            const auto r = static_cast<std::size_t>(plan.rank[v]);
+            if (r < plan.swept) {
+                EXPECT_EQ(node_of[r], -1) << "two nodes ranked " << r;
+                node_of[r] = static_cast<NodeIndex>(v);
+            } else {
+                EXPECT_EQ(plan.rank[v], detail::kNotSwept) << "node " << v;
+            }
+        }
         for (std::size_t i = 0; i < plan.swept; ++i) {
             std::vector<std::pair<std::uint32_t, std::uint32_t>> expected;  // (source id, arc)
             const NodeIndex v = node_of[i];
@@ -232,4 +239,96 @@ TEST(MonteCarloPlan, InArcsAreTheSortedPossibleInArcsWithTheirCoins) {
         EXPECT_EQ(plan.draws.event_arcs, event);
         EXPECT_EQ(plan.draws.event_coin_arcs, event_coin);
     }
+}
+
+namespace {
+
+// Whether arc a is live in some world / in every world, from its p and events (the definition,
+// not the compiled graph's own flags).
+bool live_in(const CompiledGraph& g, ArcIndex a, bool every_world) {
+    bool live = every_world ? g.arc_p(a) == 1.0 : g.arc_p(a) > 0.0;
+    for (auto it = g.arc_requires().begin(a); it != g.arc_requires().end(a); ++it)
+        live = live && (every_world ? g.event_p(*it) == 1.0 : g.event_p(*it) > 0.0);
+    return live;
+}
+
+// The nodes the adversary reaches with class d along arcs live in some (every) world.
+std::vector<bool> reached_with(const CompiledGraph& g, NodeIndex adversary, ClassIndex d, bool every_world) {
+    std::vector<bool> seen(g.node_count(), false);
+    std::vector<NodeIndex> stack = {adversary};
+    seen[adversary] = true;
+    while (!stack.empty()) {
+        const NodeIndex v = stack.back();
+        stack.pop_back();
+        for (ArcIndex a = g.out_begin(v); a < g.out_end(v); ++a) {
+            const NodeIndex t = g.arc_target(a);
+            if (seen[t] || !g.admits(a, d) || !live_in(g, a, every_world)) continue;
+            seen[t] = true;
+            stack.push_back(t);
+        }
+    }
+    return seen;
+}
+
+}  // namespace
+
+// What the plan settles before sampling (settle.cpp: one sweep of the two extreme worlds) is
+// what a search per adversary, class and extreme world over the whole graph gives.
+TEST(MonteCarloPlan, SettledValuesAreThoseOfBothExtremeWorlds) {
+    std::mt19937_64 rng(29);
+    std::size_t seen_known[3] = {0, 0, 0};  // places never, sometimes, always reached: all occur
+    for (int trial = 0; trial < 80; ++trial) {
+        SCOPED_TRACE(trial);
+        const int nodes = 7 + static_cast<int>(rng() % 50);
+        const ModelData data = random_graph(rng, nodes, static_cast<int>(rng() % (3 * nodes)), 1 + trial % 5);
+        const auto g = CompiledGraph::compile(data);
+        std::vector<NodeIndex> adversaries;
+        for (int k = 0; k <= trial % 3; ++k) adversaries.push_back(static_cast<NodeIndex>(rng() % nodes));
+        const detail::Plan plan = detail::build_plan(g, adversaries, threads(1 + trial % 2));
+        const auto& presence = g.presence_stores();
+        const auto& shares = g.presence_shares();
+        const std::size_t classes = g.class_count(), places = plan.entry_count + plan.slot_count;
+        ASSERT_EQ(plan.entry_count, presence.values.size());
+        for (std::size_t i = 0; i < adversaries.size(); ++i) {
+            std::vector<double> top[2] = {std::vector<double>(classes, 0.0), std::vector<double>(classes, 0.0)};
+            std::vector<std::uint8_t> place(places, detail::kNever);
+            for (std::size_t d = 0; d < classes; ++d) {
+                if (g.is_composite(static_cast<ClassIndex>(d))) continue;
+                for (int every = 0; every < 2; ++every) {
+                    const auto seen = reached_with(g, adversaries[i], static_cast<ClassIndex>(d), every);
+                    for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e) {
+                        if (!seen[presence.values[e]]) continue;
+                        top[every][d] = std::max(top[every][d], shares[e]);
+                        // The world where every possible arc is live comes first: only its
+                        // pass writes 0, and an entry or slot reached in both ends kAlways.
+                        const std::uint8_t known = every ? detail::kAlways : 0;
+                        place[e] = known;
+                        for (auto s = plan.entry_slots.begin(e); s != plan.entry_slots.end(e); ++s)
+                            place[plan.entry_count + static_cast<std::size_t>(*s)] = known;
+                    }
+                }
+            }
+            for (std::size_t c = 0; c < classes; ++c) {
+                const auto& atoms = g.class_atoms();
+                bool never = atoms.size(c) == 0, always = true, fixed = true;
+                double highest = 1e300;
+                for (auto it = atoms.begin(c); it != atoms.end(c); ++it) {
+                    never = never || top[0][*it] == 0.0;
+                    always = always && top[1][*it] > 0.0;
+                    fixed = fixed && top[0][*it] == top[1][*it];
+                    highest = std::min(highest, top[0][*it]);
+                }
+                std::uint8_t known = never ? detail::kNever : always ? detail::kAlways : 0;
+                if (never || fixed) known |= detail::kFixedShare;
+                EXPECT_EQ(plan.class_known[i * classes + c], known) << "adversary " << i << " class " << c;
+                EXPECT_EQ(plan.class_top[i * classes + c], never ? 0.0 : highest)
+                    << "adversary " << i << " class " << c;
+            }
+            for (std::size_t k = 0; k < places; ++k) {
+                EXPECT_EQ(plan.place_known[i * places + k], place[k]) << "adversary " << i << " place " << k;
+                ++seen_known[place[k] == detail::kNever ? 0 : place[k] == 0 ? 1 : 2];
+            }
+        }
+    }
+    for (std::size_t count : seen_known) EXPECT_GT(count, 10u);
 }

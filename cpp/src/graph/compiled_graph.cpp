@@ -148,18 +148,26 @@ CompiledGraph CompiledGraph::compile(Validated validated, std::optional<Day> at)
     std::partial_sum(g.arc_requires_.offsets.begin(), g.arc_requires_.offsets.end(), g.arc_requires_.offsets.begin());
     g.arc_requires_.values.resize(static_cast<std::size_t>(g.arc_requires_.offsets[total]));
     g.arc_classes_.values.reserve(model.arc_classes.values.size());
+    g.arc_liveness_.resize(total);
     std::vector<std::int32_t> filter;
     for (std::size_t a = 0; a < total; ++a) {
         const auto origin = g.arc_origin_[a];
+        // Each p tested alone: a product of tiny probabilities can underflow to 0.0.
+        bool possible = g.arc_p_[a] > 0.0, certain = g.arc_p_[a] == 1.0;
         if (!is_jurisdiction_origin(origin)) {
             const auto row = static_cast<std::size_t>(origin);
             std::copy(model.arc_requires.begin(row), model.arc_requires.end(row),
                       g.arc_requires_.values.begin() + g.arc_requires_.offsets[a]);
+            for (auto it = model.arc_requires.begin(row); it != model.arc_requires.end(row); ++it) {
+                possible = possible && g.event_p_[*it] > 0.0;
+                certain = certain && g.event_p_[*it] == 1.0;
+            }
             if (model.arc_classes.size(row) != 0) {
                 compile_steps::atomic_filter_into(model.arc_classes, row, g.class_atoms_, filter);
                 g.arc_classes_.values.insert(g.arc_classes_.values.end(), filter.begin(), filter.end());
             }
         }
+        g.arc_liveness_[a] = static_cast<std::uint8_t>((possible ? kPossible : 0) | (certain ? kCertain : 0));
         g.arc_classes_.offsets[a + 1] = static_cast<std::int32_t>(g.arc_classes_.values.size());
     }
 
@@ -192,20 +200,6 @@ double CompiledGraph::arc_live_probability(ArcIndex a) const {
     double p = arc_p_[a];
     for (auto it = arc_requires_.begin(a); it != arc_requires_.end(a); ++it) p *= event_p_[*it];
     return p;
-}
-
-bool CompiledGraph::arc_possible(ArcIndex a) const {
-    if (!(arc_p_[a] > 0.0)) return false;
-    for (auto it = arc_requires_.begin(a); it != arc_requires_.end(a); ++it)
-        if (!(event_p_[*it] > 0.0)) return false;
-    return true;
-}
-
-bool CompiledGraph::arc_certain(ArcIndex a) const {
-    if (arc_p_[a] != 1.0) return false;
-    for (auto it = arc_requires_.begin(a); it != arc_requires_.end(a); ++it)
-        if (event_p_[*it] != 1.0) return false;
-    return true;
 }
 
 double CompiledGraph::presence_share(ClassIndex atomic_class, NodeIndex store) const {

@@ -87,6 +87,14 @@ public:
         return true;
     }
 
+    // One sweep of the channels [first, last) over the live words as the caller gave them
+    // (nothing drawn: deterministic reach, settle.cpp). Afterwards the worlds of channel c at
+    // row r are scratch.rows[r * (last - first) * W + (c - first) * W ..].
+    void sweep_as_given(std::size_t first, std::size_t last) {
+        if (by_chunk_) throw std::logic_error("Monte Carlo kernel: a sweep as given needs the caller's live words");
+        sweep(first, last);
+    }
+
 private:
     // The words of the channel being tallied in the record of a row.
     const std::uint64_t* reached(std::size_t row) const {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -25,6 +26,9 @@ constexpr std::uint32_t kRandom = std::uint32_t{1} << 31;    // not certain: its
 constexpr std::int32_t kNoCoin = -1;  // in Plan::arc_zero_bits
 
 enum : std::uint8_t { kNever = 1, kAlways = 2, kFixedShare = 4 };
+
+// Plan::rank of a node never swept (no internal id: its worlds are the zero row's).
+constexpr NodeIndex kNotSwept = std::numeric_limits<NodeIndex>::max();
 
 // At most this many words (64 MiB) of per-group admission bits.
 constexpr std::size_t kMaxAdmitWords = std::size_t{1} << 23;
@@ -60,7 +64,7 @@ struct Plan {
     std::size_t swept = 0;                    // nodes 0 .. swept - 1 are swept; the others are never reached
     std::size_t groups = 0;                   // filter groups of the graph (channels: adversaries x groups)
     std::vector<NodeIndex> adversaries;       // model node ids
-    std::vector<NodeIndex> rank;              // model node id -> internal id
+    std::vector<NodeIndex> rank;              // model node id -> internal id (< swept), or kNotSwept
     std::vector<std::uint64_t> in_start;      // per swept node (+1): its in-arcs among the plan arcs
     std::vector<std::uint32_t> arc_hot;       // per plan arc: internal source | flags
     std::vector<std::uint32_t> arc_original;  // per plan arc: its compiled arc index

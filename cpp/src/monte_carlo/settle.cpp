@@ -1,19 +1,31 @@
 // What deterministic reach (docs/design.md §2.6) settles before any sampling: a probability
 // that is 0 or 1 in every world, or an exposed share that never varies, gets its exact value
-// and a zero-width interval. Per adversary and filter group, one search over the arcs that
-// can be live and one over the arcs live in every world. The searches stay within the swept
-// nodes (plan.hpp) when many are not: every node on a path from an adversary to a store
-// holding data is swept, so the stores they reach are the same as over the whole graph.
+// and a zero-width interval. Both extreme worlds are swept at once by the kernel itself, one
+// block word with two lanes: lane 0 is the world where every arc that can be live is, lane 1
+// the world where only the arcs live in every world are (a random arc's live word is lane 0
+// alone; a certain arc passes every lane). One sweep of the plan then answers every
+// adversary and filter group, where one search per adversary, group and world walked the
+// compiled graph before (docs/design.md decision 62). The sweep stays within the swept
+// nodes: every node on a path from an adversary to a store holding data is swept, so the
+// stores they reach are the same as over the whole graph.
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
-#include "datareach/search.hpp"
+#include "kernel.hpp"
 #include "parallel.hpp"
 #include "plan.hpp"
+#include "scratch.hpp"
 
 namespace datareach::monte_carlo::detail {
+
+namespace {
+
+constexpr std::uint64_t kPossibleLane = 1, kCertainLane = 2;
+
+}  // namespace
 
 void settle(Plan& plan, const CompiledGraph& g, unsigned threads) {
     const std::size_t adversaries = plan.adversaries.size(), classes = g.class_count();
@@ -23,74 +35,82 @@ void settle(Plan& plan, const CompiledGraph& g, unsigned threads) {
     plan.place_known.assign(adversaries * places, 0);
     const auto& presence = g.presence_stores();
     const auto& shares = g.presence_shares();
-    // Staying within the swept nodes costs a lookup per arc: worth it only when a good part of
-    // the graph is not swept (a byte per node, not the rank, to keep the lookup in cache).
-    const bool restrict = plan.swept * 4 < plan.nodes * 3;
-    std::vector<std::uint8_t> outside;
-    if (restrict) {
-        outside.assign(plan.nodes, 0);
-        for (std::size_t v = 0; v < plan.nodes; ++v) outside[v] = static_cast<std::size_t>(plan.rank[v]) >= plan.swept;
-    }
-    // The adversaries are independent (each writes its own rows): one range of them per thread.
-    parallel_ranges(threads, adversaries, 1, 1, [&](std::size_t first, std::size_t last) {
-        NodeSearch reach[2] = {NodeSearch(plan.nodes), NodeSearch(plan.nodes)};  // possible, certain
-        std::vector<double> top[2];  // per atomic class: largest share possibly / certainly reached
+    // Per adversary and atomic class, the largest share reached in each extreme world.
+    std::vector<double> top[2] = {std::vector<double>(adversaries * classes, 0.0),
+                                  std::vector<double>(adversaries * classes, 0.0)};
+
+    const std::size_t groups = plan.groups, channels = adversaries * groups;
+    const std::size_t batch = channel_batch(channels, 1);
+    const std::size_t sweeps = channels ? (channels + batch - 1) / batch : 0;
+    // Read by every sweep, written by none: one copy for all threads.
+    LiveWords live(plan.arc_count(), 0, 1);
+    std::fill(live.arc.data(), live.arc.data() + live.arc.size(), kPossibleLane);
+    // Each sweep writes the rows of its own channels, hence of its own adversaries' rows only.
+    parallel_ranges(threads, sweeps, 1, 1, [&](std::size_t first_sweep, std::size_t last_sweep) {
+        Scratch scratch(rows_words(plan, 1), 0, 0, 1);
+        Tallies tallies(plan, 1);
+        const std::atomic<bool> never_stopped{false};
+        Kernel<1> kernel(g, plan, scratch, tallies, never_stopped, &live);
         std::vector<std::uint8_t> slot_seen[2];
-        for (std::size_t i = first; i < last; ++i) {
-            top[0].assign(classes, 0.0);
-            top[1].assign(classes, 0.0);
-            std::uint8_t* known_places = plan.place_known.data() + i * places;
-            for (std::size_t group = 0; group < g.filter_group_count(); ++group) {
-                const ClassIndex representative = g.group_representative(group);
-                for (int certain = 0; certain < 2; ++certain) {
-                    reach[certain].restart();
-                    reach[certain].seed(plan.adversaries[i]);
-                    reach[certain].run(g, Direction::forward, ArcsAsked::to_unreached,
-                                       [&](NodeIndex, ArcIndex a, NodeIndex t) {
-                                           if (restrict && outside[t]) return Step::skip;
-                                           const bool live = certain ? g.arc_certain(a) : g.arc_possible(a);
-                                           return live && g.admits(a, representative) ? Step::take : Step::skip;
-                                       });
-                }
+        for (std::size_t s = first_sweep; s < last_sweep; ++s) {
+            const std::size_t first = s * batch, last = std::min(channels, first + batch), record = last - first;
+            kernel.sweep_as_given(first, last);
+            for (std::size_t c = first; c < last; ++c) {
+                const std::size_t i = c / groups, group = c % groups;
+                const auto lanes = [&](NodeIndex store) {
+                    return scratch.rows[plan.row(store) * record + (c - first)];
+                };
+                std::uint8_t* known_places = plan.place_known.data() + i * places;
                 for (ClassIndex d : g.filter_groups().row(group)) {
                     for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e) {
-                        const NodeIndex store = presence.values[e];
-                        for (int certain = 0; certain < 2; ++certain)
-                            if (reach[certain].reached(store)) top[certain][d] = std::max(top[certain][d], shares[e]);
+                        const std::uint64_t reached = lanes(presence.values[e]);
+                        double& possible = top[0][i * classes + d];
+                        double& certain = top[1][i * classes + d];
+                        if (reached & kPossibleLane) possible = std::max(possible, shares[e]);
+                        if (reached & kCertainLane) certain = std::max(certain, shares[e]);
                         if (plan.places)
-                            known_places[e] = reach[1].reached(store) ? kAlways : reach[0].reached(store) ? 0 : kNever;
+                            known_places[e] = (reached & kCertainLane)    ? kAlways
+                                              : (reached & kPossibleLane) ? 0
+                                                                          : kNever;
                     }
                     if (!plan.places) continue;
                     const auto slot0 = plan.region_slot_begin[d], slots = plan.region_slot_begin[d + 1] - slot0;
-                    for (int certain = 0; certain < 2; ++certain)
-                        slot_seen[certain].assign(static_cast<std::size_t>(slots), 0);
-                    for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e)
-                        for (auto slot = plan.entry_slots.begin(e); slot != plan.entry_slots.end(e); ++slot)
-                            for (int certain = 0; certain < 2; ++certain)
-                                slot_seen[certain][*slot - slot0] |= reach[certain].reached(presence.values[e]);
+                    for (auto& seen : slot_seen) seen.assign(static_cast<std::size_t>(slots), 0);
+                    for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e) {
+                        const std::uint64_t reached = lanes(presence.values[e]);
+                        for (auto slot = plan.entry_slots.begin(e); slot != plan.entry_slots.end(e); ++slot) {
+                            slot_seen[0][*slot - slot0] |= (reached & kPossibleLane) != 0;
+                            slot_seen[1][*slot - slot0] |= (reached & kCertainLane) != 0;
+                        }
+                    }
                     for (std::int64_t k = 0; k < slots; ++k)
                         known_places[plan.entry_count + slot0 + k] = slot_seen[1][k]   ? kAlways
                                                                      : slot_seen[0][k] ? 0
                                                                                        : kNever;
                 }
             }
-            const auto& atoms = g.class_atoms();
-            for (std::size_t c = 0; c < classes; ++c) {
-                bool never = atoms.size(c) == 0, always = true, fixed = true;
-                double highest = atoms.size(c) ? std::numeric_limits<double>::infinity() : 0.0;
-                for (auto it = atoms.begin(c); it != atoms.end(c); ++it) {
-                    never = never || top[0][*it] == 0.0;
-                    always = always && top[1][*it] > 0.0;
-                    fixed = fixed && top[0][*it] == top[1][*it];
-                    highest = std::min(highest, top[0][*it]);
-                }
-                std::uint8_t known = never ? kNever : always ? kAlways : 0;
-                if (never || fixed) known |= kFixedShare;
-                plan.class_known[i * classes + c] = known;
-                plan.class_top[i * classes + c] = never ? 0.0 : highest;
-            }
         }
     });
+
+    const auto& atoms = g.class_atoms();
+    for (std::size_t i = 0; i < adversaries; ++i) {
+        const double* possible = top[0].data() + i * classes;
+        const double* certain = top[1].data() + i * classes;
+        for (std::size_t c = 0; c < classes; ++c) {
+            bool never = atoms.size(c) == 0, always = true, fixed = true;
+            double highest = atoms.size(c) ? std::numeric_limits<double>::infinity() : 0.0;
+            for (auto it = atoms.begin(c); it != atoms.end(c); ++it) {
+                never = never || possible[*it] == 0.0;
+                always = always && certain[*it] > 0.0;
+                fixed = fixed && possible[*it] == certain[*it];
+                highest = std::min(highest, possible[*it]);
+            }
+            std::uint8_t known = never ? kNever : always ? kAlways : 0;
+            if (never || fixed) known |= kFixedShare;
+            plan.class_known[i * classes + c] = known;
+            plan.class_top[i * classes + c] = never ? 0.0 : highest;
+        }
+    }
 }
 
 }  // namespace datareach::monte_carlo::detail

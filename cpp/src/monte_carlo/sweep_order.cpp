@@ -36,10 +36,34 @@ void kind_of(const CompiledGraph& g, const Plan& plan, ArcIndex arc, ArcKind& ki
             kind.events.push_back(*it);
 }
 
+// One bit per compiled arc: the arcs that can be live and enter a node from which a store
+// holding data is reached, set by the backward search. The forward search, Tarjan and the
+// layout walk a node's out-arcs through these bits only: an adversary's rule arcs enter every
+// node of its territory, most of which reach no data, and one word skips 64 of them.
+class TowardData {
+public:
+    explicit TowardData(std::size_t arcs) : words_((arcs + 63) / 64, 0) {}
+    void set(ArcIndex a) { words_[static_cast<std::size_t>(a) >> 6] |= std::uint64_t{1} << (a & 63); }
+    // The first arc in [from, end) whose bit is set, or end.
+    ArcIndex next(ArcIndex from, ArcIndex end) const {
+        if (from >= end) return end;
+        auto w = static_cast<std::size_t>(from) >> 6;
+        const auto last = static_cast<std::size_t>(end - 1) >> 6;
+        std::uint64_t bits = words_[w] & (~std::uint64_t{0} << (from & 63));
+        while (!bits) {
+            if (++w > last) return end;
+            bits = words_[w];
+        }
+        return std::min<ArcIndex>(static_cast<ArcIndex>((w << 6) + __builtin_ctzll(bits)), end);
+    }
+
+private:
+    std::vector<std::uint64_t> words_;
+};
+
 // The nodes from which some store in `stores` is reached along arcs that can be live (a
-// search backward over in-arcs).
-std::vector<std::uint8_t> reaching(const CompiledGraph& g, const std::vector<NodeIndex>& stores,
-                                   const std::vector<std::uint8_t>& possible) {
+// search backward over in-arcs); every such arc into one of them is set in `toward`.
+std::vector<std::uint8_t> reaching(const CompiledGraph& g, const std::vector<NodeIndex>& stores, TowardData& toward) {
     std::vector<std::uint8_t> seen(g.node_count(), 0);
     std::vector<NodeIndex> stack;
     for (NodeIndex r : stores)
@@ -52,8 +76,10 @@ std::vector<std::uint8_t> reaching(const CompiledGraph& g, const std::vector<Nod
         stack.pop_back();
         for (ArcIndex i = g.in_begin(v); i < g.in_end(v); ++i) {
             const ArcIndex arc = g.in_arc(i);
+            if (!g.arc_possible(arc)) continue;
+            toward.set(arc);
             const NodeIndex source = g.arc_source(arc);
-            if (!seen[source] && possible[arc]) {
+            if (!seen[source]) {
                 seen[source] = 1;
                 stack.push_back(source);
             }
@@ -62,88 +88,103 @@ std::vector<std::uint8_t> reaching(const CompiledGraph& g, const std::vector<Nod
     return seen;
 }
 
-// The nodes reached from `roots` along possible arcs, forward, through nodes `within` allows.
-std::vector<std::uint8_t> reached_within(const CompiledGraph& g, const std::vector<NodeIndex>& roots,
-                                         const std::vector<std::uint8_t>& possible,
-                                         const std::vector<std::uint8_t>& within) {
-    std::vector<std::uint8_t> seen(g.node_count(), 0);
-    std::vector<NodeIndex> stack;
+// The nodes reached from `roots` along the arcs toward data, forward, among the nodes that
+// reach data (`within`; an arc toward data enters one), in the order found. Each is given
+// its place in that order in `local` (the others keep kNotSwept).
+std::vector<NodeIndex> reached_within(const CompiledGraph& g, const std::vector<NodeIndex>& roots,
+                                      const TowardData& toward, const std::vector<std::uint8_t>& within,
+                                      std::vector<NodeIndex>& local) {
+    std::vector<NodeIndex> found, stack;
+    const auto see = [&](NodeIndex v) {
+        local[v] = static_cast<NodeIndex>(found.size());
+        found.push_back(v);
+        stack.push_back(v);
+    };
     for (NodeIndex r : roots)
-        if (!seen[r] && within[r]) {
-            seen[r] = 1;
-            stack.push_back(r);
-        }
+        if (local[r] == kNotSwept && within[r]) see(r);
     while (!stack.empty()) {
         const NodeIndex v = stack.back();
         stack.pop_back();
-        for (ArcIndex arc = g.out_begin(v); arc < g.out_end(v); ++arc) {
-            const NodeIndex next = g.arc_target(arc);
-            if (seen[next] || !within[next] || !possible[arc]) continue;  // possible is known: next reaches a store
-            seen[next] = 1;
-            stack.push_back(next);
-        }
+        const ArcIndex end = g.out_end(v);
+        for (ArcIndex arc = toward.next(g.out_begin(v), end); arc < end; arc = toward.next(arc + 1, end))
+            if (local[g.arc_target(arc)] == kNotSwept) see(g.arc_target(arc));
     }
-    return seen;
+    return found;
 }
 
-// The strongly connected components of the swept nodes (Tarjan's algorithm, iterative), in a
-// topological order: every arc between two components runs from an earlier to a later one.
-// Searches start at the adversaries, so the order follows their searches (reverse postorder
-// on a graph without cycles) and sweeps walk memory mostly forward.
-std::vector<std::vector<NodeIndex>> components_in_order(const CompiledGraph& g,
-                                                        const std::vector<std::uint8_t>& possible,
-                                                        const std::vector<std::uint8_t>& swept,
-                                                        const std::vector<NodeIndex>& roots) {
-    const std::size_t n = g.node_count();
+// The swept nodes in a topological order of their strongly connected components: every arc
+// between two components runs from an earlier to a later one, the nodes of a component are
+// consecutive, and `cycles` holds the ranges of the components with more than one node.
+struct SweepOrder {
+    std::vector<NodeIndex> order;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> cycles;
+};
+
+// Tarjan's algorithm, iterative, over the `swept` nodes (`local`: their index among them, or
+// kNotSwept). Searches start at the adversaries, which reach every swept node, so the order
+// follows their searches (reverse postorder on a graph without cycles) and sweeps walk
+// memory mostly forward.
+SweepOrder components_in_order(const CompiledGraph& g, const TowardData& toward, const std::vector<NodeIndex>& local,
+                               std::size_t swept, const std::vector<NodeIndex>& roots) {
+    const std::size_t n = swept;
     constexpr std::int32_t kUnvisited = -1;
     std::vector<std::int32_t> index(n, kUnvisited), low(n, 0);
     std::vector<std::uint8_t> on_stack(n, 0);
     std::vector<NodeIndex> stack;
     std::vector<std::pair<NodeIndex, ArcIndex>> frames;
-    std::vector<std::vector<NodeIndex>> components;  // sinks first
+    SweepOrder out;  // built sinks first, each component in the order it leaves the stack; reversed below
+    out.order.reserve(n);
     std::int32_t counter = 0;
     auto visit = [&](NodeIndex v) {
-        index[v] = low[v] = counter++;
+        const auto i = static_cast<std::size_t>(local[v]);
+        index[i] = low[i] = counter++;
         stack.push_back(v);
-        on_stack[v] = 1;
+        on_stack[i] = 1;
         frames.emplace_back(v, g.out_begin(v));
     };
     auto search = [&](NodeIndex root) {
-        if (!swept[root] || index[root] != kUnvisited) return;
+        if (local[root] == kNotSwept || index[local[root]] != kUnvisited) return;
         visit(root);
         while (!frames.empty()) {
             auto& [v, next] = frames.back();
-            if (next < g.out_end(v)) {
-                const ArcIndex arc = next++;
-                const NodeIndex t = g.arc_target(arc);
-                if (!swept[t] || !possible[arc]) continue;
+            const auto i = static_cast<std::size_t>(local[v]);
+            const ArcIndex arc = toward.next(next, g.out_end(v));
+            if (arc < g.out_end(v)) {
+                next = arc + 1;
+                const NodeIndex t = local[g.arc_target(arc)];
+                if (t == kNotSwept) continue;
                 if (index[t] == kUnvisited)
-                    visit(t);  // invalidates v and next: the loop reads the new top
+                    visit(g.arc_target(arc));  // invalidates v and next: the loop reads the new top
                 else if (on_stack[t])
-                    low[v] = std::min(low[v], index[t]);
+                    low[i] = std::min(low[i], index[t]);
                 continue;
             }
-            const NodeIndex done = v;
             frames.pop_back();
-            if (!frames.empty()) low[frames.back().first] = std::min(low[frames.back().first], low[done]);
-            if (low[done] == index[done]) {
-                std::vector<NodeIndex> component;
+            if (!frames.empty()) {
+                const auto parent = static_cast<std::size_t>(local[frames.back().first]);
+                low[parent] = std::min(low[parent], low[i]);
+            }
+            if (low[i] == index[i]) {
+                const std::size_t first = out.order.size();
                 NodeIndex w;
                 do {
                     w = stack.back();
                     stack.pop_back();
-                    on_stack[w] = 0;
-                    component.push_back(w);
-                } while (w != done);
-                std::reverse(component.begin(), component.end());
-                components.push_back(std::move(component));
+                    on_stack[local[w]] = 0;
+                    out.order.push_back(w);
+                } while (local[w] != static_cast<NodeIndex>(i));
+                if (out.order.size() - first > 1)
+                    out.cycles.emplace_back(static_cast<std::uint32_t>(first),
+                                            static_cast<std::uint32_t>(out.order.size()));
             }
         }
     };
     for (NodeIndex r : roots) search(r);
-    for (std::size_t v = 0; v < n; ++v) search(static_cast<NodeIndex>(v));
-    std::reverse(components.begin(), components.end());
-    return components;
+    std::reverse(out.order.begin(), out.order.end());
+    std::reverse(out.cycles.begin(), out.cycles.end());
+    const auto size = static_cast<std::uint32_t>(n);
+    for (auto& range : out.cycles) range = {size - range.second, size - range.first};
+    return out;
 }
 
 }  // namespace
@@ -158,30 +199,17 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
     // on a path from an adversary to such a store reaches the store, so the forward search
     // only needs to walk the nodes the backward one found (often a small part of the graph).
     std::vector<NodeIndex> stores(g.presence_stores().values.begin(), g.presence_stores().values.end());
-    // Whether each arc can be live: one pass in arc order (reading the arcs' p and events in
-    // order is cheaper than asking in the searches' scattered order), split over the workers.
     const unsigned threads = plan_threads(options);
-    std::vector<std::uint8_t> possible(arc_count);
-    parallel_ranges(threads, arc_count, std::size_t{1} << 16, 64, [&](std::size_t first, std::size_t last) {
-        for (std::size_t a = first; a < last; ++a) possible[a] = g.arc_possible(static_cast<ArcIndex>(a));
-    });
-    const std::vector<std::uint8_t> to_store = reaching(g, stores, possible);
-    const std::vector<std::uint8_t> swept = reached_within(g, plan.adversaries, possible, to_store);
-
-    const auto components = components_in_order(g, possible, swept, plan.adversaries);
-    plan.rank.assign(n, 0);
-    std::vector<NodeIndex> order;
-    order.reserve(n);
-    for (const auto& component : components) {
-        if (component.size() > 1)
-            plan.cycles.emplace_back(static_cast<std::uint32_t>(order.size()),
-                                     static_cast<std::uint32_t>(order.size() + component.size()));
-        order.insert(order.end(), component.begin(), component.end());
-    }
+    TowardData toward(arc_count);
+    const std::vector<std::uint8_t> to_store = reaching(g, stores, toward);
+    // plan.rank holds each swept node's place in `found` until the order is known.
+    plan.rank.assign(n, kNotSwept);
+    const std::vector<NodeIndex> found = reached_within(g, plan.adversaries, toward, to_store, plan.rank);
+    SweepOrder sweep = components_in_order(g, toward, plan.rank, found.size(), plan.adversaries);
+    const std::vector<NodeIndex>& order = sweep.order;
+    plan.cycles = std::move(sweep.cycles);
     plan.swept = order.size();
-    for (std::size_t v = 0; v < n; ++v)
-        if (!swept[v]) order.push_back(static_cast<NodeIndex>(v));
-    for (std::size_t i = 0; i < n; ++i) plan.rank[order[i]] = static_cast<NodeIndex>(i);
+    for (std::size_t i = 0; i < order.size(); ++i) plan.rank[order[i]] = static_cast<NodeIndex>(i);
 
     // The in-arcs of every swept node, by source rank, then arc index. They are found from
     // the sources: the swept nodes in rank order, each walking its out-arcs (consecutive in
@@ -196,7 +224,7 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
     const std::size_t swept_count = plan.swept;
     const auto takes = [&](NodeIndex source, ArcIndex arc) -> std::size_t {  // the target's rank, or swept_count
         const NodeIndex target = g.arc_target(arc);
-        if (target == source || !possible[static_cast<std::size_t>(arc)]) return swept_count;
+        if (target == source) return swept_count;
         const auto rank = static_cast<std::size_t>(plan.rank[target]);
         return rank < swept_count ? rank : swept_count;
     };
@@ -209,7 +237,9 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
         count.assign(swept_count + 1, 0);
         for (std::size_t i = first; i < last; ++i) {
             const NodeIndex u = order[i];
-            for (ArcIndex arc = g.out_begin(u); arc < g.out_end(u); ++arc) ++count[takes(u, arc)];
+            const ArcIndex end = g.out_end(u);
+            for (ArcIndex arc = toward.next(g.out_begin(u), end); arc < end; arc = toward.next(arc + 1, end))
+                ++count[takes(u, arc)];
         }
     });
     // in_start[v] = the arcs into nodes before v; slot[part][v] = the first slot of part's
@@ -229,7 +259,8 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
         auto& cursor = slot[part];
         for (std::size_t i = first; i < last; ++i) {
             const NodeIndex u = order[i];
-            for (ArcIndex arc = g.out_begin(u); arc < g.out_end(u); ++arc) {
+            const ArcIndex end = g.out_end(u);
+            for (ArcIndex arc = toward.next(g.out_begin(u), end); arc < end; arc = toward.next(arc + 1, end)) {
                 const std::size_t target = takes(u, arc);
                 if (target == swept_count) continue;
                 const auto k = static_cast<std::size_t>(cursor[target]++);
