@@ -22,7 +22,9 @@ The all-core ratio grants the single-threaded baselines a perfect speed-up over 
 Part 2 runs each size in two fresh subprocesses (build, compile, then the same Monte Carlo
 run on one thread in one, on all threads in the other, each after a first run of 512
 worlds that takes the one-time costs; a run shorter than a second is timed repeatedly for a
-second, at most 15 times, and the median is kept). *Arc-worlds per CPU second* =
+second, at most 15 times, and the median is kept). The all-thread process times each of
+its runs right after a one-thread run of the same worlds; *N threads ÷ 1* is the median of
+those pairs' wall-time ratios. *Arc-worlds per CPU second* =
 compiled arcs x worlds / CPU seconds of the one-thread run (one world covers every
 adversary and every class). *Memory per arc* = growth of the peak resident set (VmHWM)
 from before building the model to after compiling it, divided by the compiled arcs; the
@@ -92,14 +94,26 @@ def measure(arcs: int, seed: int, arc_worlds: float, shape: str, threads: int) -
     dr.analyze(model, method="monte_carlo", samples=512, seed=seed, threads=threads)
     cold = time.process_time() - cold
     engine_peak = b.process_status("VmHWM") - rss if reset else float("nan")
+
     # A run of a few milliseconds (the default shape: few arcs swept) is timed again and again
     # for a second, at most 15 times, and its median taken: one such run alone varies by
-    # half on this shared machine. A run of a second or more is timed once.
-    timings: list[tuple[float, float]] = []
-    while not timings or (sum(t for t, _ in timings) < 1.0 and len(timings) < 15):
+    # half on this shared machine. A run of a second or more is timed once. With several
+    # threads, each timed run follows a one-thread run of the same worlds and the speed-up is
+    # the median of the pairs' ratios: the two sit side by side in time, so a neighbour's
+    # load on the shared machine falls on both rather than on one process of the two.
+    def timed(count: int) -> tuple[float, float, int]:
         cpu = time.process_time()
-        result = dr.analyze(model, method="monte_carlo", samples=worlds, seed=seed, threads=threads)
-        timings.append((result.elapsed, time.process_time() - cpu))
+        run = dr.analyze(model, method="monte_carlo", samples=worlds, seed=seed, threads=count)
+        return run.elapsed, time.process_time() - cpu, run.worlds
+
+    timings: list[tuple[float, float]] = []
+    ratios: list[float] = []
+    while not timings or (sum(t for t, _ in timings) < 1.0 and len(timings) < 15):
+        alone = timed(1)[0] if threads > 1 else None
+        elapsed, cpu, done = timed(threads)
+        timings.append((elapsed, cpu))
+        if alone is not None:
+            ratios.append(alone / elapsed)
     elapsed, cpu = (float(np.median([t[k] for t in timings])) for k in (0, 1))
     return {
         "arcs": n,
@@ -107,8 +121,9 @@ def measure(arcs: int, seed: int, arc_worlds: float, shape: str, threads: int) -
         "roles": int((model.nodes["kind"] == "role").sum()),
         "build_s": built,
         "compile_s": compiled,
-        "worlds": result.worlds,
+        "worlds": done,
         "elapsed_s": elapsed,
+        "speed_up": float(np.median(ratios)) if ratios else 1.0,
         "cpu_s": cpu,
         "timed_runs": len(timings),
         "threads": threads,
@@ -225,7 +240,7 @@ def scaling(sizes: list[int], seed: int, arc_worlds: float, shape: str) -> list[
             continue
         one, every = runs
         arc_worlds_cpu = one["arcs"] * one["worlds"] / one["cpu_s"]
-        speed_up = one["elapsed_s"] / every["elapsed_s"]
+        speed_up = every["speed_up"]
 
         def per_arc(r: dict) -> str:
             peak = r["engine_peak_bytes"]
