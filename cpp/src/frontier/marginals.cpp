@@ -123,13 +123,14 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
     const int m = static_cast<int>(steps.size());
     const int words = kKeyHeader + node_slots;
     ++budget.frontier_passes;
-    StateTable current(words), next(words), pairs(2), next_pairs(2);
+    StateTable current(words), next(words);
+    PairTable pairs, next_pairs;  // (state << 32 | pattern)
     std::vector<std::vector<Request>> requests(m);
     std::vector<std::vector<std::uint32_t>> first(m);  // per level, each pair's first edge (and the end)
     std::vector<std::vector<Edge>> edges(m);
     std::vector<Outcome> outs;              // the outcomes of the level's states
     std::vector<std::uint32_t> outs_first;  // each state's first outcome (and the end)
-    const std::size_t level_bytes = 2 * (current.bytes_per_state() + pairs.bytes_per_state());
+    const std::size_t level_bytes = 2 * (current.bytes_per_state() + PairTable::bytes_per_pair());
     std::size_t held = 0;  // bytes of edges and requests over all levels
     std::vector<std::uint32_t> start(words, 0), base(words), work(words), scratch(words);
     current.add(start.data(), 1.0L);
@@ -140,8 +141,8 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
             const int result = result_of[step.enter_node[e]];
             if (result < 0) continue;
             for (std::size_t s = 0; s < current.size(); ++s) {
-                const std::uint32_t key[2] = {static_cast<std::uint32_t>(s), std::uint32_t{1} << step.enter[e].first};
-                requests[l].push_back({pairs.add(key, 0.0L), result, current.weight(s)});
+                const std::uint64_t pair = std::uint64_t{s} << 32 | std::uint32_t{1} << step.enter[e].first;
+                requests[l].push_back({pairs.add(pair), result, current.weight(s)});
             }
         }
         // The states of reach alone, one step on, with their outcomes.
@@ -168,7 +169,8 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
         for (std::size_t i = 0; i < pairs.size(); ++i) {
             poll(budget);
             first[l].push_back(static_cast<std::uint32_t>(edges[l].size()));
-            const std::uint32_t s = pairs.key(i)[0], pattern = pairs.key(i)[1];
+            const auto s = static_cast<std::uint32_t>(pairs.key(i) >> 32);
+            const auto pattern = static_cast<std::uint32_t>(pairs.key(i));
             // The pattern when the arc is live, from the state's own rows: unchanged unless the
             // arc leads into it (y -> x too for a link).
             std::uint32_t live_pattern = pattern;
@@ -187,10 +189,10 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
                     edges[l].push_back({Edge::kReached, outcome.weight});
                     continue;
                 }
-                const std::uint32_t key[2] = {static_cast<std::uint32_t>(outcome.to),
-                                              (outcome.live ? live_pattern : pattern) & ~step.leave_nodes};
-                if (outcome.to < 0 || key[1] == 0 || l + 1 == m) continue;  // lost (none after the last step)
-                edges[l].push_back({static_cast<std::uint32_t>(next_pairs.add(key, 0.0L)), outcome.weight});
+                const std::uint32_t next_pattern = (outcome.live ? live_pattern : pattern) & ~step.leave_nodes;
+                if (outcome.to < 0 || next_pattern == 0 || l + 1 == m) continue;  // lost (none after the last step)
+                const std::uint64_t pair = static_cast<std::uint64_t>(outcome.to) << 32 | next_pattern;
+                edges[l].push_back({static_cast<std::uint32_t>(next_pairs.add(pair)), outcome.weight});
             }
         }
         first[l].push_back(static_cast<std::uint32_t>(edges[l].size()));

@@ -56,7 +56,7 @@ public:
                 weights_.push_back(w);
                 return weights_.size() - 1;
             }
-            if (std::equal(key, key + words_, this->key(at))) {
+            if (same(key, this->key(at))) {
                 weights_[at] += w;
                 return at;
             }
@@ -70,7 +70,7 @@ public:
         for (std::size_t i = hash(key) & mask;; i = (i + 1) & mask) {
             const std::uint32_t at = index_[i];
             if (at == kEmpty) return size();
-            if (std::equal(key, key + words_, this->key(at))) return at;
+            if (same(key, this->key(at))) return at;
         }
     }
 
@@ -78,6 +78,13 @@ public:
 
 private:
     static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
+
+    // Keys are a few words: a loop, where std::equal calls memcmp for every probe.
+    bool same(const std::uint32_t* a, const std::uint32_t* b) const {
+        for (int i = 0; i < words_; ++i)
+            if (a[i] != b[i]) return false;
+        return true;
+    }
 
     // A multiply-xorshift per 64-bit chunk, one full mix at the end: cheap on long keys.
     std::uint64_t hash(const std::uint32_t* key) const {
@@ -104,6 +111,52 @@ private:
     int words_;
     std::vector<std::uint32_t> keys_;
     std::vector<long double> weights_;
+    std::vector<std::uint32_t> index_;
+};
+
+// Distinct 64-bit keys in the order first added, with an open-addressing index: the
+// (state, pattern) pairs of the marginal sweep (marginals.cpp), which carry no weight.
+class PairTable {
+public:
+    std::size_t size() const { return keys_.size(); }
+    std::uint64_t key(std::size_t i) const { return keys_[i]; }
+    static constexpr std::size_t bytes_per_pair() { return sizeof(std::uint64_t) + 8; }
+
+    void clear() {
+        keys_.clear();
+        std::fill(index_.begin(), index_.end(), kEmpty);
+    }
+
+    // The position of `key`, added when new.
+    std::size_t add(std::uint64_t key) {
+        if ((keys_.size() + 1) * 2 > index_.size()) grow();
+        const std::size_t mask = index_.size() - 1;
+        for (std::size_t i = slot(key) & mask;; i = (i + 1) & mask) {
+            const std::uint32_t at = index_[i];
+            if (at == kEmpty) {
+                index_[i] = static_cast<std::uint32_t>(keys_.size());
+                keys_.push_back(key);
+                return keys_.size() - 1;
+            }
+            if (keys_[at] == key) return at;
+        }
+    }
+
+private:
+    static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
+    static std::size_t slot(std::uint64_t key) { return static_cast<std::size_t>(mix_keys(key, 0)); }
+
+    void grow() {
+        index_.assign(std::max<std::size_t>(64, index_.size() * 2), kEmpty);
+        const std::size_t mask = index_.size() - 1;
+        for (std::size_t k = 0; k < keys_.size(); ++k) {
+            std::size_t i = slot(keys_[k]) & mask;
+            while (index_[i] != kEmpty) i = (i + 1) & mask;
+            index_[i] = static_cast<std::uint32_t>(k);
+        }
+    }
+
+    std::vector<std::uint64_t> keys_;
     std::vector<std::uint32_t> index_;
 };
 
