@@ -84,12 +84,12 @@ class PartWorlds {
 public:
     PartWorlds(const PartLayout& layout, const std::atomic<bool>& stop)
         : L(layout),
-          stop_(stop),
           coin(layout.part.arc_count()),
           live(layout.part.arc_count()),
           event(layout.part.events.size()),
           reached(layout.part.node_count()),
           back(layout.part.node_count()),
+          stop_(stop),
           extra_(layout.part.node_count()),
           pending_(layout.part.node_count()),
           queued_(layout.part.node_count(), 0),

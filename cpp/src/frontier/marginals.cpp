@@ -98,11 +98,13 @@ struct Request {
     long double weight;  // the state's probability
 };
 
-// One outcome of a pair's step: the pair it leads to at the next level, or kReached.
+// One outcome of a pair's step: the pair it leads to at the next level (or kReached), and
+// which outcome of the pair's state it is. Its probability is that outcome's, the same for
+// every pair of the state, so it is kept once per state outcome rather than per edge.
 struct Edge {
     static constexpr std::uint32_t kReached = 0xFFFFFFFFu;
     std::uint32_t to;
-    long double weight;
+    std::uint32_t outcome;
 };
 
 // One outcome of a state's step: the state it leads to at the next level (-1: nothing more
@@ -128,8 +130,9 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
     std::vector<std::vector<Request>> requests(m);
     std::vector<std::vector<std::uint32_t>> first(m);  // per level, each pair's first edge (and the end)
     std::vector<std::vector<Edge>> edges(m);
-    std::vector<Outcome> outs;              // the outcomes of the level's states
-    std::vector<std::uint32_t> outs_first;  // each state's first outcome (and the end)
+    std::vector<std::vector<long double>> outcome_weight(m);  // per level, each state outcome's probability
+    std::vector<Outcome> outs;                                // the outcomes of the level's states
+    std::vector<std::uint32_t> outs_first;                    // each state's first outcome (and the end)
     const std::size_t level_bytes = 2 * (current.bytes_per_state() + PairTable::bytes_per_pair());
     std::size_t held = 0;  // bytes of edges and requests over all levels
     std::vector<std::uint32_t> start(words, 0), base(words), work(words), scratch(words);
@@ -162,6 +165,8 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
                      });
         }
         outs_first.push_back(static_cast<std::uint32_t>(outs.size()));
+        outcome_weight[l].resize(outs.size());
+        for (std::size_t o = 0; o < outs.size(); ++o) outcome_weight[l][o] = outs[o].weight;
         // The pairs of the level, one step on.
         next_pairs.clear();
         first[l].reserve(pairs.size() + 1);
@@ -186,18 +191,18 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
             for (std::uint32_t o = outs_first[s]; o < outs_first[s + 1]; ++o) {
                 const Outcome& outcome = outs[o];
                 if (outcome.live && reached) {
-                    edges[l].push_back({Edge::kReached, outcome.weight});
+                    edges[l].push_back({Edge::kReached, o});
                     continue;
                 }
                 const std::uint32_t next_pattern = (outcome.live ? live_pattern : pattern) & ~step.leave_nodes;
                 if (outcome.to < 0 || next_pattern == 0 || l + 1 == m) continue;  // lost (none after the last step)
                 const std::uint64_t pair = static_cast<std::uint64_t>(outcome.to) << 32 | next_pattern;
-                edges[l].push_back({static_cast<std::uint32_t>(next_pairs.add(pair)), outcome.weight});
+                edges[l].push_back({static_cast<std::uint32_t>(next_pairs.add(pair)), o});
             }
         }
         first[l].push_back(static_cast<std::uint32_t>(edges[l].size()));
         held += edges[l].size() * sizeof(Edge) + first[l].size() * sizeof(std::uint32_t) +
-                requests[l].size() * sizeof(Request);
+                outcome_weight[l].size() * sizeof(long double) + requests[l].size() * sizeof(Request);
         if (held + (current.size() + next.size() + pairs.size() + next_pairs.size()) * level_bytes +
                 outs.size() * sizeof(Outcome) >
             memory_bytes)
@@ -215,7 +220,8 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
             long double value = 0.0L;
             for (std::uint32_t e = first[l][i]; e < first[l][i + 1]; ++e) {
                 const Edge& edge = edges[l][e];
-                value += edge.to == Edge::kReached ? edge.weight : edge.weight * after[edge.to];
+                const long double weight = outcome_weight[l][edge.outcome];
+                value += edge.to == Edge::kReached ? weight : weight * after[edge.to];
             }
             values[i] = value;
         }
@@ -223,6 +229,7 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
         std::swap(after, values);
         edges[l] = {};  // free as we go
         first[l] = {};
+        outcome_weight[l] = {};
     }
     return true;
 }
