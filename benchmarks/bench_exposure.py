@@ -329,10 +329,12 @@ def main() -> None:
         "",
         "Each row is two fresh processes, each building and compiling the model, then running the Monte Carlo "
         "run twice: first 512 worlds (*first run s*: CPU seconds, the plan and the one-time costs of a fresh "
-        "process included), then the timed run, on one thread in one process and on every core in the other. "
+        "process included), then the timed run, on one thread in one process and on every core in the other "
+        "(a run under a second is timed for a second, at most 15 times, and the median kept). "
         "*Arc-worlds per CPU s* = compiled arcs × worlds ÷ CPU seconds of the timed one-thread run, its plan "
-        "included (a world covers all 3 adversaries and every class). *Threads ÷ 1* = wall time of the timed "
-        "run on one thread ÷ on all. *Peak memory per arc* = growth of VmHWM from before building the model to "
+        "included (a world covers all 3 adversaries and every class). *Threads ÷ 1*: the all-core process "
+        "times each run right after a one-thread run of the same worlds; the median of those pairs' wall-time "
+        "ratios. *Peak memory per arc* = growth of VmHWM from before building the model to "
         "after compiling it (the Python model tables plus the core's model data and compiled graph), ÷ "
         "compiled arcs. *Run's peak per arc* = the extra peak resident memory of the first run (plan, "
         "per-thread records and live words: the same for any number of worlds), ÷ compiled arcs.",
