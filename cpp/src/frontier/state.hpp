@@ -25,6 +25,58 @@ inline constexpr int kMaxVariableSlots = 64;
 inline constexpr int kMaxTargetSets = 32;
 inline constexpr int kKeyHeader = 4;
 
+// An open-addressing index over the positions 0 .. count - 1 of a table its owner keeps
+// (linear probing, at most half full): StateTable and PairTable differ only in their keys.
+class PositionIndex {
+public:
+    static constexpr std::uint32_t kAbsent = 0xFFFFFFFFu;
+
+    void clear() { std::fill(slots_.begin(), slots_.end(), kAbsent); }
+
+    // The position of the entry equal to the key of hash `h` (`same(position)` tells), or
+    // kAbsent. Never grows.
+    template <class Same>
+    std::uint32_t find(std::uint64_t h, Same&& same) const {
+        if (slots_.empty()) return kAbsent;
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+            const std::uint32_t at = slots_[i];
+            if (at == kAbsent || same(at)) return at;
+        }
+    }
+
+    // The same, but a key not held is entered at position `count` (the owner appends its
+    // entry there) and kAbsent returned. `hash_of(position)` rehashes the entries held
+    // when the index grows.
+    template <class HashOf, class Same>
+    std::uint32_t find_or_enter(std::uint64_t h, std::size_t count, HashOf&& hash_of, Same&& same) {
+        if ((count + 1) * 2 > slots_.size()) grow(count, hash_of);
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+            const std::uint32_t at = slots_[i];
+            if (at == kAbsent) {
+                slots_[i] = static_cast<std::uint32_t>(count);
+                return kAbsent;
+            }
+            if (same(at)) return at;
+        }
+    }
+
+private:
+    template <class HashOf>
+    void grow(std::size_t count, HashOf&& hash_of) {
+        slots_.assign(std::max<std::size_t>(64, slots_.size() * 2), kAbsent);
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t k = 0; k < count; ++k) {
+            std::size_t i = hash_of(k) & mask;
+            while (slots_[i] != kAbsent) i = (i + 1) & mask;
+            slots_[i] = static_cast<std::uint32_t>(k);
+        }
+    }
+
+    std::vector<std::uint32_t> slots_;
+};
+
 class StateTable {
 public:
     explicit StateTable(int key_words) : words_(key_words) {}
@@ -39,46 +91,32 @@ public:
     void clear() {
         keys_.clear();
         weights_.clear();
-        std::fill(index_.begin(), index_.end(), kEmpty);
+        index_.clear();
     }
 
     // Adds `w` to the state `key` (inserting it with weight w when new); returns its position.
     std::size_t add(const std::uint32_t* key, long double w) {
-        if ((weights_.size() + 1) * 2 > index_.size()) grow();
-        const std::size_t mask = index_.size() - 1;
-        for (std::size_t i = hash(key) & mask;; i = (i + 1) & mask) {
-            const std::uint32_t at = index_[i];
-            if (at == kEmpty) {
-                index_[i] = static_cast<std::uint32_t>(weights_.size());
-                const std::size_t end = keys_.size();
-                keys_.resize(end + static_cast<std::size_t>(words_));
-                std::copy(key, key + words_, keys_.begin() + static_cast<std::ptrdiff_t>(end));
-                weights_.push_back(w);
-                return weights_.size() - 1;
-            }
-            if (same(key, this->key(at))) {
-                weights_[at] += w;
-                return at;
-            }
+        const std::uint32_t at = index_.find_or_enter(
+            hash(key), size(), [&](std::size_t k) { return hash(this->key(k)); },
+            [&](std::uint32_t k) { return same(key, this->key(k)); });
+        if (at != PositionIndex::kAbsent) {
+            weights_[at] += w;
+            return at;
         }
+        keys_.insert(keys_.end(), key, key + words_);
+        weights_.push_back(w);
+        return weights_.size() - 1;
     }
 
     // The position of the state `key`, or size() when it is not held.
     std::size_t find(const std::uint32_t* key) const {
-        if (index_.empty()) return size();
-        const std::size_t mask = index_.size() - 1;
-        for (std::size_t i = hash(key) & mask;; i = (i + 1) & mask) {
-            const std::uint32_t at = index_[i];
-            if (at == kEmpty) return size();
-            if (same(key, this->key(at))) return at;
-        }
+        const std::uint32_t at = index_.find(hash(key), [&](std::uint32_t k) { return same(key, this->key(k)); });
+        return at == PositionIndex::kAbsent ? size() : at;
     }
 
     void set_weight(std::size_t i, long double w) { weights_[i] = w; }
 
 private:
-    static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
-
     // Keys are a few words: a loop, where std::equal calls memcmp for every probe.
     bool same(const std::uint32_t* a, const std::uint32_t* b) const {
         for (int i = 0; i < words_; ++i)
@@ -98,20 +136,10 @@ private:
         return mix_keys(h, static_cast<std::uint64_t>(words_));
     }
 
-    void grow() {
-        index_.assign(std::max<std::size_t>(64, index_.size() * 2), kEmpty);
-        const std::size_t mask = index_.size() - 1;
-        for (std::size_t s = 0; s < weights_.size(); ++s) {
-            std::size_t i = hash(key(s)) & mask;
-            while (index_[i] != kEmpty) i = (i + 1) & mask;
-            index_[i] = static_cast<std::uint32_t>(s);
-        }
-    }
-
     int words_;
     std::vector<std::uint32_t> keys_;
     std::vector<long double> weights_;
-    std::vector<std::uint32_t> index_;
+    PositionIndex index_;
 };
 
 // Distinct 64-bit keys in the order first added, with an open-addressing index: the
@@ -124,40 +152,24 @@ public:
 
     void clear() {
         keys_.clear();
-        std::fill(index_.begin(), index_.end(), kEmpty);
+        index_.clear();
     }
 
     // The position of `key`, added when new.
     std::size_t add(std::uint64_t key) {
-        if ((keys_.size() + 1) * 2 > index_.size()) grow();
-        const std::size_t mask = index_.size() - 1;
-        for (std::size_t i = slot(key) & mask;; i = (i + 1) & mask) {
-            const std::uint32_t at = index_[i];
-            if (at == kEmpty) {
-                index_[i] = static_cast<std::uint32_t>(keys_.size());
-                keys_.push_back(key);
-                return keys_.size() - 1;
-            }
-            if (keys_[at] == key) return at;
-        }
+        const std::uint32_t at = index_.find_or_enter(
+            hash(key), size(), [&](std::size_t k) { return hash(keys_[k]); },
+            [&](std::uint32_t k) { return keys_[k] == key; });
+        if (at != PositionIndex::kAbsent) return at;
+        keys_.push_back(key);
+        return keys_.size() - 1;
     }
 
 private:
-    static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
-    static std::size_t slot(std::uint64_t key) { return static_cast<std::size_t>(mix_keys(key, 0)); }
-
-    void grow() {
-        index_.assign(std::max<std::size_t>(64, index_.size() * 2), kEmpty);
-        const std::size_t mask = index_.size() - 1;
-        for (std::size_t k = 0; k < keys_.size(); ++k) {
-            std::size_t i = slot(keys_[k]) & mask;
-            while (index_[i] != kEmpty) i = (i + 1) & mask;
-            index_[i] = static_cast<std::uint32_t>(k);
-        }
-    }
+    static std::uint64_t hash(std::uint64_t key) { return mix_keys(key, 0); }
 
     std::vector<std::uint64_t> keys_;
-    std::vector<std::uint32_t> index_;
+    PositionIndex index_;
 };
 
 }  // namespace datareach::frontier
