@@ -1,11 +1,12 @@
 // The plan's graph laid out for the sweep (plan.hpp): which nodes matter, a topological order
 // of their strongly connected components, and the in-arcs of every swept node with what
 // drawing their live words needs. The searches start from the data (backward from the stores,
-// then forward from the adversaries through what that found), so the work is mostly in the
-// part of the graph that is swept; the in-arcs are placed from their sources (a stable
+// marking the arcs toward data; then forward from the adversaries along those arcs only), and
+// every later walk of out-arcs skips the other arcs 64 at a time, so the work stays in the
+// part of the graph that leads to data; the in-arcs are placed from their sources (a stable
 // counting sort over the compiled graph read in order) on options.threads workers into slots
 // fixed by the counts, so the layout is the same for any number of threads (docs/design.md
-// decisions 56 and 60).
+// decisions 56, 60 and 62).
 #include <algorithm>
 #include <limits>
 #include <utility>
