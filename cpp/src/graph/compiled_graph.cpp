@@ -156,11 +156,12 @@ CompiledGraph CompiledGraph::compile(Validated validated, std::optional<Day> at)
         bool possible = g.arc_p_[a] > 0.0, certain = g.arc_p_[a] == 1.0;
         if (!is_jurisdiction_origin(origin)) {
             const auto row = static_cast<std::size_t>(origin);
-            std::copy(model.arc_requires.begin(row), model.arc_requires.end(row),
-                      g.arc_requires_.values.begin() + g.arc_requires_.offsets[a]);
-            for (auto it = model.arc_requires.begin(row); it != model.arc_requires.end(row); ++it) {
-                possible = possible && g.event_p_[*it] > 0.0;
-                certain = certain && g.event_p_[*it] == 1.0;
+            auto out = g.arc_requires_.values.begin() + g.arc_requires_.offsets[a];
+            for (auto it = model.arc_requires.begin(row); it != model.arc_requires.end(row); ++it, ++out) {
+                *out = *it;
+                const double p = g.event_p_[*it];
+                possible &= p > 0.0;
+                certain &= p == 1.0;
             }
             if (model.arc_classes.size(row) != 0) {
                 compile_steps::atomic_filter_into(model.arc_classes, row, g.class_atoms_, filter);
