@@ -57,6 +57,12 @@ public:
         }
         return std::min<ArcIndex>(static_cast<ArcIndex>((w << 6) + __builtin_ctzll(bits)), end);
     }
+    // Calls f(arc) for every out-arc of u toward data, in arc order.
+    template <class F>
+    void each_out(const CompiledGraph& g, NodeIndex u, F&& f) const {
+        const ArcIndex end = g.out_end(u);
+        for (ArcIndex arc = next(g.out_begin(u), end); arc < end; arc = next(arc + 1, end)) f(arc);
+    }
 
 private:
     std::vector<std::uint64_t> words_;
@@ -90,15 +96,14 @@ std::vector<std::uint8_t> reaching(const CompiledGraph& g, const std::vector<Nod
 }
 
 // The nodes reached from `roots` along the arcs toward data, forward, among the nodes that
-// reach data (`within`; an arc toward data enters one), in the order found. Each is given
-// its place in that order in `local` (the others keep kNotSwept).
-std::vector<NodeIndex> reached_within(const CompiledGraph& g, const std::vector<NodeIndex>& roots,
-                                      const TowardData& toward, const std::vector<std::uint8_t>& within,
-                                      std::vector<NodeIndex>& local) {
-    std::vector<NodeIndex> found, stack;
+// reach data (`within`; an arc toward data enters one): each is numbered in the order found,
+// in `local` (the others keep kNotSwept). Returns how many there are.
+std::size_t reached_within(const CompiledGraph& g, const std::vector<NodeIndex>& roots, const TowardData& toward,
+                           const std::vector<std::uint8_t>& within, std::vector<NodeIndex>& local) {
+    std::size_t found = 0;
+    std::vector<NodeIndex> stack;
     const auto see = [&](NodeIndex v) {
-        local[v] = static_cast<NodeIndex>(found.size());
-        found.push_back(v);
+        local[v] = static_cast<NodeIndex>(found++);
         stack.push_back(v);
     };
     for (NodeIndex r : roots)
@@ -106,9 +111,9 @@ std::vector<NodeIndex> reached_within(const CompiledGraph& g, const std::vector<
     while (!stack.empty()) {
         const NodeIndex v = stack.back();
         stack.pop_back();
-        const ArcIndex end = g.out_end(v);
-        for (ArcIndex arc = toward.next(g.out_begin(v), end); arc < end; arc = toward.next(arc + 1, end))
+        toward.each_out(g, v, [&](ArcIndex arc) {
             if (local[g.arc_target(arc)] == kNotSwept) see(g.arc_target(arc));
+        });
     }
     return found;
 }
@@ -203,10 +208,10 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
     const unsigned threads = plan_threads(options);
     TowardData toward(arc_count);
     const std::vector<std::uint8_t> to_store = reaching(g, stores, toward);
-    // plan.rank holds each swept node's place in `found` until the order is known.
+    // plan.rank numbers the swept nodes in the order found until their sweep order is known.
     plan.rank.assign(n, kNotSwept);
-    const std::vector<NodeIndex> found = reached_within(g, plan.adversaries, toward, to_store, plan.rank);
-    SweepOrder sweep = components_in_order(g, toward, plan.rank, found.size(), plan.adversaries);
+    const std::size_t found = reached_within(g, plan.adversaries, toward, to_store, plan.rank);
+    SweepOrder sweep = components_in_order(g, toward, plan.rank, found, plan.adversaries);
     const std::vector<NodeIndex>& order = sweep.order;
     plan.cycles = std::move(sweep.cycles);
     plan.swept = order.size();
@@ -238,9 +243,7 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
         count.assign(swept_count + 1, 0);
         for (std::size_t i = first; i < last; ++i) {
             const NodeIndex u = order[i];
-            const ArcIndex end = g.out_end(u);
-            for (ArcIndex arc = toward.next(g.out_begin(u), end); arc < end; arc = toward.next(arc + 1, end))
-                ++count[takes(u, arc)];
+            toward.each_out(g, u, [&](ArcIndex arc) { ++count[takes(u, arc)]; });
         }
     });
     // in_start[v] = the arcs into nodes before v; slot[part][v] = the first slot of part's
@@ -260,10 +263,9 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
         auto& cursor = slot[part];
         for (std::size_t i = first; i < last; ++i) {
             const NodeIndex u = order[i];
-            const ArcIndex end = g.out_end(u);
-            for (ArcIndex arc = toward.next(g.out_begin(u), end); arc < end; arc = toward.next(arc + 1, end)) {
+            toward.each_out(g, u, [&](ArcIndex arc) {
                 const std::size_t target = takes(u, arc);
-                if (target == swept_count) continue;
+                if (target == swept_count) return;
                 const auto k = static_cast<std::size_t>(cursor[target]++);
                 kind_of(g, plan, arc, kind);
                 std::uint32_t hot = static_cast<std::uint32_t>(i);
@@ -275,7 +277,7 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
                 plan.arc_mantissa[k] = kind.p.mantissa;
                 plan.arc_zero_bits[k] = kind.p.one ? kNoCoin : kind.p.zero_bits;
                 event_counts[k] = static_cast<std::uint32_t>(kind.events.size());
-            }
+            });
         }
     });
     slot = {};
