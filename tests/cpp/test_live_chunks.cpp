@@ -18,6 +18,7 @@
 
 using namespace datareach;
 using datareach::testing::ModelBuilder;
+using datareach::testing::stores_among_roles;
 namespace detail = datareach::monte_carlo::detail;
 
 namespace {
@@ -27,13 +28,7 @@ namespace {
 ModelData ringed_graph(std::mt19937_64& rng, int nodes, int arcs) {
     ModelBuilder b;
     auto pick = [&](int n) { return static_cast<std::int32_t>(rng() % static_cast<std::uint64_t>(n)); };
-    std::vector<std::int32_t> stores;
-    for (int i = 0; i < nodes; ++i) {
-        if (i % 5 == 4)
-            stores.push_back(b.store(i % 2 ? "US/VA" : "CN/Beijing"));
-        else
-            b.role(i % 3 ? "US" : "CN");
-    }
+    const std::vector<std::int32_t> stores = stores_among_roles(b, nodes, 5);
     for (int c = 0; c < 3; ++c) b.atomic_class();
     for (int k = 0; k < 2 * static_cast<int>(stores.size()) / 3; ++k)
         b.place(pick(3), stores[static_cast<std::size_t>(pick(static_cast<int>(stores.size())))], 0.5);

@@ -138,6 +138,20 @@ inline ModelBuilder grid(int rows, int cols, double p, std::int32_t& source, std
     return b;
 }
 
+// Nodes 0 .. nodes - 1 of b: every store_every-th (node i with i % store_every ==
+// store_every - 1) a store in US/VA or CN/Beijing, the others roles in US or CN. Returns the
+// stores, in node order.
+inline std::vector<std::int32_t> stores_among_roles(ModelBuilder& b, int nodes, int store_every) {
+    std::vector<std::int32_t> stores;
+    for (int i = 0; i < nodes; ++i) {
+        if (i % store_every == store_every - 1)
+            stores.push_back(b.store(i % 2 ? "US/VA" : "CN/Beijing"));
+        else
+            b.role(i % 3 ? "US" : "CN");
+    }
+    return stores;
+}
+
 // A medium random model (fixed seed): 300 nodes (every fifth a store in US/VA or CN/Beijing,
 // the others roles in US or CN), three atomic classes and a composite of the first two,
 // five events, 1500 arcs with filters and events whose p is p_min + p_span * k / 1000 for a
@@ -146,7 +160,7 @@ inline ModelData medium_model(double p_min, double p_span) {
     std::mt19937_64 rng(7);
     ModelBuilder b;
     const int n = 300;
-    for (int i = 0; i < n; ++i) (i % 5 == 4) ? b.store(i % 2 ? "US/VA" : "CN/Beijing") : b.role(i % 3 ? "US" : "CN");
+    stores_among_roles(b, n, 5);
     const auto d = b.atomic_class(), e = b.atomic_class();
     b.atomic_class();
     b.composite_class({d, e});

@@ -15,6 +15,7 @@
 
 using namespace datareach;
 using datareach::testing::ModelBuilder;
+using datareach::testing::stores_among_roles;
 namespace detail = datareach::monte_carlo::detail;
 
 namespace {
@@ -25,13 +26,7 @@ namespace {
 ModelData random_graph(std::mt19937_64& rng, int nodes, int arcs, int placements) {
     ModelBuilder b;
     auto pick = [&](int n) { return static_cast<std::int32_t>(rng() % static_cast<std::uint64_t>(n)); };
-    std::vector<std::int32_t> stores;
-    for (int i = 0; i < nodes; ++i) {
-        if (i % 7 == 6)
-            stores.push_back(b.store(i % 2 ? "US/VA" : "CN/Beijing"));
-        else
-            b.role(i % 3 ? "US" : "CN");
-    }
+    const std::vector<std::int32_t> stores = stores_among_roles(b, nodes, 7);
     const int classes = 3;
     for (int c = 0; c < classes; ++c) b.atomic_class();
     b.composite_class({0, 1});
