@@ -195,26 +195,7 @@ TEST(FrontierParts, RandomAllTerminalModelsMatchBruteForce) {
     auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
     for (int model = 0; model < 120; ++model) {
         ModelBuilder b;
-        const char* regions[] = {"", "A", "A/x", "B"};
-        const int n = 3 + pick(6);
-        std::vector<int> atoms;
-        b.role(regions[pick(4)]);  // the adversary, node 0
-        for (int v = 1; v < n; ++v) {
-            b.store(regions[pick(4)]);
-            atoms.push_back(b.atomic_class());
-            b.place(atoms.back(), v, pick(3) == 0 ? 0.5 : 1.0);
-        }
-        b.composite_class(atoms);
-        const int links = n - 1 + pick(n + 2);
-        int vars = 0;
-        for (int i = 0; i < links && vars < 16; ++i, ++vars) {
-            const int u = i < n - 1 ? pick(i + 1) : pick(n), v = i < n - 1 ? i + 1 : pick(n);  // a spanning tree first
-            if (u == v) continue;
-            if (pick(3) == 0)
-                b.arc(u, v, 0.1 * (1 + pick(9)));
-            else
-                b.link(u, v, 0.1 * (1 + pick(9)));
-        }
+        b.composite_class(dr::testing::random_all_terminal(b, pick, 3 + pick(6), true));
         const auto g = b.compile();
         const auto brute = dr::testing::brute_force(g, {0});
         for (std::size_t bytes : {std::size_t{256} << 20, std::size_t{1}}) {

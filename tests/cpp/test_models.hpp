@@ -177,4 +177,30 @@ inline ModelData medium_model(double p_min, double p_span) {
     return b.data;
 }
 
+// A random model in the all-terminal shape, into `b`: the adversary (node 0, a role) and
+// n - 1 stores, each holding its own atomic class (at share 0.5 one time in three), then a
+// spanning tree from the adversary and more connections, 16 at most: links or, one time in
+// three when `one_way`, a one-way arc. Regions at random. Returns the atoms.
+template <class Pick>
+std::vector<std::int32_t> random_all_terminal(ModelBuilder& b, Pick&& pick, int n, bool one_way) {
+    const char* regions[] = {"", "A", "A/x", "B"};
+    std::vector<std::int32_t> atoms;
+    b.role(regions[pick(4)]);
+    for (int v = 1; v < n; ++v) {
+        b.store(regions[pick(4)]);
+        atoms.push_back(b.atomic_class());
+        b.place(atoms.back(), v, pick(3) == 0 ? 0.5 : 1.0);
+    }
+    const int connections = n - 1 + pick(n + 2);
+    for (int i = 0; i < connections && i < 16; ++i) {
+        const int u = i < n - 1 ? pick(i + 1) : pick(n), v = i < n - 1 ? i + 1 : pick(n);  // a tree first
+        if (u == v) continue;
+        if (one_way && pick(3) == 0)
+            b.arc(u, v, 0.1 * (1 + pick(9)));
+        else
+            b.link(u, v, 0.1 * (1 + pick(9)));
+    }
+    return atoms;
+}
+
 }  // namespace datareach::testing

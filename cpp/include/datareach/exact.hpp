@@ -88,6 +88,7 @@ struct ExactStats {
     std::uint64_t frontier_max_width = 0;     // the largest width of a run so solved
     std::uint64_t frontier_fallbacks = 0;     // frontier runs that outgrew frontier_bytes and were factored
     std::uint64_t frontier_split_passes = 0;  // passes searched as several independent parts
+    std::uint64_t frontier_link_passes = 0;   // passes of undirected links, searched as partitions
 };
 
 // The frontier width up to which a run (one filter group, no composite) is solved by the

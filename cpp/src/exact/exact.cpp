@@ -226,6 +226,7 @@ ExposureTable exact_exposure(const CompiledGraph& graph, const std::vector<NodeI
         options.stats->frontier_max_width = widest;
         options.stats->frontier_fallbacks = budget.frontier_fallbacks;
         options.stats->frontier_split_passes = budget.frontier_split_passes;
+        options.stats->frontier_link_passes = budget.frontier_link_passes;
     }
     table.ci_low = table.probability;
     table.ci_high = table.probability;

@@ -29,6 +29,7 @@ struct Budget {
     std::uint64_t frontier_runs = 0, frontier_passes = 0, frontier_expansions = 0, frontier_peak_states = 0;
     std::uint64_t frontier_fallbacks = 0;
     std::uint64_t frontier_split_passes = 0;  // passes searched as several independent parts
+    std::uint64_t frontier_link_passes = 0;   // passes of links alone, searched as partitions (links.hpp)
     const ExactOptions* options = nullptr;
 };
 

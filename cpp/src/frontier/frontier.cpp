@@ -24,6 +24,7 @@
 #include <utility>
 
 #include "datareach/errors.hpp"
+#include "links.hpp"
 #include "marginals.hpp"
 #include "ordering.hpp"
 #include "parts.hpp"
@@ -238,6 +239,8 @@ long double search_arcs(const exact::PrunedRun& run, const std::vector<int>& arc
     int node_slots = 0;
     const std::vector<Step> steps = plan_steps(run, arcs, sets_of, set_count, node_slots);
     ++budget.frontier_passes;
+    if (covered_at_start == 0 && links_only(steps, node_slots) && single_node_sets(steps, set_count))
+        return search_links(steps, memory_bytes, budget);
     if (set_count == 1)
         return search<false>(steps, kKeyHeader + node_slots, all, covered_at_start, memory_bytes, budget);
     return search<true>(steps, kKeyHeader + 2 * node_slots, all, covered_at_start, memory_bytes, budget);

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 
+#include "links.hpp"
 #include "parts.hpp"
 #include "state.hpp"
 #include "steps.hpp"
@@ -123,8 +124,9 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
     const std::vector<Step> steps =
         plan_steps(run, arcs, std::vector<std::uint32_t>(run.node_count(), 0), 0, node_slots);
     const int m = static_cast<int>(steps.size());
-    const int words = kKeyHeader + node_slots;
     ++budget.frontier_passes;
+    if (links_only(steps, node_slots)) return link_marginals(steps, result_of, memory_bytes, budget, out);
+    const int words = kKeyHeader + node_slots;
     StateTable current(words), next(words);
     PairTable pairs, next_pairs;  // (state << 32 | pattern)
     std::vector<std::vector<Request>> requests(m);

@@ -2,7 +2,9 @@
 #include "steps.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <stdexcept>
+#include <utility>
 
 #include "datareach/errors.hpp"
 #include "ordering.hpp"
@@ -21,11 +23,52 @@ int take_slot(std::uint64_t& used, int limit) {
     throw std::logic_error("frontier method: more slots needed than a state holds");
 }
 
+// Whether arcs a and b are the two arcs of a link (see Step): reverse of each other, needing
+// the same variables, which no other arc uses (`var_uses`).
+bool link_pair(const exact::PrunedRun& run, const std::vector<int>& var_uses, int a, int b) {
+    if (run.source[a] != run.target[b] || run.target[a] != run.source[b] || run.source[a] == run.target[a])
+        return false;
+    const int na = run.arc_var_offsets[a + 1] - run.arc_var_offsets[a];
+    if (na == 0 || na != run.arc_var_offsets[b + 1] - run.arc_var_offsets[b]) return false;
+    for (int j = 0; j < na; ++j) {
+        const int x = run.arc_vars[run.arc_var_offsets[a] + j];
+        if (x != run.arc_vars[run.arc_var_offsets[b] + j] || var_uses[x] != 2) return false;
+    }
+    return true;
+}
+
+// `order` with the two arcs of every link next to each other. The order puts arcs between
+// the same two nodes together, but parallel links interleave (u -> v, u -> v, v -> u,
+// v -> u); reordering within such a block moves no node's first or last arc.
+std::vector<int> links_together(const exact::PrunedRun& run, std::vector<int> order) {
+    const std::vector<int> var_uses = arc_spans(run, order).var_uses;
+    auto same_ends = [&](int a, int b) {
+        return std::minmax(run.source[a], run.target[a]) == std::minmax(run.source[b], run.target[b]);
+    };
+    const std::size_t m = order.size();
+    for (std::size_t i = 0; i + 1 < m; ++i) {
+        if (link_pair(run, var_uses, order[i], order[i + 1])) {
+            ++i;
+            continue;
+        }
+        for (std::size_t j = i + 2; j < m && same_ends(order[i], order[j]); ++j)
+            if (same_ends(order[i], order[i + 1]) && link_pair(run, var_uses, order[i], order[j])) {
+                std::rotate(order.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                            order.begin() + static_cast<std::ptrdiff_t>(j),
+                            order.begin() + static_cast<std::ptrdiff_t>(j + 1));
+                ++i;
+                break;
+            }
+    }
+    return order;
+}
+
 }  // namespace
 
-std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>& arcs,
+std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>& given,
                              const std::vector<std::uint32_t>& sets_of, int set_count, int& node_slots) {
     const int n = static_cast<int>(run.node_count()), nv = static_cast<int>(run.var_count());
+    const std::vector<int> arcs = links_together(run, given);
     const int m = static_cast<int>(arcs.size());
     const ArcSpans spans = arc_spans(run, arcs);
     const std::vector<int>&node_first = spans.node_first, &node_last = spans.node_last;
@@ -41,19 +84,7 @@ std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>
     node_slots = 0;
     bool adversary_met = false;
     // Whether arcs i and i + 1 form a link (see Step).
-    auto link_at = [&](int i) {
-        if (i + 1 >= m) return false;
-        const int a = arcs[i], b = arcs[i + 1];
-        if (run.source[a] != run.target[b] || run.target[a] != run.source[b] || run.source[a] == run.target[a])
-            return false;
-        const int na = run.arc_var_offsets[a + 1] - run.arc_var_offsets[a];
-        if (na == 0 || na != run.arc_var_offsets[b + 1] - run.arc_var_offsets[b]) return false;
-        for (int j = 0; j < na; ++j) {
-            const int x = run.arc_vars[run.arc_var_offsets[a] + j];
-            if (x != run.arc_vars[run.arc_var_offsets[b] + j] || var_uses[x] != 2) return false;
-        }
-        return true;
-    };
+    auto link_at = [&](int i) { return i + 1 < m && link_pair(run, var_uses, arcs[i], arcs[i + 1]); };
     std::vector<Step> steps;
     steps.reserve(m);
     for (int i = 0; i < m; ++i) {
@@ -81,6 +112,7 @@ std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>
                 step.sets_to_come |= std::uint32_t{1} << j;
             else
                 step.sets_closed |= std::uint32_t{1} << j;
+        step.from_adversary = run.source[a] == 0;
         step.source_slot = node_slot[run.source[a]];
         step.target_slot = node_slot[run.target[a]];
         for (int j = run.arc_var_offsets[a]; j < run.arc_var_offsets[a + 1]; ++j) {

@@ -20,6 +20,7 @@ namespace datareach::frontier {
 struct Step {
     int source_slot = 0, target_slot = 0;
     bool both_ways = false;                           // a link: y -> x is live with x -> y
+    bool from_adversary = false;                      // x is the adversary (reached in every world)
     std::uint64_t needs = 0;                          // the shared variables (slots) the arc requires
     long double own = 1.0L;                           // the product of p of its variables no other arc of the pass uses
     std::vector<std::pair<int, long double>> branch;  // shared variables first used here: (slot, p)
@@ -34,8 +35,9 @@ struct Step {
     bool adversary_met = false;                        // the adversary has entered by this step
 };
 
-// The steps of a pass over `arcs` (a subsequence of the run's order); `sets_of[v]`: the
-// target sets node v is in. `node_slots` is set to the node slots a state needs.
+// The steps of a pass over `arcs` (a subsequence of the run's order, the two arcs of a link
+// brought together where parallel links interleave them); `sets_of[v]`: the target sets node
+// v is in. `node_slots` is set to the node slots a state needs.
 std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>& arcs,
                              const std::vector<std::uint32_t>& sets_of, int set_count, int& node_slots);
 
