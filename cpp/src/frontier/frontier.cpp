@@ -451,9 +451,20 @@ exact::RunScores solve_frontier(const CompiledGraph& graph, const exact::RunPlan
     std::sort(singles.begin(), singles.end());
     singles.erase(std::unique(singles.begin(), singles.end()), singles.end());
     std::vector<long double> marginals;
-    if (singles.size() >= 2 && reach_marginals(run, order, singles, budget.options->frontier_bytes, budget, marginals))
+    long double every_reached = -1.0L;
+    if (singles.size() >= 2 &&
+        reach_marginals(run, order, singles, budget.options->frontier_bytes, budget, marginals, every_reached)) {
         for (std::size_t i = 0; i < singles.size(); ++i)
             passes.emplace(std::vector<std::vector<int>>{{singles[i]}}, marginals[i]);
+        // The all-terminal family (every node but the adversary a target set of its own), when
+        // the sweep counted it along: what a composite of every store's own class asks.
+        if (every_reached >= 0.0L) {
+            std::vector<std::vector<int>> every;
+            for (int v : singles)
+                if (v != 0) every.push_back({v});
+            passes.emplace(std::move(every), every_reached);
+        }
+    }
 
     exact::RunScores scores;
     for (ClassIndex d : plan.classes[run_index]) {

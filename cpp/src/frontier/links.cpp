@@ -177,7 +177,7 @@ long double search_links(const std::vector<Step>& steps, std::size_t memory_byte
 }
 
 bool link_marginals(const std::vector<Step>& steps, const std::vector<int>& result_of, std::size_t memory_bytes,
-                    exact::Budget& budget, std::vector<long double>& out) {
+                    exact::Budget& budget, std::vector<long double>& out, long double* every_reached) {
     // One outcome of a state's step: the state it leads to (-1: nothing more can be reached),
     // its probability given the state, and what becomes of a pending node's label: `from`
     // joined into `to` (the reached label when the link reached it), then renumbered by `map`.
@@ -203,6 +203,20 @@ bool link_marginals(const std::vector<Step>& steps, const std::vector<int>& resu
     };
     const int m = static_cast<int>(steps.size());
     ++budget.frontier_link_passes;
+    // When every node but the adversary is a target, every unreached component holds one, so
+    // the marks of search_links are every unreached label, and the sweep counts P(every node
+    // reached) along: `alive` is the part of a state's probability in which no component has
+    // left unreached.
+    bool all_targets = every_reached != nullptr;
+    int last_entry = -1;  // the last step at which a node other than the adversary enters
+    for (int l = 0; l < m; ++l)
+        for (std::size_t e = 0; e < steps[l].enter.size(); ++e)
+            if (!(steps[l].enter_reached >> steps[l].enter[e].first & 1)) {
+                all_targets = all_targets && result_of[steps[l].enter_node[e]] >= 0;
+                last_entry = l;
+            }
+    std::vector<long double> alive{1.0L}, alive_next;
+    long double all_reached = 0.0L;
     std::vector<Level> levels(m);
     StateTable current(2), next(2);
     const std::uint32_t start[2] = {};
@@ -214,6 +228,7 @@ bool link_marginals(const std::vector<Step>& steps, const std::vector<int>& resu
         const Step& step = steps[l];
         Level& level = levels[l];
         next.clear();
+        alive_next.clear();
         level.first.reserve(current.size() + 1);
         level.outcomes.reserve(2 * current.size());
         level.top.reserve(current.size());
@@ -232,10 +247,10 @@ bool link_marginals(const std::vector<Step>& steps, const std::vector<int>& resu
             }
             level.top.push_back(static_cast<std::uint8_t>(label - 1));
             enter(base, step, nullptr);
-            const long double w = current.weight(s);
-            auto finish = [&](Labels labels, std::pair<int, int> joined, long double weight) {
-                std::uint32_t none = 0;
-                const Settled settled = settle(labels, step, none);
+            const long double w = current.weight(s), a = all_targets ? alive[s] : 0.0L;
+            const std::uint32_t unreached = all_targets ? ((std::uint32_t{1} << label) - 1) & ~0b11u : 0u;
+            auto finish = [&](Labels labels, std::uint32_t need, std::pair<int, int> joined, long double weight) {
+                const Settled settled = settle(labels, step, need);
                 Outcome outcome{-1, weight, settled.map, static_cast<std::uint8_t>(joined.first),
                                 static_cast<std::uint8_t>(joined.second)};
                 if (settled.reached || !step.adversary_met) {
@@ -243,14 +258,21 @@ bool link_marginals(const std::vector<Step>& steps, const std::vector<int>& resu
                     outcome.next = static_cast<int>(next.add(key, w * weight));
                 }
                 level.outcomes.push_back(outcome);
+                if (a == 0.0L || settled.target_lost) return;
+                if (l >= last_entry && need == 0) {
+                    all_reached += a * weight;  // every node has entered and none is unreached
+                } else if (outcome.next >= 0) {
+                    if (static_cast<std::size_t>(outcome.next) >= alive_next.size()) alive_next.resize(next.size());
+                    alive_next[outcome.next] += a * weight;
+                }
             };
             if (step.own > 0.0L) {
                 Labels joined = base;
-                std::uint32_t none = 0;
-                const auto renamed = join(joined, step.occupied, none, step.source_slot, step.target_slot);
-                finish(joined, renamed, step.own);
+                std::uint32_t need = unreached;
+                const auto renamed = join(joined, step.occupied, need, step.source_slot, step.target_slot);
+                finish(joined, need, renamed, step.own);
             }
-            if (step.own < 1.0L) finish(base, {0, 0}, 1.0L - step.own);
+            if (step.own < 1.0L) finish(base, unreached, {0, 0}, 1.0L - step.own);
         }
         level.first.push_back(static_cast<std::uint32_t>(level.outcomes.size()));
         held += level.first.size() * sizeof(std::uint32_t) + level.outcomes.size() * sizeof(Outcome) +
@@ -260,8 +282,11 @@ bool link_marginals(const std::vector<Step>& steps, const std::vector<int>& resu
             memory_bytes)
             return false;
         std::swap(current, next);
+        alive_next.resize(current.size());
+        std::swap(alive, alive_next);
         budget.frontier_peak_states = std::max<std::uint64_t>(budget.frontier_peak_states, current.size());
     }
+    if (every_reached) *every_reached = all_targets ? all_reached : -1.0L;
     // Backward: value[s][L], the probability that a pending node labelled L in state s of
     // the level (its labels once the step's nodes entered) is reached from there.
     // Only the labels up to a state's top are written and read: no fill.

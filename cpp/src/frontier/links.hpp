@@ -38,8 +38,10 @@ long double search_links(const std::vector<Step>& steps, std::size_t memory_byte
 
 // The one-sweep marginals (marginals.hpp) over a links-only pass: adds P(node reached) into
 // out[result_of[node]] for every node with result_of[node] >= 0; false when the sweep would
-// need more than `memory_bytes`.
+// need more than `memory_bytes`. `every_reached`, when given, is set to P(every node of the
+// pass is reached) when each node but the adversary is a target (the all-terminal search of
+// those nodes, counted along the same sweep), else to -1.
 bool link_marginals(const std::vector<Step>& steps, const std::vector<int>& result_of, std::size_t memory_bytes,
-                    exact::Budget& budget, std::vector<long double>& out);
+                    exact::Budget& budget, std::vector<long double>& out, long double* every_reached = nullptr);
 
 }  // namespace datareach::frontier

@@ -116,16 +116,21 @@ struct Outcome {
     bool live;
 };
 
-// One independent part: adds each of its targets' probability into `out`. The forward sweep
-// records each pair's outcomes (lost ones left out), so the backward one is sums alone.
+// One independent part: adds each of its targets' probability into `out`, and sets
+// `every_reached` (see reach_marginals; -1 here, where the state is a reach relation). The
+// forward sweep records each pair's outcomes (lost ones left out), so the backward one is
+// sums alone.
 bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, const std::vector<int>& result_of,
-                    std::size_t memory_bytes, exact::Budget& budget, std::vector<long double>& out) {
+                    std::size_t memory_bytes, exact::Budget& budget, std::vector<long double>& out,
+                    long double& every_reached) {
     int node_slots = 0;
     const std::vector<Step> steps =
         plan_steps(run, arcs, std::vector<std::uint32_t>(run.node_count(), 0), 0, node_slots);
     const int m = static_cast<int>(steps.size());
     ++budget.frontier_passes;
-    if (links_only(steps, node_slots)) return link_marginals(steps, result_of, memory_bytes, budget, out);
+    if (links_only(steps, node_slots))
+        return link_marginals(steps, result_of, memory_bytes, budget, out, &every_reached);
+    every_reached = -1.0L;
     const int words = kKeyHeader + node_slots;
     StateTable current(words), next(words);
     PairTable pairs, next_pairs;  // (state << 32 | pattern)
@@ -239,7 +244,8 @@ bool part_marginals(const exact::PrunedRun& run, const std::vector<int>& arcs, c
 }  // namespace
 
 bool reach_marginals(const exact::PrunedRun& run, const std::vector<int>& order, const std::vector<int>& targets,
-                     std::size_t memory_bytes, exact::Budget& budget, std::vector<long double>& out) {
+                     std::size_t memory_bytes, exact::Budget& budget, std::vector<long double>& out,
+                     long double& every_reached) {
     out.assign(targets.size(), 0.0L);
     std::vector<int> result_of(run.node_count(), -1);
     for (std::size_t i = 0; i < targets.size(); ++i) {
@@ -248,9 +254,14 @@ bool reach_marginals(const exact::PrunedRun& run, const std::vector<int>& order,
         else
             result_of[targets[i]] = static_cast<int>(i);
     }
-    // A node is in one part only: its probability is that part's.
-    for (const auto& part : independent_parts(run, order))
-        if (!part_marginals(run, part, result_of, memory_bytes, budget, out)) return false;
+    // A node is in one part only: its probability is that part's. The parts' worlds are
+    // independent: every node is reached with the product of the parts' probabilities.
+    every_reached = 1.0L;
+    for (const auto& part : independent_parts(run, order)) {
+        long double part_every = -1.0L;
+        if (!part_marginals(run, part, result_of, memory_bytes, budget, out, part_every)) return false;
+        every_reached = part_every < 0.0L || every_reached < 0.0L ? -1.0L : every_reached * part_every;
+    }
     return true;
 }
 

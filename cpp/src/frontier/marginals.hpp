@@ -20,8 +20,11 @@ namespace datareach::frontier {
 // (distinct local nodes; over the arcs of `order`, an arc order of the run, split into its
 // independent parts).
 // False, with `out` undefined, when the states and pairs would need more than `memory_bytes`:
-// the caller then searches one node at a time.
+// the caller then searches one node at a time. `every_reached` is set to P(the adversary
+// reaches every target) when the targets are every node of the run but the adversary and
+// every part is a pass of links alone (links.hpp: the sweep counts it along), else to -1.
 bool reach_marginals(const exact::PrunedRun& run, const std::vector<int>& order, const std::vector<int>& targets,
-                     std::size_t memory_bytes, exact::Budget& budget, std::vector<long double>& out);
+                     std::size_t memory_bytes, exact::Budget& budget, std::vector<long double>& out,
+                     long double& every_reached);
 
 }  // namespace datareach::frontier
