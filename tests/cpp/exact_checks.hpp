@@ -20,6 +20,14 @@ inline ExactOptions frontier_only() {
     return opt;
 }
 
+// The same, with `bytes` for the frontier's states and the counts reported into `stats`.
+inline ExactOptions frontier_only(std::size_t bytes, ExactStats* stats) {
+    ExactOptions opt = frontier_only();
+    opt.frontier_bytes = bytes;
+    opt.stats = stats;
+    return opt;
+}
+
 // Exact options that factor every run (the frontier method off).
 inline ExactOptions factoring_only() {
     ExactOptions opt;

@@ -50,9 +50,7 @@ TEST(FrontierLinks, RandomLinkModelsMatchBruteForce) {
         const auto brute = dr::testing::brute_force(g, {0});
         for (std::size_t bytes : {std::size_t{256} << 20, std::size_t{1}}) {
             dr::ExactStats stats;
-            auto opt = frontier_only();
-            opt.frontier_bytes = bytes;
-            opt.stats = &stats;
+            const auto opt = frontier_only(bytes, &stats);
             const std::string what = "links, model " + std::to_string(model) + ", bytes " + std::to_string(bytes);
             expect_matches(dr::exact_exposure(g, {0}, opt), brute, 1, g.class_count(), what);
             EXPECT_EQ(stats.frontier_runs, 1u) << what;

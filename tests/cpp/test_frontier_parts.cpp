@@ -200,9 +200,7 @@ TEST(FrontierParts, RandomAllTerminalModelsMatchBruteForce) {
         const auto brute = dr::testing::brute_force(g, {0});
         for (std::size_t bytes : {std::size_t{256} << 20, std::size_t{1}}) {
             dr::ExactStats stats;
-            auto opt = frontier_only();
-            opt.frontier_bytes = bytes;
-            opt.stats = &stats;
+            auto opt = frontier_only(bytes, &stats);
             expect_matches(dr::exact_exposure(g, {0}, opt), brute, 1, g.class_count(),
                            "all-terminal, model " + std::to_string(model) + ", bytes " + std::to_string(bytes));
             EXPECT_EQ(stats.frontier_runs, 1u);
