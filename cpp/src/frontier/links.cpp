@@ -43,8 +43,9 @@ struct Labels {
 
 // The step's nodes enter: the adversary into the reached component, every other node as a
 // component of its own, labelled from the first fresh label in the order of step.enter. A
-// target's component is marked in `need` when `need` is given.
-void enter(Labels& labels, const Step& step, std::uint32_t* need) {
+// target's component is marked in `need` when `need` is given. Returns the label after the
+// last one given (the highest label in use is one less).
+int enter(Labels& labels, const Step& step, std::uint32_t* need) {
     int fresh = labels.first_fresh();
     for (const auto& [slot, sets] : step.enter) {
         if (step.enter_reached >> slot & 1) {
@@ -54,6 +55,7 @@ void enter(Labels& labels, const Step& step, std::uint32_t* need) {
         if (need && sets) *need |= std::uint32_t{1} << fresh;
         labels.set(slot, fresh++);
     }
+    return fresh;
 }
 
 // The link between slots x and y is live: their components become one, the reached one when
@@ -236,19 +238,17 @@ bool link_marginals(const std::vector<Step>& steps, const std::vector<int>& resu
             poll(budget);
             level.first.push_back(static_cast<std::uint32_t>(level.outcomes.size()));
             Labels base = Labels::read(current.key(s));
-            int label = base.first_fresh();
+            const int fresh = enter(base, step, nullptr);
+            level.top.push_back(static_cast<std::uint8_t>(fresh - 1));
             for (std::size_t e = 0; e < step.enter.size(); ++e) {
-                if (step.enter_reached >> step.enter[e].first & 1) continue;
-                const int result = result_of[step.enter_node[e]];
+                const int result = result_of[step.enter_node[e]];  // never the adversary's (reached)
                 if (result >= 0)
-                    level.requests.push_back(
-                        {static_cast<std::uint32_t>(s), static_cast<std::uint8_t>(label), result, current.weight(s)});
-                ++label;
+                    level.requests.push_back({static_cast<std::uint32_t>(s),
+                                              static_cast<std::uint8_t>(base.at(step.enter[e].first)), result,
+                                              current.weight(s)});
             }
-            level.top.push_back(static_cast<std::uint8_t>(label - 1));
-            enter(base, step, nullptr);
             const long double w = current.weight(s), a = all_targets ? alive[s] : 0.0L;
-            const std::uint32_t unreached = all_targets ? ((std::uint32_t{1} << label) - 1) & ~0b11u : 0u;
+            const std::uint32_t unreached = all_targets ? ((std::uint32_t{1} << fresh) - 1) & ~0b11u : 0u;
             auto finish = [&](Labels labels, std::uint32_t need, std::pair<int, int> joined, long double weight) {
                 const Settled settled = settle(labels, step, need);
                 Outcome outcome{-1, weight, settled.map, static_cast<std::uint8_t>(joined.first),

@@ -37,30 +37,33 @@ bool link_pair(const exact::PrunedRun& run, const std::vector<int>& var_uses, in
     return true;
 }
 
-// `order` with the two arcs of every link next to each other. The order puts arcs between
-// the same two nodes together, but parallel links interleave (u -> v, u -> v, v -> u,
-// v -> u); reordering within such a block moves no node's first or last arc.
-std::vector<int> links_together(const exact::PrunedRun& run, std::vector<int> order) {
-    const std::vector<int> var_uses = arc_spans(run, order).var_uses;
+// Brings the two arcs of every link in `order` next to each other; true when it moved any.
+// The order puts arcs between the same two nodes together, but parallel links interleave
+// (u -> v, u -> v, v -> u, v -> u); reordering within such a block moves no node's first or
+// last arc, only the spans of the moved arcs' variables. `var_uses` does not depend on the order.
+bool bring_links_together(const exact::PrunedRun& run, const std::vector<int>& var_uses, std::vector<int>& order) {
     auto same_ends = [&](int a, int b) {
         return std::minmax(run.source[a], run.target[a]) == std::minmax(run.source[b], run.target[b]);
     };
+    bool moved = false;
     const std::size_t m = order.size();
     for (std::size_t i = 0; i + 1 < m; ++i) {
         if (link_pair(run, var_uses, order[i], order[i + 1])) {
             ++i;
             continue;
         }
+        if (!same_ends(order[i], order[i + 1])) continue;  // no block of parallel arcs here
         for (std::size_t j = i + 2; j < m && same_ends(order[i], order[j]); ++j)
-            if (same_ends(order[i], order[i + 1]) && link_pair(run, var_uses, order[i], order[j])) {
+            if (link_pair(run, var_uses, order[i], order[j])) {
                 std::rotate(order.begin() + static_cast<std::ptrdiff_t>(i + 1),
                             order.begin() + static_cast<std::ptrdiff_t>(j),
                             order.begin() + static_cast<std::ptrdiff_t>(j + 1));
+                moved = true;
                 ++i;
                 break;
             }
     }
-    return order;
+    return moved;
 }
 
 }  // namespace
@@ -68,9 +71,10 @@ std::vector<int> links_together(const exact::PrunedRun& run, std::vector<int> or
 std::vector<Step> plan_steps(const exact::PrunedRun& run, const std::vector<int>& given,
                              const std::vector<std::uint32_t>& sets_of, int set_count, int& node_slots) {
     const int n = static_cast<int>(run.node_count()), nv = static_cast<int>(run.var_count());
-    const std::vector<int> arcs = links_together(run, given);
+    std::vector<int> arcs = given;
+    ArcSpans spans = arc_spans(run, arcs);
+    if (bring_links_together(run, spans.var_uses, arcs)) spans = arc_spans(run, arcs);
     const int m = static_cast<int>(arcs.size());
-    const ArcSpans spans = arc_spans(run, arcs);
     const std::vector<int>&node_first = spans.node_first, &node_last = spans.node_last;
     const std::vector<int>&var_first = spans.var_first, &var_last = spans.var_last, &var_uses = spans.var_uses;
     // The last step at which a node of each set is first met.
