@@ -15,59 +15,63 @@
 namespace py = pybind11;
 using namespace datareach;
 using datareach_bindings::column;
+using datareach_bindings::column_view;
 using datareach_bindings::view_of;
 
 namespace {
 
-RaggedIndex ragged(const py::dict& tables, const std::string& name) {
-    RaggedIndex r;
-    r.offsets = column<std::int64_t>(tables, (name + "_offsets").c_str());
-    r.values = column<std::int32_t>(tables, (name + "_values").c_str());
+RaggedColumn ragged(const py::dict& tables, const std::string& name) {
+    RaggedColumn r;
+    r.offsets = column_view<std::int64_t>(tables, (name + "_offsets").c_str());
+    r.values = column_view<std::int32_t>(tables, (name + "_values").c_str());
     return r;
 }
 
-std::vector<Window> windows(const py::dict& tables, const std::string& prefix) {
-    const auto start = column<Day>(tables, (prefix + "_window_start").c_str());
-    const auto end = column<Day>(tables, (prefix + "_window_end").c_str());
+// Windows are copied: the tables hold their two sides as separate columns.
+Column<Window> windows(const py::dict& tables, const std::string& prefix) {
+    const auto start = datareach_bindings::column_array<Day>(tables, (prefix + "_window_start").c_str());
+    const auto end = datareach_bindings::column_array<Day>(tables, (prefix + "_window_end").c_str());
     if (start.size() != end.size()) throw ModelError(prefix + ": window columns of different lengths");
-    std::vector<Window> out(start.size());
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = {start[i], end[i]};
+    std::vector<Window> out(static_cast<std::size_t>(start.size()));
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = {start.data()[i], end.data()[i]};
     return out;
 }
 
 std::shared_ptr<ModelData> model_from_tables(const py::dict& tables) {
     auto m = std::make_shared<ModelData>();
     m->region_names = tables["region_names"].cast<std::vector<std::string>>();
-    m->region_parent = column<std::int32_t>(tables, "region_parent");
+    m->region_parent = column_view<std::int32_t>(tables, "region_parent");
     for (auto kind : column<std::int8_t>(tables, "node_kind")) m->node_kind.push_back(static_cast<NodeKind>(kind));
-    m->node_region = column<std::int32_t>(tables, "node_region");
-    m->node_territory = column<std::int32_t>(tables, "node_territory");
-    m->node_compels = column<double>(tables, "node_compels");
-    if (tables.contains("node_rule_exempt")) m->node_rule_exempt = column<std::uint8_t>(tables, "node_rule_exempt");
-    m->class_sensitivity = column<double>(tables, "class_sensitivity");
-    m->class_records = column<double>(tables, "class_records");
+    m->node_region = column_view<std::int32_t>(tables, "node_region");
+    m->node_territory = column_view<std::int32_t>(tables, "node_territory");
+    m->node_compels = column_view<double>(tables, "node_compels");
+    if (tables.contains("node_rule_exempt"))
+        m->node_rule_exempt = column_view<std::uint8_t>(tables, "node_rule_exempt");
+    m->class_sensitivity = column_view<double>(tables, "class_sensitivity");
+    m->class_records = column_view<double>(tables, "class_records");
     m->class_components = ragged(tables, "class_components");
-    m->event_p = column<double>(tables, "event_p");
-    m->placement_class = column<std::int32_t>(tables, "placement_class");
-    m->placement_store = column<std::int32_t>(tables, "placement_store");
-    m->placement_share = column<double>(tables, "placement_share");
+    m->event_p = column_view<double>(tables, "event_p");
+    m->placement_class = column_view<std::int32_t>(tables, "placement_class");
+    m->placement_store = column_view<std::int32_t>(tables, "placement_store");
+    m->placement_share = column_view<double>(tables, "placement_share");
     m->placement_window = windows(tables, "placement");
-    m->flow_from = column<std::int32_t>(tables, "flow_from");
-    m->flow_to = column<std::int32_t>(tables, "flow_to");
-    m->flow_share = column<double>(tables, "flow_share");
+    m->flow_from = column_view<std::int32_t>(tables, "flow_from");
+    m->flow_to = column_view<std::int32_t>(tables, "flow_to");
+    m->flow_share = column_view<double>(tables, "flow_share");
     m->flow_window = windows(tables, "flow");
     m->flow_classes = ragged(tables, "flow_classes");
-    m->arc_from = column<std::int32_t>(tables, "arc_from");
-    m->arc_to = column<std::int32_t>(tables, "arc_to");
-    m->arc_p = column<double>(tables, "arc_p");
-    m->arc_cost = column<double>(tables, "arc_cost");
-    m->arc_window = windows(tables, "arc");
+    m->arc_from = column_view<std::int32_t>(tables, "arc_from");
+    m->arc_to = column_view<std::int32_t>(tables, "arc_to");
+    m->arc_p = column_view<double>(tables, "arc_p");
+    // Left out of the tables when no row gives them (ModelData: every cost 1, no windows).
+    if (tables.contains("arc_cost")) m->arc_cost = column_view<double>(tables, "arc_cost");
+    if (tables.contains("arc_window_start")) m->arc_window = windows(tables, "arc");
     m->arc_classes = ragged(tables, "arc_classes");
     m->arc_requires = ragged(tables, "arc_requires");
     // Keys are optional: without them the row index identifies each random variable.
-    if (tables.contains("arc_key")) m->arc_key = column<std::uint64_t>(tables, "arc_key");
-    if (tables.contains("event_key")) m->event_key = column<std::uint64_t>(tables, "event_key");
-    if (tables.contains("node_key")) m->node_key = column<std::uint64_t>(tables, "node_key");
+    if (tables.contains("arc_key")) m->arc_key = column_view<std::uint64_t>(tables, "arc_key");
+    if (tables.contains("event_key")) m->event_key = column_view<std::uint64_t>(tables, "event_key");
+    if (tables.contains("node_key")) m->node_key = column_view<std::uint64_t>(tables, "node_key");
     {
         py::gil_scoped_release release;
         m->validate();

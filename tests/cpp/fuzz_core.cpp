@@ -207,11 +207,11 @@ double bad_number(Rng& rng) { return kBadNumbers[pick(rng, std::size(kBadNumbers
 std::int32_t bad_index(Rng& rng) { return kBadIndices[pick(rng, std::size(kBadIndices))]; }
 
 template <class T>
-void set_some(Rng& rng, std::vector<T>& column, T value) {
+void set_some(Rng& rng, Column<T>& column, T value) {
     if (!column.empty()) column[pick(rng, column.size())] = value;
 }
 
-void break_ragged(Rng& rng, RaggedIndex& ragged, std::int32_t bad) {
+void break_ragged(Rng& rng, RaggedColumn& ragged, std::int32_t bad) {
     if (ragged.offsets.empty()) {  // broken once already: no offsets at all
         ragged.values.push_back(bad);
         return;
@@ -315,12 +315,12 @@ const char* break_model(Rng& rng, ModelData& m) {
 
 // -- printing a model (--verbose, on a failure) ------------------------------------------------
 
-template <class T>
-std::string list(const std::vector<T>& values) {
+template <class Values>
+std::string list(const Values& values) {
     std::string out = "[";
     for (std::size_t i = 0; i < values.size(); ++i) {
         if (i) out += ", ";
-        if constexpr (std::is_floating_point_v<T>) {
+        if constexpr (std::is_floating_point_v<typename Values::value_type>) {
             char text[32];
             std::snprintf(text, sizeof text, "%.17g", values[i]);
             out += text;
@@ -331,9 +331,9 @@ std::string list(const std::vector<T>& values) {
     return out + "]";
 }
 
-std::string ragged(const RaggedIndex& r) { return "offsets " + list(r.offsets) + " values " + list(r.values); }
+std::string ragged(const RaggedColumn& r) { return "offsets " + list(r.offsets) + " values " + list(r.values); }
 
-std::string windows(const std::vector<Window>& w) {
+std::string windows(const Column<Window>& w) {
     std::vector<long long> flat;
     for (const auto& x : w) {
         flat.push_back(x.start);
@@ -460,7 +460,7 @@ void run_engines(const ModelData& m, const CompiledGraph& g, Rng& rng, Counts& c
                                 std::to_string(path.probability) + ", adversary node " +
                                 std::to_string(adversaries[i]) + ", class " + std::to_string(c) + ")");
             }
-            const auto cut = cheapest_cut(g, adversaries[i], c, m.arc_cost);
+            const auto cut = cheapest_cut(g, adversaries[i], c, m.arc_cost.to_vector());
             require(cut.cost >= 0 && cut.reachable == possible, "cut: cost < 0 or reachable != possible");
             require(cut.pairs.empty() || std::isfinite(cut.cost), "cut: pairs listed for an infinite cut");
             const auto choke = chokepoints(g, adversaries[i], c);

@@ -259,8 +259,8 @@ TEST(Comparison, RevokingAnArcNeverAddsExposure) {
         revoked.arc_cost.erase(revoked.arc_cost.begin() + static_cast<std::ptrdiff_t>(drop));
         revoked.arc_window.erase(revoked.arc_window.begin() + static_cast<std::ptrdiff_t>(drop));
         revoked.arc_key.erase(revoked.arc_key.begin() + static_cast<std::ptrdiff_t>(drop));
-        for (RaggedIndex* ragged : {&revoked.arc_classes, &revoked.arc_requires}) {
-            RaggedIndex kept;
+        for (RaggedColumn* ragged : {&revoked.arc_classes, &revoked.arc_requires}) {
+            RaggedColumn kept;
             for (std::size_t a = 0; a < m.arc_count(); ++a)
                 if (a != drop) kept.push_row(std::vector<std::int32_t>(ragged->begin(a), ragged->end(a)));
             *ragged = kept;

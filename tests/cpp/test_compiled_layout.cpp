@@ -40,7 +40,8 @@ ModelData random_layout_model(std::mt19937_64& rng) {
     }
     if (chance(0.5)) {
         b.data.node_rule_exempt.assign(nodes, 0);
-        for (auto& x : b.data.node_rule_exempt) x = chance(0.2) ? 1 : 0;
+        for (std::size_t v = 0; v < b.data.node_rule_exempt.size(); ++v)
+            b.data.node_rule_exempt[v] = chance(0.2) ? 1 : 0;
     }
     const int atoms = uniform(1, 5);
     for (int c = 0; c < atoms; ++c) b.atomic_class();
@@ -265,6 +266,38 @@ TEST(CompiledLayout, SizesOver32BitsAreRefusedNamingWhatOverflowed) {
     sizes.arcs = std::uint64_t{10'000'000'000};
     EXPECT_NE(message(sizes).find("10000000000 arcs"), std::string::npos) << message(sizes);
     EXPECT_THROW(check_compiled_sizes(sizes), ModelError);
+}
+
+// ModelData leaves arc_cost and arc_window empty for a model that gives neither (every cost
+// 1, every arc always present): the same graph as with the columns filled so.
+TEST(CompiledLayout, EmptyCostAndWindowColumnsMeanTheDefaults) {
+    std::mt19937_64 rng(64);
+    for (int round = 0; round < 100; ++round) {
+        SCOPED_TRACE("round " + std::to_string(round));
+        ModelData filled = random_layout_model(rng);
+        filled.arc_window.assign(filled.arc_count(), Window{});
+        filled.arc_cost.assign(filled.arc_count(), 1.0);
+        ModelData left_out = filled;
+        left_out.arc_window.clear();
+        left_out.arc_cost.clear();
+        const std::optional<Day> at = round % 2 ? std::nullopt : std::optional<Day>(round);
+        const CompiledGraph a = CompiledGraph::compile(filled, at), b = CompiledGraph::compile(left_out, at);
+        ASSERT_EQ(a.arc_count(), b.arc_count());
+        for (std::size_t k = 0; k < a.arc_count(); ++k) {
+            const auto arc = static_cast<ArcIndex>(k);
+            EXPECT_EQ(a.arc_origin(arc), b.arc_origin(arc));
+            EXPECT_EQ(a.arc_target(arc), b.arc_target(arc));
+            EXPECT_EQ(a.arc_key(arc), b.arc_key(arc));
+        }
+        if (filled.arc_count() > 1) {  // given, they must have a value per arc
+            ModelData short_cost = left_out;
+            short_cost.arc_cost.assign(filled.arc_count() - 1, 1.0);
+            EXPECT_THROW(short_cost.validate(), ModelError);
+            ModelData short_window = left_out;
+            short_window.arc_window.assign(1 + filled.arc_count(), Window{});
+            EXPECT_THROW(short_window.validate(), ModelError);
+        }
+    }
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ TEST(Cut, CheapestPairsAndChokepoint) {
     b.arc(h, s2, 0.5);
     b.data.arc_cost[0] = 5.0;
     const auto g = b.compile();
-    const auto cut = cheapest_cut(g, a, d, b.data.arc_cost);
+    const auto cut = cheapest_cut(g, a, d, b.data.arc_cost.to_vector());
     EXPECT_DOUBLE_EQ(cut.cost, 2.0);
     EXPECT_EQ(cut.pairs.size(), 2u);
     const auto choke = chokepoints(g, a, d);
@@ -39,11 +39,11 @@ TEST(Cut, ParallelArcsAddAndRuleArcsAreUncuttable) {
     b.arc(a, s, 0.5);
     b.data.arc_cost[1] = 2.5;
     auto g = b.compile();
-    EXPECT_DOUBLE_EQ(cheapest_cut(g, a, d, b.data.arc_cost).cost, 3.5);
+    EXPECT_DOUBLE_EQ(cheapest_cut(g, a, d, b.data.arc_cost.to_vector()).cost, 3.5);
     const auto j = b.jurisdiction("US", 0.5);
     g = b.compile();
-    EXPECT_TRUE(std::isinf(cheapest_cut(g, j, d, b.data.arc_cost).cost));
-    const auto unreachable = cheapest_cut(g, s, d, b.data.arc_cost);  // s holds it: reaches itself
+    EXPECT_TRUE(std::isinf(cheapest_cut(g, j, d, b.data.arc_cost.to_vector()).cost));
+    const auto unreachable = cheapest_cut(g, s, d, b.data.arc_cost.to_vector());  // s holds it: reaches itself
     EXPECT_TRUE(std::isinf(unreachable.cost));
     EXPECT_TRUE(chokepoints(g, s, d).nodes.empty());
 }

@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
+
+#include "datareach/column.hpp"
 
 namespace datareach {
 
@@ -26,11 +29,14 @@ enum class NodeKind : std::int8_t {
 
 // A list of small integer lists (class filters, required events, components) stored as one
 // offsets array of length rows + 1 and one values array. An empty row means "none"; for a
-// class filter an empty row means "all classes".
-template <class Offset>
+// class filter an empty row means "all classes". `Store` holds the two arrays: vectors in
+// the compiled graph and the plans, Columns (owned or viewed) in ModelData.
+template <class T>
+using Vector = std::vector<T>;
+template <class Offset, template <class> class Store = Vector>
 struct BasicRagged {
-    std::vector<Offset> offsets{0};
-    std::vector<std::int32_t> values;
+    Store<Offset> offsets{0};
+    Store<std::int32_t> values;
 
     std::size_t rows() const { return offsets.size() - 1; }
     std::size_t size(std::size_t row) const { return static_cast<std::size_t>(offsets[row + 1] - offsets[row]); }
@@ -45,11 +51,17 @@ struct BasicRagged {
     };
     Row row(std::size_t r) const { return {begin(r), end(r)}; }
     void push_row(const std::vector<std::int32_t>& row) {
-        values.insert(values.end(), row.begin(), row.end());
+        if constexpr (std::is_same_v<Store<std::int32_t>, std::vector<std::int32_t>>) {
+            values.insert(values.end(), row.begin(), row.end());
+        } else {
+            values.append(row.begin(), row.end());
+        }
         offsets.push_back(static_cast<Offset>(values.size()));
     }
 };
 using RaggedIndex = BasicRagged<std::int64_t>;
+// The ragged tables of ModelData: 64-bit offsets, as the Python layer lowers them.
+using RaggedColumn = BasicRagged<std::int64_t, Column>;
 
 struct Window {
     Day start = kOpenStart;
@@ -61,55 +73,57 @@ struct ModelData {
     // Regions: every distinct region or territory string, each with its parent (-1 for a
     // top-level region). "US/VA" has parent "US"; the front end adds missing ancestors.
     std::vector<std::string> region_names;
-    std::vector<std::int32_t> region_parent;
+    Column<std::int32_t> region_parent;
 
     // Nodes.
-    std::vector<NodeKind> node_kind;
-    std::vector<std::int32_t> node_region;     // -1: no region
-    std::vector<std::int32_t> node_territory;  // -1: none (only jurisdictions have one)
-    std::vector<double> node_compels;          // NaN: no rule; otherwise p of the rule
+    Column<NodeKind> node_kind;
+    Column<std::int32_t> node_region;     // -1: no region
+    Column<std::int32_t> node_territory;  // -1: none (only jurisdictions have one)
+    Column<double> node_compels;          // NaN: no rule; otherwise p of the rule
     // 1: no jurisdiction rule reaches the node (what-if `disable`). Empty: no node is exempt.
-    std::vector<std::uint8_t> node_rule_exempt;
+    Column<std::uint8_t> node_rule_exempt;
 
     // Data classes. components: empty row for an atomic class; composite components may
     // be composite themselves, but not cyclic.
-    std::vector<double> class_sensitivity;
-    std::vector<double> class_records;
-    RaggedIndex class_components;
+    Column<double> class_sensitivity;
+    Column<double> class_records;
+    RaggedColumn class_components;
 
     // Events.
-    std::vector<double> event_p;
+    Column<double> event_p;
 
     // Placements.
-    std::vector<std::int32_t> placement_class;
-    std::vector<std::int32_t> placement_store;
-    std::vector<double> placement_share;
-    std::vector<Window> placement_window;
+    Column<std::int32_t> placement_class;
+    Column<std::int32_t> placement_store;
+    Column<double> placement_share;
+    Column<Window> placement_window;
 
     // Flows (store → store copies). flow_classes: empty row = every class.
-    std::vector<std::int32_t> flow_from;
-    std::vector<std::int32_t> flow_to;
-    std::vector<double> flow_share;
-    std::vector<Window> flow_window;
-    RaggedIndex flow_classes;
+    Column<std::int32_t> flow_from;
+    Column<std::int32_t> flow_to;
+    Column<double> flow_share;
+    Column<Window> flow_window;
+    RaggedColumn flow_classes;
 
-    // Access arcs. arc_classes: empty row = every class; arc_requires: events.
-    std::vector<std::int32_t> arc_from;
-    std::vector<std::int32_t> arc_to;
-    std::vector<double> arc_p;
-    std::vector<double> arc_cost;
-    std::vector<Window> arc_window;
-    RaggedIndex arc_classes;
-    RaggedIndex arc_requires;
+    // Access arcs. arc_classes: empty row = every class; arc_requires: events. arc_cost
+    // empty: every arc costs 1 (the default); arc_window empty: every arc is present at every
+    // date (so that a model that gives neither holds no column of them per arc).
+    Column<std::int32_t> arc_from;
+    Column<std::int32_t> arc_to;
+    Column<double> arc_p;
+    Column<double> arc_cost;
+    Column<Window> arc_window;
+    RaggedColumn arc_classes;
+    RaggedColumn arc_requires;
 
     // Stable identities of the random variables, for common random numbers: the Monte Carlo
     // engine draws an arc's coin (an event's state) from (seed, key, world), so two variants
     // of a model that share an arc or event see it in the same state in the same world.
     // Empty: the row index is the key. Otherwise one key per row.
     // Rule arcs of a jurisdiction take their key from the keys of their two nodes.
-    std::vector<std::uint64_t> arc_key;
-    std::vector<std::uint64_t> event_key;
-    std::vector<std::uint64_t> node_key;
+    Column<std::uint64_t> arc_key;
+    Column<std::uint64_t> event_key;
+    Column<std::uint64_t> node_key;
 
     std::size_t node_count() const { return node_kind.size(); }
     std::size_t class_count() const { return class_sensitivity.size(); }

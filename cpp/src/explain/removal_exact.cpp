@@ -40,7 +40,7 @@ RemovalExposures exact_removal_exposures(const CompiledGraph& graph, NodeIndex a
     };
     out.base = out.base_low = out.base_high = explain::exposure_of(model, inner);
     report(1);
-    const std::vector<double> kept = model.arc_p;
+    const std::vector<double> kept = model.arc_p.to_vector();
     for (std::size_t k = 0; k < removals.size(); ++k) {
         bool changed = false;
         for (ArcIndex arc : removals[k]) {

@@ -10,7 +10,7 @@
 
 namespace datareach::compile_steps {
 
-RaggedIndex flatten_classes(const RaggedIndex& components, std::vector<std::uint8_t>& composite) {
+RaggedIndex flatten_classes(const RaggedColumn& components, std::vector<std::uint8_t>& composite) {
     const std::size_t count = components.rows();
     composite.assign(count, 0);
     enum : std::uint8_t { unseen, active, done };
@@ -57,13 +57,13 @@ RaggedIndex flatten_classes(const RaggedIndex& components, std::vector<std::uint
     return flat;
 }
 
-std::vector<std::int32_t> atomic_filter(const RaggedIndex& filter, std::size_t row, const RaggedIndex& atoms) {
+std::vector<std::int32_t> atomic_filter(const RaggedColumn& filter, std::size_t row, const RaggedIndex& atoms) {
     std::vector<std::int32_t> out;
     atomic_filter_into(filter, row, atoms, out);
     return out;
 }
 
-void atomic_filter_into(const RaggedIndex& filter, std::size_t row, const RaggedIndex& atoms,
+void atomic_filter_into(const RaggedColumn& filter, std::size_t row, const RaggedIndex& atoms,
                         std::vector<std::int32_t>& out) {
     out.clear();
     for (auto it = filter.begin(row); it != filter.end(row); ++it)

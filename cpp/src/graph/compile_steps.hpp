@@ -16,12 +16,12 @@ inline bool present(const Window& window, std::optional<Day> at) { return !at ||
 
 // Flattens every class into its atomic parts (row c: c itself when atomic); composites may
 // nest but not form a cycle (ModelError). composite[c] is set to 1 for composite classes.
-RaggedIndex flatten_classes(const RaggedIndex& components, std::vector<std::uint8_t>& composite);
+RaggedIndex flatten_classes(const RaggedColumn& components, std::vector<std::uint8_t>& composite);
 
 // The atomic classes a filter row names, sorted; an empty row stays empty (= every class).
-std::vector<std::int32_t> atomic_filter(const RaggedIndex& filter, std::size_t row, const RaggedIndex& atoms);
+std::vector<std::int32_t> atomic_filter(const RaggedColumn& filter, std::size_t row, const RaggedIndex& atoms);
 // The same into `out` (cleared first), so that a loop over many rows reuses one buffer.
-void atomic_filter_into(const RaggedIndex& filter, std::size_t row, const RaggedIndex& atoms,
+void atomic_filter_into(const RaggedColumn& filter, std::size_t row, const RaggedIndex& atoms,
                         std::vector<std::int32_t>& out);
 
 // Presence (docs/design.md §2.1) of every atomic class in every store, as of `at`.

@@ -15,7 +15,7 @@
 namespace datareach {
 namespace {
 
-bool within(const std::vector<std::int32_t>& parent, std::int32_t region, std::int32_t ancestor) {
+bool within(const Column<std::int32_t>& parent, std::int32_t region, std::int32_t ancestor) {
     for (; region != -1; region = parent[region])
         if (region == ancestor) return true;
     return false;
@@ -45,9 +45,9 @@ CompiledGraph CompiledGraph::compile(Validated validated, std::optional<Day> at)
     const ModelData& model = validated.model;
     CompiledGraph g;
     g.at_ = at;
-    g.node_region_ = model.node_region;
-    g.region_parent_ = model.region_parent;
-    g.event_p_ = model.event_p;
+    g.node_region_ = model.node_region.to_vector();
+    g.region_parent_ = model.region_parent.to_vector();
+    g.event_p_ = model.event_p.to_vector();
     g.event_key_.resize(model.event_count());
     for (std::size_t e = 0; e < model.event_count(); ++e)
         g.event_key_[e] = model.event_key.empty() ? e : model.event_key[e];
@@ -57,6 +57,9 @@ CompiledGraph CompiledGraph::compile(Validated validated, std::optional<Day> at)
     g.class_atoms_ = compile_steps::flatten_classes(model.class_components, g.composite_);
 
     const std::size_t nodes = model.node_count();
+    const auto arc_present = [&](std::size_t row) {  // no windows: every arc is present
+        return model.arc_window.empty() || compile_steps::present(model.arc_window[row], at);
+    };
 
     // The arcs present at `at`: explicit arcs (access rows), then the implicit arcs of
     // jurisdiction rules, placed straight into CSR order by a counting sort on the source
@@ -81,7 +84,7 @@ CompiledGraph CompiledGraph::compile(Validated validated, std::optional<Day> at)
         most_atoms = std::max<std::uint64_t>(most_atoms, g.class_atoms_.size(c));
     std::uint64_t class_entries = 0;
     for (std::size_t i = 0; i < model.arc_count(); ++i) {
-        if (!compile_steps::present(model.arc_window[i], at)) continue;
+        if (!arc_present(i)) continue;
         ++row_start[model.arc_from[i] + 1];
         sizes.require_entries += model.arc_requires.size(i);
         class_entries += model.arc_classes.size(i) * most_atoms;
@@ -95,7 +98,7 @@ CompiledGraph CompiledGraph::compile(Validated validated, std::optional<Day> at)
         class_entries = 0;
         std::vector<std::int32_t> filter;
         for (std::size_t i = 0; i < model.arc_count(); ++i) {
-            if (!compile_steps::present(model.arc_window[i], at) || model.arc_classes.size(i) == 0) continue;
+            if (!arc_present(i) || model.arc_classes.size(i) == 0) continue;
             compile_steps::atomic_filter_into(model.arc_classes, i, g.class_atoms_, filter);
             class_entries += filter.size();
         }
@@ -115,7 +118,7 @@ CompiledGraph CompiledGraph::compile(Validated validated, std::optional<Day> at)
     {
         auto& cursor = row_start;  // no longer needed as offsets
         for (std::size_t i = 0; i < model.arc_count(); ++i) {
-            if (!compile_steps::present(model.arc_window[i], at)) continue;
+            if (!arc_present(i)) continue;
             const auto a = static_cast<std::size_t>(cursor[model.arc_from[i]]++);
             g.arc_source_[a] = model.arc_from[i];
             g.arc_target_[a] = model.arc_to[i];

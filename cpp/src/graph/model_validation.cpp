@@ -55,7 +55,7 @@ void check_window(const char* table, std::size_t row, const Window& w) {
     if (w.start >= w.end) fail(table, row, "window", "start must come before end");
 }
 
-void check_ragged(const char* table, const char* field, const RaggedIndex& ragged, std::size_t rows,
+void check_ragged(const char* table, const char* field, const RaggedColumn& ragged, std::size_t rows,
                   std::size_t value_count, const char* what) {
     if (ragged.offsets.empty() || ragged.rows() != rows || ragged.offsets.front() != 0 ||
         static_cast<std::size_t>(ragged.offsets.back()) != ragged.values.size())
@@ -72,7 +72,7 @@ void check_ragged(const char* table, const char* field, const RaggedIndex& ragge
 
 // Every walk up the parents of a region must end (the engines walk them to find which
 // regions a node lies in); a cycle would make that walk endless.
-void check_region_tree(const std::vector<std::int32_t>& parent) {
+void check_region_tree(const Column<std::int32_t>& parent) {
     enum : std::uint8_t { unseen, on_walk, done };
     std::vector<std::uint8_t> state(parent.size(), unseen);
     std::vector<std::int32_t> walk;
@@ -155,7 +155,9 @@ void ModelData::validate() const {
     if (!arc_key.empty() && arc_key.size() != arc_count()) fail("access", 0, "key", "one key per arc expected");
     if (!event_key.empty() && event_key.size() != event_count()) fail("events", 0, "key", "one key per event expected");
     if (!node_key.empty() && node_key.size() != node_count()) fail("nodes", 0, "key", "one key per node expected");
-    check_lengths("access", arc_count(), arc_to, arc_p, arc_cost, arc_window);
+    check_lengths("access", arc_count(), arc_to, arc_p);
+    if (!arc_cost.empty()) check_lengths("access", arc_count(), arc_cost);
+    if (!arc_window.empty()) check_lengths("access", arc_count(), arc_window);
     check_ragged("access", "classes", arc_classes, arc_count(), classes, "class");
     check_ragged("access", "requires", arc_requires, arc_count(), event_count(), "event");
     for (std::size_t i = 0; i < arc_count(); ++i) {
@@ -163,8 +165,9 @@ void ModelData::validate() const {
         check_index("access", i, "to", arc_to[i], nodes, "node");
         check_probability("access", i, "p", arc_p[i]);
         // An infinite cost is allowed: an arc that cannot be removed.
-        if (!(arc_cost[i] > 0.0)) fail("access", i, "cost", "must be > 0, got " + show(arc_cost[i]));
-        check_window("access", i, arc_window[i]);
+        if (!arc_cost.empty() && !(arc_cost[i] > 0.0))
+            fail("access", i, "cost", "must be > 0, got " + show(arc_cost[i]));
+        if (!arc_window.empty()) check_window("access", i, arc_window[i]);
     }
 }
 

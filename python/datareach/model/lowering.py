@@ -12,7 +12,10 @@ values (regions), never a Python loop over rows: ten million arcs lower in secon
 Composite classes named in class filters stay class indices; the core flattens them.
 
 ``node_rule_exempt`` (uint8 per node, 1: no jurisdiction rule reaches the node) is present
-only when some node is exempt, so that models without one lower exactly as before.
+only when some node is exempt, so that models without one lower exactly as before. Likewise
+``arc_cost`` is present only when some access row gives a cost (else every cost is 1) and
+``arc_window_start`` / ``arc_window_end`` only when some row gives a window (else every arc
+is always present): the core then keeps no column of them per arc.
 """
 
 from __future__ import annotations
@@ -87,8 +90,14 @@ def lower(model: Model) -> dict[str, Any]:
     out["arc_from"] = _rows(model, "access", "from", "nodes")
     out["arc_to"] = _rows(model, "access", "to", "nodes")
     out["arc_p"] = _floats(column("access", "p"))
-    out["arc_cost"] = _floats(column("access", "cost"))
-    _window(out, "arc_window", model, "access")
+    # Optional too: a column no row gives (every cost 1, every arc always present) is left
+    # out rather than lowered to a value per row (8 bytes per arc each, kept with the core's
+    # tables).
+    cost = column("access", "cost")
+    if not _left_out(cost, 1.0):
+        out["arc_cost"] = _floats(cost)
+    if not (_left_out(column("access", "window_start")) and _left_out(column("access", "window_end"))):
+        _window(out, "arc_window", model, "access")
     _ragged(out, "arc_classes", model, "access", "classes", "classes")
     _ragged(out, "arc_requires", model, "access", "requires", "events")
 
@@ -111,6 +120,17 @@ def _id_keys(model: Model, section: str) -> np.ndarray:
     ids = model._tables[section].ids
     assert ids is not None
     return ids.hashes()  # computed once per batch of ids (tables.id_hashes)
+
+
+def _left_out(values: np.ndarray, default: float | None = None) -> bool:
+    """Whether a column is the one value of a field no row gave (``fields.left_out_column``:
+    a view of stride 0): ``default``, or NaN / NaT when None."""
+    if len(values) == 0 or values.strides != (0,):
+        return False
+    first = values[0]
+    return bool(
+        np.isnat(first) if values.dtype.kind == "M" else (np.isnan(first) if default is None else first == default)
+    )
 
 
 def _floats(values: np.ndarray) -> np.ndarray:

@@ -299,7 +299,16 @@ def _join_columns(parts: list[Column]) -> Column:
     first = parts[0]
     if isinstance(first, RefColumn) and all(isinstance(p, RefColumn) and p.target is first.target for p in parts):
         return RefColumn(first.target, np.concatenate([p.rows for p in parts]))  # type: ignore[union-attr]
-    return np.concatenate([made(p) for p in parts])
+    arrays = [made(p) for p in parts]
+    if all(a.strides == (0,) and len(a) for a in arrays) and _same_value(arrays):
+        # Every batch left the field out: the joined column stays one value of stride 0.
+        return np.broadcast_to(arrays[0][:1], (sum(len(a) for a in arrays),))
+    return np.concatenate(arrays)
+
+
+def _same_value(arrays: list[np.ndarray]) -> bool:
+    first = arrays[0][:1]
+    return all(a.dtype == first.dtype and columns_equal({"v": a[:1]}, {"v": first}) for a in arrays[1:])
 
 
 def _join_ragged(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

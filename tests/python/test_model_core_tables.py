@@ -1,0 +1,99 @@
+"""How the core holds a model's tables (docs/design.md decision 64): it reads the lowered
+NumPy columns in place rather than copying them, a column no row gives is not lowered at all,
+and neither changes a number."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import datareach as dr
+from datareach import _core
+from datareach.model.lowering import compile_model, core_model, lower
+
+
+def _frames(rows: int, seed: int, **access_columns: object) -> dr.Model:
+    """Roles reaching stores through a gateway, the arcs given as one frame."""
+    rng = np.random.default_rng(seed)
+    m = dr.Model()
+    m.add_node("CN", "jurisdiction", territory="CN", compels=1.0)
+    nodes = [f"r{i}" for i in range(rows)] + [f"s{i}" for i in range(rows)]
+    m.add_nodes(pd.DataFrame({"id": nodes, "kind": ["role"] * rows + ["store"] * rows, "region": "CN"}))
+    m.add_class("pii")
+    m.add_placements(pd.DataFrame({"class": "pii", "store": [f"s{i}" for i in range(rows)]}))
+    sources = rng.integers(0, rows, 4 * rows)
+    targets = rng.integers(0, rows, 4 * rows)
+    access = {
+        "from": [f"r{i}" for i in sources] + [f"r{i}" for i in targets],
+        "to": [f"r{i}" for i in targets] + [f"s{i}" for i in sources],
+        "p": np.round(rng.uniform(0.05, 1.0, 8 * rows), 2),
+    }
+    access.update({name: [value] * (8 * rows) for name, value in access_columns.items()})
+    m.add_arcs(pd.DataFrame(access))
+    m.adversaries = ["CN"]
+    return m
+
+
+def test_columns_no_row_gives_are_not_lowered() -> None:
+    data = lower(_frames(20, seed=1))
+    assert "arc_cost" not in data
+    assert "arc_window_start" not in data and "arc_window_end" not in data
+    given = lower(_frames(20, seed=1, cost=1.0, window_start="2020-01-01"))
+    np.testing.assert_array_equal(given["arc_cost"], np.ones(160))
+    assert (given["arc_window_start"] == 18262).all()
+
+
+def test_left_out_columns_change_no_number() -> None:
+    for method, rows in (("exact", 3), ("monte_carlo", 30)):
+        left_out = _frames(rows, seed=2)
+        given = _frames(rows, seed=2, cost=1.0)
+        a = dr.analyze(left_out, method=method, samples=4096, seed=3)
+        b = dr.analyze(given, method=method, samples=4096, seed=3)
+        np.testing.assert_array_equal(a.table["probability"], b.table["probability"])
+    cut_a = dr.cheapest_cut(left_out, "CN", "pii")
+    cut_b = dr.cheapest_cut(given, "CN", "pii")
+    assert cut_a.cost == cut_b.cost and cut_a.cost >= 1
+
+
+def test_batches_that_all_leave_a_field_out_keep_it_left_out() -> None:
+    m = dr.Model()
+    m.add_node("a", "role").add_node("b", "role").add_node("s", "store")
+    m.add_arcs(pd.DataFrame({"from": ["a"], "to": ["b"], "p": [0.5]}))
+    m.add_arcs(pd.DataFrame({"from": ["b"], "to": ["s"], "p": [0.25]}))
+    assert m._tables["access"].column("cost").strides == (0,)
+    assert "arc_cost" not in lower(m)
+    m.add_arcs(pd.DataFrame({"from": ["a"], "to": ["s"], "p": [0.5], "cost": [3.0], "window_start": ["2021-01-01"]}))
+    data = lower(m)
+    np.testing.assert_array_equal(data["arc_cost"], [1.0, 1.0, 3.0])
+    assert data["arc_window_start"].tolist()[-1] == 18628
+    # Before its window the third arc is absent; without a date it is there.
+    assert compile_model(m, "2020-06-01").arc_count == 2
+    assert compile_model(m).arc_count == 3
+
+
+def test_core_tables_outlive_the_model_and_its_lowering() -> None:
+    m = _frames(40, seed=4, cost=2.0)
+    data = core_model(m)
+    before = _core.CompiledGraph(data, None)
+    counts = (before.node_count, before.arc_count, before.presence_stores.copy(), before.presence_shares.copy())
+    del m
+    gc.collect()
+    after = _core.CompiledGraph(data, None)  # reads the viewed columns again
+    assert (after.node_count, after.arc_count) == counts[:2]
+    np.testing.assert_array_equal(after.presence_stores, counts[2])
+    np.testing.assert_array_equal(after.presence_shares, counts[3])
+    assert [after.arc_origin(a) for a in range(after.arc_count)] == [
+        before.arc_origin(a) for a in range(before.arc_count)
+    ]
+
+
+def test_columns_the_core_reads_cannot_be_written() -> None:
+    m = _frames(10, seed=5)
+    p = m._tables["access"].column("p")
+    assert p.flags.writeable  # the table's own array, before the core holds it
+    compile_model(m)
+    with pytest.raises(ValueError, match="read-only"):
+        p[0] = 0.25
