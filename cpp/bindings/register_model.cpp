@@ -22,7 +22,7 @@ namespace {
 
 RaggedColumn ragged(const py::dict& tables, const std::string& name) {
     RaggedColumn r;
-    r.offsets = column_view<std::int64_t>(tables, (name + "_offsets").c_str());
+    r.offsets = column_view<std::int32_t>(tables, (name + "_offsets").c_str());
     r.values = column_view<std::int32_t>(tables, (name + "_values").c_str());
     return r;
 }

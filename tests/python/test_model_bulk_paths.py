@@ -334,3 +334,29 @@ def test_lowered_keys_are_the_hashes_of_the_ids(base: dr.Model) -> None:
     expected = pd.util.hash_array(np.asarray(m.node_ids, dtype=object)).astype(np.uint64)
     np.testing.assert_array_equal(data["node_key"], expected)
     np.testing.assert_array_equal(data["arc_key"], reference_arc_keys(expected, data["arc_from"], data["arc_to"]))
+
+
+@pytest.mark.parametrize("categories", [100, 300, 40_000])  # pandas codes: int8, int16, int32
+def test_categorical_codes_of_every_width_give_the_model_of_strings(categories: int) -> None:
+    rng = np.random.default_rng(categories)
+    ids = np.array([f"n{i}" for i in range(categories)], dtype=object)
+    nodes = pd.DataFrame({"id": ids, "kind": np.where(np.arange(categories) % 5 == 0, "store", "role")})
+    rows = 2_000
+    frame = pd.DataFrame(
+        {
+            "from": ids[rng.integers(0, categories, rows)],
+            "to": ids[rng.integers(0, categories, rows)],
+            "p": rng.uniform(0.1, 1.0, rows),
+        }
+    )
+    frame["from"] = frame["from"].where(frame["from"] != frame["to"], ids[0])
+    frame["to"] = frame["to"].where(frame["from"] != frame["to"], ids[1])
+    coded = frame.copy()
+    for column in ("from", "to"):
+        coded[column] = pd.Categorical(frame[column], categories=ids)  # every id a category, most unused
+    assert coded["from"].cat.codes.dtype.itemsize == {100: 1, 300: 2, 40_000: 4}[categories]
+    plain = dr.Model().add_nodes(nodes).add_arcs(frame)
+    interned = dr.Model().add_nodes(nodes).add_arcs(coded)
+    assert plain == interned
+    np.testing.assert_array_equal(lower(plain)["arc_to"], lower(interned)["arc_to"])
+    np.testing.assert_array_equal(lower(plain)["arc_from"], lower(interned)["arc_from"])

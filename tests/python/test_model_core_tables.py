@@ -12,7 +12,9 @@ import pytest
 
 import datareach as dr
 from datareach import _core
+from datareach.errors import ModelError
 from datareach.model.lowering import compile_model, core_model, lower
+from datareach.model.tables import list_offsets
 
 
 def _frames(rows: int, seed: int, **access_columns: object) -> dr.Model:
@@ -97,3 +99,15 @@ def test_columns_the_core_reads_cannot_be_written() -> None:
     compile_model(m)
     with pytest.raises(ValueError, match="read-only"):
         p[0] = 0.25
+
+
+def test_list_offsets_are_32_bit_and_refuse_what_does_not_fit() -> None:
+    offsets = list_offsets(np.array([2, 0, 3]), "access", "classes")
+    assert offsets.dtype == np.int32
+    assert offsets.tolist() == [0, 2, 2, 5]
+    data = lower(_frames(5, seed=6))
+    assert data["arc_classes_offsets"].dtype == np.int32 and data["arc_requires_offsets"].dtype == np.int32
+    half = 2**30
+    with pytest.raises(ModelError, match=r"more than 2,147,483,647 ids") as caught:
+        list_offsets(np.array([half, half - 1, 1, 1]), "access", "requires", first_row=10)
+    assert caught.value.where == "access[12].requires"  # the row whose list crosses the limit

@@ -44,7 +44,7 @@ inline constexpr NodeIndex jurisdiction_of_origin(std::int64_t origin) { return 
 inline constexpr std::int64_t kMaxCompiledIndex = std::numeric_limits<std::int32_t>::max();
 
 // A RaggedIndex (model_data.hpp) with 32-bit offsets, for the per-arc lists of a compiled
-// graph. ModelData keeps 64-bit offsets (the binding fills them from NumPy).
+// graph (ModelData's lists have 32-bit offsets too, as Columns: RaggedColumn).
 using RaggedIndex32 = BasicRagged<std::int32_t>;
 
 // What compile counts before it allocates per arc; each must be at most kMaxCompiledIndex.

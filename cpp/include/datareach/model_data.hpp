@@ -60,8 +60,10 @@ struct BasicRagged {
     }
 };
 using RaggedIndex = BasicRagged<std::int64_t>;
-// The ragged tables of ModelData: 64-bit offsets, as the Python layer lowers them.
-using RaggedColumn = BasicRagged<std::int64_t, Column>;
+// The ragged tables of ModelData: 32-bit offsets, as the Python layer keeps them (it refuses
+// lists of more than 2^31 - 1 ids over a section's rows), so that the core reads them in
+// place; validate() refuses offsets that do not ascend to the values' count.
+using RaggedColumn = BasicRagged<std::int32_t, Column>;
 
 struct Window {
     Day start = kOpenStart;

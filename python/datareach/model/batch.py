@@ -23,7 +23,7 @@ from ..errors import ModelError, describe, did_you_mean, number_text, quote, whe
 from .fields import FIELDS, Field, FieldType, left_out_column, range_of
 from .ingest import RawColumn, object_array
 from .numbers import count_column, number_column
-from .tables import SMALL_LOOKUP, Column, IdIndex, RefColumn, id_hashes, ids_at
+from .tables import SMALL_LOOKUP, Column, IdIndex, RefColumn, id_hashes, ids_at, list_offsets
 from .values import (
     must_be_string,
     name_problem,
@@ -76,7 +76,9 @@ class Batch:
         rows = len(next(iter(self.table_columns().values()))) if self.columns or self.refs else 0
         fields = {f.name: f for f in FIELDS[self.section]}
         positions = {
-            name: found.astype(np.int32) for name, found in self.positions.items() if fields[name].target != "sources"
+            name: found.astype(np.int32, copy=False)
+            for name, found in self.positions.items()
+            if fields[name].target != "sources"
         }
         for name, ref in self.refs.items():  # one array of rows, shared with the table's
             self.refs[name] = RefColumn(ref.target, positions[name])
@@ -84,12 +86,10 @@ class Batch:
         for name, (given, offsets, flat) in self.ragged_positions.items():
             lengths = np.zeros(rows, dtype=np.int64)
             lengths[given] = np.diff(offsets)
-            full = np.zeros(rows + 1, dtype=np.int64)
-            np.cumsum(lengths, out=full[1:])
-            ragged[name] = (full, flat.astype(np.int32))
+            ragged[name] = (list_offsets(lengths, self.section, name, self.first_row), flat.astype(np.int32))
         for field in FIELDS[self.section]:  # a list field no row gave: every row empty
             if field.type is FieldType.REFS and field.name not in ragged and field.name in self.columns:
-                ragged[field.name] = (np.zeros(rows + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
+                ragged[field.name] = (np.zeros(rows + 1, dtype=np.int32), np.zeros(0, dtype=np.int32))
         return positions, ragged
 
     def table_columns(self) -> dict[str, Column]:
@@ -247,8 +247,8 @@ class Batch:
         try:
             if column.categorical is not None:  # each category looked up once
                 codes, categories = column.categorical
-                found = self._resolve_categories(field, categories)
-                positions = np.append(found, -1)[codes]  # code -1 (left out) picks the -1
+                found = self._resolve_categories(field, categories).astype(np.int32)
+                positions = np.append(found, np.int32(-1))[codes]  # code -1 (left out) picks the -1
             else:
                 positions = self._resolve(field, column.values)
         except TypeError:  # an unhashable value

@@ -190,8 +190,9 @@ def frame_to_columns(section: str, frame: pd.DataFrame | Mapping[str, Any], firs
     if len(lengths) > 1:
         raise ModelError(f"columns have different lengths {sorted(lengths)}", where=section)
     rows = lengths.pop() if lengths else 0
-    # One shared column stands for every column the frame leaves out (only read).
-    absent = RawColumn(np.empty(rows, dtype=object), np.ones(rows, dtype=bool))
+    # One shared column stands for every column the frame leaves out: one value seen `rows`
+    # times (read-only views of stride 0: no memory per row).
+    absent = RawColumn(np.broadcast_to(np.empty(1, dtype=object), (rows,)), np.broadcast_to(True, (rows,)))
     columns = {}
     for name in known:
         if name in arrays:
@@ -245,7 +246,9 @@ def _categorical(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
     if not isinstance(values, pd.Categorical):
         return None
     categories = np.asarray(values.categories, dtype=object)
-    return np.asarray(values.codes, dtype=np.int64), categories
+    # pandas' own codes (int8, int16 or int32 by the number of categories, -1 for NA) rather
+    # than an int64 copy: at 10^6 rows, 4 to 7 MB less per column while a batch is checked.
+    return np.asarray(values.codes), categories
 
 
 def _column_array(values: Any, location: str) -> np.ndarray:

@@ -15,9 +15,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import ModelError, where
 from .fields import FIELDS, FieldType, empty_columns
 
-__all__ = ["SMALL_LOOKUP", "Column", "IdIndex", "RefColumn", "Table", "columns_equal", "ids_at", "made"]
+__all__ = [
+    "MAX_LIST_ENTRIES",
+    "SMALL_LOOKUP",
+    "Column",
+    "IdIndex",
+    "RefColumn",
+    "Table",
+    "columns_equal",
+    "ids_at",
+    "list_offsets",
+    "made",
+]
 
 # Below this many look-ups a dict probe beats building or probing a pandas Index (or
 # factorising with pandas).
@@ -176,6 +188,26 @@ def ids_at(ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
+# The ids a list field (class filters, required events, components) names over all rows of
+# a section are counted by 32-bit offsets, as the core reads them in place (docs/design.md
+# decision 64): half the memory per row of 64-bit ones.
+MAX_LIST_ENTRIES = int(np.iinfo(np.int32).max)
+
+
+def list_offsets(lengths: np.ndarray, section: str, field: str, first_row: int = 0) -> np.ndarray:
+    """The int32 offsets (one per row and one more) of lists of these lengths; a ModelError
+    naming the row whose list takes the total past :data:`MAX_LIST_ENTRIES`."""
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    if offsets[-1] > MAX_LIST_ENTRIES:
+        row = int(np.argmax(offsets[1:] > MAX_LIST_ENTRIES))
+        raise ModelError(
+            f"the lists of this field name more than {MAX_LIST_ENTRIES:,} ids over all rows",
+            where=where(section, first_row + row, field),
+        )
+    return offsets.astype(np.int32)
+
+
 # A column as a table or a batch holds it: an array, or a reference column not made yet.
 Column = np.ndarray | RefColumn
 
@@ -252,7 +284,7 @@ class Table:
             for name in set.intersection(*(set(f) for f in self._found)):
                 parts = [f[name] for f in self._found]
                 if isinstance(parts[0], tuple):
-                    found[name] = _join_ragged(parts)
+                    found[name] = _join_ragged(parts, self.section, name)
                 else:
                     found[name] = np.concatenate(parts)
             for name, values in joined.items():  # one array of rows, shared with what was found
@@ -311,11 +343,10 @@ def _same_value(arrays: list[np.ndarray]) -> bool:
     return all(a.dtype == first.dtype and columns_equal({"v": a[:1]}, {"v": first}) for a in arrays[1:])
 
 
-def _join_ragged(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    shifts = np.cumsum([0] + [int(offsets[-1]) for offsets, _ in parts[:-1]])
-    offsets = np.concatenate([parts[0][0][:1]] + [o[1:] + shift for (o, _), shift in zip(parts, shifts)])
+def _join_ragged(parts: list[tuple[np.ndarray, np.ndarray]], section: str, field: str) -> tuple[np.ndarray, np.ndarray]:
+    lengths = np.concatenate([np.diff(offsets) for offsets, _ in parts])
     values = np.concatenate([v for _, v in parts])
-    return offsets, values
+    return list_offsets(lengths, section, field), values
 
 
 def columns_equal(left: Mapping[str, np.ndarray], right: Mapping[str, np.ndarray]) -> bool:
