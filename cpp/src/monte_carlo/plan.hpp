@@ -27,10 +27,8 @@ constexpr std::int32_t kNoCoin = -1;  // in Plan::arc_zero_bits
 
 enum : std::uint8_t { kNever = 1, kAlways = 2, kFixedShare = 4 };
 
-// Plan::rank of a node never swept (no internal id: its worlds are the zero row's). All bits
-// set, so that filling the rank of every node (each run, before the searches) is a memset;
-// read as an unsigned index it is past every swept node, as row() reads it.
-constexpr NodeIndex kNotSwept = -1;
+// Plan::rank of a node never swept (no internal id: its worlds are the zero row's).
+constexpr NodeIndex kNotSwept = std::numeric_limits<NodeIndex>::max();
 
 // At most this many words (64 MiB) of per-group admission bits.
 constexpr std::size_t kMaxAdmitWords = std::size_t{1} << 23;
