@@ -14,7 +14,7 @@ import datareach as dr
 from datareach import _core
 from datareach.errors import ModelError
 from datareach.model.lowering import compile_model, core_model, lower
-from datareach.model.tables import list_offsets
+from datareach.model.tables import ListColumn, list_offsets
 
 
 def _frames(rows: int, seed: int, **access_columns: object) -> dr.Model:
@@ -111,3 +111,22 @@ def test_list_offsets_are_32_bit_and_refuse_what_does_not_fit() -> None:
     with pytest.raises(ModelError, match=r"more than 2,147,483,647 ids") as caught:
         list_offsets(np.array([half, half - 1, 1, 1]), "access", "requires", first_row=10)
     assert caught.value.where == "access[12].requires"  # the row whose list crosses the limit
+
+
+def test_list_columns_are_kept_as_rows_until_read() -> None:
+    m = dr.Model()
+    m.add_events(pd.DataFrame({"id": ["e1", "e2"], "p": [0.5, 0.25]}))
+    m.add_node("a", "role").add_node("b", "role").add_node("s", "store")
+    m.add_class("x").add_class("y")
+    m.add_arcs(pd.DataFrame({"from": ["a", "b"], "to": ["b", "s"], "p": [0.5, 0.5], "requires": ["e2; e1", None]}))
+    m.add_arcs(pd.DataFrame({"from": ["a"], "to": ["s"], "p": [0.5], "classes": [("y",)], "requires": [()]}))
+    table = m._tables["access"]
+    joined = table._joined()
+    assert isinstance(joined["requires"], ListColumn)  # joined from the rows, not made
+    np.testing.assert_array_equal(table.ragged("requires")[0], [0, 2, 2, 2])
+    assert m.access["requires"].tolist() == [("e2", "e1"), None, None]  # an empty list is no list
+    assert m.access["classes"].tolist() == [None, None, ("y",)]
+    entries = dr.Model.from_dict(m.to_dict())  # the per-entry path holds the made column
+    assert entries == m
+    for key, value in lower(m).items():
+        np.testing.assert_array_equal(np.asarray(value), np.asarray(lower(entries)[key]), err_msg=key)

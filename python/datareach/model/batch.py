@@ -23,7 +23,7 @@ from ..errors import ModelError, describe, did_you_mean, number_text, quote, whe
 from .fields import FIELDS, Field, FieldType, left_out_column, range_of
 from .ingest import RawColumn, object_array
 from .numbers import count_column, number_column
-from .tables import SMALL_LOOKUP, Column, IdIndex, RefColumn, id_hashes, ids_at, list_offsets
+from .tables import SMALL_LOOKUP, Column, IdIndex, ListColumn, RefColumn, id_hashes, ids_at, list_offsets
 from .values import (
     must_be_string,
     name_problem,
@@ -58,6 +58,9 @@ class Batch:
         # Reference columns of the bulk path, kept as the rows they name until read
         # (tables.RefColumn); :meth:`table_columns` puts them among the others.
         self.refs: dict[str, RefColumn] = {}
+        # List columns naming another section, kept as the rows their ids name likewise
+        # (tables.ListColumn).
+        self.lists: dict[str, ListColumn] = {}
         # Row (in the target section) of every REF value, -1 where left out.
         self.positions: dict[str, np.ndarray] = {}
         # For REFS: (rows that gave a list, offsets into flat, flat positions in target).
@@ -84,6 +87,9 @@ class Batch:
             self.refs[name] = RefColumn(ref.target, positions[name])
         ragged = {}
         for name, (given, offsets, flat) in self.ragged_positions.items():
+            if name in self.lists:  # the very arrays the list column holds
+                ragged[name] = (self.lists[name].offsets, self.lists[name].values)
+                continue
             lengths = np.zeros(rows, dtype=np.int64)
             lengths[given] = np.diff(offsets)
             ragged[name] = (list_offsets(lengths, self.section, name, self.first_row), flat.astype(np.int32))
@@ -101,14 +107,18 @@ class Batch:
                 ref = self.refs.get(name)
                 if ref is not None:
                     out[name] = ref
+                elif name in self.lists:
+                    out[name] = self.lists[name]
                 elif name in self.columns:
                     out[name] = self.columns[name]
         return out
 
     def value(self, name: str, row: int) -> Any:
         """One value of a canonical column (for a message)."""
-        ref = self.refs.get(name)
-        return ref[row] if ref is not None else self.columns[name][row]
+        lazy: RefColumn | ListColumn | None = self.refs.get(name)
+        if lazy is None:
+            lazy = self.lists.get(name)
+        return lazy[row] if lazy is not None else self.columns[name][row]
 
     def locate(self, field: str) -> Callable[[int], str]:
         return lambda i: where(self.section, self.first_row + int(i), field)
@@ -466,6 +476,14 @@ class Batch:
                 field.name,
                 f"names {quote(str(targets[positions[repeated]]))} twice",
             )
+        self.ragged_positions[field.name] = (rows, offsets, positions)
+        assert field.target is not None
+        if field.target != self.section:  # made when read: the table keeps the rows
+            lengths_per_row = np.zeros(len(column.values), dtype=np.int64)
+            lengths_per_row[rows] = lengths
+            full = list_offsets(lengths_per_row, self.section, field.name, self.first_row)
+            self.lists[field.name] = ListColumn(self.context.ids(field.target), full, positions.astype(np.int32))
+            return
         out = np.full(len(column.values), None, dtype=object)
         if len(rows):
             if kinds == {tuple} and _plain_strings(flat):
@@ -475,7 +493,6 @@ class Batch:
             else:
                 out[rows] = object_array(list(map(tuple, np.split(targets[positions], offsets[1:-1]))))
         self.columns[field.name] = out
-        self.ragged_positions[field.name] = (rows, offsets, positions)
 
     # -- numbers, dates, mappings --------------------------------------------------------
 

@@ -23,6 +23,7 @@ __all__ = [
     "SMALL_LOOKUP",
     "Column",
     "IdIndex",
+    "ListColumn",
     "RefColumn",
     "Table",
     "columns_equal",
@@ -143,7 +144,7 @@ def id_hashes(ids: np.ndarray) -> np.ndarray:
     return hashes
 
 
-def object_array_of(values: list[str]) -> np.ndarray:
+def object_array_of(values: list[Any]) -> np.ndarray:
     """A 1-D object array of strings."""
     return np.fromiter(values, dtype=object, count=len(values))
 
@@ -208,13 +209,52 @@ def list_offsets(lengths: np.ndarray, section: str, field: str, first_row: int =
     return offsets.astype(np.int32)
 
 
-# A column as a table or a batch holds it: an array, or a reference column not made yet.
-Column = np.ndarray | RefColumn
+class ListColumn:
+    """A list column naming another section's ids (class filters, required events) held
+    as the rows its ids name, int32 offsets and values, until it is read: then the object
+    array it has always stood for, a tuple of the target's ids per row that gives a list
+    and None for a row that gives none (or an empty one).
+
+    The object array costs a pointer per row and, for lists given as text or lists, a tuple
+    per row; building, compiling and running a model read only the rows (:meth:`Table.ragged`,
+    the very arrays held here), so the array is made when something reads the column
+    itself. The rows stay right: the target's ids only grow and never move.
+    """
+
+    __slots__ = ("offsets", "target", "values")
+
+    def __init__(self, target: IdIndex, offsets: np.ndarray, values: np.ndarray) -> None:
+        self.target = target
+        self.offsets = offsets
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, row: int) -> tuple[str, ...] | None:
+        first, last = int(self.offsets[row]), int(self.offsets[row + 1])
+        return tuple(self.target.array[self.values[first:last]].tolist()) if last > first else None
+
+    def made(self) -> np.ndarray:
+        """The column as an object array of tuples of ids (None where no list is given)."""
+        out = np.full(len(self), None, dtype=object)
+        given = np.flatnonzero(np.diff(self.offsets))
+        if len(given):
+            names = self.target.array[self.values].tolist()
+            bounds = self.offsets.tolist()
+            out[given] = object_array_of([tuple(names[bounds[r] : bounds[r + 1]]) for r in given.tolist()])
+        return out
+
+
+# A column as a table or a batch holds it: an array, or a reference or list column not
+# made yet.
+Column = np.ndarray | RefColumn | ListColumn
+_LAZY = (RefColumn, ListColumn)
 
 
 def made(column: Column) -> np.ndarray:
-    """A column as an array (a :class:`RefColumn` made)."""
-    return column.made() if isinstance(column, RefColumn) else column
+    """A column as an array (a :class:`RefColumn` or :class:`ListColumn` made)."""
+    return column.made() if isinstance(column, _LAZY) else column
 
 
 class Table:
@@ -270,16 +310,25 @@ class Table:
         """Every column, joined into one array each (shared, never to be modified)."""
         joined = self._joined()
         for name, values in joined.items():
-            if isinstance(values, RefColumn):
+            if isinstance(values, _LAZY):
                 joined[name] = values.made()
-        return joined  # type: ignore[return-value]  # every RefColumn made just above
+        return joined  # type: ignore[return-value]  # every lazy column made just above
 
     def _joined(self) -> dict[str, Column]:
         """The chunks joined into one (reference columns kept unmade where every chunk has
         them so)."""
         if len(self._chunks) > 1:
             names = self._chunks[0].keys()
-            joined = {name: _join_columns([chunk[name] for chunk in self._chunks]) for name in names}
+            # A list column of lists in every chunk is joined from what was found (below).
+            lists = {
+                name: first.target
+                for name in names
+                if isinstance(first := self._chunks[0][name], ListColumn)
+                and all(isinstance(chunk[name], ListColumn) for chunk in self._chunks)
+            }
+            joined = {
+                name: _join_columns([chunk[name] for chunk in self._chunks]) for name in names if name not in lists
+            }
             found: dict[str, Any] = {}
             for name in set.intersection(*(set(f) for f in self._found)):
                 parts = [f[name] for f in self._found]
@@ -290,6 +339,9 @@ class Table:
             for name, values in joined.items():  # one array of rows, shared with what was found
                 if isinstance(values, RefColumn) and isinstance(found.get(name), np.ndarray):
                     joined[name] = RefColumn(values.target, found[name])
+            for name, target in lists.items():
+                joined[name] = ListColumn(target, *found[name])
+            joined = {name: joined[name] for name in names}  # the fields' order
             self._chunks = [joined]
             self._found = [found]
         return self._chunks[0]
@@ -297,7 +349,7 @@ class Table:
     def column(self, name: str) -> np.ndarray:
         chunk = self._joined()
         values = chunk[name]
-        if isinstance(values, RefColumn):
+        if isinstance(values, _LAZY):
             values = chunk[name] = values.made()
         return values
 
