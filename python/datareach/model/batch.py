@@ -65,6 +65,9 @@ class Batch:
         self.positions: dict[str, np.ndarray] = {}
         # For REFS: (rows that gave a list, offsets into flat, flat positions in target).
         self.ragged_positions: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        # For REFS: the same as the table keeps it, offsets over every row (int32) and the
+        # positions (int32); a list column in `lists` holds these very arrays.
+        self.ragged: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.ids: IdIndex | None = None  # the batch's own ids, for self-references
         # The index of the table's ids with this batch's appended, when the bulk path built
         # it (to check the ids are new): the table takes it over instead of hashing again.
@@ -76,7 +79,7 @@ class Batch:
         sources), for :class:`~datareach.model.tables.Table` to keep: the row each value of
         a reference column names (int32, -1 where left out), and each list column as
         (offsets, one per row and one more; the rows named, int32)."""
-        rows = len(next(iter(self.table_columns().values()))) if self.columns or self.refs else 0
+        rows = len(next(iter(self.table_columns().values()))) if self.columns or self.refs or self.lists else 0
         fields = {f.name: f for f in FIELDS[self.section]}
         positions = {
             name: found.astype(np.int32, copy=False)
@@ -85,14 +88,7 @@ class Batch:
         }
         for name, ref in self.refs.items():  # one array of rows, shared with the table's
             self.refs[name] = RefColumn(ref.target, positions[name])
-        ragged = {}
-        for name, (given, offsets, flat) in self.ragged_positions.items():
-            if name in self.lists:  # the very arrays the list column holds
-                ragged[name] = (self.lists[name].offsets, self.lists[name].values)
-                continue
-            lengths = np.zeros(rows, dtype=np.int64)
-            lengths[given] = np.diff(offsets)
-            ragged[name] = (list_offsets(lengths, self.section, name, self.first_row), flat.astype(np.int32))
+        ragged = dict(self.ragged)
         for field in FIELDS[self.section]:  # a list field no row gave: every row empty
             if field.type is FieldType.REFS and field.name not in ragged and field.name in self.columns:
                 ragged[field.name] = (np.zeros(rows + 1, dtype=np.int32), np.zeros(0, dtype=np.int32))
@@ -477,12 +473,13 @@ class Batch:
                 f"names {quote(str(targets[positions[repeated]]))} twice",
             )
         self.ragged_positions[field.name] = (rows, offsets, positions)
+        lengths_per_row = np.zeros(len(column.values), dtype=np.int64)
+        lengths_per_row[rows] = lengths
+        full = list_offsets(lengths_per_row, self.section, field.name, self.first_row)
+        self.ragged[field.name] = (full, positions.astype(np.int32))
         assert field.target is not None
         if field.target != self.section:  # made when read: the table keeps the rows
-            lengths_per_row = np.zeros(len(column.values), dtype=np.int64)
-            lengths_per_row[rows] = lengths
-            full = list_offsets(lengths_per_row, self.section, field.name, self.first_row)
-            self.lists[field.name] = ListColumn(self.context.ids(field.target), full, positions.astype(np.int32))
+            self.lists[field.name] = ListColumn(self.context.ids(field.target), *self.ragged[field.name])
             return
         out = np.full(len(column.values), None, dtype=object)
         if len(rows):
