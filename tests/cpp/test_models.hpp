@@ -2,6 +2,7 @@
 // the row index it returns. The one model builder of tests/cpp.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -150,6 +151,55 @@ inline std::vector<std::int32_t> stores_among_roles(ModelBuilder& b, int nodes, 
             b.role(i % 3 ? "US" : "CN");
     }
     return stores;
+}
+
+// A random graph of `nodes` nodes (every seventh a store) and `arcs` arcs with impossible
+// arcs (p = 0 or an event with p = 0), certain ones, filters, events, and loops; data on a
+// few stores only, so that part of the graph is not swept.
+inline ModelData random_sweep_model(std::mt19937_64& rng, int nodes, int arcs, int placements) {
+    ModelBuilder b;
+    auto pick = [&](int n) { return static_cast<std::int32_t>(rng() % static_cast<std::uint64_t>(n)); };
+    const std::vector<std::int32_t> stores = stores_among_roles(b, nodes, 7);
+    const int classes = 3;
+    for (int c = 0; c < classes; ++c) b.atomic_class();
+    b.composite_class({0, 1});
+    for (int k = 0; k < placements; ++k)
+        b.place(pick(classes), stores[static_cast<std::size_t>(pick(static_cast<int>(stores.size())))],
+                0.25 * (1 + pick(4)));
+    const double event_p[] = {0.0, 0.5, 1.0, 0.7};
+    for (double p : event_p) b.event(p);
+    const double ps[] = {1.0, 0.0, 0.5, 0.3, 0.9, 1.0};
+    for (int k = 0; k < arcs; ++k) {
+        std::vector<std::int32_t> filter, req;
+        if (pick(4) == 0) filter.push_back(pick(classes));
+        if (pick(5) == 0) filter.push_back(pick(classes));
+        std::sort(filter.begin(), filter.end());
+        filter.erase(std::unique(filter.begin(), filter.end()), filter.end());
+        if (pick(3) == 0) req.push_back(pick(4));
+        if (pick(6) == 0) req.push_back(pick(4));
+        const std::int32_t from = pick(nodes);
+        b.arc(from, pick(8) == 0 ? from : pick(nodes), ps[pick(6)], filter, req);
+    }
+    return b.data;
+}
+
+// Nodes reached from `from` along arcs that can be live (forward or backward), by a plain
+// search that knows nothing of the plan.
+inline std::vector<std::uint8_t> reached_over_possible_arcs(const CompiledGraph& g, const std::vector<NodeIndex>& from,
+                                                            bool forward) {
+    std::vector<std::uint8_t> seen(g.node_count(), 0);
+    for (NodeIndex v : from) seen[v] = 1;
+    for (bool grew = true; grew;) {  // relax every arc until nothing changes
+        grew = false;
+        for (std::size_t a = 0; a < g.arc_count(); ++a) {
+            const auto arc = static_cast<ArcIndex>(a);
+            if (!g.arc_possible(arc)) continue;
+            const NodeIndex x = forward ? g.arc_source(arc) : g.arc_target(arc);
+            const NodeIndex y = forward ? g.arc_target(arc) : g.arc_source(arc);
+            if (seen[x] && !seen[y]) seen[y] = 1, grew = true;
+        }
+    }
+    return seen;
 }
 
 // A medium random model (fixed seed): 300 nodes (every fifth a store in US/VA or CN/Beijing,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "datareach/compiled_graph.hpp"
@@ -15,40 +16,11 @@
 
 using namespace datareach;
 using datareach::testing::ModelBuilder;
-using datareach::testing::stores_among_roles;
+using datareach::testing::random_sweep_model;
+using datareach::testing::reached_over_possible_arcs;
 namespace detail = datareach::monte_carlo::detail;
 
 namespace {
-
-// A random graph of `nodes` nodes (every seventh a store) and `arcs` arcs with impossible
-// arcs (p = 0 or an event with p = 0), certain ones, filters, events, and loops; data on a
-// few stores only, so that part of the graph is not swept.
-ModelData random_graph(std::mt19937_64& rng, int nodes, int arcs, int placements) {
-    ModelBuilder b;
-    auto pick = [&](int n) { return static_cast<std::int32_t>(rng() % static_cast<std::uint64_t>(n)); };
-    const std::vector<std::int32_t> stores = stores_among_roles(b, nodes, 7);
-    const int classes = 3;
-    for (int c = 0; c < classes; ++c) b.atomic_class();
-    b.composite_class({0, 1});
-    for (int k = 0; k < placements; ++k)
-        b.place(pick(classes), stores[static_cast<std::size_t>(pick(static_cast<int>(stores.size())))],
-                0.25 * (1 + pick(4)));
-    const double event_p[] = {0.0, 0.5, 1.0, 0.7};
-    for (double p : event_p) b.event(p);
-    const double ps[] = {1.0, 0.0, 0.5, 0.3, 0.9, 1.0};
-    for (int k = 0; k < arcs; ++k) {
-        std::vector<std::int32_t> filter, req;
-        if (pick(4) == 0) filter.push_back(pick(classes));
-        if (pick(5) == 0) filter.push_back(pick(classes));
-        std::sort(filter.begin(), filter.end());
-        filter.erase(std::unique(filter.begin(), filter.end()), filter.end());
-        if (pick(3) == 0) req.push_back(pick(4));
-        if (pick(6) == 0) req.push_back(pick(4));
-        const std::int32_t from = pick(nodes);
-        b.arc(from, pick(8) == 0 ? from : pick(nodes), ps[pick(6)], filter, req);
-    }
-    return b.data;
-}
 
 MonteCarloOptions threads(unsigned n) {
     MonteCarloOptions o;
@@ -59,7 +31,9 @@ MonteCarloOptions threads(unsigned n) {
 
 void expect_same_plan(const detail::Plan& a, const detail::Plan& b) {
     EXPECT_EQ(a.swept, b.swept);
-    EXPECT_EQ(a.rank, b.rank);
+    EXPECT_EQ(a.swept_nodes, b.swept_nodes);
+    EXPECT_EQ(a.adversary_rows, b.adversary_rows);
+    EXPECT_EQ(a.entry_node, b.entry_node);
     EXPECT_EQ(a.in_start, b.in_start);
     EXPECT_EQ(a.arc_hot, b.arc_hot);
     EXPECT_EQ(a.arc_original, b.arc_original);
@@ -72,6 +46,7 @@ void expect_same_plan(const detail::Plan& a, const detail::Plan& b) {
     EXPECT_EQ(a.draws.coin_arcs, b.draws.coin_arcs);
     EXPECT_EQ(a.draws.event_arcs, b.draws.event_arcs);
     EXPECT_EQ(a.draws.event_coin_arcs, b.draws.event_coin_arcs);
+    EXPECT_EQ(a.drawn_events, b.drawn_events);
     EXPECT_EQ(a.group_admits, b.group_admits);
     EXPECT_EQ(a.admit_words, b.admit_words);
     EXPECT_EQ(a.class_known, b.class_known);
@@ -80,22 +55,16 @@ void expect_same_plan(const detail::Plan& a, const detail::Plan& b) {
     EXPECT_EQ(a.stride, b.stride);
 }
 
-// Nodes reached from `from` along arcs that can be live (forward or backward), by a plain
-// search that knows nothing of the plan.
-std::vector<std::uint8_t> reach(const CompiledGraph& g, const std::vector<NodeIndex>& from, bool forward) {
-    std::vector<std::uint8_t> seen(g.node_count(), 0);
-    for (NodeIndex v : from) seen[v] = 1;
-    for (bool grew = true; grew;) {  // relax every arc until nothing changes
-        grew = false;
-        for (std::size_t a = 0; a < g.arc_count(); ++a) {
-            const auto arc = static_cast<ArcIndex>(a);
-            if (!g.arc_possible(arc)) continue;
-            const NodeIndex x = forward ? g.arc_source(arc) : g.arc_target(arc);
-            const NodeIndex y = forward ? g.arc_target(arc) : g.arc_source(arc);
-            if (seen[x] && !seen[y]) seen[y] = 1, grew = true;
-        }
+// Model node id -> internal id (kNotSwept for a node never swept), from the plan's swept
+// nodes; every swept node once.
+std::vector<NodeIndex> ranks_of(const detail::Plan& plan, std::size_t nodes) {
+    std::vector<NodeIndex> rank(nodes, detail::kNotSwept);
+    EXPECT_EQ(plan.swept_nodes.size(), plan.swept);
+    for (std::size_t i = 0; i < plan.swept_nodes.size(); ++i) {
+        EXPECT_EQ(rank[plan.swept_nodes[i]], detail::kNotSwept) << "node " << plan.swept_nodes[i] << " swept twice";
+        rank[plan.swept_nodes[i]] = static_cast<NodeIndex>(i);
     }
-    return seen;
+    return rank;
 }
 
 }  // namespace
@@ -104,7 +73,7 @@ TEST(MonteCarloPlan, SameForEveryThreadCount) {
     std::mt19937_64 rng(5);
     // Large enough that the per-node and per-arc loops are split (more than 2^14 swept nodes,
     // 2^16 plan arcs), with several adversaries for the deterministic reach.
-    const ModelData data = random_graph(rng, 60000, 300000, 4000);
+    const ModelData data = random_sweep_model(rng, 60000, 300000, 4000);
     const auto g = CompiledGraph::compile(data);
     const std::vector<NodeIndex> adversaries = {0, 1, 2, 5, 9};
     const detail::Plan one = detail::build_plan(g, adversaries, threads(1));
@@ -116,24 +85,57 @@ TEST(MonteCarloPlan, SameForEveryThreadCount) {
     }
 }
 
+// A plan numbers its nodes in an array the graph lends and takes back reset (NodeNumbers):
+// plans built one after another, or at once from several threads, on one graph are those
+// of a graph compiled afresh for each.
+TEST(MonteCarloPlan, RepeatedAndConcurrentBuildsOnOneGraphAgree) {
+    std::mt19937_64 rng(31);
+    const ModelData data = random_sweep_model(rng, 4000, 16000, 60);
+    const auto shared = CompiledGraph::compile(data);
+    std::vector<std::vector<NodeIndex>> sets;
+    for (int k = 0; k < 8; ++k) sets.push_back({static_cast<NodeIndex>(rng() % 4000), static_cast<NodeIndex>(k)});
+    std::vector<detail::Plan> fresh;
+    for (const auto& adversaries : sets) {
+        const auto own = CompiledGraph::compile(data);
+        fresh.push_back(detail::build_plan(own, adversaries, threads(1)));
+    }
+    for (int pass = 0; pass < 2; ++pass)
+        for (std::size_t k = 0; k < sets.size(); ++k) {
+            SCOPED_TRACE(k);
+            expect_same_plan(fresh[k], detail::build_plan(shared, sets[k], threads(1 + k % 2)));
+        }
+    std::vector<detail::Plan> built(sets.size());
+    std::vector<std::thread> pool;
+    for (std::size_t t = 0; t < 4; ++t)
+        pool.emplace_back([&, t] {
+            for (std::size_t k = t; k < sets.size(); k += 4) built[k] = detail::build_plan(shared, sets[k], threads(1));
+        });
+    for (auto& thread : pool) thread.join();
+    for (std::size_t k = 0; k < sets.size(); ++k) {
+        SCOPED_TRACE(k);
+        expect_same_plan(fresh[k], built[k]);
+    }
+}
+
 TEST(MonteCarloPlan, SweptNodesAreThoseBetweenAnAdversaryAndData) {
     std::mt19937_64 rng(17);
     for (int trial = 0; trial < 60; ++trial) {
         SCOPED_TRACE(trial);
         const int nodes = 7 + static_cast<int>(rng() % 60);  // one store at least
-        const ModelData data = random_graph(rng, nodes, static_cast<int>(rng() % (3 * nodes)), 1 + trial % 4);
+        const ModelData data = random_sweep_model(rng, nodes, static_cast<int>(rng() % (3 * nodes)), 1 + trial % 4);
         const auto g = CompiledGraph::compile(data);
         std::vector<NodeIndex> adversaries = {static_cast<NodeIndex>(rng() % nodes)};
         if (trial % 2) adversaries.push_back(static_cast<NodeIndex>(rng() % nodes));
         const auto& presence = g.presence_stores();
-        const auto from = reach(g, adversaries, true);
-        const auto to = reach(g, {presence.values.begin(), presence.values.end()}, false);
+        const auto from = reached_over_possible_arcs(g, adversaries, true);
+        const auto to = reached_over_possible_arcs(g, {presence.values.begin(), presence.values.end()}, false);
         const detail::Plan plan = detail::build_plan(g, adversaries, threads(1 + trial % 3));
+        const std::vector<NodeIndex> rank = ranks_of(plan, g.node_count());
         std::size_t swept = 0;
         for (std::size_t v = 0; v < g.node_count(); ++v) {
             const bool expected = from[v] && to[v];
             swept += expected;
-            EXPECT_EQ(static_cast<std::size_t>(plan.rank[v]) < plan.swept, expected) << "node " << v;
+            EXPECT_EQ(static_cast<std::size_t>(rank[v]) < plan.swept, expected) << "node " << v;
         }
         EXPECT_EQ(plan.swept, swept);
         // Every plan arc is a possible arc between swept nodes, into the node whose range holds
@@ -150,9 +152,9 @@ TEST(MonteCarloPlan, SweptNodesAreThoseBetweenAnAdversaryAndData) {
             for (auto k = plan.in_start[i]; k < plan.in_start[i + 1]; ++k) {
                 const auto arc = static_cast<ArcIndex>(plan.arc_original[k]);
                 EXPECT_TRUE(g.arc_possible(arc));
-                EXPECT_EQ(static_cast<std::size_t>(plan.rank[g.arc_target(arc)]), i);
+                EXPECT_EQ(static_cast<std::size_t>(rank[g.arc_target(arc)]), i);
                 const std::uint32_t source = plan.arc_hot[k] & detail::kNodeMask;
-                EXPECT_EQ(source, static_cast<std::uint32_t>(plan.rank[g.arc_source(arc)]));
+                EXPECT_EQ(source, static_cast<std::uint32_t>(rank[g.arc_source(arc)]));
                 if (k > plan.in_start[i]) {
                     EXPECT_LE(plan.arc_hot[k - 1] & detail::kNodeMask, source);
                 }
@@ -176,19 +178,20 @@ TEST(MonteCarloPlan, InArcsAreTheSortedPossibleInArcsWithTheirCoins) {
         // Parallel arcs (few nodes, many arcs) and, in the later trials, enough sources to cut
         // into parts.
         const int nodes = trial < 4 ? 30 : 40000;
-        const ModelData data = random_graph(rng, nodes, nodes * (trial < 4 ? 8 : 5), 6 + nodes / 50);
+        const ModelData data = random_sweep_model(rng, nodes, nodes * (trial < 4 ? 8 : 5), 6 + nodes / 50);
         const auto g = CompiledGraph::compile(data);
         const detail::Plan plan = detail::build_plan(g, {0, 1, 2}, threads(1 + trial % 3));
+        const std::vector<NodeIndex> rank = ranks_of(plan, g.node_count());
         const MonteCarloOptions o = threads(1);
         std::vector<std::uint32_t> coin, event, event_coin;
         std::vector<NodeIndex> node_of(plan.swept, -1);
         for (std::size_t v = 0; v < g.node_count(); ++v) {
-            const auto r = static_cast<std::size_t>(plan.rank[v]);
+            const auto r = static_cast<std::size_t>(rank[v]);
             if (r < plan.swept) {
                 EXPECT_EQ(node_of[r], -1) << "two nodes ranked " << r;
                 node_of[r] = static_cast<NodeIndex>(v);
             } else {
-                EXPECT_EQ(plan.rank[v], detail::kNotSwept) << "node " << v;
+                EXPECT_EQ(rank[v], detail::kNotSwept) << "node " << v;
             }
         }
         for (std::size_t i = 0; i < plan.swept; ++i) {
@@ -196,7 +199,7 @@ TEST(MonteCarloPlan, InArcsAreTheSortedPossibleInArcsWithTheirCoins) {
             const NodeIndex v = node_of[i];
             for (ArcIndex j = g.in_begin(v); j < g.in_end(v); ++j) {
                 const ArcIndex arc = g.in_arc(j);
-                const auto source = static_cast<std::size_t>(plan.rank[g.arc_source(arc)]);
+                const auto source = static_cast<std::size_t>(rank[g.arc_source(arc)]);
                 if (source < plan.swept && source != i && g.arc_possible(arc))
                     expected.emplace_back(static_cast<std::uint32_t>(source), static_cast<std::uint32_t>(arc));
             }
@@ -233,6 +236,11 @@ TEST(MonteCarloPlan, InArcsAreTheSortedPossibleInArcsWithTheirCoins) {
         EXPECT_EQ(plan.draws.coin_arcs, coin);
         EXPECT_EQ(plan.draws.event_arcs, event);
         EXPECT_EQ(plan.draws.event_coin_arcs, event_coin);
+        // A block draws exactly the events some plan arc requires.
+        std::vector<std::int32_t> required(plan.arc_events.begin(), plan.arc_events.end());
+        std::sort(required.begin(), required.end());
+        required.erase(std::unique(required.begin(), required.end()), required.end());
+        EXPECT_EQ(plan.drawn_events, required);
     }
 }
 
@@ -275,7 +283,7 @@ TEST(MonteCarloPlan, SettledValuesAreThoseOfBothExtremeWorlds) {
     for (int trial = 0; trial < 80; ++trial) {
         SCOPED_TRACE(trial);
         const int nodes = 7 + static_cast<int>(rng() % 50);
-        const ModelData data = random_graph(rng, nodes, static_cast<int>(rng() % (3 * nodes)), 1 + trial % 5);
+        const ModelData data = random_sweep_model(rng, nodes, static_cast<int>(rng() % (3 * nodes)), 1 + trial % 5);
         const auto g = CompiledGraph::compile(data);
         std::vector<NodeIndex> adversaries;
         for (int k = 0; k <= trial % 3; ++k) adversaries.push_back(static_cast<NodeIndex>(rng() % nodes));

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -56,6 +57,9 @@ struct CompiledSizes {
 };
 // Throws ModelError naming the first count that does not fit.
 void check_compiled_sizes(const CompiledSizes& sizes);
+
+class TowardData;
+class NodeNumbers;
 
 class CompiledGraph {
 public:
@@ -129,7 +133,20 @@ public:
     // The group of an atomic class held somewhere; -1 for a composite or a class held nowhere.
     std::int32_t filter_group_of(ClassIndex c) const { return filter_group_of_[c]; }
 
+    // The part of the graph that leads to data (datareach/toward_data.hpp): found on the
+    // first call and kept with the graph, which never changes; safe to ask from several
+    // threads at once.
+    const TowardData& toward_data() const;
+
+    // What engines derive from the graph and keep with it (graph/derived.hpp): shared by the
+    // copies of a graph, made empty with it.
+    struct Derived;
+
 private:
+    friend class NodeNumbers;
+    static std::shared_ptr<Derived> make_derived();
+    std::shared_ptr<Derived> derived_ = make_derived();
+
     std::optional<Day> at_;
     // 32-bit storage, widened by the accessors (see kMaxCompiledIndex).
     std::vector<std::int32_t> out_offsets_;  // nodes + 1

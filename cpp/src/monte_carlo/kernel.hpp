@@ -109,8 +109,8 @@ private:
 
     // The words of every random event in this block (before any arc's: arcs read them).
     void draw_event_words() {
-        const std::size_t events = plan_.events.size();
-        for (std::size_t e = 0; e < events; ++e) {
+        for (const std::int32_t event : plan_.drawn_events) {
+            const auto e = static_cast<std::size_t>(event);
             const EventInfo& ev = plan_.events[e];
             for (int w = 0; w < W; ++w)
                 live_.event[e * W + w] = bernoulli_word(ev.p, stream_base(ev.stream, first_word_ + w));
@@ -225,7 +225,7 @@ private:
         sources_.clear();
         const std::size_t groups = plan_.groups;
         for (std::size_t i = 0; i < plan_.adversaries.size(); ++i) {
-            const std::size_t row = plan_.row(plan_.adversaries[i]);
+            const std::size_t row = plan_.adversary_rows[i];
             const std::size_t from = std::max(first, i * groups), to = std::min(last, (i + 1) * groups);
             if (row < plan_.swept && from < to) sources_.push_back({row, (from - first) * W, (to - first) * W});
         }

@@ -74,14 +74,12 @@ Plan build_plan(const CompiledGraph& g, const std::vector<NodeIndex>& adversarie
                 if (i) plan.level_entry_begin.push_back(static_cast<std::int64_t>(plan.level_entry_store.size()));
                 plan.atom_level_share.push_back(shares[entries[i]]);
             }
-            plan.level_entry_store.push_back(static_cast<std::uint32_t>(plan.row(presence.values[entries[i]])));
+            plan.level_entry_store.push_back(plan.entry_node[static_cast<std::size_t>(entries[i])]);
         }
         if (!entries.empty())
             plan.level_entry_begin.push_back(static_cast<std::int64_t>(plan.level_entry_store.size()));
     }
     plan.atom_level_begin[classes] = static_cast<std::int64_t>(plan.atom_level_share.size());
-    plan.entry_node.reserve(presence.values.size());
-    for (auto s : presence.values) plan.entry_node.push_back(static_cast<std::uint32_t>(plan.row(s)));
 
     // Class levels.
     const auto& atoms = g.class_atoms();

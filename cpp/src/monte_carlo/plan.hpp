@@ -12,6 +12,7 @@
 
 #include "datareach/compiled_graph.hpp"
 #include "datareach/monte_carlo.hpp"
+#include "datareach/node_numbers.hpp"
 #include "datareach/random_streams.hpp"
 
 namespace datareach::monte_carlo::detail {
@@ -27,8 +28,9 @@ constexpr std::int32_t kNoCoin = -1;  // in Plan::arc_zero_bits
 
 enum : std::uint8_t { kNever = 1, kAlways = 2, kFixedShare = 4 };
 
-// Plan::rank of a node never swept (no internal id: its worlds are the zero row's).
-constexpr NodeIndex kNotSwept = std::numeric_limits<NodeIndex>::max();
+// The number of a node never swept while the plan numbers its nodes (no internal id: its
+// worlds are the zero row's); as unsigned it exceeds every internal id.
+constexpr NodeIndex kNotSwept = NodeNumbers::kNone;
 
 // At most this many words (64 MiB) of per-group admission bits.
 constexpr std::size_t kMaxAdmitWords = std::size_t{1} << 23;
@@ -61,13 +63,14 @@ struct EventInfo {
 // keys, so renumbering changes no random number.
 struct Plan {
     std::size_t nodes = 0;
-    std::size_t swept = 0;                    // nodes 0 .. swept - 1 are swept; the others are never reached
-    std::size_t groups = 0;                   // filter groups of the graph (channels: adversaries x groups)
-    std::vector<NodeIndex> adversaries;       // model node ids
-    std::vector<NodeIndex> rank;              // model node id -> internal id (< swept), or kNotSwept
-    std::vector<std::uint64_t> in_start;      // per swept node (+1): its in-arcs among the plan arcs
-    std::vector<std::uint32_t> arc_hot;       // per plan arc: internal source | flags
-    std::vector<std::uint32_t> arc_original;  // per plan arc: its compiled arc index
+    std::size_t swept = 0;                      // nodes 0 .. swept - 1 are swept; the others are never reached
+    std::size_t groups = 0;                     // filter groups of the graph (channels: adversaries x groups)
+    std::vector<NodeIndex> adversaries;         // model node ids
+    std::vector<NodeIndex> swept_nodes;         // internal id -> model node id
+    std::vector<std::uint32_t> adversary_rows;  // per adversary: its row (Plan::swept if never swept)
+    std::vector<std::uint64_t> in_start;        // per swept node (+1): its in-arcs among the plan arcs
+    std::vector<std::uint32_t> arc_hot;         // per plan arc: internal source | flags
+    std::vector<std::uint32_t> arc_original;    // per plan arc: its compiled arc index
     // Cyclic components: [first, last) of internal ids, ascending (every other swept node is a
     // component of its own without a loop).
     std::vector<std::pair<std::uint32_t, std::uint32_t>> cycles;
@@ -81,6 +84,8 @@ struct Plan {
     std::vector<std::uint32_t> arc_events_begin;  // plan arcs + 1
     std::vector<std::int32_t> arc_events;
     std::vector<EventInfo> events;
+    // The events some plan arc requires, ascending: the only ones a block draws (lay_out_arcs).
+    std::vector<std::int32_t> drawn_events;
     // What a block draws for this plan (all of it: the plan copies nothing).
     DrawList draws;
     // The sweep in chunks whose live words are drawn just before the sweep reaches them
@@ -93,12 +98,6 @@ struct Plan {
     std::size_t max_chunk_arcs = 0;
 
     std::size_t arc_count() const { return arc_hot.size(); }
-    // The row of the kernel's node records holding model node v's worlds: the zero row
-    // (`swept`) for a node never swept.
-    std::size_t row(NodeIndex v) const {
-        const auto r = static_cast<std::size_t>(rank[v]);
-        return r < swept ? r : swept;
-    }
 
     // Per group, a bit per plan arc: admits the group (only consulted for filtered arcs). Empty
     // when it would exceed kMaxAdmitWords; the kernel then searches the filter row.
@@ -110,7 +109,7 @@ struct Plan {
     std::vector<double> atom_level_share;
     std::vector<std::int64_t> level_entry_begin;   // per atom level (+1), into level_entry_store
     std::vector<std::uint32_t> level_entry_store;  // rows (Plan::row)
-    std::vector<std::uint32_t> entry_node;         // per presence entry: its store's row
+    std::vector<std::uint32_t> entry_node;         // per presence entry: its store's row (lay_out_arcs)
 
     // Class levels: the distinct values X_c can take (> 0), descending, and for each the atom
     // level of every component at or above it (X_c >= l iff every component has X_d >= l).

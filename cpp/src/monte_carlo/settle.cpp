@@ -57,13 +57,13 @@ void settle(Plan& plan, const CompiledGraph& g, unsigned threads) {
             kernel.sweep_as_given(first, last);
             for (std::size_t c = first; c < last; ++c) {
                 const std::size_t i = c / groups, group = c % groups;
-                const auto lanes = [&](NodeIndex store) {
-                    return scratch.rows[plan.row(store) * record + (c - first)];
+                const auto lanes = [&](std::int64_t entry) {
+                    return scratch.rows[plan.entry_node[static_cast<std::size_t>(entry)] * record + (c - first)];
                 };
                 std::uint8_t* known_places = plan.place_known.data() + i * places;
                 for (ClassIndex d : g.filter_groups().row(group)) {
                     for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e) {
-                        const std::uint64_t reached = lanes(presence.values[e]);
+                        const std::uint64_t reached = lanes(e);
                         double& possible = top[0][i * classes + d];
                         double& certain = top[1][i * classes + d];
                         if (reached & kPossibleLane) possible = std::max(possible, shares[e]);
@@ -77,7 +77,7 @@ void settle(Plan& plan, const CompiledGraph& g, unsigned threads) {
                     const auto slot0 = plan.region_slot_begin[d], slots = plan.region_slot_begin[d + 1] - slot0;
                     for (auto& seen : slot_seen) seen.assign(static_cast<std::size_t>(slots), 0);
                     for (auto e = presence.offsets[d]; e < presence.offsets[d + 1]; ++e) {
-                        const std::uint64_t reached = lanes(presence.values[e]);
+                        const std::uint64_t reached = lanes(e);
                         for (auto slot = plan.entry_slots.begin(e); slot != plan.entry_slots.end(e); ++slot) {
                             slot_seen[0][*slot - slot0] |= (reached & kPossibleLane) != 0;
                             slot_seen[1][*slot - slot0] |= (reached & kCertainLane) != 0;

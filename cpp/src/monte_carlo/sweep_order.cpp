@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "datareach/errors.hpp"
+#include "datareach/node_numbers.hpp"
+#include "datareach/toward_data.hpp"
 #include "parallel.hpp"
 #include "plan.hpp"
 
@@ -37,87 +39,6 @@ void kind_of(const CompiledGraph& g, const Plan& plan, ArcIndex arc, ArcKind& ki
             kind.events.push_back(*it);
 }
 
-// One bit per compiled arc: the arcs that can be live and enter a node from which a store
-// holding data is reached, set by the backward search. The forward search, Tarjan and the
-// layout walk a node's out-arcs through these bits only: an adversary's rule arcs enter every
-// node of its territory, most of which reach no data, and one word skips 64 of them.
-class TowardData {
-public:
-    explicit TowardData(std::size_t arcs) : words_((arcs + 63) / 64, 0) {}
-    void set(ArcIndex a) { words_[static_cast<std::size_t>(a) >> 6] |= std::uint64_t{1} << (a & 63); }
-    // The first arc in [from, end) whose bit is set, or end.
-    ArcIndex next(ArcIndex from, ArcIndex end) const {
-        if (from >= end) return end;
-        auto w = static_cast<std::size_t>(from) >> 6;
-        const auto last = static_cast<std::size_t>(end - 1) >> 6;
-        std::uint64_t bits = words_[w] & (~std::uint64_t{0} << (from & 63));
-        while (!bits) {
-            if (++w > last) return end;
-            bits = words_[w];
-        }
-        return std::min<ArcIndex>(static_cast<ArcIndex>((w << 6) + __builtin_ctzll(bits)), end);
-    }
-    // Calls f(arc) for every out-arc of u toward data, in arc order.
-    template <class F>
-    void each_out(const CompiledGraph& g, NodeIndex u, F&& f) const {
-        const ArcIndex end = g.out_end(u);
-        for (ArcIndex arc = next(g.out_begin(u), end); arc < end; arc = next(arc + 1, end)) f(arc);
-    }
-
-private:
-    std::vector<std::uint64_t> words_;
-};
-
-// The nodes from which some store in `stores` is reached along arcs that can be live (a
-// search backward over in-arcs); every such arc into one of them is set in `toward`.
-std::vector<std::uint8_t> reaching(const CompiledGraph& g, const std::vector<NodeIndex>& stores, TowardData& toward) {
-    std::vector<std::uint8_t> seen(g.node_count(), 0);
-    std::vector<NodeIndex> stack;
-    for (NodeIndex r : stores)
-        if (!seen[r]) {
-            seen[r] = 1;
-            stack.push_back(r);
-        }
-    while (!stack.empty()) {
-        const NodeIndex v = stack.back();
-        stack.pop_back();
-        for (ArcIndex i = g.in_begin(v); i < g.in_end(v); ++i) {
-            const ArcIndex arc = g.in_arc(i);
-            if (!g.arc_possible(arc)) continue;
-            toward.set(arc);
-            const NodeIndex source = g.arc_source(arc);
-            if (!seen[source]) {
-                seen[source] = 1;
-                stack.push_back(source);
-            }
-        }
-    }
-    return seen;
-}
-
-// The nodes reached from `roots` along the arcs toward data, forward, among the nodes that
-// reach data (`within`; an arc toward data enters one): each is numbered in the order found,
-// in `local` (the others keep kNotSwept). Returns how many there are.
-std::size_t reached_within(const CompiledGraph& g, const std::vector<NodeIndex>& roots, const TowardData& toward,
-                           const std::vector<std::uint8_t>& within, std::vector<NodeIndex>& local) {
-    std::size_t found = 0;
-    std::vector<NodeIndex> stack;
-    const auto see = [&](NodeIndex v) {
-        local[v] = static_cast<NodeIndex>(found++);
-        stack.push_back(v);
-    };
-    for (NodeIndex r : roots)
-        if (local[r] == kNotSwept && within[r]) see(r);
-    while (!stack.empty()) {
-        const NodeIndex v = stack.back();
-        stack.pop_back();
-        toward.each_out(g, v, [&](ArcIndex arc) {
-            if (local[g.arc_target(arc)] == kNotSwept) see(g.arc_target(arc));
-        });
-    }
-    return found;
-}
-
 // The swept nodes in a topological order of their strongly connected components: every arc
 // between two components runs from an earlier to a later one, the nodes of a component are
 // consecutive, and `cycles` holds the ranges of the components with more than one node.
@@ -126,30 +47,29 @@ struct SweepOrder {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> cycles;
 };
 
-// Tarjan's algorithm, iterative, over the `swept` nodes (`local`: their index among them, or
-// kNotSwept). Searches start at the adversaries, which reach every swept node, so the order
-// follows their searches (reverse postorder on a graph without cycles) and sweeps walk
+// Tarjan's algorithm, iterative, from the adversaries along the arcs toward data: the nodes
+// it visits are the swept ones (an arc toward data enters a node that reaches data, so a
+// root that reaches data is all a search needs), numbered in `local` in the order visited,
+// which is Tarjan's index, so no search before it has to find them. The order follows the
+// adversaries' searches (reverse postorder on a graph without cycles), so sweeps walk
 // memory mostly forward.
-SweepOrder components_in_order(const CompiledGraph& g, const TowardData& toward, const std::vector<NodeIndex>& local,
-                               std::size_t swept, const std::vector<NodeIndex>& roots) {
-    const std::size_t n = swept;
-    constexpr std::int32_t kUnvisited = -1;
-    std::vector<std::int32_t> index(n, kUnvisited), low(n, 0);
-    std::vector<std::uint8_t> on_stack(n, 0);
+SweepOrder components_in_order(const CompiledGraph& g, const TowardData& toward, NodeNumbers& local,
+                               const std::vector<NodeIndex>& roots) {
+    std::vector<std::int32_t> low;  // per index
+    std::vector<std::uint8_t> on_stack;
     std::vector<NodeIndex> stack;
     std::vector<std::pair<NodeIndex, ArcIndex>> frames;
     SweepOrder out;  // built sinks first, each component in the order it leaves the stack; reversed below
-    out.order.reserve(n);
-    std::int32_t counter = 0;
     auto visit = [&](NodeIndex v) {
-        const auto i = static_cast<std::size_t>(local[v]);
-        index[i] = low[i] = counter++;
+        const auto i = static_cast<std::int32_t>(low.size());
+        local.set(v, i);
+        low.push_back(i);
+        on_stack.push_back(1);
         stack.push_back(v);
-        on_stack[i] = 1;
         frames.emplace_back(v, g.out_begin(v));
     };
     auto search = [&](NodeIndex root) {
-        if (local[root] == kNotSwept || index[local[root]] != kUnvisited) return;
+        if (local[root] != kNotSwept || !toward.reaches_data(root)) return;
         visit(root);
         while (!frames.empty()) {
             auto& [v, next] = frames.back();
@@ -158,11 +78,10 @@ SweepOrder components_in_order(const CompiledGraph& g, const TowardData& toward,
             if (arc < g.out_end(v)) {
                 next = arc + 1;
                 const NodeIndex t = local[g.arc_target(arc)];
-                if (t == kNotSwept) continue;
-                if (index[t] == kUnvisited)
+                if (t == kNotSwept)
                     visit(g.arc_target(arc));  // invalidates v and next: the loop reads the new top
-                else if (on_stack[t])
-                    low[i] = std::min(low[i], index[t]);
+                else if (on_stack[static_cast<std::size_t>(t)])
+                    low[i] = std::min(low[i], t);
                 continue;
             }
             frames.pop_back();
@@ -170,13 +89,13 @@ SweepOrder components_in_order(const CompiledGraph& g, const TowardData& toward,
                 const auto parent = static_cast<std::size_t>(local[frames.back().first]);
                 low[parent] = std::min(low[parent], low[i]);
             }
-            if (low[i] == index[i]) {
+            if (low[i] == static_cast<std::int32_t>(i)) {
                 const std::size_t first = out.order.size();
                 NodeIndex w;
                 do {
                     w = stack.back();
                     stack.pop_back();
-                    on_stack[local[w]] = 0;
+                    on_stack[static_cast<std::size_t>(local[w])] = 0;
                     out.order.push_back(w);
                 } while (local[w] != static_cast<NodeIndex>(i));
                 if (out.order.size() - first > 1)
@@ -188,7 +107,7 @@ SweepOrder components_in_order(const CompiledGraph& g, const TowardData& toward,
     for (NodeIndex r : roots) search(r);
     std::reverse(out.order.begin(), out.order.end());
     std::reverse(out.cycles.begin(), out.cycles.end());
-    const auto size = static_cast<std::uint32_t>(n);
+    const auto size = static_cast<std::uint32_t>(out.order.size());
     for (auto& range : out.cycles) range = {size - range.second, size - range.first};
     return out;
 }
@@ -202,20 +121,30 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
         throw ModelError("access: the Monte Carlo engine handles at most 2^32 arcs");
 
     // Swept: reachable from an adversary and reaching a store that holds some class. Every node
-    // on a path from an adversary to such a store reaches the store, so the forward search
-    // only needs to walk the nodes the backward one found (often a small part of the graph).
-    std::vector<NodeIndex> stores(g.presence_stores().values.begin(), g.presence_stores().values.end());
+    // on a path from an adversary to such a store reaches the store, so the search from the
+    // adversaries only walks the arcs toward data, which the graph found once for every run.
     const unsigned threads = plan_threads(options);
-    TowardData toward(arc_count);
-    const std::vector<std::uint8_t> to_store = reaching(g, stores, toward);
-    // plan.rank numbers the swept nodes in the order found until their sweep order is known.
-    plan.rank.assign(n, kNotSwept);
-    const std::size_t found = reached_within(g, plan.adversaries, toward, to_store, plan.rank);
-    SweepOrder sweep = components_in_order(g, toward, plan.rank, found, plan.adversaries);
-    const std::vector<NodeIndex>& order = sweep.order;
+    const TowardData& toward = g.toward_data();
+    // The swept nodes' numbers: in the order visited until their sweep order is known; lent
+    // by the graph (all kNotSwept) and reset when this function returns.
+    NodeNumbers rank(g);
+    SweepOrder sweep = components_in_order(g, toward, rank, plan.adversaries);
+    plan.swept_nodes = std::move(sweep.order);
+    const std::vector<NodeIndex>& order = plan.swept_nodes;
     plan.cycles = std::move(sweep.cycles);
     plan.swept = order.size();
-    for (std::size_t i = 0; i < order.size(); ++i) plan.rank[order[i]] = static_cast<NodeIndex>(i);
+    for (std::size_t i = 0; i < order.size(); ++i) rank.set(order[i], static_cast<NodeIndex>(i));
+    // Rows of the kernel's records (the zero row, `swept`, for a node never swept) of what
+    // the plan looks up by model node after the numbers are given back.
+    const auto row = [&](NodeIndex v) -> std::uint32_t {
+        const auto r = static_cast<std::size_t>(rank[v]);
+        return static_cast<std::uint32_t>(r < plan.swept ? r : plan.swept);
+    };
+    plan.adversary_rows.clear();
+    for (NodeIndex a : plan.adversaries) plan.adversary_rows.push_back(row(a));
+    plan.entry_node.clear();
+    plan.entry_node.reserve(g.presence_stores().values.size());
+    for (NodeIndex store : g.presence_stores().values) plan.entry_node.push_back(row(store));
 
     // The in-arcs of every swept node, by source rank, then arc index. They are found from
     // the sources: the swept nodes in rank order, each walking its out-arcs (consecutive in
@@ -231,8 +160,8 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
     const auto takes = [&](NodeIndex source, ArcIndex arc) -> std::size_t {  // the target's rank, or swept_count
         const NodeIndex target = g.arc_target(arc);
         if (target == source) return swept_count;
-        const auto rank = static_cast<std::size_t>(plan.rank[target]);
-        return rank < swept_count ? rank : swept_count;
+        const auto r = static_cast<std::size_t>(rank[target]);
+        return r < swept_count ? r : swept_count;
     };
     constexpr std::size_t kGrain = std::size_t{1} << 14;  // sources per part at least
     constexpr std::size_t kMaxParts = 8;                  // each part counts per swept node
@@ -320,9 +249,14 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
     draws.coin_arcs.resize(first[ranges.size()].coin);
     draws.event_arcs.resize(first[ranges.size()].event);
     draws.event_coin_arcs.resize(first[ranges.size()].event_coin);
+    // Each range marks the events its arcs require; a block draws only events marked by some
+    // range (a model's other events, often most of them, no swept arc requires).
+    std::vector<std::vector<std::uint8_t>> required(ranges.size());
     ranges.run(threads, [&](std::size_t r, std::size_t first_arc, std::size_t last_arc) {
         ArcKind kind;
         Lists at = first[r];
+        auto& marks = required[r];
+        marks.assign(plan.events.size(), 0);
         for (std::size_t k = first_arc; k < last_arc; ++k) {
             const bool coin = plan.arc_zero_bits[k] != kNoCoin;
             const auto arc32 = static_cast<std::uint32_t>(k);
@@ -332,10 +266,16 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
             }
             kind_of(g, plan, static_cast<ArcIndex>(plan.arc_original[k]), kind);
             std::copy(kind.events.begin(), kind.events.end(), plan.arc_events.begin() + plan.arc_events_begin[k]);
+            for (std::int32_t e : kind.events) marks[static_cast<std::size_t>(e)] = 1;
             draws.event_arcs[at.event++] = arc32;
             if (coin) draws.event_coin_arcs[at.event_coin++] = arc32;
         }
     });
+    plan.drawn_events.clear();
+    for (std::size_t e = 0; e < plan.events.size(); ++e)
+        if (std::any_of(required.begin(), required.end(),
+                        [&](const auto& marks) { return e < marks.size() && marks[e]; }))
+            plan.drawn_events.push_back(static_cast<std::int32_t>(e));
 }
 
 }  // namespace datareach::monte_carlo::detail
