@@ -1,12 +1,13 @@
 // The plan's graph laid out for the sweep (plan.hpp): which nodes matter, a topological order
 // of their strongly connected components, and the in-arcs of every swept node with what
-// drawing their live words needs. The searches start from the data (backward from the stores,
-// marking the arcs toward data; then forward from the adversaries along those arcs only), and
-// every later walk of out-arcs skips the other arcs 64 at a time, so the work stays in the
-// part of the graph that leads to data; the in-arcs are placed from their sources (a stable
-// counting sort over the compiled graph read in order) on options.threads workers into slots
-// fixed by the counts, so the layout is the same for any number of threads (docs/design.md
-// decisions 56, 60 and 62).
+// drawing their live words needs. Every walk of out-arcs goes through the arcs toward data,
+// which the compiled graph finds once (backward from the stores; TowardData) and keeps, and
+// skips the other arcs 64 at a time, so a run's work stays in the part of the graph that
+// leads to data: Tarjan's search from the adversaries finds the swept nodes and their order
+// at once, numbering them in an array the graph lends (NodeNumbers), and the in-arcs are
+// placed from their sources (a stable counting sort over the compiled graph read in order)
+// on options.threads workers into slots fixed by the counts, so the layout is the same for
+// any number of threads (docs/design.md decisions 56, 60, 62 and 65).
 #include <algorithm>
 #include <limits>
 #include <utility>
