@@ -12,6 +12,7 @@ import pytest
 
 import datareach as dr
 from datareach import _core
+from datareach.diagram.content import access_map
 from datareach.errors import ModelError
 from datareach.model.lowering import compile_model, core_model, lower
 from datareach.model.tables import ListColumn, list_offsets
@@ -130,3 +131,36 @@ def test_list_columns_are_kept_as_rows_until_read() -> None:
     assert entries == m
     for key, value in lower(m).items():
         np.testing.assert_array_equal(np.asarray(value), np.asarray(lower(entries)[key]), err_msg=key)
+
+
+def test_path_steps_and_map_arcs_read_list_columns_one_row_at_a_time() -> None:
+    """A path step or a drawn arc reads its own row of a list column; the column stays rows."""
+    m = dr.Model()
+    m.add_events(pd.DataFrame({"id": ["e1", "e2"], "p": [0.5, 0.9]}))
+    m.add_node("CN", "jurisdiction", territory="CN", compels=1.0)
+    m.add_nodes(pd.DataFrame({"id": ["a", "b", "s"], "kind": ["role", "role", "store"], "region": "CN"}))
+    m.add_class("x").add_class("y")
+    m.place("x", "s")
+    m.add_arcs(
+        pd.DataFrame(
+            {
+                "from": ["a", "b", "a"],
+                "to": ["b", "s", "s"],
+                "p": [0.9, 0.8, 0.1],
+                "requires": ["e2; e1", None, "e1"],
+                "classes": [None, "x", "y"],
+            }
+        )
+    )
+    m.adversaries = ["a"]
+    table = m._tables["access"]
+    best = dr.most_likely_path(m, "a", "x")
+    assert best is not None
+    assert [(s.source, s.target, s.requires) for s in best.arcs] == [("a", "b", ("e2", "e1")), ("b", "s", ())]
+    arcs = {arc.entry: arc for arc in access_map(m).arcs if arc.kind == "access"}
+    assert arcs["access[0]"].requires == ("e2", "e1")
+    assert arcs["access[1]"].classes == ("x",)
+    assert arcs["access[2]"].requires == ("e1",) and arcs["access[2]"].classes == ("y",)
+    for name in ("requires", "classes"):
+        assert isinstance(table._joined()[name], ListColumn), name  # read by rows, never made
+    assert [m._cell("access", "requires", row) for row in range(3)] == m.access["requires"].tolist()

@@ -95,14 +95,17 @@ def _step(model: Model, source: str, target: str, origin: int) -> PathStep:
             f"nodes[{node}].compels",
             cited if isinstance(cited, str) else None,
         )
-    column = model._column
-    kind = column("access", "kind")[origin]
-    requires = column("access", "requires")[origin]
-    citation = column("access", "source")[origin]
+
+    def cell(name: str) -> Any:
+        return model._cell("access", name, origin)
+
+    kind = cell("kind")
+    requires = cell("requires")
+    citation = cell("source")
     return PathStep(
         source,
         target,
-        float(column("access", "p")[origin]),
+        float(cell("p")),
         kind if isinstance(kind, str) else None,
         tuple(requires) if requires is not None else (),
         f"access[{origin}]",

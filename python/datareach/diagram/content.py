@@ -309,18 +309,20 @@ def _window(model: Model, section: str, row: int) -> tuple[str | None, str | Non
 
 
 def _access_arc(model: Model, row: int) -> MapArc:
-    column = model._column
-    requires = column("access", "requires")[row]
-    classes = column("access", "classes")[row]
+    def cell(name: str) -> Any:  # one row, leaving the model's list columns unmade
+        return model._cell("access", name, row)
+
+    requires = cell("requires")
+    classes = cell("classes")
     return MapArc(
         kind="access",
-        source=str(column("access", "from")[row]),
-        target=str(column("access", "to")[row]),
+        source=str(cell("from")),
+        target=str(cell("to")),
         entry=f"access[{row}]",
-        p=float(column("access", "p")[row]),
+        p=float(cell("p")),
         requires=tuple(requires) if requires is not None else (),
         classes=tuple(classes) if classes is not None else None,
-        label=_text(column("access", "kind")[row]),
+        label=_text(cell("kind")),
         window=_window(model, "access", row),
     )
 

@@ -253,6 +253,11 @@ class Model(ModelBuilder):
         """A canonical column array (shared with the model: read, never write)."""
         return self._tables[section].column(name)
 
+    def _cell(self, section: str, name: str, row: int) -> Any:
+        """One row's value of a column (``_column(section, name)[row]``), reading a list or
+        reference column not made yet without making it."""
+        return self._tables[section].cell(name, row)
+
     def _positions(self, section: str, ids: np.ndarray) -> np.ndarray:
         """The row of each id of ``section``, -1 where unknown."""
         index = self._tables[section].ids

@@ -353,6 +353,12 @@ class Table:
             values = chunk[name] = values.made()
         return values
 
+    def cell(self, name: str, row: int) -> Any:
+        """One row's value of a column, as ``column(name)[row]`` gives it, without making a
+        reference or list column that is not made yet (a path step or a drawn arc reads a
+        few rows of a table of millions)."""
+        return self._joined()[name][row]
+
     def positions(self, name: str) -> np.ndarray | None:
         """The row each value of a reference column names (-1 where left out), when
         validation recorded it for every row; else None."""
