@@ -108,7 +108,7 @@ struct Plan {
     std::vector<std::int64_t> atom_level_begin;  // per class (+1); empty range for composites
     std::vector<double> atom_level_share;
     std::vector<std::int64_t> level_entry_begin;   // per atom level (+1), into level_entry_store
-    std::vector<std::uint32_t> level_entry_store;  // rows (Plan::row)
+    std::vector<std::uint32_t> level_entry_store;  // rows (as entry_node)
     std::vector<std::uint32_t> entry_node;         // per presence entry: its store's row (lay_out_arcs)
 
     // Class levels: the distinct values X_c can take (> 0), descending, and for each the atom

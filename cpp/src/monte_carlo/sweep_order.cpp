@@ -250,14 +250,9 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
     draws.coin_arcs.resize(first[ranges.size()].coin);
     draws.event_arcs.resize(first[ranges.size()].event);
     draws.event_coin_arcs.resize(first[ranges.size()].event_coin);
-    // Each range marks the events its arcs require; a block draws only events marked by some
-    // range (a model's other events, often most of them, no swept arc requires).
-    std::vector<std::vector<std::uint8_t>> required(ranges.size());
     ranges.run(threads, [&](std::size_t r, std::size_t first_arc, std::size_t last_arc) {
         ArcKind kind;
         Lists at = first[r];
-        auto& marks = required[r];
-        marks.assign(plan.events.size(), 0);
         for (std::size_t k = first_arc; k < last_arc; ++k) {
             const bool coin = plan.arc_zero_bits[k] != kNoCoin;
             const auto arc32 = static_cast<std::uint32_t>(k);
@@ -267,16 +262,17 @@ void lay_out_arcs(Plan& plan, const CompiledGraph& g, const MonteCarloOptions& o
             }
             kind_of(g, plan, static_cast<ArcIndex>(plan.arc_original[k]), kind);
             std::copy(kind.events.begin(), kind.events.end(), plan.arc_events.begin() + plan.arc_events_begin[k]);
-            for (std::int32_t e : kind.events) marks[static_cast<std::size_t>(e)] = 1;
             draws.event_arcs[at.event++] = arc32;
             if (coin) draws.event_coin_arcs[at.event_coin++] = arc32;
         }
     });
+    // A block draws only the events some plan arc requires (a model's other events, often most
+    // of them, no swept arc requires).
+    std::vector<std::uint8_t> required(plan.events.size(), 0);
+    for (std::int32_t e : plan.arc_events) required[static_cast<std::size_t>(e)] = 1;
     plan.drawn_events.clear();
-    for (std::size_t e = 0; e < plan.events.size(); ++e)
-        if (std::any_of(required.begin(), required.end(),
-                        [&](const auto& marks) { return e < marks.size() && marks[e]; }))
-            plan.drawn_events.push_back(static_cast<std::int32_t>(e));
+    for (std::size_t e = 0; e < required.size(); ++e)
+        if (required[e]) plan.drawn_events.push_back(static_cast<std::int32_t>(e));
 }
 
 }  // namespace datareach::monte_carlo::detail
