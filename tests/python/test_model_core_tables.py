@@ -14,6 +14,7 @@ import datareach as dr
 from datareach import _core
 from datareach.diagram.content import access_map
 from datareach.errors import ModelError
+from datareach.model import lowering
 from datareach.model.lowering import compile_model, core_model, lower
 from datareach.model.tables import ListColumn, list_offsets
 
@@ -164,3 +165,42 @@ def test_path_steps_and_map_arcs_read_list_columns_one_row_at_a_time() -> None:
     for name in ("requires", "classes"):
         assert isinstance(table._joined()[name], ListColumn), name  # read by rows, never made
     assert [m._cell("access", "requires", row) for row in range(3)] == m.access["requires"].tolist()
+
+
+def test_adversaries_are_found_by_hash_without_the_dict_of_every_node() -> None:
+    # The dict of every node id costs ~70 bytes a node, more than a run on a large model.
+    # A model built from frames alone has no such dict (one grown entry by entry keeps it).
+    m = dr.synthetic.enterprise_with_arcs(5000, seed=2)
+    ids = m._tables["nodes"].ids
+    assert ids is not None and ids._rows is None
+    node_ids = m.node_ids
+    wanted = [node_ids[700], m.adversaries[1], node_ids[-1], m.adversaries[0]]
+    run = dr.analyze(m, adversaries=wanted, method="monte_carlo", samples=512, seed=1)
+    assert ids._rows is None
+    assert list(pd.unique(run.table["adversary"])) == wanted
+    # The rows found are the adversaries' own: those of the dict, and the same numbers as
+    # a model that finds them through its dict.
+    m2 = m.copy()
+    assert [m2.node_index[a] for a in wanted] == lowering.adversary_indices(m, wanted)[1]
+    assert m2._tables["nodes"].ids._rows is not None
+    by_dict = dr.analyze(m2, adversaries=wanted, method="monte_carlo", samples=512, seed=1)
+    pd.testing.assert_frame_equal(run.table, by_dict.table)
+    with pytest.raises(ModelError, match=r"unknown node 'nowhere'") as caught:
+        dr.analyze(m, adversaries=[wanted[0], "nowhere"], samples=512, seed=1)
+    assert caught.value.where == "adversaries[1]"
+    assert ids._rows is None
+
+
+def test_lookups_by_hash_agree_with_the_dict_even_when_hashes_collide(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datareach.model import tables
+
+    real = tables.id_hashes
+    # Four hash values for all ids: every look-up meets many candidates and must compare.
+    monkeypatch.setattr(tables, "id_hashes", lambda ids: real(ids) % np.uint64(4))
+    index = tables.IdIndex(tables.object_array_of([f"n{i}" for i in range(500)]))
+    wanted = tables.object_array_of(["n3", "n499", "missing", "n250", "n3"])
+    assert index.positions(wanted).tolist() == [3, 499, -1, 250, 3]
+    index.extend(tables.object_array_of(["late", "n500"]))  # appending forgets the sorted hashes
+    assert index.positions(tables.object_array_of(["n500", "late", "n0"])).tolist() == [501, 500, 0]
+    assert index._rows is None
+    assert index.positions(wanted).tolist() == [index.mapping.get(v, -1) for v in wanted]
