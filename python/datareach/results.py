@@ -166,14 +166,20 @@ class AnalysisResult:
     extra_tables: ClassVar[tuple[str, ...]] = ()
     PICKLE_VERSION: ClassVar[int] = 1
 
-    def __init__(self, table: pd.DataFrame, provenance: Provenance, *, model: str | None = None) -> None:
+    def __init__(self, table: pd.DataFrame | None, provenance: Provenance, *, model: str | None = None) -> None:
+        # None: the subclass makes the table when it is first asked for (_make_table).
         self._table = table
         self.provenance = provenance
         self.name = model
 
     @property
     def table(self) -> pd.DataFrame:
+        if self._table is None:
+            self._table = self._make_table()
         return self._table
+
+    def _make_table(self) -> pd.DataFrame:
+        raise NotImplementedError(f"{type(self).__name__} was given no table")
 
     # The provenance fields people reach for most, without the detour.
     @property
@@ -226,6 +232,7 @@ class AnalysisResult:
         return f"<div><p><b>{html.escape(self._title())}</b></p>{table}</div>"
 
     def __getstate__(self) -> dict[str, Any]:
+        self.tables()  # the tables made on first use are pickled as made
         return {"version": self.PICKLE_VERSION, "state": dict(self.__dict__)}
 
     def __setstate__(self, pickled: dict[str, Any]) -> None:

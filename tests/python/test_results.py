@@ -174,6 +174,24 @@ def test_results_pickle_with_a_version(results: dict[str, Any]) -> None:
             object.__new__(type(result)).__setstate__(state)
 
 
+def test_an_exposure_result_makes_its_tables_when_first_asked_and_pickles_them(texas: dr.Model) -> None:
+    # A loop of runs that reads the scores only never pays for the DataFrames.
+    run = dr.analyze(texas, method="monte_carlo", samples=4096, seed=3, at=AT)
+    assert run._table is None and run._by_store is None and run._by_region is None
+    assert run.matrix("probability").shape == (len(run.adversaries), len(run.classes))
+    assert run._table is None
+    fresh = pickle.loads(pickle.dumps(run))  # pickling makes every table
+    assert "_columns" not in fresh.__dict__ and fresh._by_store is not None
+    eager = dr.analyze(texas, method="monte_carlo", samples=4096, seed=3, at=AT)
+    for name in ("table", "by_store", "by_region", "total_risk"):
+        made = getattr(eager, name)
+        assert len(made) > 0, name
+        pd.testing.assert_frame_equal(getattr(fresh, name), made)
+        assert getattr(eager, name) is made or name == "total_risk", name  # made once, then kept
+    assert set(eager.by_store["store"]) <= set(texas.node_ids)
+    assert eager._columns == {}  # the columns are let go once the frames are made
+
+
 def test_to_dict_is_json_with_every_table(results: dict[str, Any]) -> None:
     for name, result in results.items():
         payload = json.loads(json.dumps(result.to_dict()))

@@ -120,14 +120,21 @@ class Result(AnalysisResult):
         self.classes = list(model.class_ids)
         # Read-only views into the core's table (each keeps it alive): no copy.
         self._scores: dict[str, npt.NDArray[np.float64]] = {score: getattr(table, score) for score in SCORES}
-        classes = model.classes
-        self._records: npt.NDArray[np.float64] = classes["records"].to_numpy(dtype=float)
-        self._sensitivity: npt.NDArray[np.float64] = classes["sensitivity"].to_numpy(dtype=float)
+        self._records: npt.NDArray[np.float64] = np.asarray(model._column("classes", "records"), dtype=float)
+        self._sensitivity: npt.NDArray[np.float64] = np.asarray(model._column("classes", "sensitivity"), dtype=float)
         node_ids = model._id_array("nodes")
         regions = model._column("nodes", "region")
-        self._by_store = self._places(table.by_store, "store", node_ids, extra={"region": regions})
-        self._by_region = self._places(table.by_region, "region", np.asarray(model.region_names, dtype=object))
-        super().__init__(self._exposure(), provenance, model=model.name)
+        # The tables are made when first asked for: making DataFrames costs more than a
+        # Monte Carlo run of a few thousand worlds on a large model, and a loop of runs
+        # (a sweep, a timeline, a benchmark) often reads the scores only. Their columns are
+        # taken now, so that the result holds none of the model's arrays.
+        self._columns: dict[str, dict[str, npt.NDArray[Any]]] = {
+            "by_store": self._places(table.by_store, "store", node_ids, extra={"region": regions}),
+            "by_region": self._places(table.by_region, "region", np.asarray(model.region_names, dtype=object)),
+        }
+        self._by_store: pd.DataFrame | None = None
+        self._by_region: pd.DataFrame | None = None
+        super().__init__(None, provenance, model=model.name)
 
     def _places(
         self,
@@ -135,7 +142,7 @@ class Result(AnalysisResult):
         place: str,
         labels: npt.NDArray[Any],
         extra: dict[str, npt.NDArray[Any]] | None = None,
-    ) -> pd.DataFrame:
+    ) -> dict[str, npt.NDArray[Any]]:
         index = np.asarray(columns[place])
         frame = {
             "adversary": np.asarray(self.adversaries, dtype=object)[np.asarray(columns["adversary_row"])],
@@ -146,10 +153,9 @@ class Result(AnalysisResult):
             frame[name] = values[index]
         for score in ("probability", "ci_low", "ci_high"):
             frame[score] = np.asarray(columns[score])
-        result: pd.DataFrame = pd.DataFrame(frame)
-        return result
+        return frame
 
-    def _exposure(self) -> pd.DataFrame:
+    def _make_table(self) -> pd.DataFrame:
         n_adv, n_cls = len(self.adversaries), len(self.classes)
         expected_records = self.matrix("expected_records")
         table: pd.DataFrame = pd.DataFrame(
@@ -168,6 +174,7 @@ class Result(AnalysisResult):
 
     def __getstate__(self) -> dict[str, Any]:
         pickled = super().__getstate__()
+        pickled["state"].pop("_columns", None)  # emptied: every table is made
         # The engine's arrays are views into a C++ table: pickle copies of them.
         pickled["state"]["_scores"] = {score: np.array(values) for score, values in self._scores.items()}
         return pickled
@@ -197,10 +204,14 @@ class Result(AnalysisResult):
 
     @property
     def by_store(self) -> pd.DataFrame:
+        if self._by_store is None:
+            self._by_store = pd.DataFrame(self._columns.pop("by_store"))
         return self._by_store
 
     @property
     def by_region(self) -> pd.DataFrame:
+        if self._by_region is None:
+            self._by_region = pd.DataFrame(self._columns.pop("by_region"))
         return self._by_region
 
     @property
